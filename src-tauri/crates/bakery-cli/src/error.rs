@@ -1,0 +1,27 @@
+//! Every way a `bakery` command can fail, with the exit status it maps to.
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Sandbox(#[from] bakery_sandbox::SandboxError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen for Ctrl-C / SIGTERM: {0}")]
+    Signals(std::io::Error),
+    #[error(
+        "the sandbox stopped on its own (supervisor pid {0} exited); see its log above and start it again"
+    )]
+    SandboxDied(u32),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::SandboxDied(_) => 3,
+            _ => 1,
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The `bakery` command: the same engine as the desktop app, without the window.
+
+mod error;
+mod sandbox;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bakery",
+    version,
+    about = "Bake Amazon Machine Images from Packer amazon-ebs templates",
+    long_about = "Bake Amazon Machine Images from Packer amazon-ebs templates.\n\nThe data directory is $BAKERY_HOME, or the platform's app data directory when it is not set."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the local AWS stand-in (EC2 emulator + SSH target) in the foreground until Ctrl-C.
+    Sandbox(sandbox::SandboxArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<(), CliError> = match cli.command {
+        Command::Sandbox(args) => sandbox::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("bakery: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Thin adapters between the webview and the crates: deserialize, call, map the error.
+
+pub mod about;

@@ -1,0 +1,256 @@
+//! A small W3C WebDriver client for driving the real app through `tauri-driver`
+//! (which runs WebKitWebDriver, which runs the app). Only what the GUI tests use.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// `tauri-driver`, started on free ports and stopped with SIGTERM (which also stops
+/// WebKitWebDriver; SIGKILL would orphan it).
+pub struct TauriDriver {
+    child: Child,
+    url: String,
+}
+
+impl TauriDriver {
+    /// Starts `tauri-driver` with `env` added to the environment the app will inherit.
+    pub fn start(env: &[(&str, String)]) -> Self {
+        let port = free_port();
+        let native = free_port();
+        let driver = which("tauri-driver").expect(
+            "tauri-driver is not installed: `cargo install tauri-driver --locked` (scripts/setup does it)",
+        );
+        let mut command = Command::new(driver);
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().expect("tauri-driver starts");
+        let driver = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = agent().get(&format!("{}/status", driver.url)).call()
+                && response.status().is_success()
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not answer /status in 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+
+    /// Opens the app at `application` in a new session.
+    pub fn session(&self, application: &Path) -> Session {
+        let body = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "wry",
+                    "tauri:options": { "application": application }
+                }
+            }
+        });
+        let value = request(&self.url, "POST", "/session", Some(body))
+            .unwrap_or_else(|err| panic!("the app did not open: {err}"));
+        let id = value["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_string();
+        Session {
+            base: format!("{}/session/{id}", self.url),
+        }
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    let home_bin = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin"));
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(home_bin)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+fn request(base: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+    let url = format!("{base}{path}");
+    let agent = agent();
+    let result = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        ("DELETE", _) => agent.delete(&url).call(),
+        (_, Some(body)) => agent.post(&url).send_json(body),
+        (_, None) => agent.post(&url).send_json(json!({})),
+    };
+    let mut response = result.map_err(|e| format!("{method} {url}: {e}"))?;
+    let status = response.status();
+    let value: Value = response
+        .body_mut()
+        .read_json()
+        .map_err(|e| format!("{method} {url}: HTTP {status}, not JSON: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("{method} {url}: HTTP {status}: {}", value["value"]));
+    }
+    Ok(value.get("value").cloned().unwrap_or(Value::Null))
+}
+
+/// One WebDriver session: the app's window.
+pub struct Session {
+    base: String,
+}
+
+/// An element found in the window.
+pub struct Element<'a> {
+    session: &'a Session,
+    id: String,
+}
+
+impl Session {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        request(&self.base, method, path, body)
+    }
+
+    /// Finds the element matching a CSS selector, waiting up to `timeout` for it.
+    pub fn find(&self, css: &str, timeout: Duration) -> Element<'_> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.call(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            match found {
+                Ok(value) => {
+                    let id = value[ELEMENT_KEY]
+                        .as_str()
+                        .expect("an element reference")
+                        .to_string();
+                    return Element { session: self, id };
+                }
+                Err(err) if Instant::now() > deadline => {
+                    panic!("no element matches `{css}` after {timeout:?}: {err}")
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    /// Waits until the element's text satisfies `check`, returning the text.
+    pub fn wait_text(&self, css: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.find(css, timeout).text();
+            if check(&text) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` still reads {text:?} after {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The window's title.
+    pub fn title(&self) -> String {
+        self.call("GET", "/title", None)
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    }
+
+    /// A PNG screenshot of the window.
+    pub fn screenshot(&self) -> Vec<u8> {
+        let value = self.call("GET", "/screenshot", None).expect("a screenshot");
+        base64::engine::general_purpose::STANDARD
+            .decode(value.as_str().expect("base64 text"))
+            .expect("valid base64")
+    }
+
+    /// Closes the session (and the app).
+    pub fn close(self) {
+        let _ = self.call("DELETE", "", None);
+    }
+}
+
+impl Element<'_> {
+    pub fn click(&self) {
+        self.session
+            .call(
+                "POST",
+                &format!("/element/{}/click", self.id),
+                Some(json!({})),
+            )
+            .unwrap_or_else(|err| panic!("click failed: {err}"));
+    }
+
+    pub fn text(&self) -> String {
+        self.session
+            .call("GET", &format!("/element/{}/text", self.id), None)
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        self.session
+            .call(
+                "GET",
+                &format!("/element/{}/attribute/{name}", self.id),
+                None,
+            )
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+    }
+}
