@@ -3,9 +3,12 @@
 // Every call resolves to its data or throws a `BackendError` carrying `{ kind, message, field }`.
 
 import { commands } from "./bindings";
-import type { AppInfo, ErrorKind, IpcError, Result } from "./bindings";
+import type { AppInfo, ErrorKind, IpcError } from "./bindings";
 
 export type { AppInfo, ErrorKind, IpcError };
+
+/** What a tauri-specta command resolves to (its "Result" error-handling mode). */
+type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
 
 /**
  * What went wrong, as the UI branches on it: an `ErrorKind` reported by Rust, or
@@ -55,8 +58,8 @@ export function toBackendError(reason: unknown): BackendError {
   return new BackendError("transport", "The backend returned an unexpected answer.");
 }
 
-async function call<T>(run: () => Promise<Result<T, IpcError>>): Promise<T> {
-  let result: Result<T, IpcError>;
+async function call<T>(run: () => Promise<CommandResult<T>>): Promise<T> {
+  let result: CommandResult<T>;
   try {
     result = await run();
   } catch (reason) {
