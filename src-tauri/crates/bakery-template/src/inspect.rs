@@ -1,0 +1,151 @@
+//! [`outline`]: what a template declares, as written (like `packer inspect`): nothing is
+//! rendered and no setting is checked, so it works on templates that don't validate.
+
+use serde::Serialize;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::json::{self, Node};
+
+/// A variable as declared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutlineVariable {
+    pub name: String,
+    /// The default as written; `None` when the variable is required.
+    pub default: Option<String>,
+    pub sensitive: bool,
+}
+
+/// The parts of a template.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Outline {
+    pub description: Option<String>,
+    pub variables: Vec<OutlineVariable>,
+    /// Each builder's name and type.
+    pub builders: Vec<(String, String)>,
+    /// Each provisioner's type.
+    pub provisioners: Vec<String>,
+    /// Each post-processor chain's types.
+    pub post_processors: Vec<Vec<String>>,
+}
+
+fn type_of(node: &Node) -> String {
+    node.as_str()
+        .or_else(|| node.get("type").and_then(|m| m.value.as_str()))
+        .unwrap_or("<no type>")
+        .to_string()
+}
+
+/// Reads the outline of a JSON template; only a syntax error (or a non-object) fails.
+pub fn outline(file: &str, text: &str) -> Result<Outline, crate::TemplateError> {
+    let doc = json::parse(text).map_err(|err| {
+        let mut d = Diagnostic::error(
+            Code::Syntax,
+            err.at,
+            "",
+            format!("invalid JSON: {}", err.message),
+        );
+        d.file = file.to_string();
+        crate::TemplateError::Invalid(vec![d])
+    })?;
+    let root = &doc.root;
+    if root.members().is_none() {
+        let mut d = Diagnostic::error(Code::WrongType, root.at, "", "a template is a JSON object");
+        d.file = file.to_string();
+        return Err(crate::TemplateError::Invalid(vec![d]));
+    }
+    let sensitive: Vec<&str> = root
+        .get("sensitive-variables")
+        .and_then(|m| m.value.items())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::as_str)
+        .collect();
+    let list = |key: &str| {
+        root.get(key)
+            .and_then(|m| m.value.items())
+            .unwrap_or_default()
+    };
+    Ok(Outline {
+        description: root
+            .get("description")
+            .and_then(|m| m.value.as_str())
+            .map(str::to_string),
+        variables: root
+            .get("variables")
+            .and_then(|m| m.value.members())
+            .unwrap_or_default()
+            .iter()
+            .map(|m| OutlineVariable {
+                name: m.key.clone(),
+                default: match &m.value.value {
+                    json::Value::Null => None,
+                    json::Value::String(s) => Some(s.clone()),
+                    _ => Some(m.value.to_serde().to_string()),
+                },
+                sensitive: sensitive.contains(&m.key.as_str()),
+            })
+            .collect(),
+        builders: list("builders")
+            .iter()
+            .map(|b| {
+                let kind = type_of(b);
+                let name = b
+                    .get("name")
+                    .and_then(|m| m.value.as_str())
+                    .map(str::to_string);
+                (name.unwrap_or_else(|| kind.clone()), kind)
+            })
+            .collect(),
+        provisioners: list("provisioners").iter().map(type_of).collect(),
+        post_processors: list("post-processors")
+            .iter()
+            .map(|p| match p.items() {
+                Some(chain) => chain.iter().map(type_of).collect(),
+                None => vec![type_of(p)],
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_every_part_as_written() {
+        let text = r#"{"description": "web image",
+            "variables": {"region": null, "key": "{{env `K`}}", "n": 3},
+            "sensitive-variables": ["key"],
+            "builders": [{"type": "amazon-ebs", "name": "web"}, {"type": "amazon-chroot"}],
+            "provisioners": [{"type": "shell"}, {"type": "ansible"}],
+            "post-processors": ["compress", [{"type": "manifest"}, {"type": "checksum"}]]}"#;
+        let o = outline("t.json", text).unwrap();
+        assert_eq!(o.description.as_deref(), Some("web image"));
+        assert_eq!(
+            o.variables[0],
+            OutlineVariable {
+                name: "region".into(),
+                default: None,
+                sensitive: false
+            }
+        );
+        assert!(o.variables[1].sensitive);
+        assert_eq!(o.variables[2].default.as_deref(), Some("3"));
+        assert_eq!(
+            o.builders,
+            [
+                ("web".into(), "amazon-ebs".into()),
+                ("amazon-chroot".into(), "amazon-chroot".into())
+            ]
+        );
+        assert_eq!(o.provisioners, ["shell", "ansible"]);
+        assert_eq!(
+            o.post_processors,
+            [
+                vec!["compress".to_string()],
+                vec!["manifest".into(), "checksum".into()]
+            ]
+        );
+        assert!(outline("t.json", "{").is_err());
+    }
+}

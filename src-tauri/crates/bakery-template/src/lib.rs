@@ -1,0 +1,30 @@
+//! Packer amazon-ebs templates: read them with positions, render their `{{ ... }}`
+//! functions and user variables, check them like `packer validate` (every problem at once,
+//! located), and hold them in a typed model.
+//!
+//! Pure: no AWS, no SSH, no SQL, no tauri. Time, ids and the environment come in through a
+//! [`RenderContext`]; file contents come in as text.
+
+mod check;
+mod diagnostic;
+mod error;
+mod inspect;
+mod isotime;
+pub mod json;
+pub mod model;
+pub mod render;
+mod secret;
+mod suggest;
+pub mod variables;
+mod weak;
+
+pub use check::{CheckOptions, Checked, check, valid_cidr, valid_duration, valid_kms_key};
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use error::TemplateError;
+pub use inspect::{Outline, OutlineVariable, outline};
+pub use isotime::format as format_go_time;
+pub use model::Template;
+pub use render::RenderContext;
+pub use secret::Secret;
+pub use suggest::did_you_mean;
+pub use variables::{VarFile, VariableInputs};

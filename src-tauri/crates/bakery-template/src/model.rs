@@ -1,0 +1,947 @@
+//! The typed model of a template: what users write in Packer's amazon-ebs templates.
+//!
+//! Values are held as they will be baked: user variables and functions rendered, build-time
+//! placeholders (`{{ .SourceAMI }}`, `{{ .Path }}`) kept verbatim for the engine. Every option
+//! is optional here; which ones are required is the checker's business (`check.rs`), so a
+//! half-written template still has a model for the editor. The doc comment of each option is
+//! its user-facing documentation (tooltips, JSON schema).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Secret;
+
+/// A whole template: variables, builders, provisioners and post-processors.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Template {
+    /// What the template builds, shown by `bakery inspect`.
+    pub description: Option<String>,
+    /// The oldest Packer version the template's author supports (informative here).
+    pub min_packer_version: Option<String>,
+    /// User variables, in the order written; `null` as a default means required.
+    pub variables: Vec<Variable>,
+    /// The machines to bake, in order; each one yields its own AMI(s).
+    pub builders: Vec<Builder>,
+    /// What runs on the instance before the image is taken, in order.
+    pub provisioners: Vec<Provisioner>,
+    /// What runs after the image is taken: each element is a chain run in order.
+    pub post_processors: Vec<Vec<PostProcessor>>,
+}
+
+/// A user variable (`"variables": {"name": "default"}`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Variable {
+    /// The name used in `{{user `name`}}`.
+    pub name: String,
+    /// The default as written (`None`: the variable is required and has no default).
+    pub default: Option<VariableValue>,
+    /// Listed in `sensitive-variables`: its value is never shown.
+    pub sensitive: bool,
+}
+
+/// The value of a variable: plain, or secret when it is listed in `sensitive-variables`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum VariableValue {
+    Plain(String),
+    Secret(Secret<String>),
+}
+
+impl VariableValue {
+    pub fn new(value: String, sensitive: bool) -> Self {
+        if sensitive {
+            VariableValue::Secret(Secret::new(value))
+        } else {
+            VariableValue::Plain(value)
+        }
+    }
+
+    /// The value itself, secret or not.
+    pub fn expose(&self) -> &str {
+        match self {
+            VariableValue::Plain(s) => s,
+            VariableValue::Secret(s) => s.expose(),
+        }
+    }
+}
+
+/// A builder: how a machine is launched and turned into an image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Builder {
+    /// Launch an EC2 instance from a source AMI, provision it over SSH, and create an
+    /// EBS-backed AMI from it.
+    #[serde(rename = "amazon-ebs")]
+    AmazonEbs(Box<AmazonEbs>),
+}
+
+impl Builder {
+    /// The builder's name: its `name`, or its type when it has none (like Packer).
+    pub fn name(&self) -> &str {
+        match self {
+            Builder::AmazonEbs(ebs) => ebs.name.as_deref().unwrap_or(self.type_name()),
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Builder::AmazonEbs(_) => "amazon-ebs",
+        }
+    }
+}
+
+/// The `amazon-ebs` builder's settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AmazonEbs {
+    /// A name for this builder, used by `only`/`except` and in the bake's output. Defaults
+    /// to the type (`amazon-ebs`); two builders of the same type need different names.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+
+    // --- Access ---
+    /// The AWS region where the instance is launched and the AMI created (e.g. `eu-west-1`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub region: Option<String>,
+    /// The AWS profile (from `~/.aws/config`) whose credentials are used.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub profile: Option<String>,
+    /// An access key id. Prefer a profile: keys written in a template end up in version
+    /// control.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_key: Option<String>,
+    /// The secret access key that goes with `access_key`. Never shown.
+    #[serde(
+        deserialize_with = "crate::weak::opt_secret",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secret_key: Option<Secret<String>>,
+    /// A session token for temporary credentials. Never shown.
+    #[serde(
+        deserialize_with = "crate::weak::opt_secret",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub token: Option<Secret<String>>,
+    /// Assume this IAM role before baking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assume_role: Option<AssumeRole>,
+    /// How often and how many times to poll AWS while waiting (instance running, AMI
+    /// available).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_polling: Option<AwsPolling>,
+
+    // --- Source ---
+    /// The AMI id to start from (e.g. `ami-0abcdef1234567890`). Either this or
+    /// `source_ami_filter` is required.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_ami: Option<String>,
+    /// Finds the AMI to start from by filters and owners, instead of a fixed id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ami_filter: Option<SourceAmiFilter>,
+
+    // --- Instance ---
+    /// The EC2 instance type used while baking (e.g. `t3.micro`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_type: Option<String>,
+    /// Run a spot instance: the maximum hourly price in dollars, or `auto` for the
+    /// on-demand price as the maximum. Empty or `0`: on-demand.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub spot_price: Option<String>,
+    /// Instance types a spot request may use (instead of `instance_type`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub spot_instance_types: Option<Vec<String>>,
+    /// The IAM instance profile given to the instance while it is being baked.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub iam_instance_profile: Option<String>,
+    /// User data passed to the instance at launch (cloud-init script or cloud-config).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_data: Option<String>,
+    /// A file whose content is passed as user data (instead of `user_data`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_data_file: Option<String>,
+    /// What the instance does when shut down from inside: `stop` (default) or `terminate`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub shutdown_behavior: Option<String>,
+    /// The instance metadata service settings of the instance while it is being baked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata_options: Option<MetadataOptions>,
+    /// Tags on the instance while it is being baked.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub run_tags: Option<BTreeMap<String, String>>,
+    /// Tags on the instance's volumes while it is being baked.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub run_volume_tags: Option<BTreeMap<String, String>>,
+    /// Volumes attached to the instance at launch (e.g. a bigger root volume).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_block_device_mappings: Option<Vec<BlockDevice>>,
+
+    // --- Network ---
+    /// The VPC to launch in; found from `subnet_id` when only that is given.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub vpc_id: Option<String>,
+    /// The subnet to launch in. Needed when the account has no default VPC (or use
+    /// `temporary_vpc`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subnet_id: Option<String>,
+    /// Give the instance a public IP address (needed to reach it over SSH from outside the
+    /// VPC when the subnet does not assign one).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub associate_public_ip_address: Option<bool>,
+    /// An existing security group for the instance (instead of a temporary one).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub security_group_id: Option<String>,
+    /// Existing security groups for the instance (instead of a temporary one).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub security_group_ids: Option<Vec<String>>,
+    /// Addresses the temporary security group lets in over SSH (CIDR blocks).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub temporary_security_group_source_cidrs: Option<Vec<String>>,
+    /// Let in only this computer's public address (as a /32) in the temporary security
+    /// group.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub temporary_security_group_source_public_ip: Option<bool>,
+    /// AMI Bakery extension (not in Packer): create a VPC, subnet, internet gateway and
+    /// route table for the bake and delete them afterwards, for accounts with no default VPC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temporary_vpc: Option<TemporaryVpc>,
+
+    // --- SSH ---
+    /// How to reach the instance: `ssh` (default) or `none` (no provisioners).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub communicator: Option<String>,
+    /// The user to log in as over SSH (e.g. `ec2-user`, `ubuntu`, `admin`). Required with the
+    /// SSH communicator.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_username: Option<String>,
+    /// A password to log in with instead of a key. Never shown.
+    #[serde(
+        deserialize_with = "crate::weak::opt_secret",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_password: Option<Secret<String>>,
+    /// The SSH port (default 22).
+    #[serde(
+        deserialize_with = "crate::weak::opt_u16",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_port: Option<u16>,
+    /// How long to wait for SSH to come up, as a duration (`5m`, `1m30s`; default `5m`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_timeout: Option<String>,
+    /// Which address of the instance to connect to: `public_ip`, `private_ip`,
+    /// `public_dns` or `private_dns`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_interface: Option<String>,
+    /// Connect to this host instead of the instance's address (e.g. a tunnel or, in tests,
+    /// the sandbox's SSH target).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_host: Option<String>,
+    /// Use this existing EC2 key pair instead of a temporary one; needs
+    /// `ssh_private_key_file` or `ssh_agent_auth`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_keypair_name: Option<String>,
+    /// The private key file to log in with.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_private_key_file: Option<String>,
+    /// Log in with the keys of the local SSH agent.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_agent_auth: Option<bool>,
+    /// The type of the temporary key pair: `rsa` (default) or `ed25519`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub temporary_key_pair_type: Option<String>,
+    /// Deprecated: use `ssh_interface: "private_ip"`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_private_ip: Option<bool>,
+
+    // --- Image ---
+    /// The name of the new AMI: 3 to 128 characters, letters, digits and `()[] ./-'@_`;
+    /// unique in the account and region (use `{{timestamp}}` or `force_deregister`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ami_name: Option<String>,
+    /// The description of the new AMI.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ami_description: Option<String>,
+    /// Tags on the AMI (and its copies).
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Tags on the AMI's snapshots.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub snapshot_tags: Option<BTreeMap<String, String>>,
+    /// Volumes of the AMI (e.g. a bigger or encrypted root volume in the image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ami_block_device_mappings: Option<Vec<BlockDevice>>,
+    /// Other regions the AMI is copied to after it is created.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ami_regions: Option<Vec<String>>,
+    /// AWS account ids allowed to launch the AMI.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ami_users: Option<Vec<String>>,
+    /// Groups allowed to launch the AMI; `all` makes it public.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ami_groups: Option<Vec<String>>,
+    /// AWS account ids allowed to create volumes from the AMI's snapshots.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub snapshot_users: Option<Vec<String>>,
+    /// Encrypt the AMI's root volume (with `kms_key_id`, or the account's default key).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encrypt_boot: Option<bool>,
+    /// The KMS key (id, alias or ARN) that encrypts the AMI's root volume; needs
+    /// `encrypt_boot: true`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kms_key_id: Option<String>,
+    /// The KMS key per region for the encrypted copies in `ami_regions`; needs
+    /// `encrypt_boot: true` and a key for every region in `ami_regions`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub region_kms_key_ids: Option<BTreeMap<String, String>>,
+    /// Enable Elastic Network Adapter support on the AMI.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ena_support: Option<bool>,
+    /// Enable enhanced networking (SR-IOV) on the AMI.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sriov_support: Option<bool>,
+    /// Deregister an existing AMI of the same name before creating the new one.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub force_deregister: Option<bool>,
+    /// Also delete the snapshots of the AMI that `force_deregister` removes.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub force_delete_snapshot: Option<bool>,
+}
+
+/// Finds the source AMI by filters, like `aws ec2 describe-images`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SourceAmiFilter {
+    /// DescribeImages filters, e.g. `"name": "al2023-ami-*-x86_64"`,
+    /// `"virtualization-type": "hvm"`, `"root-device-type": "ebs"`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map_of_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub filters: Option<BTreeMap<String, Vec<String>>>,
+    /// Who must own the AMI: account ids, or `self`, `amazon`, `aws-marketplace`.
+    /// Required, so a look-alike AMI of a stranger is never used.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub owners: Option<Vec<String>>,
+    /// When several AMIs match, take the newest (otherwise several matches are an error).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub most_recent: Option<bool>,
+}
+
+/// A volume of the instance at launch, or of the AMI.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlockDevice {
+    /// The device name, e.g. `/dev/xvda` or `/dev/sda1` (the root device of most AMIs).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub device_name: Option<String>,
+    /// The volume type: `gp2`, `gp3`, `io1`, `io2`, `st1`, `sc1` or `standard`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub volume_type: Option<String>,
+    /// The size in GiB.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub volume_size: Option<u32>,
+    /// Delete the volume when the instance is terminated.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delete_on_termination: Option<bool>,
+    /// Encrypt the volume.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encrypted: Option<bool>,
+    /// The KMS key that encrypts the volume; needs `encrypted: true`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kms_key_id: Option<String>,
+    /// Provisioned IOPS (`io1`, `io2`, `gp3`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub iops: Option<u32>,
+    /// Throughput in MiB/s (`gp3` only).
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub throughput: Option<u32>,
+    /// Create the volume from this snapshot.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub snapshot_id: Option<String>,
+    /// An instance store volume name (`ephemeral0` …) instead of an EBS volume.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub virtual_name: Option<String>,
+    /// Leave this device out of the mapping (remove a device the source AMI has).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub no_device: Option<bool>,
+}
+
+/// The instance metadata service (IMDS) settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetadataOptions {
+    /// `enabled` (default) or `disabled`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http_endpoint: Option<String>,
+    /// `optional` (IMDSv1 and v2, default) or `required` (IMDSv2 only).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http_tokens: Option<String>,
+    /// How many network hops a metadata response may travel, 1 to 64 (default 1).
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http_put_response_hop_limit: Option<u32>,
+    /// `enabled` or `disabled` (default): the instance's tags in the metadata.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_metadata_tags: Option<String>,
+}
+
+/// How to wait for AWS: the delay between polls and how many polls.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AwsPolling {
+    /// Seconds between two polls.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delay_seconds: Option<u32>,
+    /// How many polls before giving up.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_attempts: Option<u32>,
+}
+
+/// An IAM role to assume with the base credentials.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AssumeRole {
+    /// The ARN of the role to assume.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub role_arn: Option<String>,
+    /// The session's name in CloudTrail.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub session_name: Option<String>,
+    /// The external id the role's trust policy asks for.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub external_id: Option<String>,
+    /// How long the session lasts, in seconds.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub duration_seconds: Option<u32>,
+    /// An inline policy that narrows the session's permissions (JSON).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy: Option<String>,
+    /// Managed policy ARNs that narrow the session's permissions.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_arns: Option<Vec<String>>,
+    /// Session tags.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Session tag keys passed on to roles assumed from this one.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub transitive_tag_keys: Option<Vec<String>>,
+}
+
+/// AMI Bakery's temporary network for accounts without a default VPC.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemporaryVpc {
+    /// The VPC's address range (default `10.42.0.0/16`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cidr_block: Option<String>,
+    /// The subnet's address range, inside the VPC's (default `10.42.1.0/24`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subnet_cidr_block: Option<String>,
+}
+
+/// A provisioner: a step that changes the instance before the image is taken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Provisioner {
+    /// Run shell commands or scripts on the instance.
+    #[serde(rename = "shell")]
+    Shell(ShellProvisioner),
+    /// Upload files or folders to the instance (or download them from it).
+    #[serde(rename = "file")]
+    File(FileProvisioner),
+}
+
+impl Provisioner {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Provisioner::Shell(_) => "shell",
+            Provisioner::File(_) => "file",
+        }
+    }
+
+    /// The builders this provisioner is limited to (`only`) and excluded from (`except`).
+    pub fn only_except(&self) -> (Option<&[String]>, Option<&[String]>) {
+        match self {
+            Provisioner::Shell(s) => (s.only.as_deref(), s.except.as_deref()),
+            Provisioner::File(f) => (f.only.as_deref(), f.except.as_deref()),
+        }
+    }
+}
+
+/// The `shell` provisioner's settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ShellProvisioner {
+    /// Commands to run, one per line of a generated script (instead of `script`/`scripts`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inline: Option<Vec<String>>,
+    /// A local script file to upload and run (instead of `inline`/`scripts`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub script: Option<String>,
+    /// Local script files to upload and run in order (instead of `inline`/`script`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scripts: Option<Vec<String>>,
+    /// Environment variables for the scripts, each `KEY=value`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub environment_vars: Option<Vec<String>>,
+    /// How each script is run; `{{ .Vars }}` is the environment and `{{ .Path }}` the
+    /// uploaded script (default `chmod +x {{.Path}}; {{.Vars}} {{.Path}}`), e.g.
+    /// `sudo -E sh -eux '{{ .Path }}'`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub execute_command: Option<String>,
+    /// The first line of the script generated from `inline` (default `#!/bin/sh -e`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inline_shebang: Option<String>,
+    /// The folder on the instance where scripts are uploaded (default `/tmp`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remote_folder: Option<String>,
+    /// The script may reboot the instance or drop the connection: not an error.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expect_disconnect: Option<bool>,
+    /// Wait this long before running, as a duration (`10s`, `1m`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pause_before: Option<String>,
+    /// Run only for these builders (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub only: Option<Vec<String>>,
+    /// Run for every builder except these (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub except: Option<Vec<String>>,
+}
+
+/// The `file` provisioner's settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileProvisioner {
+    /// The local file or folder to upload (a folder ending in `/` uploads its content).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source: Option<String>,
+    /// Several local files or folders to upload (instead of `source`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sources: Option<Vec<String>>,
+    /// Where on the instance (or, for a download, locally) the files go. Required.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination: Option<String>,
+    /// `upload` (default) or `download`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub direction: Option<String>,
+    /// Wait this long before running, as a duration (`10s`, `1m`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pause_before: Option<String>,
+    /// Run only for these builders (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub only: Option<Vec<String>>,
+    /// Run for every builder except these (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub except: Option<Vec<String>>,
+}
+
+/// A post-processor: a step that runs after the image is taken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum PostProcessor {
+    /// Write a JSON manifest of what was built (AMI ids per region).
+    #[serde(rename = "manifest")]
+    Manifest(ManifestPostProcessor),
+}
+
+impl PostProcessor {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            PostProcessor::Manifest(_) => "manifest",
+        }
+    }
+}
+
+/// The `manifest` post-processor's settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ManifestPostProcessor {
+    /// The manifest file to write (default `packer-manifest.json`); runs are appended.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub output: Option<String>,
+    /// Write file names without their folders.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub strip_path: Option<bool>,
+    /// Extra key/value pairs written into each build's entry.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_data: Option<BTreeMap<String, String>>,
+    /// Keep the builder's artifact (always true for AMIs; accepted for compatibility).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub keep_input_artifact: Option<bool>,
+}
+
+/// The option names of a settings struct, read from its serde definition (so the list used
+/// for "unknown key" errors can't drift from the model).
+pub fn option_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    struct Capture(Option<&'static [&'static str]>);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("stop")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> serde::Deserializer<'de> for &mut Capture {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut capture = Capture(None);
+    let _ = T::deserialize(&mut capture);
+    capture.0.unwrap_or(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_names_come_from_the_model() {
+        let names = option_names::<AmazonEbs>();
+        assert!(names.contains(&"ami_name"));
+        assert!(names.contains(&"temporary_vpc"));
+        assert!(names.contains(&"launch_block_device_mappings"));
+        assert_eq!(
+            option_names::<AwsPolling>(),
+            ["delay_seconds", "max_attempts"]
+        );
+    }
+
+    #[test]
+    fn settings_decode_weakly_like_packer() {
+        let ebs: AmazonEbs = serde_json::from_value(serde_json::json!({
+            "ssh_port": "2222", "encrypt_boot": "true", "ami_regions": "us-east-1",
+            "tags": {"Version": 3}, "secret_key": "abc"
+        }))
+        .unwrap();
+        assert_eq!(ebs.ssh_port, Some(2222));
+        assert_eq!(ebs.encrypt_boot, Some(true));
+        assert_eq!(ebs.ami_regions, Some(vec!["us-east-1".to_string()]));
+        assert_eq!(ebs.tags.unwrap()["Version"], "3");
+        assert_eq!(format!("{:?}", ebs.secret_key), "Some(***)");
+    }
+
+    #[test]
+    fn builder_name_defaults_to_its_type() {
+        let b = Builder::AmazonEbs(Box::default());
+        assert_eq!(b.name(), "amazon-ebs");
+        let b = Builder::AmazonEbs(Box::new(AmazonEbs {
+            name: Some("web".into()),
+            ..AmazonEbs::default()
+        }));
+        assert_eq!(b.name(), "web");
+    }
+}
