@@ -204,7 +204,6 @@ const OTHER_EBS_OPTIONS: &[&str] = &[
     "ssh_proxy_password",
     "ssh_proxy_port",
     "ssh_proxy_username",
-    "ssh_pty",
     "ssh_read_write_timeout",
     "ssh_remote_tunnels",
     "ssh_wait_timeout",
@@ -361,7 +360,23 @@ impl Checker<'_> {
         };
         let mut template = Template::default();
         for m in members {
-            if m.key.starts_with('_') || ROOT_KEYS.contains(&m.key.as_str()) {
+            if m.key.starts_with('_') {
+                if m.value.as_str().is_none() {
+                    self.error(
+                        Code::WrongType,
+                        m.value.at,
+                        m.key.clone(),
+                        format!(
+                            "root level comment \"{}\" must be a string, not {}",
+                            m.key,
+                            m.value.kind()
+                        ),
+                    )
+                    .set_help("Packer only accepts strings as \"_\" comments");
+                }
+                continue;
+            }
+            if ROOT_KEYS.contains(&m.key.as_str()) {
                 continue;
             }
             self.unknown_key(m, "", ROOT_KEYS, &[]);
@@ -1148,6 +1163,13 @@ impl Checker<'_> {
         }
         if region_kms {
             let keys = ebs.region_kms_key_ids.as_ref().expect("checked above");
+            let copies = ebs.ami_regions.as_deref().unwrap_or_default();
+            for region in keys.keys() {
+                if !copies.contains(region) {
+                    self.error(Code::InvalidValue, at("region_kms_key_ids"), format!("{path}.region_kms_key_ids.{region}"), format!("Region {region} is in region_kms_key_ids but not in ami_regions"))
+                        .set_help(format!("add {region} to ami_regions, or remove its key (kms_key_id encrypts the image in the build region)"));
+                }
+            }
             for region in ebs.ami_regions.iter().flatten() {
                 if !keys.contains_key(region) {
                     self.error(
@@ -1249,13 +1271,22 @@ impl Checker<'_> {
             )
             .set_help("set \"volume_type\" to gp3, io1 or io2, or remove iops");
         }
-        if device.throughput.is_some() && kind != "gp3" {
-            self.error(
-                Code::InvalidValue,
-                at,
-                field("throughput"),
-                "throughput is only valid for gp3 volumes",
-            );
+        if let Some(throughput) = device.throughput {
+            if kind != "gp3" {
+                self.error(
+                    Code::InvalidValue,
+                    at,
+                    field("throughput"),
+                    "throughput is only valid for gp3 volumes",
+                );
+            } else if !(125..=1000).contains(&throughput) {
+                self.error(
+                    Code::InvalidValue,
+                    at,
+                    field("throughput"),
+                    "Throughput must be between 125 and 1000",
+                );
+            }
         }
         if device.kms_key_id.as_deref().is_some_and(|k| !k.is_empty())
             && device.encrypted != Some(true)

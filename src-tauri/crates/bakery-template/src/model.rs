@@ -334,6 +334,13 @@ pub struct AmazonEbs {
         skip_serializing_if = "Option::is_none"
     )]
     pub ssh_agent_auth: Option<bool>,
+    /// Ask for a pseudo-terminal when running commands (some `sudo` setups need one:
+    /// `Defaults requiretty`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_pty: Option<bool>,
     /// The type of the temporary key pair: `rsa` (default) or `ed25519`.
     #[serde(
         deserialize_with = "crate::weak::opt_string",

@@ -80,6 +80,8 @@ pub fn to_strings(value: &Value) -> Result<Option<Vec<String>>, String> {
             .map(Some)
             .map_err(|e| format!("in the list: {e}")),
         Value::Object(_) => Err("expected a list of strings, got an object".to_string()),
+        // `"ami_users": "{{user `users`}}"` with an empty variable means no users.
+        Value::String(s) if s.is_empty() => Ok(Some(Vec::new())),
         single => to_string(single).map(|s| s.map(|s| vec![s])),
     }
 }

@@ -1,0 +1,209 @@
+//! The crate as a user meets it: whole template files, checked end to end.
+
+use std::path::{Path, PathBuf};
+
+use bakery_template::model::Builder;
+use bakery_template::{CheckOptions, Checked, Code, RenderContext, VarFile, VariableInputs, check};
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
+}
+
+fn check_file(path: &Path, options: &CheckOptions) -> Checked {
+    let text = std::fs::read_to_string(path).unwrap();
+    check(
+        &path.display().to_string(),
+        &text,
+        options,
+        &mut RenderContext::fixed(),
+    )
+}
+
+fn located_errors(checked: &Checked) -> Vec<String> {
+    checked
+        .errors()
+        .map(|d| format!("{}:{}", d.line, d.column))
+        .collect()
+}
+
+#[test]
+fn the_article_template_validates_as_written() {
+    let checked = check_file(
+        &dir("templates").join("article.json"),
+        &CheckOptions::default(),
+    );
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    let template = checked.template.unwrap();
+    let Builder::AmazonEbs(ebs) = &template.builders[0];
+    assert_eq!(ebs.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(ebs.vpc_id.as_deref(), Some("vpc-4925e72e"));
+    assert_eq!(ebs.ami_name.as_deref(), Some("yum-upgrade 1741064767"));
+    assert_eq!(template.provisioners.len(), 1);
+}
+
+#[test]
+fn three_mistakes_are_all_reported_with_their_positions() {
+    let checked = check_file(
+        &dir("templates").join("three-mistakes.json"),
+        &CheckOptions::default(),
+    );
+    let errors: Vec<_> = checked.errors().collect();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+
+    assert_eq!((errors[0].line, errors[0].column), (8, 9));
+    assert_eq!(errors[0].code, Code::UnknownKey);
+    assert_eq!(errors[0].field, "builders[0].asociate_public_ip_address");
+    assert_eq!(
+        errors[0].help.as_deref(),
+        Some("did you mean \"associate_public_ip_address\"?")
+    );
+
+    assert_eq!((errors[1].line, errors[1].column), (9, 21));
+    assert_eq!(errors[1].field, "builders[0].ami_name");
+    assert!(errors[1].message.starts_with("AMIName should only contain"));
+
+    assert_eq!((errors[2].line, errors[2].column), (12, 17));
+    assert_eq!(errors[2].field, "provisioners[0].type");
+    assert_eq!(errors[2].help.as_deref(), Some("did you mean \"shell\"?"));
+
+    let shown = errors[0].to_string();
+    assert!(
+        shown.ends_with(
+            "three-mistakes.json:8:9: error: unknown configuration key: \"asociate_public_ip_address\" (field builders[0].asociate_public_ip_address)\n    help: did you mean \"associate_public_ip_address\"?"
+        ),
+        "{shown}"
+    );
+}
+
+/// Every corpus template checks as its `_expect_errors` comment says (none when absent),
+/// with its `NAME.vars.json` as a var file when there is one.
+#[test]
+fn the_corpus_checks_as_expected() {
+    let mut seen = 0;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir("corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.ends_with(".json") && !name.ends_with(".vars.json")
+        })
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc = bakery_template::json::parse(&text).unwrap();
+        let expected: Vec<String> = doc
+            .root
+            .get("_expect_errors")
+            .and_then(|m| m.value.as_str())
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        assert!(
+            doc.root.get("description").is_some(),
+            "{} says what it mirrors in \"description\"",
+            path.display()
+        );
+        let vars = path.with_extension("vars.json");
+        let mut options = CheckOptions::default();
+        if vars.exists() {
+            options.inputs = VariableInputs {
+                var_files: vec![VarFile {
+                    name: vars.display().to_string(),
+                    text: std::fs::read_to_string(&vars).unwrap(),
+                }],
+                vars: Vec::new(),
+            };
+        }
+        let checked = check_file(&path, &options);
+        assert_eq!(
+            located_errors(&checked),
+            expected,
+            "{}: {:#?}",
+            path.display(),
+            checked.diagnostics
+        );
+        let syntax_only = CheckOptions {
+            syntax_only: true,
+            ..CheckOptions::default()
+        };
+        assert!(
+            check_file(&path, &syntax_only).is_valid(),
+            "{}",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 10, "the corpus has {seen} templates");
+}
+
+#[test]
+fn secrets_never_show_in_the_model() {
+    let path = dir("corpus").join("01-getting-started-al2.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut ctx = RenderContext::fixed();
+    ctx.env.insert(
+        "AWS_SECRET_ACCESS_KEY".into(),
+        "wJalrXUtnFEMIK7MDENG".into(),
+    );
+    ctx.env
+        .insert("AWS_ACCESS_KEY_ID".into(), "AKIAEXAMPLE".into());
+    let checked = check("t.json", &text, &CheckOptions::default(), &mut ctx);
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let template = checked.template.unwrap();
+    let Builder::AmazonEbs(ebs) = &template.builders[0];
+    assert_eq!(
+        ebs.secret_key.as_ref().unwrap().expose(),
+        "wJalrXUtnFEMIK7MDENG"
+    );
+    let debug = format!("{template:?}");
+    let json = serde_json::to_string(&template).unwrap();
+    assert!(!debug.contains("wJalr"), "{debug}");
+    assert!(!json.contains("wJalr"), "{json}");
+}
+
+#[test]
+fn a_thousand_line_template_is_checked_quickly() {
+    // 60 builders of ~17 lines each, with variables, filters and provisioners.
+    let mut builders = Vec::new();
+    for i in 0..60 {
+        builders.push(format!(
+            r#"    {{
+      "type": "amazon-ebs",
+      "name": "b{i}",
+      "region": "{{{{user `region`}}}}",
+      "source_ami_filter": {{
+        "filters": {{"name": "al2023-ami-*", "architecture": "x86_64"}},
+        "owners": ["amazon"],
+        "most_recent": true
+      }},
+      "instance_type": "t3.micro",
+      "ssh_username": "ec2-user",
+      "ami_name": "app-{i}-{{{{isotime | clean_resource_name}}}}",
+      "tags": {{"Name": "app-{i}", "Built": "{{{{timestamp}}}}", "Source": "{{{{ .SourceAMI }}}}"}},
+      "launch_block_device_mappings": [{{"device_name": "/dev/xvda", "volume_size": 20, "volume_type": "gp3"}}]
+    }}"#
+        ));
+    }
+    let text = format!(
+        "{{\n  \"variables\": {{\"region\": \"eu-west-1\"}},\n  \"builders\": [\n{}\n  ],\n  \"provisioners\": [{{\"type\": \"shell\", \"inline\": [\"echo hi\"]}}]\n}}\n",
+        builders.join(",\n")
+    );
+    assert!(text.lines().count() >= 900, "{}", text.lines().count());
+    let started = std::time::Instant::now();
+    let runs = 10;
+    for _ in 0..runs {
+        let checked = check(
+            "big.json",
+            &text,
+            &CheckOptions::default(),
+            &mut RenderContext::fixed(),
+        );
+        assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    }
+    let each = started.elapsed() / runs;
+    // Debug builds are ~10x slower than release; the 10 ms target is for release.
+    assert!(each.as_millis() < 100, "one check took {each:?}");
+    eprintln!("1,000-line template checked in {each:?} (debug build)");
+}
