@@ -9,6 +9,19 @@ pub enum CliError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Template(#[from] bakery_template::TemplateError),
+    /// The template has errors; they were printed above, one per line.
+    #[error("{path}: {errors} error(s)")]
+    TemplateInvalid {
+        path: std::path::PathBuf,
+        errors: usize,
+    },
     #[error("cannot listen for Ctrl-C / SIGTERM: {0}")]
     Signals(std::io::Error),
     #[error(

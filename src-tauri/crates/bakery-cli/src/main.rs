@@ -1,7 +1,9 @@
 //! The `bakery` command: the same engine as the desktop app, without the window.
 
 mod error;
+mod inspect;
 mod sandbox;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -25,12 +27,18 @@ struct Cli {
 enum Command {
     /// Run the local AWS stand-in (EC2 emulator + SSH target) in the foreground until Ctrl-C.
     Sandbox(sandbox::SandboxArgs),
+    /// Check a Packer JSON template: silent when it is valid, every problem on stderr otherwise.
+    Validate(validate::ValidateArgs),
+    /// Show a template's variables, builders, provisioners and post-processors.
+    Inspect(inspect::InspectArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<(), CliError> = match cli.command {
         Command::Sandbox(args) => sandbox::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,81 @@
+//! `bakery validate`: checks a template like `packer validate`, printing every problem as
+//! `FILE:LINE:COL: error: MESSAGE (field PATH)` on stderr.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use bakery_template::{CheckOptions, RenderContext, VarFile, VariableInputs};
+
+use crate::error::CliError;
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Only check that the file is a well-formed template (JSON, structure), not its settings.
+    #[arg(long)]
+    syntax_only: bool,
+    /// Set a user variable: --var name=value (repeatable; later ones win).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Read user variables from a JSON file (repeatable; later files win, --var wins over all).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// The template (Packer JSON).
+    file: PathBuf,
+}
+
+pub fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The world as rendering sees it from the command line: now, random ids, this environment.
+pub fn render_context(template: &Path) -> RenderContext {
+    let absolute = std::path::absolute(template).unwrap_or_else(|_| template.to_path_buf());
+    let template_dir = absolute
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| ".".to_string());
+    let working_dir = std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| ".".to_string());
+    RenderContext {
+        now: SystemTime::now(),
+        ids: Box::new(|| uuid::Uuid::new_v4().to_string()),
+        env: std::env::vars().collect::<BTreeMap<_, _>>(),
+        template_dir,
+        working_dir,
+    }
+}
+
+pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
+    let text = read(&args.file)?;
+    let mut inputs = VariableInputs::default();
+    for path in &args.var_files {
+        inputs.var_files.push(VarFile {
+            name: path.display().to_string(),
+            text: read(path)?,
+        });
+    }
+    for var in &args.vars {
+        inputs.vars.push(VariableInputs::parse_var(var)?);
+    }
+    let options = CheckOptions {
+        syntax_only: args.syntax_only,
+        inputs,
+    };
+    let name = args.file.display().to_string();
+    let checked = bakery_template::check(&name, &text, &options, &mut render_context(&args.file));
+    for diagnostic in &checked.diagnostics {
+        eprintln!("{diagnostic}");
+    }
+    match checked.errors().count() {
+        0 => Ok(()),
+        errors => Err(CliError::TemplateInvalid {
+            path: args.file.clone(),
+            errors,
+        }),
+    }
+}
