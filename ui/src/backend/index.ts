@@ -3,9 +3,12 @@
 // Every call resolves to its data or throws a `BackendError` carrying `{ kind, message, field }`.
 
 import { commands } from "./bindings";
-import type { AppInfo, ErrorKind, IpcError } from "./bindings";
+import type { AppInfo_Serialize, ErrorKind, IpcError_Serialize } from "./bindings";
 
-export type { AppInfo, ErrorKind, IpcError };
+// What Rust sends (its `Serialize` shape: every field present, `null` when unset).
+export type AppInfo = AppInfo_Serialize;
+export type IpcError = IpcError_Serialize;
+export type { ErrorKind };
 
 /** What a tauri-specta command resolves to (its "Result" error-handling mode). */
 type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
