@@ -234,12 +234,13 @@ fn latency_mode_keeps_instances_pending_then_running_and_records_calls() {
         "pending lasted about the latency"
     );
     sandbox.stop().unwrap();
-    let calls = std::fs::read_to_string(&record).unwrap();
-    let run_calls = calls.lines().filter(|l| l.contains("RunInstances")).count();
+    let actions = bakery_sandbox::recorded_actions(&record).unwrap();
+    let run_calls = actions.iter().filter(|a| *a == "RunInstances").count();
     assert_eq!(
         run_calls, 1,
-        "the recording lists the one RunInstances call"
+        "one RunInstances in the recording: {actions:?}"
     );
+    assert_eq!(actions.first().map(String::as_str), Some("DescribeImages"));
 }
 
 #[test]

@@ -91,6 +91,27 @@ class StartupError(Exception):
     pass
 
 
+STOP = threading.Event()
+STOP_REASON = [""]
+
+
+def request_stop(reason: str) -> None:
+    if not STOP.is_set():
+        STOP_REASON[0] = reason
+    STOP.set()
+
+
+def on_signal(signum, _frame):  # type: ignore[no-untyped-def]
+    request_stop(signal.Signals(signum).name)
+
+
+CHILD_EXITED = threading.Event()
+
+
+def on_sigchld(_signum, _frame):  # type: ignore[no-untyped-def]
+    CHILD_EXITED.set()
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # type: ignore[override]
         # a bad command line is a startup failure like any other
@@ -519,8 +540,7 @@ class Supervisor:
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.workdir = os.path.abspath(args.workdir)
-        self.stop_event = threading.Event()
-        self.stop_reason = ""
+        self.stop_event = STOP
         self.server = None
         self.server_thread: threading.Thread | None = None
         self.sshd: subprocess.Popen | None = None
@@ -529,11 +549,6 @@ class Supervisor:
         self.initial_ppid = os.getppid()
 
     # -- signals / parent --------------------------------------------------
-    def on_signal(self, signum, _frame):  # type: ignore[no-untyped-def]
-        if not self.stop_event.is_set():
-            self.stop_reason = signal.Signals(signum).name
-        self.stop_event.set()
-
     def parent_gone(self) -> str | None:
         if self.initial_ppid != 1 and os.getppid() != self.initial_ppid:
             return f"parent process {self.initial_ppid} exited"
@@ -544,7 +559,7 @@ class Supervisor:
 
     def check_abort(self) -> None:
         if self.stop_event.is_set():
-            raise StartupError(f"stopped by {self.stop_reason} during startup")
+            raise StartupError(f"stopped by {STOP_REASON[0]} during startup")
         reason = self.parent_gone()
         if reason:
             raise StartupError(reason + " during startup")
@@ -607,6 +622,9 @@ class Supervisor:
                                       request_handler=MotoRequestHandler)
         except OSError as e:
             raise StartupError(f"cannot listen on 127.0.0.1:{self.args.port}: {e}")
+        except SystemExit:
+            # werkzeug prints "Address already in use" and calls sys.exit(1)
+            raise StartupError(f"cannot listen on 127.0.0.1:{self.args.port}: address already in use")
         self.moto_port = self.server.server_port
 
     def serve(self) -> None:
@@ -615,8 +633,7 @@ class Supervisor:
                 self.server.serve_forever(poll_interval=0.1)
             except Exception as e:  # pragma: no cover
                 log(f"moto server crashed: {e!r}")
-                self.stop_reason = "moto server crash"
-                self.stop_event.set()
+                request_stop("moto server crash")
 
         self.server_thread = threading.Thread(target=run, name="moto", daemon=True)
         self.server_thread.start()
@@ -753,7 +770,7 @@ class Supervisor:
         code = 0
         while True:
             if self.stop_event.wait(POLL_INTERVAL):
-                log(f"stopping: {self.stop_reason}")
+                log(f"stopping: {STOP_REASON[0]}")
                 break
             reason = self.parent_gone()
             if reason:
@@ -764,17 +781,21 @@ class Supervisor:
                     f"{tail(os.path.join(self.workdir, 'sshd.log'))}; stopping")
                 code = 1
                 break
-            reap_zombie_children({sshd_pid})
+            if CHILD_EXITED.is_set():
+                CHILD_EXITED.clear()
+                reap_zombie_children({sshd_pid})
         self.cleanup()
         log("stopped")
         return code
 
 
 def main(argv: list[str]) -> int:
+    # handlers first: a stop request during startup aborts the startup cleanly
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    signal.signal(signal.SIGCHLD, on_sigchld)
     args = parse_args(argv)
     sup = Supervisor(args)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, sup.on_signal)
     # Orphaned descendants of sshd (detached session processes) are re-parented
     # to us, so that nothing survives the sandbox.
     prctl(PR_SET_CHILD_SUBREAPER, 1)

@@ -103,7 +103,7 @@ pub fn call(
     Ok(parsed)
 }
 
-/// moto's admin reset: drops every resource (the supervisor reloads the catalogue).
+/// moto's admin reset: drops every resource; moto reloads the AMI catalogue by itself.
 pub fn reset(endpoint: &str) -> Result<(), Ec2Error> {
     let url = format!("{endpoint}/moto-api/reset");
     let response = agent()

@@ -172,6 +172,9 @@ impl Sandbox {
                 return Err(SandboxError::Startup(err.to_string()));
             }
             Err(_) => {
+                // SIGTERM first: the supervisor then also stops what runs under sshd.
+                let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
+                std::thread::sleep(Duration::from_secs(2));
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(SandboxError::Timeout(timeout, read_log(&log_path)));
@@ -320,6 +323,40 @@ pub fn process_alive(pid: u32) -> bool {
             .unwrap_or(false),
         Err(_) => false,
     }
+}
+
+/// The EC2 actions in a recording made with [`SandboxOptions::record`], in order
+/// (e.g. `["DescribeImages", "RunInstances"]`): how benchmarks and tests count API calls.
+pub fn recorded_actions(path: &Path) -> Result<Vec<String>, SandboxError> {
+    let text = std::fs::read_to_string(path).map_err(SandboxError::Workdir)?;
+    let mut actions = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let record: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| SandboxError::Startup(format!("unreadable recording line: {e}")))?;
+        let body = record["body"].as_str().unwrap_or_default();
+        let body = if record["body_encoded"].as_bool() == Some(true) {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap_or_default();
+            String::from_utf8_lossy(&bytes).into_owned()
+        } else {
+            body.to_string()
+        };
+        let query = record["url"]
+            .as_str()
+            .and_then(|url| url.split_once('?'))
+            .map(|(_, q)| q)
+            .unwrap_or_default();
+        let action = body
+            .split('&')
+            .chain(query.split('&'))
+            .find_map(|pair| pair.strip_prefix("Action="));
+        if let Some(action) = action {
+            actions.push(action.to_string());
+        }
+    }
+    Ok(actions)
 }
 
 fn read_log(path: &Path) -> String {
