@@ -1,0 +1,509 @@
+//! The history store: one SQLite file (WAL) in the data directory holding every bake, its
+//! event stream, its artifacts, and the ledger of cloud resources.
+//!
+//! Ledger invariant: a row is written (`intended`) BEFORE the resource is created, updated
+//! with the resource id once it exists (`created`), and closed (`deleted` or `kept`) only
+//! after cleanup succeeded or the user asked to keep it. Open rows of a bake whose process is
+//! gone (see [`BakeLock`]) are what start-up cleanup consumes.
+
+mod error;
+mod lock;
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+pub use error::HistoryError;
+pub use lock::BakeLock;
+
+/// File name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "history.sqlite3";
+
+/// How a bake ended (or that it has not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BakeStatus {
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+    /// Failed with `--on-error=abort`: resources were kept on purpose (and are in the ledger).
+    Aborted,
+}
+
+impl BakeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Aborted => "aborted",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, HistoryError> {
+        Ok(match text {
+            "running" => Self::Running,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            "aborted" => Self::Aborted,
+            other => return Err(HistoryError::Corrupt(format!("bake status {other:?}"))),
+        })
+    }
+}
+
+/// The kinds of cloud resource a bake creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    KeyPair,
+    SecurityGroup,
+    Instance,
+    Image,
+    Snapshot,
+    Vpc,
+    Subnet,
+    InternetGateway,
+    RouteTable,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 9] = [
+        Self::KeyPair,
+        Self::SecurityGroup,
+        Self::Instance,
+        Self::Image,
+        Self::Snapshot,
+        Self::Vpc,
+        Self::Subnet,
+        Self::InternetGateway,
+        Self::RouteTable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::KeyPair => "key_pair",
+            Self::SecurityGroup => "security_group",
+            Self::Instance => "instance",
+            Self::Image => "image",
+            Self::Snapshot => "snapshot",
+            Self::Vpc => "vpc",
+            Self::Subnet => "subnet",
+            Self::InternetGateway => "internet_gateway",
+            Self::RouteTable => "route_table",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, HistoryError> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| HistoryError::Corrupt(format!("resource kind {text:?}")))
+    }
+}
+
+/// Where a ledger row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerState {
+    /// About to be created; the id may not be known (the create call may or may not have
+    /// reached EC2), so cleanup also searches by the `bakery:bake-id` tag or the name.
+    Intended,
+    Created,
+    Deleted,
+    /// Left on purpose (`--on-error=abort`, or the bake's output image).
+    Kept,
+    /// Cleanup tried and failed; `note` says why.
+    Failed,
+}
+
+impl LedgerState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Intended => "intended",
+            Self::Created => "created",
+            Self::Deleted => "deleted",
+            Self::Kept => "kept",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, HistoryError> {
+        Ok(match text {
+            "intended" => Self::Intended,
+            "created" => Self::Created,
+            "deleted" => Self::Deleted,
+            "kept" => Self::Kept,
+            "failed" => Self::Failed,
+            other => return Err(HistoryError::Corrupt(format!("ledger state {other:?}"))),
+        })
+    }
+}
+
+/// One ledger row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub bake_id: String,
+    pub region: String,
+    pub kind: ResourceKind,
+    /// A name known before creation (key pair name, security group name).
+    pub name: Option<String>,
+    pub resource_id: Option<String>,
+    pub state: LedgerState,
+    pub note: Option<String>,
+}
+
+/// A bake as the history records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BakeRecord {
+    pub id: String,
+    pub template_path: Option<String>,
+    pub build_name: Option<String>,
+    pub profile: Option<String>,
+    pub region: String,
+    pub status: BakeStatus,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub error: Option<String>,
+}
+
+/// What is known when a bake starts.
+#[derive(Debug, Clone, Default)]
+pub struct NewBake<'a> {
+    pub id: &'a str,
+    pub template_path: Option<&'a str>,
+    pub template_text: Option<&'a str>,
+    pub build_name: Option<&'a str>,
+    pub profile: Option<&'a str>,
+    pub region: &'a str,
+    pub started_at: &'a str,
+}
+
+/// One stored event of a bake (the event itself is the engine's JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub at: String,
+    pub event: String,
+}
+
+/// An artifact: the image a bake produced in one region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Artifact {
+    pub region: String,
+    pub image_id: String,
+    pub snapshot_ids: Vec<String>,
+}
+
+/// The history database. Cheap to share (`Arc<History>`): calls are serialized inside.
+pub struct History {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History").field("path", &self.path).finish()
+    }
+}
+
+impl History {
+    /// Opens (creating and migrating if needed) `history.sqlite3` in `data_dir`.
+    pub fn open_in(data_dir: &Path) -> Result<Self, HistoryError> {
+        Self::open(&data_dir.join(DATABASE_FILE))
+    }
+
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, HistoryError> {
+        let open_err = |source| HistoryError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_err)?;
+        migrations::run(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn begin_bake(&self, bake: &NewBake<'_>) -> Result<(), HistoryError> {
+        self.conn().execute(
+            "INSERT INTO bakes (id, template_path, template_text, build_name, profile, region, status, started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
+            params![
+                bake.id,
+                bake.template_path,
+                bake.template_text,
+                bake.build_name,
+                bake.profile,
+                bake.region,
+                bake.started_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn finish_bake(
+        &self,
+        id: &str,
+        status: BakeStatus,
+        at: &str,
+        error: Option<&str>,
+    ) -> Result<(), HistoryError> {
+        let changed = self.conn().execute(
+            "UPDATE bakes SET status = ?2, finished_at = ?3, error = ?4 WHERE id = ?1",
+            params![id, status.as_str(), at, error],
+        )?;
+        if changed == 0 {
+            return Err(HistoryError::NoSuchBake(id.to_string()));
+        }
+        Ok(())
+    }
+
+    pub fn bake(&self, id: &str) -> Result<BakeRecord, HistoryError> {
+        self.conn()
+            .query_row(
+                &format!("{BAKE_COLUMNS} WHERE id = ?1"),
+                params![id],
+                bake_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| HistoryError::NoSuchBake(id.to_string()))?
+    }
+
+    /// Every bake, newest first.
+    pub fn bakes(&self) -> Result<Vec<BakeRecord>, HistoryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("{BAKE_COLUMNS} ORDER BY started_at DESC, id"))?;
+        let rows = stmt.query_map([], bake_from_row)?;
+        rows.map(|row| row?).collect()
+    }
+
+    pub fn append_event(
+        &self,
+        bake_id: &str,
+        seq: i64,
+        at: &str,
+        event_json: &str,
+    ) -> Result<(), HistoryError> {
+        self.conn().execute(
+            "INSERT INTO bake_events (bake_id, seq, at, event) VALUES (?1, ?2, ?3, ?4)",
+            params![bake_id, seq, at, event_json],
+        )?;
+        Ok(())
+    }
+
+    pub fn events(&self, bake_id: &str) -> Result<Vec<StoredEvent>, HistoryError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT seq, at, event FROM bake_events WHERE bake_id = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map(params![bake_id], |row| {
+            Ok(StoredEvent {
+                seq: row.get(0)?,
+                at: row.get(1)?,
+                event: row.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn record_artifact(&self, bake_id: &str, artifact: &Artifact) -> Result<(), HistoryError> {
+        let snapshots = serde_json::to_string(&artifact.snapshot_ids)
+            .map_err(|e| HistoryError::Corrupt(e.to_string()))?;
+        self.conn().execute(
+            "INSERT OR REPLACE INTO artifacts (bake_id, region, image_id, snapshot_ids) VALUES (?1, ?2, ?3, ?4)",
+            params![bake_id, artifact.region, artifact.image_id, snapshots],
+        )?;
+        Ok(())
+    }
+
+    pub fn artifacts(&self, bake_id: &str) -> Result<Vec<Artifact>, HistoryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT region, image_id, snapshot_ids FROM artifacts WHERE bake_id = ?1 ORDER BY region",
+        )?;
+        let rows = stmt.query_map(params![bake_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (region, image_id, snapshots) = row?;
+            Ok(Artifact {
+                region,
+                image_id,
+                snapshot_ids: serde_json::from_str(&snapshots)
+                    .map_err(|e| HistoryError::Corrupt(e.to_string()))?,
+            })
+        })
+        .collect()
+    }
+
+    /// Writes the intent to create a resource; returns the ledger row's id.
+    pub fn intend(
+        &self,
+        bake_id: &str,
+        region: &str,
+        kind: ResourceKind,
+        name: Option<&str>,
+        at: &str,
+    ) -> Result<i64, HistoryError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO ledger (bake_id, region, kind, name, state, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'intended', ?5, ?5)",
+            params![bake_id, region, kind.as_str(), name, at],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// The resource exists: record its id.
+    pub fn mark_created(
+        &self,
+        entry: i64,
+        resource_id: &str,
+        at: &str,
+    ) -> Result<(), HistoryError> {
+        self.update_entry(entry, LedgerState::Created, Some(resource_id), None, at)
+    }
+
+    /// The resource is gone (deleted by cleanup, or found not to exist).
+    pub fn mark_deleted(&self, entry: i64, at: &str) -> Result<(), HistoryError> {
+        self.update_entry(entry, LedgerState::Deleted, None, None, at)
+    }
+
+    /// The resource is left on purpose.
+    pub fn mark_kept(&self, entry: i64, note: &str, at: &str) -> Result<(), HistoryError> {
+        self.update_entry(entry, LedgerState::Kept, None, Some(note), at)
+    }
+
+    /// Cleanup failed; `note` says why. The row stays open for the next cleanup.
+    pub fn mark_failed(&self, entry: i64, note: &str, at: &str) -> Result<(), HistoryError> {
+        self.update_entry(entry, LedgerState::Failed, None, Some(note), at)
+    }
+
+    fn update_entry(
+        &self,
+        entry: i64,
+        state: LedgerState,
+        resource_id: Option<&str>,
+        note: Option<&str>,
+        at: &str,
+    ) -> Result<(), HistoryError> {
+        self.conn().execute(
+            "UPDATE ledger SET state = ?2, resource_id = COALESCE(?3, resource_id), note = ?4, updated_at = ?5
+             WHERE id = ?1",
+            params![entry, state.as_str(), resource_id, note, at],
+        )?;
+        Ok(())
+    }
+
+    /// Rows of a bake still to clean: intended, created or failed.
+    pub fn open_entries(&self, bake_id: &str) -> Result<Vec<LedgerEntry>, HistoryError> {
+        self.entries_where(
+            "bake_id = ?1 AND state IN ('intended', 'created', 'failed')",
+            bake_id,
+        )
+    }
+
+    /// Every row of a bake.
+    pub fn ledger(&self, bake_id: &str) -> Result<Vec<LedgerEntry>, HistoryError> {
+        self.entries_where("bake_id = ?1", bake_id)
+    }
+
+    fn entries_where(
+        &self,
+        condition: &str,
+        bake_id: &str,
+    ) -> Result<Vec<LedgerEntry>, HistoryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id, bake_id, region, kind, name, resource_id, state, note FROM ledger WHERE {condition} ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![bake_id], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+                row.get::<_, String>(6)?,
+                row.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, bake_id, region, kind, name, resource_id, state, note) = row?;
+            Ok(LedgerEntry {
+                id,
+                bake_id,
+                region,
+                kind: ResourceKind::parse(&kind)?,
+                name,
+                resource_id,
+                state: LedgerState::parse(&state)?,
+                note,
+            })
+        })
+        .collect()
+    }
+
+    /// Bakes that still have resources to clean, oldest first.
+    pub fn bakes_with_open_entries(&self) -> Result<Vec<String>, HistoryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT l.bake_id FROM ledger l JOIN bakes b ON b.id = l.bake_id
+             WHERE l.state IN ('intended', 'created', 'failed') ORDER BY b.started_at",
+        )?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+const BAKE_COLUMNS: &str = "SELECT id, template_path, build_name, profile, region, status, started_at, finished_at, error FROM bakes";
+
+fn bake_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<BakeRecord, HistoryError>> {
+    let status: String = row.get(5)?;
+    let record = BakeRecord {
+        id: row.get(0)?,
+        template_path: row.get(1)?,
+        build_name: row.get(2)?,
+        profile: row.get(3)?,
+        region: row.get(4)?,
+        status: BakeStatus::Running,
+        started_at: row.get(6)?,
+        finished_at: row.get(7)?,
+        error: row.get(8)?,
+    };
+    Ok(BakeStatus::parse(&status).map(|status| BakeRecord { status, ..record }))
+}
+
+#[cfg(test)]
+mod tests;
