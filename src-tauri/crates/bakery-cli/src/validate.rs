@@ -65,6 +65,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
     let options = CheckOptions {
         syntax_only: args.syntax_only,
         inputs,
+        local_file_exists: Some(|path| Path::new(path).exists()),
     };
     let name = args.file.display().to_string();
     let checked = bakery_template::check(&name, &text, &options, &mut render_context(&args.file));

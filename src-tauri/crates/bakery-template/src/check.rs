@@ -18,7 +18,7 @@ use crate::model::{
     ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner, ShellProvisioner,
     SourceAmiFilter, Template, TemporaryVpc, Variable, VariableValue, option_names,
 };
-use crate::render::{self, RenderContext, Scope};
+use crate::render::{self, RenderContext, RenderError, Scope};
 use crate::suggest::did_you_mean;
 use crate::variables::{VariableInputs, Variables};
 
@@ -30,6 +30,9 @@ pub struct CheckOptions {
     pub syntax_only: bool,
     /// Values for the variables.
     pub inputs: VariableInputs,
+    /// Tells whether a local file exists (scripts, sources, user data, keys), relative to the
+    /// current directory like Packer; `None` skips those checks (an editor without a disk).
+    pub local_file_exists: Option<fn(&str) -> bool>,
 }
 
 /// What checking found: the model (as far as it could be read) and every problem.
@@ -250,6 +253,7 @@ pub fn check(file: &str, text: &str, options: &CheckOptions, ctx: &mut RenderCon
         out: Vec::new(),
         ctx,
         vars: Variables::default(),
+        local_file_exists: options.local_file_exists,
     };
     let template = checker.run(text, options);
     let mut diagnostics = checker.out;
@@ -270,6 +274,7 @@ struct Checker<'a> {
     out: Vec<Diagnostic>,
     ctx: &'a mut RenderContext,
     vars: Variables,
+    local_file_exists: Option<fn(&str) -> bool>,
 }
 
 /// A builder's name and type, for `{{build_name}}`, `only` and `except`.
@@ -279,7 +284,7 @@ struct BuildScope<'a> {
 }
 
 impl Scope for BuildScope<'_> {
-    fn user(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, String> {
+    fn user(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, RenderError> {
         self.vars.value(name, ctx)
     }
     fn build(&self) -> Option<(&str, &str)> {
@@ -1073,6 +1078,18 @@ impl Checker<'_> {
             self.error(Code::Missing, at("ssh_keypair_name"), field("ssh_private_key_file"), "ssh_private_key_file must be provided or ssh_agent_auth enabled when ssh_keypair_name is specified.")
                 .set_help("set \"ssh_private_key_file\" to the key pair's private key, or \"ssh_agent_auth\": true");
         }
+        self.local_file(
+            ebs.user_data_file.as_deref(),
+            at("user_data_file"),
+            &field("user_data_file"),
+            "user_data_file",
+        );
+        self.local_file(
+            ebs.ssh_private_key_file.as_deref(),
+            at("ssh_private_key_file"),
+            &field("ssh_private_key_file"),
+            "ssh_private_key_file",
+        );
         if let Some(timeout) = &ebs.ssh_timeout {
             self.duration(timeout, at("ssh_timeout"), &field("ssh_timeout"));
         }
@@ -1301,6 +1318,18 @@ impl Checker<'_> {
         }
     }
 
+    /// A local file the template names must exist (when the caller can tell).
+    fn local_file(&mut self, file: Option<&str>, at: Position, field: &str, what: &str) {
+        let (Some(exists), Some(file)) = (self.local_file_exists, file) else {
+            return;
+        };
+        if file.is_empty() || file.contains("{{") || exists(file) {
+            return;
+        }
+        self.error(Code::LocalFile, at, field, format!("{what} {file:?} does not exist"))
+            .set_help("paths are relative to the current directory; use {{template_dir}}/… for files beside the template");
+    }
+
     fn duration(&mut self, text: &str, at: Position, field: &str) {
         if !valid_duration(text) {
             self.error(
@@ -1478,6 +1507,20 @@ impl Checker<'_> {
             )
             .set_help("e.g. \"chmod +x {{ .Path }}; {{ .Vars }} sudo -E {{ .Path }}\"");
         }
+        self.local_file(
+            shell.script.as_deref(),
+            at_of(node, "script"),
+            &join(path, "script"),
+            "script",
+        );
+        for (i, script) in shell.scripts.iter().flatten().enumerate() {
+            self.local_file(
+                Some(script),
+                at_of(node, "scripts"),
+                &format!("{path}.scripts[{i}]"),
+                "script",
+            );
+        }
         if let Some(pause) = &shell.pause_before {
             self.duration(
                 pause,
@@ -1538,6 +1581,22 @@ impl Checker<'_> {
                     at_of(node, "direction"),
                     join(path, "direction"),
                     format!("Direction must be one of: download, upload (not \"{other}\")"),
+                );
+            }
+        }
+        if file.direction.as_deref() != Some("download") {
+            self.local_file(
+                file.source.as_deref(),
+                at_of(node, "source"),
+                &join(path, "source"),
+                "source",
+            );
+            for (i, source) in file.sources.iter().flatten().enumerate() {
+                self.local_file(
+                    Some(source),
+                    at_of(node, "sources"),
+                    &format!("{path}.sources[{i}]"),
+                    "source",
                 );
             }
         }
@@ -1646,7 +1705,7 @@ fn render_tree(
                     if !err.message.starts_with("in variable ") {
                         let code = if err.not_supported {
                             Code::NotSupported
-                        } else if err.message.contains("variable") {
+                        } else if err.message.starts_with("variable") {
                             Code::Variable
                         } else {
                             Code::Render
@@ -2237,6 +2296,35 @@ mod tests {
         assert_eq!(
             errors[1].help.as_deref(),
             Some("did you mean \"builders\"?")
+        );
+    }
+
+    #[test]
+    fn local_files_must_exist_when_the_caller_can_tell() {
+        let text = format!(
+            "{}, \"provisioners\": [{{\"type\": \"shell\", \"scripts\": [\"there.sh\", \"missing.sh\"]}}, {{\"type\": \"file\", \"source\": \"gone/\", \"destination\": \"/tmp/\"}}, {{\"type\": \"file\", \"source\": \"/remote/log\", \"destination\": \"log\", \"direction\": \"download\"}}]}}",
+            ebs(r#""user_data_file": "there.sh", "ssh_private_key_file": "key.pem", "ssh_keypair_name": "k""#).trim_end_matches('}')
+        );
+        let options = CheckOptions {
+            local_file_exists: Some(|path| path == "there.sh"),
+            ..CheckOptions::default()
+        };
+        let checked = check("t.json", &text, &options, &mut RenderContext::fixed());
+        let fields: Vec<&str> = checked.errors().map(|d| d.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "builders[0].ssh_private_key_file",
+                "provisioners[0].scripts[1]",
+                "provisioners[1].source"
+            ],
+            "{:#?}",
+            checked.diagnostics
+        );
+        assert!(checked.errors().all(|d| d.code == Code::LocalFile));
+        assert!(
+            run(&text).is_valid(),
+            "without a disk, files are not checked"
         );
     }
 

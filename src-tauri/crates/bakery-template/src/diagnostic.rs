@@ -38,6 +38,8 @@ pub enum Code {
     Render,
     /// A user variable is required, unknown, or badly passed.
     Variable,
+    /// A local file the template names (script, source, user data, key) does not exist.
+    LocalFile,
     /// A deprecated setting or one that has no effect.
     Deprecated,
 }

@@ -60,7 +60,7 @@ impl RenderContext {
 /// What a string is rendered for: which functions and values it may use.
 pub trait Scope {
     /// The value of the user variable `name`.
-    fn user(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, String>;
+    fn user(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, RenderError>;
     /// Whether `{{env}}` is allowed (only in variable defaults, like Packer).
     fn env_allowed(&self) -> bool {
         false
@@ -82,14 +82,14 @@ pub struct RenderError {
 }
 
 impl RenderError {
-    fn new(message: impl Into<String>) -> Self {
+    pub fn new(message: impl Into<String>) -> Self {
         RenderError {
             message: message.into(),
             help: None,
             not_supported: false,
         }
     }
-    fn help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -522,7 +522,7 @@ fn call(
     let value = match name {
         "user" => {
             let [var] = string_args::<1>(name, args, "{{user `name`}}")?;
-            scope.user(var, ctx).map_err(RenderError::new)?
+            scope.user(var, ctx)?
         }
         "env" => {
             let [var] = string_args::<1>(name, args, "{{env `NAME`}}")?;
@@ -654,11 +654,11 @@ mod tests {
 
     struct Vars(BTreeMap<String, String>, bool);
     impl Scope for Vars {
-        fn user(&mut self, name: &str, _: &mut RenderContext) -> Result<String, String> {
+        fn user(&mut self, name: &str, _: &mut RenderContext) -> Result<String, RenderError> {
             self.0
                 .get(name)
                 .cloned()
-                .ok_or_else(|| format!("variable {name} not defined"))
+                .ok_or_else(|| RenderError::new(format!("variable {name} not defined")))
         }
         fn env_allowed(&self) -> bool {
             self.1

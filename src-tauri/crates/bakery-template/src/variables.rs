@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::json::{self, Node, Position, Value};
-use crate::render::{self, RenderContext, Scope};
+use crate::render::{self, RenderContext, RenderError, Scope};
 use crate::suggest::did_you_mean;
 
 /// A `--var-file`: its name (for messages) and its JSON text.
@@ -67,7 +67,7 @@ pub struct Declared {
 pub struct Variables {
     pub declared: Vec<Declared>,
     index: BTreeMap<String, usize>,
-    rendered: BTreeMap<String, Result<String, String>>,
+    rendered: BTreeMap<String, Result<String, RenderError>>,
     in_progress: Vec<String>,
 }
 
@@ -275,33 +275,35 @@ impl Variables {
     }
 
     /// The rendered value of `name` (rendered on first use).
-    pub fn value(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, String> {
+    pub fn value(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, RenderError> {
         if let Some(done) = self.rendered.get(name) {
             return done.clone();
         }
         let Some(var) = self.get(name) else {
-            let mut message = format!("variable {name} is not declared in \"variables\"");
-            if let Some(near) = did_you_mean(name, self.declared.iter().map(|v| v.name.as_str())) {
-                message.push_str(&format!(" (did you mean {near}?)"));
-            }
-            return Err(message);
+            let err = RenderError::new(format!("variable {name} is not declared in \"variables\""));
+            return Err(
+                match did_you_mean(name, self.declared.iter().map(|v| v.name.as_str())) {
+                    Some(near) => err.help(format!("did you mean {near}?")),
+                    None => err.help(format!("declare it: \"variables\": {{\"{name}\": \"\"}}")),
+                },
+            );
         };
         // A required variable without a value is reported once, at its declaration; uses
         // of it render as its name, so they don't cascade into more errors.
         let raw = var.raw.clone().unwrap_or_else(|| name.to_string());
         if self.in_progress.iter().any(|n| n == name) {
-            return Err(format!(
+            return Err(RenderError::new(format!(
                 "variables refer to each other in a loop: {} -> {name}",
                 self.in_progress.join(" -> ")
-            ));
+            )));
         }
         self.in_progress.push(name.to_string());
-        let result = render::render(&raw, ctx, &mut DefaultScope(self)).map_err(|e| {
-            let mut message = format!("in variable {name}: {}", e.message);
-            if let Some(help) = e.help {
-                message.push_str(&format!(" ({help})"));
+        let result = render::render(&raw, ctx, &mut DefaultScope(self)).map_err(|mut e| {
+            // Name the variable where the failure starts, not every one that uses it.
+            if !e.message.starts_with("in variable ") {
+                e.message = format!("in variable {name}: {}", e.message);
             }
-            message
+            e
         });
         self.in_progress.pop();
         self.rendered.insert(name.to_string(), result.clone());
@@ -319,16 +321,17 @@ impl Variables {
             if self.get(&name).is_some_and(|v| v.raw.is_none()) {
                 continue;
             }
-            if let Err(message) = self.value(&name, ctx) {
-                // Only report where the failure starts, not in every variable using it.
-                if message.starts_with(&format!("in variable {name}:")) {
-                    out.push(Diagnostic::error(
-                        Code::Render,
-                        at,
-                        format!("variables.{name}"),
-                        message,
-                    ));
-                }
+            if let Err(err) = self.value(&name, ctx)
+                && err.message.starts_with(&format!("in variable {name}:"))
+            {
+                let code = if err.not_supported {
+                    Code::NotSupported
+                } else {
+                    Code::Render
+                };
+                let mut d = Diagnostic::error(code, at, format!("variables.{name}"), err.message);
+                d.help = err.help;
+                out.push(d);
             }
         }
     }
@@ -338,7 +341,7 @@ impl Variables {
 struct DefaultScope<'a>(&'a mut Variables);
 
 impl Scope for DefaultScope<'_> {
-    fn user(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, String> {
+    fn user(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, RenderError> {
         self.0.value(name, ctx)
     }
     fn env_allowed(&self) -> bool {
@@ -432,9 +435,14 @@ mod tests {
             r#"{"variables": {"a": "{{user `b`}}", "b": "{{user `a`}}", "region": "x"}}"#;
         let (mut vars, _) = collect(template, &VariableInputs::default());
         let mut ctx = RenderContext::fixed();
-        assert!(vars.value("a", &mut ctx).unwrap_err().contains("loop"));
+        assert!(
+            vars.value("a", &mut ctx)
+                .unwrap_err()
+                .message
+                .contains("loop")
+        );
         let err = vars.value("regoin", &mut ctx).unwrap_err();
-        assert!(err.contains("did you mean region?"), "{err}");
+        assert_eq!(err.help.as_deref(), Some("did you mean region?"));
         let mut out = Vec::new();
         vars.render_all(&mut ctx, &mut out);
         assert!(!out.is_empty());

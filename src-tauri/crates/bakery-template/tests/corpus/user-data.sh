@@ -1,0 +1,2 @@
+#!/bin/sh
+# stub user data for the corpus
