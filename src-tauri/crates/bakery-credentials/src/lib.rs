@@ -1,0 +1,20 @@
+//! AWS profiles and the credentials behind them: the user's `~/.aws` files (read, and only
+//! ever edited surgically), the app's own profiles with their secrets in the OS keyring,
+//! and credential providers for every profile kind (static keys, role chains, MFA,
+//! credential_process).
+//!
+//! No tauri here: the desktop shell and the `bakery` command are thin adapters over it.
+
+pub mod app_profiles;
+pub mod aws_files;
+pub mod error;
+pub mod keyring;
+pub mod profiles;
+pub mod secret;
+
+pub use app_profiles::{AppProfile, AppProfileStore};
+pub use aws_files::AwsFiles;
+pub use error::CredentialsError;
+pub use keyring::Keyring;
+pub use profiles::{Profile, ProfileKind, ProfileSource, Profiles};
+pub use secret::Secret;
