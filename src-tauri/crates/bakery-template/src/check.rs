@@ -2329,6 +2329,55 @@ mod tests {
     }
 
     #[test]
+    fn region_kms_keys_must_match_ami_regions() {
+        let d = only_error(
+            r#""encrypt_boot": true, "ami_regions": ["us-west-2"], "region_kms_key_ids": {"us-west-2": "alias/a", "eu-west-1": "alias/b"}"#,
+        );
+        assert_eq!(
+            d.message,
+            "Region eu-west-1 is in region_kms_key_ids but not in ami_regions"
+        );
+        assert_eq!(d.field, "builders[0].region_kms_key_ids.eu-west-1");
+    }
+
+    #[test]
+    fn ami_regions_warn_about_duplicates_and_the_build_region() {
+        let checked = run(&ebs(
+            r#""ami_regions": ["us-east-1", "us-east-1", "eu-west-1"]"#,
+        ));
+        assert!(checked.is_valid());
+        let warnings: Vec<&str> = checked.warnings().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            warnings,
+            [
+                "us-east-1 is listed twice in ami_regions",
+                "eu-west-1 is the build region: the AMI is already there and is not copied"
+            ]
+        );
+    }
+
+    #[test]
+    fn gp3_throughput_range_and_temporary_vpc_ranges() {
+        let d = only_error(
+            r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "gp3", "throughput": 2000}]"#,
+        );
+        assert_eq!(d.message, "Throughput must be between 125 and 1000");
+        let d = only_error(r#""temporary_vpc": {"cidr_block": "10.0.0.0/99"}"#);
+        assert_eq!(d.field, "builders[0].temporary_vpc.cidr_block");
+        let d = only_error(r#""temporary_vpc": {"subnet_cidr_block": "2001:db8::/64"}"#);
+        assert!(d.message.contains("not an IPv4 address range"));
+    }
+
+    #[test]
+    fn root_comments_must_be_strings() {
+        let checked = run(&ebs("").replacen('{', "{\"_notes\": [\"a\"], ", 1));
+        assert_eq!(
+            messages(&checked),
+            ["root level comment \"_notes\" must be a string, not an array"]
+        );
+    }
+
+    #[test]
     fn durations() {
         for ok in ["5m", "1h30m", "300ms", "1.5h", "0", "10s"] {
             assert!(valid_duration(ok), "{ok}");
