@@ -1,0 +1,744 @@
+//! The `amazon-ebs` builder's checks: its options, Packer's rules and ours.
+
+use super::*;
+
+/// Real amazon-ebs options (Packer and its amazon plugin) this version does not bake yet.
+pub(super) const OTHER_EBS_OPTIONS: &[&str] = &[
+    "ami_org_arns",
+    "ami_ou_arns",
+    "ami_product_codes",
+    "ami_virtualization_type",
+    "availability_zone",
+    "block_duration_minutes",
+    "boot_mode",
+    "capacity_reservation_group_arn",
+    "capacity_reservation_id",
+    "capacity_reservation_preference",
+    "custom_endpoint_ec2",
+    "decode_authorization_messages",
+    "deprecate_at",
+    "disable_stop_instance",
+    "ebs_optimized",
+    "enable_nitro_enclave",
+    "enable_t2_unlimited",
+    "enable_unlimited_credits",
+    "fleet_tags",
+    "imds_support",
+    "insecure_skip_tls_verify",
+    "max_retries",
+    "mfa_code",
+    "pause_before_connecting",
+    "pause_before_ssm",
+    "placement",
+    "run_tag",
+    "run_volume_tag",
+    "security_group_filter",
+    "session_manager_port",
+    "shared_credentials_file",
+    "skip_create_ami",
+    "skip_credential_validation",
+    "skip_metadata_api_check",
+    "skip_region_validation",
+    "skip_save_build_region",
+    "snapshot_groups",
+    "snapshot_tag",
+    "spot_price_auto_product",
+    "spot_tag",
+    "spot_tags",
+    "ssh_bastion_agent_auth",
+    "ssh_bastion_host",
+    "ssh_bastion_password",
+    "ssh_bastion_port",
+    "ssh_bastion_private_key_file",
+    "ssh_bastion_username",
+    "ssh_certificate_file",
+    "ssh_ciphers",
+    "ssh_clear_authorized_keys",
+    "ssh_disable_agent_forwarding",
+    "ssh_file_transfer_method",
+    "ssh_handshake_attempts",
+    "ssh_keep_alive_interval",
+    "ssh_key_exchange_algorithms",
+    "ssh_local_tunnels",
+    "ssh_proxy_host",
+    "ssh_proxy_password",
+    "ssh_proxy_port",
+    "ssh_proxy_username",
+    "ssh_read_write_timeout",
+    "ssh_remote_tunnels",
+    "ssh_wait_timeout",
+    "subnet_filter",
+    "tag",
+    "temporary_iam_instance_profile_policy_document",
+    "temporary_key_pair_name",
+    "tenancy",
+    "tpm_support",
+    "uefi_data",
+    "vault_aws_engine",
+    "vpc_filter",
+    "windows_password_timeout",
+    "winrm_host",
+    "winrm_insecure",
+    "winrm_password",
+    "winrm_port",
+    "winrm_timeout",
+    "winrm_use_ntlm",
+    "winrm_use_ssl",
+    "winrm_username",
+];
+
+impl Checker<'_> {
+    pub(super) fn amazon_ebs(&mut self, node: &Node, path: &str, name: &str) -> AmazonEbs {
+        let mut known: Vec<&str> = option_names::<AmazonEbs>().to_vec();
+        known.push("type");
+        self.check_keys(node, path, &known, OTHER_EBS_OPTIONS);
+        let nested: [(&str, &[&str]); 5] = [
+            ("source_ami_filter", option_names::<SourceAmiFilter>()),
+            ("metadata_options", option_names::<MetadataOptions>()),
+            ("aws_polling", option_names::<AwsPolling>()),
+            ("assume_role", option_names::<AssumeRole>()),
+            ("temporary_vpc", option_names::<TemporaryVpc>()),
+        ];
+        for (key, names) in nested {
+            if let Some(m) = node.get(key).filter(|m| m.value.members().is_some()) {
+                self.check_keys(&m.value, &join(path, key), names, &[]);
+            }
+        }
+        for key in ["launch_block_device_mappings", "ami_block_device_mappings"] {
+            if let Some(items) = node.get(key).and_then(|m| m.value.items()) {
+                for (i, item) in items.iter().enumerate() {
+                    self.check_keys(
+                        item,
+                        &format!("{path}.{key}[{i}]"),
+                        option_names::<BlockDevice>(),
+                        &[],
+                    );
+                }
+            }
+        }
+        let value = self.render_node(
+            node,
+            path,
+            Some((name.to_string(), "amazon-ebs".to_string())),
+        );
+        let ebs: AmazonEbs = self.decode(node, value, path);
+        self.amazon_ebs_rules(&ebs, node, path);
+        ebs
+    }
+
+    pub(super) fn amazon_ebs_rules(&mut self, ebs: &AmazonEbs, node: &Node, path: &str) {
+        let at = |key: &str| at_of(node, key);
+        let field = |key: &str| join(path, key);
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+
+        // Access.
+        if !set(&ebs.region) {
+            self.error(
+                Code::Missing,
+                at("region"),
+                field("region"),
+                "region must be specified",
+            )
+            .set_help("set \"region\" to the AWS region to bake in, e.g. \"eu-west-1\"");
+        }
+        let has_secret = ebs
+            .secret_key
+            .as_ref()
+            .is_some_and(|s| !s.expose().is_empty());
+        if set(&ebs.access_key) != has_secret {
+            let key = if has_secret {
+                "secret_key"
+            } else {
+                "access_key"
+            };
+            self.error(
+                Code::Missing,
+                at(key),
+                field(key),
+                "access_key and secret_key must be set together",
+            )
+            .set_help("set both, or neither and use a profile or the environment");
+        }
+        if let Some(role) = &ebs.assume_role
+            && !set(&role.role_arn)
+        {
+            self.error(
+                Code::Missing,
+                at("assume_role"),
+                field("assume_role.role_arn"),
+                "assume_role needs a role_arn",
+            )
+            .set_help("set \"role_arn\": \"arn:aws:iam::123456789012:role/NAME\"");
+        }
+
+        // Source.
+        let filter_empty = ebs.source_ami_filter.as_ref().is_none_or(|f| {
+            f.filters.as_ref().is_none_or(|m| m.is_empty())
+                && f.owners.as_ref().is_none_or(|o| o.is_empty())
+                && f.most_recent != Some(true)
+        });
+        if !set(&ebs.source_ami) {
+            if filter_empty {
+                self.error(Code::Missing, node.at, field("source_ami"), "a source_ami or source_ami_filter must be specified")
+                    .set_help("set \"source_ami\": \"ami-…\", or a \"source_ami_filter\" with \"filters\" and \"owners\"");
+            } else if ebs.source_ami_filter.as_ref().is_some_and(|f| {
+                f.owners
+                    .as_ref()
+                    .is_none_or(|o| o.iter().all(|o| o.is_empty()))
+            }) {
+                self.error(
+                    Code::Missing,
+                    at("source_ami_filter"),
+                    field("source_ami_filter.owners"),
+                    "For security reasons, your source AMI filter must declare an owner.",
+                )
+                .set_help("add \"owners\": [\"amazon\"] or the account id that publishes the AMI (e.g. \"099720109477\" for Ubuntu)");
+            }
+        } else if ebs.source_ami_filter.is_some() && !filter_empty {
+            self.warn(
+                Code::Deprecated,
+                at("source_ami_filter"),
+                field("source_ami_filter"),
+                "source_ami_filter has no effect when source_ami is set",
+            )
+            .set_help("remove one of them");
+        }
+
+        // Instance.
+        let spot_types = ebs
+            .spot_instance_types
+            .as_ref()
+            .is_some_and(|t| !t.is_empty());
+        if !set(&ebs.instance_type) && !spot_types {
+            self.error(
+                Code::Missing,
+                at("instance_type"),
+                field("instance_type"),
+                "either instance_type or spot_instance_types must be specified",
+            )
+            .set_help("set \"instance_type\", e.g. \"t3.micro\"");
+        }
+        if set(&ebs.instance_type) && spot_types {
+            self.error(Code::Conflict, at("spot_instance_types"), field("spot_instance_types"), "either instance_type or spot_instance_types must be specified, not both")
+                .set_help("keep instance_type for one type, or spot_instance_types for a spot request over several");
+        }
+        let spot = ebs
+            .spot_price
+            .as_deref()
+            .filter(|p| !p.is_empty() && *p != "0");
+        if let Some(price) = spot
+            && price != "auto"
+            && !price.parse::<f64>().is_ok_and(|p| p > 0.0)
+        {
+            self.error(
+                Code::InvalidValue,
+                at("spot_price"),
+                field("spot_price"),
+                format!("spot_price \"{price}\" is not a price"),
+            )
+            .set_help("write the maximum hourly price in dollars (\"0.05\") or \"auto\"");
+        }
+        if spot_types && spot.is_none() {
+            self.error(
+                Code::Missing,
+                at("spot_instance_types"),
+                field("spot_price"),
+                "spot_instance_types needs spot_price",
+            )
+            .set_help(
+                "set \"spot_price\": \"auto\" (or a maximum price) to request a spot instance",
+            );
+        }
+        if set(&ebs.user_data) && set(&ebs.user_data_file) {
+            self.error(
+                Code::Conflict,
+                at("user_data_file"),
+                field("user_data_file"),
+                "Only one of user_data or user_data_file can be specified.",
+            )
+            .set_help("remove one of them");
+        }
+        if let Some(b) = ebs.shutdown_behavior.as_deref().filter(|b| !b.is_empty())
+            && b != "stop"
+            && b != "terminate"
+        {
+            self.error(
+                Code::InvalidValue,
+                at("shutdown_behavior"),
+                field("shutdown_behavior"),
+                "shutdown_behavior only accepts 'stop' or 'terminate' values.",
+            );
+        }
+        if let Some(md) = &ebs.metadata_options {
+            let base = field("metadata_options");
+            let md_at = at("metadata_options");
+            let checks: [(&str, &Option<String>, [&str; 2]); 3] = [
+                ("http_endpoint", &md.http_endpoint, ["enabled", "disabled"]),
+                ("http_tokens", &md.http_tokens, ["optional", "required"]),
+                (
+                    "instance_metadata_tags",
+                    &md.instance_metadata_tags,
+                    ["enabled", "disabled"],
+                ),
+            ];
+            for (key, value, allowed) in checks {
+                if let Some(v) = value
+                    .as_deref()
+                    .filter(|v| !v.is_empty() && !allowed.contains(v))
+                {
+                    self.error(
+                        Code::InvalidValue,
+                        md_at,
+                        join(&base, key),
+                        format!(
+                            "{key} requires either {} or {} as its value, not \"{v}\"",
+                            allowed[0], allowed[1]
+                        ),
+                    );
+                }
+            }
+            if md
+                .http_put_response_hop_limit
+                .is_some_and(|n| !(1..=64).contains(&n))
+            {
+                self.error(
+                    Code::InvalidValue,
+                    md_at,
+                    join(&base, "http_put_response_hop_limit"),
+                    "http_put_response_hop_limit requires a number between 1 and 64",
+                );
+            }
+        }
+        for key in ["launch_block_device_mappings", "ami_block_device_mappings"] {
+            let devices = if key == "launch_block_device_mappings" {
+                &ebs.launch_block_device_mappings
+            } else {
+                &ebs.ami_block_device_mappings
+            };
+            let items = node
+                .get(key)
+                .and_then(|m| m.value.items())
+                .unwrap_or_default();
+            for (i, device) in devices.iter().flatten().enumerate() {
+                let device_at = items.get(i).map(|n| n.at).unwrap_or(at(key));
+                self.block_device_rules(device, device_at, &format!("{path}.{key}[{i}]"));
+            }
+        }
+
+        // Network.
+        if set(&ebs.security_group_id)
+            && ebs
+                .security_group_ids
+                .as_ref()
+                .is_some_and(|v| !v.is_empty())
+        {
+            self.error(
+                Code::Conflict,
+                at("security_group_ids"),
+                field("security_group_ids"),
+                "Only one of security_group_id or security_group_ids can be specified.",
+            )
+            .set_help("put every group in security_group_ids");
+        }
+        let existing_groups = set(&ebs.security_group_id)
+            || ebs
+                .security_group_ids
+                .as_ref()
+                .is_some_and(|v| !v.is_empty());
+        for key in [
+            "temporary_security_group_source_cidrs",
+            "temporary_security_group_source_public_ip",
+        ] {
+            if existing_groups && node.get(key).is_some() {
+                self.warn(Code::Deprecated, at(key), field(key), format!("{key} has no effect: no temporary security group is created when security groups are given"))
+                    .set_help(format!("remove {key}, or the security group settings"));
+            }
+        }
+        for (i, cidr) in ebs
+            .temporary_security_group_source_cidrs
+            .iter()
+            .flatten()
+            .enumerate()
+        {
+            if !valid_cidr(cidr) {
+                self.error(Code::InvalidValue, at("temporary_security_group_source_cidrs"), format!("{path}.temporary_security_group_source_cidrs[{i}]"), format!("Error parsing CIDR in temporary_security_group_source_cidrs: invalid CIDR address: {cidr}"))
+                    .set_help("write an address range like \"203.0.113.0/24\"");
+            }
+        }
+        if let Some(vpc) = &ebs.temporary_vpc {
+            for key in ["vpc_id", "subnet_id"] {
+                if node.get(key).is_some() {
+                    self.error(Code::Conflict, at(key), field(key), format!("{key} and temporary_vpc can't be used together: temporary_vpc creates its own network"))
+                        .set_help(format!("remove {key} or temporary_vpc"));
+                }
+            }
+            for (key, value) in [
+                ("cidr_block", &vpc.cidr_block),
+                ("subnet_cidr_block", &vpc.subnet_cidr_block),
+            ] {
+                if let Some(cidr) = value
+                    .as_deref()
+                    .filter(|c| !valid_cidr(c) || c.contains(':'))
+                {
+                    self.error(
+                        Code::InvalidValue,
+                        at("temporary_vpc"),
+                        format!("{path}.temporary_vpc.{key}"),
+                        format!("{key} \"{cidr}\" is not an IPv4 address range"),
+                    )
+                    .set_help("write a range like \"10.42.0.0/16\"");
+                }
+            }
+        }
+
+        // SSH.
+        let communicator = ebs.communicator.as_deref().unwrap_or("ssh");
+        match communicator {
+            "ssh" | "" => {
+                if !set(&ebs.ssh_username) {
+                    self.error(Code::Missing, at("ssh_username"), field("ssh_username"), "An ssh_username must be specified")
+                        .set_help("set the login user of the source AMI, e.g. \"ec2-user\" (Amazon Linux), \"ubuntu\", \"admin\" (Debian)");
+                }
+            }
+            "none" => {}
+            "winrm" => {
+                self.error(Code::NotSupported, at("communicator"), field("communicator"), "the winrm communicator is not supported yet")
+                    .set_help("AMI Bakery reaches instances over SSH; bake Windows images with Packer for now");
+            }
+            other => {
+                self.error(
+                    Code::InvalidValue,
+                    at("communicator"),
+                    field("communicator"),
+                    format!("unknown communicator \"{other}\""),
+                )
+                .set_help("use \"ssh\" or \"none\"");
+            }
+        }
+        if let Some(kind) = ebs
+            .temporary_key_pair_type
+            .as_deref()
+            .filter(|k| !k.is_empty())
+            && kind != "rsa"
+            && kind != "ed25519"
+        {
+            self.error(
+                Code::InvalidValue,
+                at("temporary_key_pair_type"),
+                field("temporary_key_pair_type"),
+                "temporary_key_pair_type requires either rsa or ed25519 as its value",
+            );
+        }
+        match ebs.ssh_interface.as_deref().unwrap_or("") {
+            "" | "public_ip" | "private_ip" | "public_dns" | "private_dns" => {}
+            "session_manager" => {
+                self.error(
+                    Code::NotSupported,
+                    at("ssh_interface"),
+                    field("ssh_interface"),
+                    "ssh_interface \"session_manager\" is not supported yet",
+                )
+                .set_help("use public_ip, private_ip, public_dns or private_dns");
+            }
+            other => {
+                self.error(
+                    Code::InvalidValue,
+                    at("ssh_interface"),
+                    field("ssh_interface"),
+                    format!("Unknown interface type: {other}"),
+                )
+                .set_help("use public_ip, private_ip, public_dns or private_dns");
+            }
+        }
+        if set(&ebs.ssh_keypair_name)
+            && !set(&ebs.ssh_private_key_file)
+            && ebs.ssh_agent_auth != Some(true)
+        {
+            self.error(Code::Missing, at("ssh_keypair_name"), field("ssh_private_key_file"), "ssh_private_key_file must be provided or ssh_agent_auth enabled when ssh_keypair_name is specified.")
+                .set_help("set \"ssh_private_key_file\" to the key pair's private key, or \"ssh_agent_auth\": true");
+        }
+        self.local_file(
+            ebs.user_data_file.as_deref(),
+            at("user_data_file"),
+            &field("user_data_file"),
+            "user_data_file",
+        );
+        self.local_file(
+            ebs.ssh_private_key_file.as_deref(),
+            at("ssh_private_key_file"),
+            &field("ssh_private_key_file"),
+            "ssh_private_key_file",
+        );
+        if let Some(timeout) = &ebs.ssh_timeout {
+            self.duration(timeout, at("ssh_timeout"), &field("ssh_timeout"));
+        }
+        if ebs.ssh_private_ip.is_some() {
+            self.warn(
+                Code::Deprecated,
+                at("ssh_private_ip"),
+                field("ssh_private_ip"),
+                "ssh_private_ip is deprecated",
+            )
+            .set_help("use \"ssh_interface\": \"private_ip\" instead");
+        }
+
+        // Image.
+        match ebs.ami_name.as_deref() {
+            None | Some("") => {
+                self.error(
+                    Code::Missing,
+                    at("ami_name"),
+                    field("ami_name"),
+                    "ami_name must be specified",
+                )
+                .set_help("set \"ami_name\", e.g. \"web {{timestamp}}\": unique per bake");
+            }
+            Some(name) => {
+                let known_now = render::without_build_time_actions(name);
+                let complete = known_now.len() == name.len();
+                let length = name.chars().count();
+                if complete && !(3..=128).contains(&length) {
+                    self.error(
+                        Code::InvalidValue,
+                        at("ami_name"),
+                        field("ami_name"),
+                        format!(
+                            "ami_name must be between 3 and 128 characters long (it has {length})"
+                        ),
+                    );
+                }
+                if let Some(bad) = known_now.chars().find(|c| !render::ami_name_char(*c)) {
+                    self.error(
+                        Code::InvalidValue,
+                        at("ami_name"),
+                        field("ami_name"),
+                        "AMIName should only contain alphanumeric characters, parentheses (()), square brackets ([]), spaces ( ), periods (.), slashes (/), dashes (-), single quotes ('), at-signs (@), or underscores(_). You can use the `clean_resource_name` template filter to automatically clean your ami name.",
+                    )
+                    .set_help(format!("{bad:?} is not allowed; e.g. \"{{{{isotime | clean_resource_name}}}}\" or remove it"));
+                }
+            }
+        }
+        let kms = set(&ebs.kms_key_id);
+        let region_kms = ebs
+            .region_kms_key_ids
+            .as_ref()
+            .is_some_and(|m| !m.is_empty());
+        if (kms || region_kms) && ebs.encrypt_boot != Some(true) {
+            let key = if kms {
+                "kms_key_id"
+            } else {
+                "region_kms_key_ids"
+            };
+            self.error(Code::Conflict, at(key), field(key), "If you have set either region_kms_key_ids or kms_key_id, encrypt_boot must also be true.")
+                .set_help("add \"encrypt_boot\": true, or remove the key");
+        }
+        if let Some(key) = ebs
+            .kms_key_id
+            .as_deref()
+            .filter(|k| !k.is_empty() && !valid_kms_key(k))
+        {
+            self.error(
+                Code::InvalidValue,
+                at("kms_key_id"),
+                field("kms_key_id"),
+                format!("\"{key}\" is not a valid KMS Key Id."),
+            )
+            .set_help(
+                "write a key id, \"alias/NAME\", or an ARN \"arn:aws:kms:REGION:ACCOUNT:key/ID\"",
+            );
+        }
+        for (region, key) in ebs.region_kms_key_ids.iter().flatten() {
+            if !key.is_empty() && !valid_kms_key(key) {
+                self.error(
+                    Code::InvalidValue,
+                    at("region_kms_key_ids"),
+                    format!("{path}.region_kms_key_ids.{region}"),
+                    format!("\"{key}\" is not a valid KMS Key Id."),
+                );
+            }
+        }
+        if region_kms {
+            let keys = ebs.region_kms_key_ids.as_ref().expect("checked above");
+            let copies = ebs.ami_regions.as_deref().unwrap_or_default();
+            for region in keys.keys() {
+                if !copies.contains(region) {
+                    self.error(Code::InvalidValue, at("region_kms_key_ids"), format!("{path}.region_kms_key_ids.{region}"), format!("Region {region} is in region_kms_key_ids but not in ami_regions"))
+                        .set_help(format!("add {region} to ami_regions, or remove its key (kms_key_id encrypts the image in the build region)"));
+                }
+            }
+            for region in ebs.ami_regions.iter().flatten() {
+                if !keys.contains_key(region) {
+                    self.error(
+                        Code::Missing,
+                        at("region_kms_key_ids"),
+                        field("region_kms_key_ids"),
+                        format!("Region {region} is in ami_regions but not in region_kms_key_ids"),
+                    )
+                    .set_help(format!(
+                        "add \"{region}\": \"alias/…\" to region_kms_key_ids"
+                    ));
+                }
+            }
+        }
+        let mut regions_seen: Vec<&str> = Vec::new();
+        for region in ebs.ami_regions.iter().flatten() {
+            if regions_seen.contains(&region.as_str()) {
+                self.warn(
+                    Code::Deprecated,
+                    at("ami_regions"),
+                    field("ami_regions"),
+                    format!("{region} is listed twice in ami_regions"),
+                );
+            } else if ebs.region.as_deref() == Some(region.as_str()) {
+                self.warn(
+                    Code::Deprecated,
+                    at("ami_regions"),
+                    field("ami_regions"),
+                    format!(
+                        "{region} is the build region: the AMI is already there and is not copied"
+                    ),
+                )
+                .set_help(format!("remove {region} from ami_regions"));
+            }
+            regions_seen.push(region);
+        }
+        for (key, accounts) in [
+            ("ami_users", &ebs.ami_users),
+            ("snapshot_users", &ebs.snapshot_users),
+        ] {
+            for (i, account) in accounts.iter().flatten().enumerate() {
+                if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
+                    self.error(
+                        Code::InvalidValue,
+                        at(key),
+                        format!("{path}.{key}[{i}]"),
+                        format!("\"{account}\" is not an AWS account id"),
+                    )
+                    .set_help("an account id has 12 digits, e.g. \"123456789012\"");
+                }
+            }
+        }
+        for (i, group) in ebs.ami_groups.iter().flatten().enumerate() {
+            if group != "all" {
+                self.error(Code::InvalidValue, at("ami_groups"), format!("{path}.ami_groups[{i}]"), format!("\"{group}\" is not a launch permission group"))
+                    .set_help("the only group AWS knows is \"all\" (public); share with accounts through ami_users");
+            }
+        }
+        if ebs.force_delete_snapshot == Some(true) && ebs.force_deregister != Some(true) {
+            self.warn(
+                Code::Deprecated,
+                at("force_delete_snapshot"),
+                field("force_delete_snapshot"),
+                "force_delete_snapshot has no effect without force_deregister",
+            )
+            .set_help("add \"force_deregister\": true, or remove force_delete_snapshot");
+        }
+    }
+
+    pub(super) fn block_device_rules(&mut self, device: &BlockDevice, at: Position, path: &str) {
+        let field = |key: &str| join(path, key);
+        if device.device_name.as_deref().is_none_or(str::is_empty) {
+            self.error(
+                Code::Missing,
+                at,
+                field("device_name"),
+                "The `device_name` must be specified for every device in the block device mapping.",
+            )
+            .set_help(
+                "e.g. \"/dev/xvda\" (Amazon Linux) or \"/dev/sda1\" (Ubuntu) for the root volume",
+            );
+        }
+        let kind = device.volume_type.as_deref().unwrap_or("");
+        if !["", "gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"].contains(&kind) {
+            self.error(
+                Code::InvalidValue,
+                at,
+                field("volume_type"),
+                format!("unknown volume_type \"{kind}\""),
+            )
+            .set_help("use gp3, gp2, io1, io2, st1, sc1 or standard");
+        }
+        if device.iops.is_some() && !["io1", "io2", "gp3"].contains(&kind) {
+            self.error(
+                Code::InvalidValue,
+                at,
+                field("iops"),
+                "iops is only valid for io1, io2 and gp3 volumes",
+            )
+            .set_help("set \"volume_type\" to gp3, io1 or io2, or remove iops");
+        }
+        if let Some(throughput) = device.throughput {
+            if kind != "gp3" {
+                self.error(
+                    Code::InvalidValue,
+                    at,
+                    field("throughput"),
+                    "throughput is only valid for gp3 volumes",
+                );
+            } else if !(125..=1000).contains(&throughput) {
+                self.error(
+                    Code::InvalidValue,
+                    at,
+                    field("throughput"),
+                    "Throughput must be between 125 and 1000",
+                );
+            }
+        }
+        if device.kms_key_id.as_deref().is_some_and(|k| !k.is_empty())
+            && device.encrypted != Some(true)
+        {
+            self.error(
+                Code::Conflict,
+                at,
+                field("kms_key_id"),
+                "a device with a kms_key_id must also have `encrypted: true`",
+            )
+            .set_help("add \"encrypted\": true");
+        }
+    }
+}
+
+/// An IPv4 or IPv6 address range, `address/prefix`.
+pub fn valid_cidr(text: &str) -> bool {
+    let Some((address, prefix)) = text.split_once('/') else {
+        return false;
+    };
+    let Ok(prefix) = prefix.parse::<u8>() else {
+        return false;
+    };
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => prefix <= 32,
+        Ok(std::net::IpAddr::V6(_)) => prefix <= 128,
+        Err(_) => false,
+    }
+}
+
+/// A KMS key id, alias, or key/alias ARN, as Packer accepts them.
+pub fn valid_kms_key(key: &str) -> bool {
+    let key_id = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase() || b == b'-')
+    };
+    let alias = |s: &str| {
+        s.strip_prefix("alias/").is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b":/_-".contains(&b))
+        })
+    };
+    if key_id(key) || alias(key) {
+        return true;
+    }
+    let parts: Vec<&str> = key.splitn(6, ':').collect();
+    if let [arn, partition, kms, _region, account, resource] = parts.as_slice() {
+        return *arn == "arn"
+            && partition.starts_with("aws")
+            && *kms == "kms"
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && (resource.strip_prefix("key/").is_some_and(key_id) || alias(resource));
+    }
+    false
+}

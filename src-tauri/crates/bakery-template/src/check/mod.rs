@@ -1,0 +1,719 @@
+//! Checking a JSON template like `packer validate`, but reporting every problem at once, each
+//! at its line and column with the field's path and what to do.
+//!
+//! The pass reads the JSON (positions kept), applies and renders user variables, renders every
+//! string of every builder, provisioner and post-processor, decodes them into the typed model
+//! (weakly, like Packer), and then applies Packer's rules and ours. It never stops at the first
+//! problem: a value that can't be decoded is reported and left out, and the rest goes on. Real
+//! Packer features this version does not bake are errors at their line, never dropped.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::json::{self, Member, Node, Position, Value};
+use crate::model::{
+    AmazonEbs, AssumeRole, AwsPolling, BlockDevice, Builder, FileProvisioner,
+    ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner, ShellProvisioner,
+    SourceAmiFilter, Template, TemporaryVpc, Variable, VariableValue, option_names,
+};
+use crate::render::{self, RenderContext, RenderError, Scope};
+use crate::suggest::did_you_mean;
+use crate::variables::{VariableInputs, Variables};
+
+mod amazon_ebs;
+mod steps;
+#[cfg(test)]
+mod tests;
+
+pub use amazon_ebs::{valid_cidr, valid_kms_key};
+
+/// How to check.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Only the JSON and the template's structure: no variables, no settings (like
+    /// `packer validate -syntax-only`).
+    pub syntax_only: bool,
+    /// Values for the variables.
+    pub inputs: VariableInputs,
+    /// Tells whether a local file exists (scripts, sources, user data, keys), relative to the
+    /// current directory like Packer; `None` skips those checks (an editor without a disk).
+    pub local_file_exists: Option<fn(&str) -> bool>,
+}
+
+/// What checking found: the model (as far as it could be read) and every problem.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// `None` only when the file is not JSON or not an object.
+    pub template: Option<Template>,
+    /// Errors and warnings, in the order of the file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.errors().next().is_none()
+    }
+}
+
+const ROOT_KEYS: &[&str] = &[
+    "description",
+    "min_packer_version",
+    "variables",
+    "sensitive-variables",
+    "builders",
+    "provisioners",
+    "post-processors",
+];
+
+/// Builder types of Packer and its plugins that this version does not bake yet.
+const OTHER_BUILDERS: &[&str] = &[
+    "amazon-chroot",
+    "amazon-instance",
+    "amazon-ebssurrogate",
+    "amazon-ebsvolume",
+    "azure-arm",
+    "azure-chroot",
+    "docker",
+    "googlecompute",
+    "qemu",
+    "virtualbox-iso",
+    "virtualbox-ovf",
+    "vmware-iso",
+    "vmware-vmx",
+    "vsphere-iso",
+    "vsphere-clone",
+    "hyperv-iso",
+    "digitalocean",
+    "openstack",
+    "oracle-oci",
+    "alicloud-ecs",
+    "hcloud",
+    "lxd",
+    "lxc",
+    "null",
+    "file",
+    "parallels-iso",
+    "proxmox",
+    "scaleway",
+    "tencentcloud-cvm",
+    "yandex",
+    "linode",
+    "vagrant",
+];
+
+/// Checks a JSON template. `file` names it in the diagnostics.
+pub fn check(file: &str, text: &str, options: &CheckOptions, ctx: &mut RenderContext) -> Checked {
+    let mut checker = Checker {
+        out: Vec::new(),
+        ctx,
+        vars: Variables::default(),
+        local_file_exists: options.local_file_exists,
+    };
+    let template = checker.run(text, options);
+    let mut diagnostics = checker.out;
+    for d in &mut diagnostics {
+        if d.file.is_empty() {
+            d.file = file.to_string();
+        }
+    }
+    // Stable order: by file position, var files and --var after the template.
+    diagnostics.sort_by_key(|d| (d.file != file, d.line == 0, d.line, d.column));
+    Checked {
+        template,
+        diagnostics,
+    }
+}
+
+struct Checker<'a> {
+    out: Vec<Diagnostic>,
+    ctx: &'a mut RenderContext,
+    vars: Variables,
+    local_file_exists: Option<fn(&str) -> bool>,
+}
+
+/// A builder's name and type, for `{{build_name}}`, `only` and `except`.
+struct BuildScope<'a> {
+    vars: &'a mut Variables,
+    build: Option<(String, String)>,
+}
+
+impl Scope for BuildScope<'_> {
+    fn user(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, RenderError> {
+        self.vars.value(name, ctx)
+    }
+    fn build(&self) -> Option<(&str, &str)> {
+        self.build.as_ref().map(|(n, t)| (n.as_str(), t.as_str()))
+    }
+}
+
+fn at_of(node: &Node, key: &str) -> Position {
+    node.get(key).map(|m| m.value.at).unwrap_or(node.at)
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl Checker<'_> {
+    fn error(
+        &mut self,
+        code: Code,
+        at: Position,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.out.push(Diagnostic::error(code, at, field, message));
+        self.out.last_mut().expect("just pushed")
+    }
+
+    fn warn(
+        &mut self,
+        code: Code,
+        at: Position,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.out.push(Diagnostic::warning(code, at, field, message));
+        self.out.last_mut().expect("just pushed")
+    }
+
+    fn run(&mut self, text: &str, options: &CheckOptions) -> Option<Template> {
+        let doc = match json::parse(text) {
+            Ok(doc) => doc,
+            Err(err) => {
+                self.error(
+                    Code::Syntax,
+                    err.at,
+                    "",
+                    format!("invalid JSON: {}", err.message),
+                );
+                return None;
+            }
+        };
+        for dup in &doc.duplicates {
+            let parent = path_of(&doc.root, dup.first, "").unwrap_or_default();
+            self.error(
+                Code::DuplicateKey,
+                dup.at,
+                parent,
+                format!("template has duplicate field: {}", dup.key),
+            )
+            .set_help(format!(
+                "\"{}\" is already set at line {}, column {}: keep one of them",
+                dup.key, dup.first.line, dup.first.column
+            ));
+        }
+        let root = &doc.root;
+        let Some(members) = root.members() else {
+            self.error(
+                Code::WrongType,
+                root.at,
+                "",
+                format!("a template is a JSON object, not {}", root.kind()),
+            );
+            return None;
+        };
+        let mut template = Template::default();
+        for m in members {
+            if m.key.starts_with('_') {
+                if m.value.as_str().is_none() {
+                    self.error(
+                        Code::WrongType,
+                        m.value.at,
+                        m.key.clone(),
+                        format!(
+                            "root level comment \"{}\" must be a string, not {}",
+                            m.key,
+                            m.value.kind()
+                        ),
+                    )
+                    .set_help("Packer only accepts strings as \"_\" comments");
+                }
+                continue;
+            }
+            if ROOT_KEYS.contains(&m.key.as_str()) {
+                continue;
+            }
+            self.unknown_key(m, "", ROOT_KEYS, &[]);
+        }
+        template.description = self.plain_string(root, "description");
+        template.min_packer_version = self.plain_string(root, "min_packer_version");
+
+        if !options.syntax_only {
+            self.vars = Variables::collect(
+                root.get("variables"),
+                root.get("sensitive-variables"),
+                &options.inputs,
+                &mut self.out,
+            );
+            self.vars.render_all(self.ctx, &mut self.out);
+            template.variables = self
+                .vars
+                .declared
+                .iter()
+                .map(|v| Variable {
+                    name: v.name.clone(),
+                    default: v
+                        .default
+                        .clone()
+                        .map(|d| VariableValue::new(d, v.sensitive)),
+                    sensitive: v.sensitive,
+                })
+                .collect();
+        }
+
+        let builder_names = self.builders(root, options, &mut template);
+        self.provisioners(root, options, &builder_names, &mut template);
+        self.post_processors(root, options, &mut template);
+        Some(template)
+    }
+
+    fn plain_string(&mut self, root: &Node, key: &str) -> Option<String> {
+        let m = root.get(key)?;
+        match m.value.as_str() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.error(
+                    Code::WrongType,
+                    m.value.at,
+                    key,
+                    format!("\"{key}\" must be a string, not {}", m.value.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn unknown_key(&mut self, m: &Member, path: &str, known: &[&str], other: &[&str]) {
+        let field = join(path, &m.key);
+        if other.contains(&m.key.as_str()) {
+            self.error(
+                Code::NotSupported,
+                m.key_at,
+                field,
+                format!(
+                    "\"{}\" is a Packer option that AMI Bakery does not support yet",
+                    m.key
+                ),
+            )
+            .set_help("remove it to bake with AMI Bakery, or bake this template with Packer");
+            return;
+        }
+        let near = did_you_mean(&m.key, known.iter().chain(other).copied());
+        let d = self.error(
+            Code::UnknownKey,
+            m.key_at,
+            field,
+            format!("unknown configuration key: \"{}\"", m.key),
+        );
+        if let Some(near) = near {
+            d.help = Some(format!("did you mean \"{near}\"?"));
+        } else if path.is_empty() {
+            d.help = Some("keys starting with \"_\" are comments and are ignored".into());
+        }
+    }
+
+    fn check_keys(&mut self, node: &Node, path: &str, known: &[&str], other: &[&str]) {
+        for m in node.members().unwrap_or_default() {
+            if !known.contains(&m.key.as_str()) {
+                self.unknown_key(m, path, known, other);
+            }
+        }
+    }
+
+    /// The list at `root[key]`, or an error when it is something else.
+    fn list<'n>(&mut self, root: &'n Node, key: &str) -> Option<&'n [Node]> {
+        let m = root.get(key)?;
+        match m.value.items() {
+            Some(items) => Some(items),
+            None => {
+                self.error(
+                    Code::WrongType,
+                    m.value.at,
+                    key,
+                    format!("\"{key}\" must be a list, not {}", m.value.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    /// The `type` of a builder, provisioner or post-processor object.
+    fn type_of<'n>(&mut self, node: &'n Node, path: &str, what: &str) -> Option<&'n str> {
+        if node.members().is_none() {
+            self.error(
+                Code::WrongType,
+                node.at,
+                path,
+                format!("a {what} is an object with a \"type\", not {}", node.kind()),
+            );
+            return None;
+        }
+        match node.get("type") {
+            None => {
+                self.error(
+                    Code::Missing,
+                    node.at,
+                    path,
+                    format!("this {what} has no \"type\""),
+                )
+                .set_help(format!(
+                    "add \"type\": \"{}\"",
+                    match what {
+                        "builder" => "amazon-ebs",
+                        "provisioner" => "shell",
+                        _ => "manifest",
+                    }
+                ));
+                None
+            }
+            Some(m) => match m.value.as_str() {
+                Some(t) => Some(t),
+                None => {
+                    self.error(
+                        Code::WrongType,
+                        m.value.at,
+                        join(path, "type"),
+                        format!("\"type\" must be a string, not {}", m.value.kind()),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn unsupported_type(
+        &mut self,
+        at: Position,
+        path: &str,
+        what: &str,
+        kind: &str,
+        ours: &[&str],
+        theirs: &[&str],
+    ) {
+        let field = join(path, "type");
+        if theirs.contains(&kind) {
+            self.error(
+                Code::NotSupported,
+                at,
+                field,
+                format!("the {kind} {what} is not supported yet"),
+            )
+            .set_help(format!(
+                "AMI Bakery bakes with: {}; remove this {what} or bake this template with Packer",
+                ours.join(", ")
+            ));
+        } else {
+            let near = did_you_mean(kind, ours.iter().chain(theirs).copied());
+            let d = self.error(
+                Code::InvalidValue,
+                at,
+                field,
+                format!("unknown {what} type \"{kind}\""),
+            );
+            d.help = Some(match near {
+                Some(near) => format!("did you mean \"{near}\"?"),
+                None => format!("known {what} types: {}", ours.join(", ")),
+            });
+        }
+    }
+
+    /// Renders every string under `node` (keys excluded) into a plain JSON value.
+    fn render_node(
+        &mut self,
+        node: &Node,
+        path: &str,
+        build: Option<(String, String)>,
+    ) -> serde_json::Value {
+        let mut scope = BuildScope {
+            vars: &mut self.vars,
+            build,
+        };
+        let mut problems = Vec::new();
+        let value = render_tree(node, path, self.ctx, &mut scope, &mut problems);
+        self.out.extend(problems);
+        value
+    }
+
+    /// Decodes a settings object, reporting each member that has the wrong type and
+    /// decoding the rest.
+    fn decode<T: DeserializeOwned + Default>(
+        &mut self,
+        node: &Node,
+        value: serde_json::Value,
+        path: &str,
+    ) -> T {
+        let serde_json::Value::Object(mut map) = value else {
+            self.error(
+                Code::WrongType,
+                node.at,
+                path,
+                format!("expected an object of settings, not {}", node.kind()),
+            );
+            return T::default();
+        };
+        map.remove("type");
+        match serde_json::from_value::<T>(serde_json::Value::Object(map.clone())) {
+            Ok(t) => t,
+            Err(_) => {
+                let keys: Vec<String> = map.keys().cloned().collect();
+                for key in keys {
+                    let single: serde_json::Map<_, _> =
+                        [(key.clone(), map[&key].clone())].into_iter().collect();
+                    if let Err(err) = serde_json::from_value::<T>(serde_json::Value::Object(single))
+                    {
+                        map.remove(&key);
+                        let message = err.to_string();
+                        let message = message
+                            .split(" at line ")
+                            .next()
+                            .unwrap_or(&message)
+                            .to_string();
+                        self.error(
+                            Code::WrongType,
+                            at_of(node, &key),
+                            join(path, &key),
+                            format!("\"{key}\": {message}"),
+                        );
+                    }
+                }
+                serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
+            }
+        }
+    }
+
+    fn builders(
+        &mut self,
+        root: &Node,
+        options: &CheckOptions,
+        template: &mut Template,
+    ) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let Some(items) = self.list(root, "builders") else {
+            if root.get("builders").is_none() {
+                self.error(
+                    Code::Missing,
+                    root.at,
+                    "builders",
+                    "at least one builder must be defined",
+                )
+                .set_help("add \"builders\": [{\"type\": \"amazon-ebs\", …}]");
+            }
+            return names;
+        };
+        if items.is_empty() {
+            self.error(
+                Code::Missing,
+                at_of(root, "builders"),
+                "builders",
+                "at least one builder must be defined",
+            )
+            .set_help("add {\"type\": \"amazon-ebs\", …} to the list");
+        }
+        let mut seen: BTreeMap<String, Position> = BTreeMap::new();
+        for (i, node) in items.iter().enumerate() {
+            let path = format!("builders[{i}]");
+            let Some(kind) = self.type_of(node, &path, "builder") else {
+                continue;
+            };
+            let name = match node.get("name") {
+                Some(m) => m.value.as_str().unwrap_or(kind).to_string(),
+                None => kind.to_string(),
+            };
+            let name_at = node.get("name").map(|m| m.value.at).unwrap_or(node.at);
+            if let Some(first) = seen.get(&name) {
+                let first = *first;
+                self.error(
+                    Code::Conflict,
+                    name_at,
+                    join(&path, "name"),
+                    format!("builder with name '{name}' already exists"),
+                )
+                .set_help(format!(
+                    "the builder at line {} has the same name; give each builder its own \"name\"",
+                    first.line
+                ));
+            } else {
+                seen.insert(name.clone(), name_at);
+            }
+            names.push(name.clone());
+            if kind != "amazon-ebs" {
+                if !options.syntax_only {
+                    self.unsupported_type(
+                        at_of(node, "type"),
+                        &path,
+                        "builder",
+                        kind,
+                        &["amazon-ebs"],
+                        OTHER_BUILDERS,
+                    );
+                }
+                continue;
+            }
+            if options.syntax_only {
+                continue;
+            }
+            let ebs = self.amazon_ebs(node, &path, &name);
+            template.builders.push(Builder::AmazonEbs(Box::new(ebs)));
+        }
+        names
+    }
+
+    /// A local file the template names must exist (when the caller can tell).
+    fn local_file(&mut self, file: Option<&str>, at: Position, field: &str, what: &str) {
+        let (Some(exists), Some(file)) = (self.local_file_exists, file) else {
+            return;
+        };
+        if file.is_empty() || file.contains("{{") || exists(file) {
+            return;
+        }
+        self.error(Code::LocalFile, at, field, format!("{what} {file:?} does not exist"))
+            .set_help("paths are relative to the current directory; use {{template_dir}}/… for files beside the template");
+    }
+
+    fn duration(&mut self, text: &str, at: Position, field: &str) {
+        if !valid_duration(text) {
+            self.error(
+                Code::InvalidValue,
+                at,
+                field,
+                format!("\"{text}\" is not a duration"),
+            )
+            .set_help("write a number with a unit: \"30s\", \"5m\", \"1h30m\"");
+        }
+    }
+}
+
+/// Renders every string of a tree; problems are located at the string.
+fn render_tree(
+    node: &Node,
+    path: &str,
+    ctx: &mut RenderContext,
+    scope: &mut BuildScope<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> serde_json::Value {
+    match &node.value {
+        Value::String(s) => {
+            if !render::has_actions(s) {
+                return serde_json::Value::String(s.clone());
+            }
+            if s.contains("clean_ami_name") {
+                out.push(
+                    Diagnostic::warning(
+                        Code::Deprecated,
+                        node.at,
+                        path,
+                        "clean_ami_name is deprecated and was removed from Packer",
+                    )
+                    .help("use clean_resource_name, which does the same"),
+                );
+            }
+            match render::render(s, ctx, scope) {
+                Ok(rendered) => serde_json::Value::String(rendered),
+                Err(err) => {
+                    // A variable whose own value failed was reported at its declaration.
+                    if !err.message.starts_with("in variable ") {
+                        let code = if err.not_supported {
+                            Code::NotSupported
+                        } else if err.message.starts_with("variable") {
+                            Code::Variable
+                        } else {
+                            Code::Render
+                        };
+                        let mut d = Diagnostic::error(
+                            code,
+                            node.at,
+                            path,
+                            format!("{} in {s:?}", err.message),
+                        );
+                        d.help = err.help;
+                        out.push(d);
+                    }
+                    serde_json::Value::String(s.clone())
+                }
+            }
+        }
+        Value::Array(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| render_tree(n, &format!("{path}[{i}]"), ctx, scope, out))
+                .collect(),
+        ),
+        Value::Object(members) => serde_json::Value::Object(
+            members
+                .iter()
+                .map(|m| {
+                    (
+                        m.key.clone(),
+                        render_tree(&m.value, &join(path, &m.key), ctx, scope, out),
+                    )
+                })
+                .collect(),
+        ),
+        _ => node.to_serde(),
+    }
+}
+
+/// The path of the object holding the key written at `key_at`.
+fn path_of(node: &Node, key_at: Position, path: &str) -> Option<String> {
+    match &node.value {
+        Value::Object(members) => {
+            if members.iter().any(|m| m.key_at == key_at) {
+                return Some(path.to_string());
+            }
+            members
+                .iter()
+                .find_map(|m| path_of(&m.value, key_at, &join(path, &m.key)))
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, n)| path_of(n, key_at, &format!("{path}[{i}]"))),
+        _ => None,
+    }
+}
+
+/// A Go duration (`time.ParseDuration`): `300ms`, `1.5h`, `2h45m`; a bare `0` too.
+pub fn valid_duration(text: &str) -> bool {
+    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if s == "0" {
+        return true;
+    }
+    if s.is_empty() {
+        return false;
+    }
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = &rest[..digits];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[digits..];
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        if !["ns", "us", "µs", "μs", "ms", "s", "m", "h"].contains(&&rest[..unit]) {
+            return false;
+        }
+        rest = &rest[unit..];
+    }
+    true
+}

@@ -1,0 +1,400 @@
+//! Provisioners (`shell`, `file`) and post-processors (`manifest`): their options and rules,
+//! and `only`/`except`.
+
+use super::*;
+
+pub(super) const OTHER_PROVISIONERS: &[&str] = &[
+    "ansible",
+    "ansible-local",
+    "chef-client",
+    "chef-solo",
+    "puppet-masterless",
+    "puppet-server",
+    "salt-masterless",
+    "goss",
+    "inspec",
+    "converge",
+    "powershell",
+    "windows-restart",
+    "windows-shell",
+    "shell-local",
+    "breakpoint",
+];
+
+pub(super) const OTHER_POST_PROCESSORS: &[&str] = &[
+    "amazon-import",
+    "artifice",
+    "checksum",
+    "compress",
+    "docker-import",
+    "docker-push",
+    "docker-save",
+    "docker-tag",
+    "googlecompute-export",
+    "googlecompute-import",
+    "shell-local",
+    "vagrant",
+    "vagrant-cloud",
+    "vsphere",
+    "vsphere-template",
+    "ucloud-import",
+    "yandex-export",
+    "digitalocean-import",
+    "exoscale-import",
+    "alicloud-import",
+];
+
+/// Options every provisioner takes in Packer that this version does not run yet.
+pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &["override", "timeout", "max_retries"];
+
+/// Real shell provisioner options this version does not run yet.
+pub(super) const OTHER_SHELL_OPTIONS: &[&str] = &[
+    "binary",
+    "env_var_format",
+    "environment_vars_file",
+    "remote_file",
+    "remote_path",
+    "skip_clean",
+    "start_retry_timeout",
+    "use_env_var_file",
+    "valid_exit_codes",
+    "pause_after",
+];
+
+impl Checker<'_> {
+    pub(super) fn only_except_rules(
+        &mut self,
+        only: Option<&[String]>,
+        except: Option<&[String]>,
+        node: &Node,
+        path: &str,
+        builders: &[String],
+    ) {
+        if only.is_some_and(|o| !o.is_empty()) && except.is_some_and(|e| !e.is_empty()) {
+            self.error(
+                Code::Conflict,
+                at_of(node, "except"),
+                join(path, "except"),
+                "Only one of 'only' or 'except' may be specified.",
+            );
+        }
+        for (key, list) in [("only", only), ("except", except)] {
+            for (i, name) in list.into_iter().flatten().enumerate() {
+                if !builders.contains(name) {
+                    let near = did_you_mean(name, builders.iter().map(String::as_str));
+                    self.error(
+                        Code::InvalidValue,
+                        at_of(node, key),
+                        format!("{path}.{key}[{i}]"),
+                        format!("'{key}' specified builder '{name}' not found"),
+                    )
+                    .set_help(match near {
+                        Some(near) => format!("did you mean '{near}'?"),
+                        None => format!("builders are: {}", builders.join(", ")),
+                    });
+                }
+            }
+        }
+    }
+
+    pub(super) fn provisioners(
+        &mut self,
+        root: &Node,
+        options: &CheckOptions,
+        builders: &[String],
+        template: &mut Template,
+    ) {
+        let Some(items) = self.list(root, "provisioners") else {
+            return;
+        };
+        for (i, node) in items.iter().enumerate() {
+            let path = format!("provisioners[{i}]");
+            let Some(kind) = self.type_of(node, &path, "provisioner") else {
+                continue;
+            };
+            if options.syntax_only {
+                continue;
+            }
+            if kind != "shell" && kind != "file" {
+                self.unsupported_type(
+                    at_of(node, "type"),
+                    &path,
+                    "provisioner",
+                    kind,
+                    &["shell", "file"],
+                    OTHER_PROVISIONERS,
+                );
+                continue;
+            }
+            let build = builders
+                .first()
+                .map(|n| (n.clone(), "amazon-ebs".to_string()));
+            let provisioner = if kind == "shell" {
+                let mut known = option_names::<ShellProvisioner>().to_vec();
+                known.push("type");
+                let other: Vec<&str> = OTHER_PROVISIONER_OPTIONS
+                    .iter()
+                    .chain(OTHER_SHELL_OPTIONS)
+                    .copied()
+                    .collect();
+                self.check_keys(node, &path, &known, &other);
+                let value = self.render_node(node, &path, build);
+                let shell: ShellProvisioner = self.decode(node, value, &path);
+                self.shell_rules(&shell, node, &path);
+                self.only_except_rules(
+                    shell.only.as_deref(),
+                    shell.except.as_deref(),
+                    node,
+                    &path,
+                    builders,
+                );
+                Provisioner::Shell(shell)
+            } else {
+                let mut known = option_names::<FileProvisioner>().to_vec();
+                known.push("type");
+                self.check_keys(node, &path, &known, OTHER_PROVISIONER_OPTIONS);
+                let value = self.render_node(node, &path, build);
+                let file: FileProvisioner = self.decode(node, value, &path);
+                self.file_rules(&file, node, &path);
+                self.only_except_rules(
+                    file.only.as_deref(),
+                    file.except.as_deref(),
+                    node,
+                    &path,
+                    builders,
+                );
+                Provisioner::File(file)
+            };
+            template.provisioners.push(provisioner);
+        }
+    }
+
+    pub(super) fn shell_rules(&mut self, shell: &ShellProvisioner, node: &Node, path: &str) {
+        let given: Vec<&str> = [
+            (
+                "inline",
+                shell.inline.as_ref().is_some_and(|v| !v.is_empty()),
+            ),
+            (
+                "script",
+                shell.script.as_deref().is_some_and(|s| !s.is_empty()),
+            ),
+            (
+                "scripts",
+                shell.scripts.as_ref().is_some_and(|v| !v.is_empty()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, set)| set.then_some(k))
+        .collect();
+        match given.as_slice() {
+            [] => {
+                self.error(Code::Missing, node.at, join(path, "inline"), "Either a script file or inline script must be specified.")
+                    .set_help("add \"inline\": [\"command\", …], \"script\": \"file.sh\" or \"scripts\": [\"a.sh\", …]");
+            }
+            [_] => {}
+            [_, second, ..] => {
+                self.error(
+                    Code::Conflict,
+                    at_of(node, second),
+                    join(path, second),
+                    format!(
+                        "Only one of inline, script or scripts can be specified (found {})",
+                        given.join(" and ")
+                    ),
+                )
+                .set_help("keep one of them");
+            }
+        }
+        for (i, var) in shell.environment_vars.iter().flatten().enumerate() {
+            if !var.contains('=') || var.starts_with('=') {
+                self.error(
+                    Code::InvalidValue,
+                    at_of(node, "environment_vars"),
+                    format!("{path}.environment_vars[{i}]"),
+                    format!("Environment variable not in format 'key=value': {var}"),
+                );
+            }
+        }
+        if let Some(command) = &shell.execute_command
+            && !command.contains(".Path")
+        {
+            self.warn(
+                Code::InvalidValue,
+                at_of(node, "execute_command"),
+                join(path, "execute_command"),
+                "execute_command never runs the script: it has no {{ .Path }}",
+            )
+            .set_help("e.g. \"chmod +x {{ .Path }}; {{ .Vars }} sudo -E {{ .Path }}\"");
+        }
+        self.local_file(
+            shell.script.as_deref(),
+            at_of(node, "script"),
+            &join(path, "script"),
+            "script",
+        );
+        for (i, script) in shell.scripts.iter().flatten().enumerate() {
+            self.local_file(
+                Some(script),
+                at_of(node, "scripts"),
+                &format!("{path}.scripts[{i}]"),
+                "script",
+            );
+        }
+        if let Some(pause) = &shell.pause_before {
+            self.duration(
+                pause,
+                at_of(node, "pause_before"),
+                &join(path, "pause_before"),
+            );
+        }
+    }
+
+    pub(super) fn file_rules(&mut self, file: &FileProvisioner, node: &Node, path: &str) {
+        let source = file.source.as_deref().is_some_and(|s| !s.is_empty());
+        let sources = file.sources.as_ref().is_some_and(|s| !s.is_empty());
+        match (source, sources) {
+            (false, false) => {
+                self.error(
+                    Code::Missing,
+                    node.at,
+                    join(path, "source"),
+                    "One of source or sources must be specified.",
+                )
+                .set_help("add \"source\": \"local/file\"");
+            }
+            (true, true) => {
+                self.error(
+                    Code::Conflict,
+                    at_of(node, "sources"),
+                    join(path, "sources"),
+                    "Only one of source or sources can be specified.",
+                )
+                .set_help("put every file in sources");
+            }
+            _ => {}
+        }
+        if file.destination.as_deref().is_none_or(str::is_empty) {
+            self.error(
+                Code::Missing,
+                at_of(node, "destination"),
+                join(path, "destination"),
+                "Destination must be specified.",
+            )
+            .set_help("set \"destination\" to a path on the instance, e.g. \"/tmp/\"");
+        }
+        match file.direction.as_deref().unwrap_or("upload") {
+            "upload" | "" => {}
+            "download" => {
+                if sources {
+                    self.error(
+                        Code::Conflict,
+                        at_of(node, "sources"),
+                        join(path, "sources"),
+                        "a download takes one source, not sources",
+                    );
+                }
+            }
+            other => {
+                self.error(
+                    Code::InvalidValue,
+                    at_of(node, "direction"),
+                    join(path, "direction"),
+                    format!("Direction must be one of: download, upload (not \"{other}\")"),
+                );
+            }
+        }
+        if file.direction.as_deref() != Some("download") {
+            self.local_file(
+                file.source.as_deref(),
+                at_of(node, "source"),
+                &join(path, "source"),
+                "source",
+            );
+            for (i, source) in file.sources.iter().flatten().enumerate() {
+                self.local_file(
+                    Some(source),
+                    at_of(node, "sources"),
+                    &format!("{path}.sources[{i}]"),
+                    "source",
+                );
+            }
+        }
+        if let Some(pause) = &file.pause_before {
+            self.duration(
+                pause,
+                at_of(node, "pause_before"),
+                &join(path, "pause_before"),
+            );
+        }
+    }
+
+    pub(super) fn post_processors(
+        &mut self,
+        root: &Node,
+        options: &CheckOptions,
+        template: &mut Template,
+    ) {
+        let Some(items) = self.list(root, "post-processors") else {
+            return;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("post-processors[{i}]");
+            let chain: Vec<(&Node, String)> = match item.items() {
+                Some(chain) => chain
+                    .iter()
+                    .enumerate()
+                    .map(|(j, n)| (n, format!("{path}[{j}]")))
+                    .collect(),
+                None => vec![(item, path.clone())],
+            };
+            let mut built = Vec::new();
+            for (node, path) in chain {
+                let kind = match node.as_str() {
+                    Some(kind) => kind,
+                    None => match self.type_of(node, &path, "post-processor") {
+                        Some(kind) => kind,
+                        None => continue,
+                    },
+                };
+                if options.syntax_only {
+                    continue;
+                }
+                let type_at = if node.as_str().is_some() {
+                    node.at
+                } else {
+                    at_of(node, "type")
+                };
+                if kind != "manifest" {
+                    self.unsupported_type(
+                        type_at,
+                        &path,
+                        "post-processor",
+                        kind,
+                        &["manifest"],
+                        OTHER_POST_PROCESSORS,
+                    );
+                    continue;
+                }
+                if node.as_str().is_some() {
+                    built.push(PostProcessor::Manifest(ManifestPostProcessor::default()));
+                    continue;
+                }
+                let mut known = option_names::<ManifestPostProcessor>().to_vec();
+                known.push("type");
+                self.check_keys(
+                    node,
+                    &path,
+                    &known,
+                    &["only", "except", "name", "strip_time"],
+                );
+                let value = self.render_node(node, &path, None);
+                let manifest: ManifestPostProcessor = self.decode(node, value, &path);
+                built.push(PostProcessor::Manifest(manifest));
+            }
+            if !built.is_empty() {
+                template.post_processors.push(built);
+            }
+        }
+    }
+}

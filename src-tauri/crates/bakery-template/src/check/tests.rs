@@ -1,0 +1,547 @@
+//! Unit tests of the checker: one or more per rule.
+
+use super::*;
+
+pub(crate) fn run(text: &str) -> Checked {
+    check(
+        "t.json",
+        text,
+        &CheckOptions::default(),
+        &mut RenderContext::fixed(),
+    )
+}
+
+fn run_with(text: &str, vars: &[(&str, &str)]) -> Checked {
+    let options = CheckOptions {
+        inputs: VariableInputs {
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    check("t.json", text, &options, &mut RenderContext::fixed())
+}
+
+/// A valid amazon-ebs builder with `extra` members added (or replaced).
+fn ebs(extra: &str) -> String {
+    let base = r#""type": "amazon-ebs", "region": "eu-west-1", "source_ami": "ami-0123", "instance_type": "t3.micro", "ssh_username": "ec2-user", "ami_name": "web {{timestamp}}""#;
+    let mut members: Vec<String> = Vec::new();
+    let extra_keys: Vec<String> = if extra.is_empty() {
+        Vec::new()
+    } else {
+        json::parse(&format!("{{{extra}}}"))
+            .unwrap()
+            .root
+            .members()
+            .unwrap()
+            .iter()
+            .map(|m| m.key.clone())
+            .collect()
+    };
+    for part in base.split(", ") {
+        let key = part.split('"').nth(1).unwrap();
+        if !extra_keys.iter().any(|k| k == key) {
+            members.push(part.to_string());
+        }
+    }
+    if !extra.is_empty() {
+        members.push(extra.to_string());
+    }
+    format!("{{\"builders\": [{{{}}}]}}", members.join(", "))
+}
+
+fn messages(checked: &Checked) -> Vec<String> {
+    checked.errors().map(|d| d.message.clone()).collect()
+}
+
+fn only_error(extra: &str) -> Diagnostic {
+    let checked = run(&ebs(extra));
+    let errors: Vec<&Diagnostic> = checked.errors().collect();
+    assert_eq!(errors.len(), 1, "{extra}: {errors:#?}");
+    errors[0].clone()
+}
+
+#[test]
+fn a_minimal_builder_is_valid_and_rendered() {
+    let checked = run(&ebs(""));
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    let template = checked.template.unwrap();
+    let Builder::AmazonEbs(b) = &template.builders[0];
+    assert_eq!(b.ami_name.as_deref(), Some("web 1741064767"));
+}
+
+#[test]
+fn required_fields_are_all_reported() {
+    let checked = run(r#"{"builders": [{"type": "amazon-ebs"}]}"#);
+    let fields: Vec<&str> = checked.errors().map(|d| d.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "builders[0].region",
+            "builders[0].source_ami",
+            "builders[0].instance_type",
+            "builders[0].ssh_username",
+            "builders[0].ami_name"
+        ]
+    );
+}
+
+#[test]
+fn ssh_username_is_not_needed_without_a_communicator() {
+    let checked = run(&ebs(r#""communicator": "none", "ssh_username": """#));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    assert_eq!(
+        only_error(r#""communicator": "winrm""#).code,
+        Code::NotSupported
+    );
+}
+
+#[test]
+fn ami_name_length_and_characters() {
+    let d = only_error(r#""ami_name": "ab""#);
+    assert!(d.message.contains("between 3 and 128"));
+    let d = only_error(&format!(r#""ami_name": "{}""#, "a".repeat(129)));
+    assert!(d.message.contains("between 3 and 128"));
+    let d = only_error(r#""ami_name": "web {{isotime}}""#);
+    assert!(d.message.starts_with("AMIName should only contain"));
+    assert_eq!(d.field, "builders[0].ami_name");
+    assert!(
+        run(&ebs(
+            r#""ami_name": "web {{isotime | clean_resource_name}}""#
+        ))
+        .is_valid()
+    );
+    assert!(run(&ebs(r#""ami_name": "web-{{ .SourceAMIName }}""#)).is_valid());
+    assert!(run(&ebs(r#""ami_name": "Web (x) [y] a.b/c-d'e@f_g""#)).is_valid());
+}
+
+#[test]
+fn source_ami_filter_needs_owners() {
+    let d = only_error(
+        r#""source_ami": "", "source_ami_filter": {"filters": {"name": "al2023-*"}, "most_recent": true}"#,
+    );
+    assert_eq!(
+        d.message,
+        "For security reasons, your source AMI filter must declare an owner."
+    );
+    let checked = run(&ebs(
+        r#""source_ami": "", "source_ami_filter": {"filters": {"name": "al2023-*"}, "owners": ["amazon"], "most_recent": true}"#,
+    ));
+    assert!(checked.is_valid());
+    let d = only_error(r#""source_ami": "", "source_ami_filter": {}"#);
+    assert!(d.message.contains("source_ami or source_ami_filter"));
+}
+
+#[test]
+fn kms_key_needs_encrypt_boot_and_a_valid_id() {
+    let d = only_error(r#""kms_key_id": "alias/images""#);
+    assert!(d.message.contains("encrypt_boot must also be true"));
+    assert!(
+        run(&ebs(
+            r#""kms_key_id": "alias/images", "encrypt_boot": "true""#
+        ))
+        .is_valid()
+    );
+    let d = only_error(r#""kms_key_id": "k", "encrypt_boot": true"#);
+    assert!(d.message.contains("not a valid KMS Key Id"));
+    let d = only_error(
+        r#""region_kms_key_ids": {"us-east-1": "alias/a"}, "encrypt_boot": true, "ami_regions": ["us-east-1", "us-west-2"]"#,
+    );
+    assert!(d.message.contains("us-west-2 is in ami_regions"));
+    assert!(valid_kms_key("1234abcd-12ab-34cd-56ef-1234567890ab"));
+    assert!(valid_kms_key(
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab"
+    ));
+    assert!(valid_kms_key(
+        "arn:aws:kms:us-east-1:123456789012:alias/images"
+    ));
+    assert!(!valid_kms_key("arn:aws:kms:us-east-1:1234:key/12"));
+}
+
+#[test]
+fn mutually_exclusive_options() {
+    for (extra, message) in [
+        (
+            r#""security_group_id": "sg-1", "security_group_ids": ["sg-2"]"#,
+            "security_group_id or security_group_ids",
+        ),
+        (
+            r#""user_data": "x", "user_data_file": "u.sh""#,
+            "user_data or user_data_file",
+        ),
+        (
+            r#""spot_instance_types": ["t3.micro"], "spot_price": "auto""#,
+            "not both",
+        ),
+        (
+            r#""temporary_vpc": {}, "subnet_id": "subnet-1""#,
+            "temporary_vpc",
+        ),
+    ] {
+        let d = only_error(extra);
+        assert!(d.message.contains(message), "{extra}: {}", d.message);
+        assert_eq!(d.code, Code::Conflict);
+    }
+}
+
+#[test]
+fn spot_rules() {
+    assert!(run(&ebs(r#""instance_type": "", "spot_instance_types": ["t3.micro", "t3a.micro"], "spot_price": "auto""#)).is_valid());
+    let d = only_error(r#""instance_type": "", "spot_instance_types": ["t3.micro"]"#);
+    assert!(d.message.contains("needs spot_price"));
+    let d = only_error(r#""spot_price": "cheap""#);
+    assert!(d.message.contains("not a price"));
+    assert!(run(&ebs(r#""spot_price": "0.05""#)).is_valid());
+}
+
+#[test]
+fn enumerated_values() {
+    for extra in [
+        r#""shutdown_behavior": "pause""#,
+        r#""temporary_key_pair_type": "dsa""#,
+        r#""ssh_interface": "ipv6""#,
+        r#""metadata_options": {"http_tokens": "always"}"#,
+        r#""metadata_options": {"http_put_response_hop_limit": 65}"#,
+        r#""ssh_timeout": "5 minutes""#,
+        r#""temporary_security_group_source_cidrs": ["10.0.0.0/33"]"#,
+        r#""ami_users": ["12345"]"#,
+        r#""ami_groups": ["everyone"]"#,
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "gp9"}]"#,
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "gp2", "iops": 3000}]"#,
+        r#""launch_block_device_mappings": [{"volume_size": 20}]"#,
+        r#""ami_block_device_mappings": [{"device_name": "/dev/sdb", "kms_key_id": "alias/x"}]"#,
+        r#""ssh_keypair_name": "mine""#,
+        r#""access_key": "AKIA1""#,
+        r#""assume_role": {"session_name": "x"}"#,
+    ] {
+        let d = only_error(extra);
+        assert!(d.field.starts_with("builders[0]."), "{extra}: {d:?}");
+    }
+    for extra in [
+        r#""shutdown_behavior": "terminate", "temporary_key_pair_type": "ed25519", "ssh_interface": "private_ip""#,
+        r#""metadata_options": {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 2}"#,
+        r#""ssh_timeout": "1h2m3.5s", "temporary_security_group_source_cidrs": ["203.0.113.0/24", "2001:db8::/32"]"#,
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "gp3", "volume_size": "20", "iops": 3000, "throughput": 125, "delete_on_termination": true}]"#,
+        r#""ssh_keypair_name": "mine", "ssh_agent_auth": true"#,
+        r#""access_key": "AKIA1", "secret_key": "s", "ami_users": ["123456789012"], "ami_groups": ["all"]"#,
+    ] {
+        let checked = run(&ebs(extra));
+        assert!(checked.is_valid(), "{extra}: {:#?}", checked.diagnostics);
+    }
+}
+
+#[test]
+fn unknown_keys_get_a_suggestion_and_real_options_are_not_supported_yet() {
+    let d = only_error(r#""regoin": "eu-west-1""#);
+    assert_eq!(d.code, Code::UnknownKey);
+    assert_eq!(d.help.as_deref(), Some("did you mean \"region\"?"));
+    let d = only_error(r#""ebs_optimized": true"#);
+    assert_eq!(d.code, Code::NotSupported);
+    let d = only_error(
+        r#""source_ami_filter": {"filters": {}, "owner": ["amazon"]}, "source_ami": "ami-1""#,
+    );
+    assert_eq!(d.field, "builders[0].source_ami_filter.owner");
+    assert_eq!(d.help.as_deref(), Some("did you mean \"owners\"?"));
+}
+
+#[test]
+fn wrong_types_are_located_and_the_rest_is_decoded() {
+    let checked = run(&ebs(
+        r#""ssh_port": "twenty-two", "tags": ["a"], "encrypt_boot": "yes""#,
+    ));
+    let errors: Vec<&Diagnostic> = checked.errors().collect();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(errors.iter().all(|d| d.code == Code::WrongType));
+    let Builder::AmazonEbs(b) = &checked.template.unwrap().builders[0];
+    assert_eq!(b.region.as_deref(), Some("eu-west-1"));
+}
+
+#[test]
+fn warnings_for_deprecated_and_no_op_options() {
+    let checked = run(&ebs(
+        r#""ssh_private_ip": true, "ami_name": "x {{clean_ami_name `a:b`}}", "force_delete_snapshot": true, "security_group_id": "sg-1", "temporary_security_group_source_public_ip": true"#,
+    ));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    assert_eq!(checked.warnings().count(), 4, "{:#?}", checked.diagnostics);
+}
+
+#[test]
+fn unsupported_builders_provisioners_and_post_processors_are_errors_at_their_line() {
+    let text = "{\"builders\": [{\"type\": \"amazon-chroot\"}, {\"type\": \"amazon-ebz\"}],\n\"provisioners\": [{\"type\": \"ansible\", \"playbook_file\": \"p.yml\"}],\n\"post-processors\": [\"compress\", [{\"type\": \"manifest\"}, {\"type\": \"checksum\"}]]}";
+    let checked = run(text);
+    let d: Vec<(Code, u32, String)> = checked
+        .errors()
+        .map(|d| (d.code, d.line, d.field.clone()))
+        .collect();
+    assert_eq!(
+        d,
+        [
+            (Code::NotSupported, 1, "builders[0].type".to_string()),
+            (Code::InvalidValue, 1, "builders[1].type".to_string()),
+            (Code::NotSupported, 2, "provisioners[0].type".to_string()),
+            (Code::NotSupported, 3, "post-processors[0].type".to_string()),
+            (
+                Code::NotSupported,
+                3,
+                "post-processors[1][1].type".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        checked.errors().nth(1).unwrap().help.as_deref(),
+        Some("did you mean \"amazon-ebs\"?")
+    );
+}
+
+#[test]
+fn shell_and_file_provisioner_rules() {
+    let with = |p: &str| {
+        format!(
+            "{}, \"provisioners\": [{p}]}}",
+            ebs("").trim_end_matches('}')
+        )
+    };
+    let cases = [
+        (
+            r#"{"type": "shell"}"#,
+            "Either a script file or inline script",
+        ),
+        (
+            r#"{"type": "shell", "inline": ["a"], "script": "b.sh"}"#,
+            "Only one of inline, script or scripts",
+        ),
+        (
+            r#"{"type": "shell", "inline": [], "scripts": ["a.sh"], "environment_vars": ["NOEQUALS"]}"#,
+            "not in format 'key=value'",
+        ),
+        (
+            r#"{"type": "shell", "inline": ["a"], "only": ["amazon-ebz"]}"#,
+            "'only' specified builder 'amazon-ebz' not found",
+        ),
+        (
+            r#"{"type": "shell", "inline": ["a"], "only": ["amazon-ebs"], "except": ["amazon-ebs"]}"#,
+            "Only one of 'only' or 'except'",
+        ),
+        (
+            r#"{"type": "shell", "inline": ["a"], "pause_before": "10"}"#,
+            "not a duration",
+        ),
+        (
+            r#"{"type": "shell", "inline": ["a"], "override": {}}"#,
+            "does not support yet",
+        ),
+        (
+            r#"{"type": "file", "destination": "/tmp/"}"#,
+            "One of source or sources",
+        ),
+        (
+            r#"{"type": "file", "source": "a", "sources": ["b"], "destination": "/tmp/"}"#,
+            "Only one of source or sources",
+        ),
+        (
+            r#"{"type": "file", "source": "a"}"#,
+            "Destination must be specified",
+        ),
+        (
+            r#"{"type": "file", "source": "a", "destination": "b", "direction": "sideways"}"#,
+            "Direction must be one of",
+        ),
+    ];
+    for (provisioner, message) in cases {
+        let checked = run(&with(provisioner));
+        let errors = messages(&checked);
+        assert_eq!(errors.len(), 1, "{provisioner}: {errors:?}");
+        assert!(errors[0].contains(message), "{provisioner}: {errors:?}");
+    }
+    let checked = run(&with(
+        r#"{"type": "shell", "inline": "echo one", "execute_command": "sudo sh", "expect_disconnect": "true"}"#,
+    ));
+    assert!(checked.is_valid());
+    assert_eq!(checked.warnings().count(), 1);
+    let checked = run(&with(
+        r#"{"type": "file", "sources": ["a", "b"], "destination": "/tmp/", "direction": "upload"}"#,
+    ));
+    assert!(checked.is_valid(), "{:?}", checked.diagnostics);
+}
+
+#[test]
+fn duplicate_keys_and_builder_names() {
+    let checked = run(
+        "{\"builders\": [{\"type\": \"amazon-ebs\",\n \"type\": \"amazon-ebs\"}, {\"type\": \"amazon-ebs\"}]}",
+    );
+    let dup = checked
+        .errors()
+        .find(|d| d.code == Code::DuplicateKey)
+        .unwrap();
+    assert_eq!(dup.message, "template has duplicate field: type");
+    assert_eq!(
+        (dup.line, dup.column, dup.field.as_str()),
+        (2, 2, "builders[0]")
+    );
+    assert!(
+        messages(&checked)
+            .iter()
+            .any(|m| m == "builder with name 'amazon-ebs' already exists")
+    );
+}
+
+#[test]
+fn variables_render_into_settings() {
+    let text = r#"{"variables": {"region": null, "port": "2222"}, "builders": [{"type": "amazon-ebs", "region": "{{user `region`}}", "source_ami": "ami-1", "instance_type": "t3.micro", "ssh_username": "admin", "ssh_port": "{{user `port`}}", "ami_name": "{{build_name}}-{{user `region`}}"}]}"#;
+    let checked = run_with(text, &[("region", "us-east-2")]);
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let Builder::AmazonEbs(b) = &checked.template.unwrap().builders[0];
+    assert_eq!(b.ssh_port, Some(2222));
+    assert_eq!(b.ami_name.as_deref(), Some("amazon-ebs-us-east-2"));
+    // Missing, it is reported once, at its declaration.
+    let checked = run(text);
+    assert_eq!(messages(&checked), ["required variable not set: region"]);
+}
+
+#[test]
+fn env_outside_variables_and_unknown_functions_are_located() {
+    let checked = run(&ebs(
+        r#""ami_description": "{{env `HOME`}}", "ami_name": "x {{timestmap}}""#,
+    ));
+    let errors: Vec<&Diagnostic> = checked.errors().collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.message.starts_with("env vars are not allowed here"))
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.help.as_deref() == Some("did you mean timestamp?"))
+    );
+}
+
+#[test]
+fn syntax_only_checks_structure_not_settings() {
+    let options = CheckOptions {
+        syntax_only: true,
+        ..Default::default()
+    };
+    let text = r#"{"variables": {"r": null}, "builders": [{"type": "amazon-chroot"}], "provisioners": [{"type": "ansible"}]}"#;
+    let checked = check("t.json", text, &options, &mut RenderContext::fixed());
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let checked = check(
+        "t.json",
+        "{\"builders\": [{}]}",
+        &options,
+        &mut RenderContext::fixed(),
+    );
+    assert_eq!(messages(&checked), ["this builder has no \"type\""]);
+    let checked = check(
+        "t.json",
+        "{\"builders\": [}",
+        &options,
+        &mut RenderContext::fixed(),
+    );
+    assert_eq!(checked.diagnostics[0].code, Code::Syntax);
+}
+
+#[test]
+fn root_keys_comments_and_missing_builders() {
+    let checked = run(r#"{"_comment": "ok", "description": "d", "bulders": []}"#);
+    let errors: Vec<&Diagnostic> = checked.errors().collect();
+    assert_eq!(errors.len(), 2);
+    // Sorted by position: the missing builders are reported at the object's start.
+    assert_eq!(errors[0].message, "at least one builder must be defined");
+    assert_eq!(
+        errors[1].help.as_deref(),
+        Some("did you mean \"builders\"?")
+    );
+}
+
+#[test]
+fn local_files_must_exist_when_the_caller_can_tell() {
+    let text = format!(
+        "{}, \"provisioners\": [{{\"type\": \"shell\", \"scripts\": [\"there.sh\", \"missing.sh\"]}}, {{\"type\": \"file\", \"source\": \"gone/\", \"destination\": \"/tmp/\"}}, {{\"type\": \"file\", \"source\": \"/remote/log\", \"destination\": \"log\", \"direction\": \"download\"}}]}}",
+        ebs(r#""user_data_file": "there.sh", "ssh_private_key_file": "key.pem", "ssh_keypair_name": "k""#).trim_end_matches('}')
+    );
+    let options = CheckOptions {
+        local_file_exists: Some(|path| path == "there.sh"),
+        ..CheckOptions::default()
+    };
+    let checked = check("t.json", &text, &options, &mut RenderContext::fixed());
+    let fields: Vec<&str> = checked.errors().map(|d| d.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "builders[0].ssh_private_key_file",
+            "provisioners[0].scripts[1]",
+            "provisioners[1].source"
+        ],
+        "{:#?}",
+        checked.diagnostics
+    );
+    assert!(checked.errors().all(|d| d.code == Code::LocalFile));
+    assert!(
+        run(&text).is_valid(),
+        "without a disk, files are not checked"
+    );
+}
+
+#[test]
+fn region_kms_keys_must_match_ami_regions() {
+    let d = only_error(
+        r#""encrypt_boot": true, "ami_regions": ["us-west-2"], "region_kms_key_ids": {"us-west-2": "alias/a", "eu-west-1": "alias/b"}"#,
+    );
+    assert_eq!(
+        d.message,
+        "Region eu-west-1 is in region_kms_key_ids but not in ami_regions"
+    );
+    assert_eq!(d.field, "builders[0].region_kms_key_ids.eu-west-1");
+}
+
+#[test]
+fn ami_regions_warn_about_duplicates_and_the_build_region() {
+    let checked = run(&ebs(
+        r#""ami_regions": ["us-east-1", "us-east-1", "eu-west-1"]"#,
+    ));
+    assert!(checked.is_valid());
+    let warnings: Vec<&str> = checked.warnings().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "us-east-1 is listed twice in ami_regions",
+            "eu-west-1 is the build region: the AMI is already there and is not copied"
+        ]
+    );
+}
+
+#[test]
+fn gp3_throughput_range_and_temporary_vpc_ranges() {
+    let d = only_error(
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "gp3", "throughput": 2000}]"#,
+    );
+    assert_eq!(d.message, "Throughput must be between 125 and 1000");
+    let d = only_error(r#""temporary_vpc": {"cidr_block": "10.0.0.0/99"}"#);
+    assert_eq!(d.field, "builders[0].temporary_vpc.cidr_block");
+    let d = only_error(r#""temporary_vpc": {"subnet_cidr_block": "2001:db8::/64"}"#);
+    assert!(d.message.contains("not an IPv4 address range"));
+}
+
+#[test]
+fn root_comments_must_be_strings() {
+    let checked = run(&ebs("").replacen('{', "{\"_notes\": [\"a\"], ", 1));
+    assert_eq!(
+        messages(&checked),
+        ["root level comment \"_notes\" must be a string, not an array"]
+    );
+}
+
+#[test]
+fn durations() {
+    for ok in ["5m", "1h30m", "300ms", "1.5h", "0", "10s"] {
+        assert!(valid_duration(ok), "{ok}");
+    }
+    for bad in ["", "5", "5 m", "m", "1x", "1..5s"] {
+        assert!(!valid_duration(bad), "{bad}");
+    }
+}
