@@ -525,6 +525,7 @@ impl Checker<'_> {
             .set_help("add {\"type\": \"amazon-ebs\", …} to the list");
         }
         let mut seen: BTreeMap<String, Position> = BTreeMap::new();
+        let mut images = Vec::new();
         for (i, node) in items.iter().enumerate() {
             let path = format!("builders[{i}]");
             let Some(kind) = self.type_of(node, &path, "builder") else {
@@ -568,9 +569,45 @@ impl Checker<'_> {
                 continue;
             }
             let ebs = self.amazon_ebs(node, &path, &name);
+            images.push((path, at_of(node, "ami_name"), ebs.clone()));
             template.builders.push(Builder::AmazonEbs(Box::new(ebs)));
         }
+        self.same_image_names(&images);
         names
+    }
+
+    /// Two builders must not create AMIs of the same name in the same region: the second
+    /// bake fails (or, with `force_deregister`, deletes the first one's image).
+    fn same_image_names(&mut self, images: &[(String, Position, AmazonEbs)]) {
+        let mut made: Vec<(&str, &str, &str)> = Vec::new(); // (region, name, builder path)
+        for (path, at, ebs) in images {
+            let Some(name) = ebs.ami_name.as_deref().filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            if render::without_build_time_actions(name).len() != name.len() {
+                continue; // the name depends on the build (e.g. {{ .SourceAMIName }})
+            }
+            let regions = ebs.region.iter().chain(ebs.ami_regions.iter().flatten());
+            for region in regions {
+                if let Some((_, _, other)) = made
+                    .iter()
+                    .find(|(r, n, p)| r == region && *n == name && p != path)
+                {
+                    let other = other.to_string();
+                    self.error(
+                        Code::Conflict,
+                        *at,
+                        join(path, "ami_name"),
+                        format!("{other} already creates an AMI named \"{name}\" in {region}"),
+                    )
+                    .set_help("make the names differ, e.g. with {{build_name}} in ami_name");
+                    break;
+                }
+            }
+            for region in ebs.region.iter().chain(ebs.ami_regions.iter().flatten()) {
+                made.push((region, name, path));
+            }
+        }
     }
 
     /// A local file the template names must exist (when the caller can tell).

@@ -537,6 +537,35 @@ fn root_comments_must_be_strings() {
 }
 
 #[test]
+fn two_builders_may_not_make_the_same_ami_in_the_same_region() {
+    let builder = |name: &str, region: &str, copies: &str| {
+        format!(
+            r#"{{"type": "amazon-ebs", "name": "{name}", "region": "{region}", "ami_regions": [{copies}], "source_ami": "ami-1", "instance_type": "t3.micro", "ssh_username": "u", "ami_name": "web {{{{timestamp}}}}"}}"#
+        )
+    };
+    let text = format!(
+        r#"{{"builders": [{}, {}]}}"#,
+        builder("a", "us-east-1", ""),
+        builder("b", "eu-west-1", r#""us-east-1""#)
+    );
+    let checked = run(&text);
+    assert_eq!(
+        messages(&checked),
+        ["builders[0] already creates an AMI named \"web 1741064767\" in us-east-1"]
+    );
+    assert_eq!(
+        checked.errors().next().unwrap().field,
+        "builders[1].ami_name"
+    );
+    let text = format!(
+        r#"{{"builders": [{}, {}]}}"#,
+        builder("a", "us-east-1", ""),
+        builder("b", "eu-west-1", "")
+    );
+    assert!(run(&text).is_valid());
+}
+
+#[test]
 fn durations() {
     for ok in ["5m", "1h30m", "300ms", "1.5h", "0", "10s"] {
         assert!(valid_duration(ok), "{ok}");
