@@ -30,6 +30,12 @@ pub enum CredentialsError {
         name: String,
         source_description: String,
     },
+    #[error("the {field} is empty")]
+    EmptyField { field: &'static str },
+    #[error(
+        "profile \"{name}\" is defined in your AWS files ({location}), not by AMI Bakery; edit that file to remove it"
+    )]
+    NotAnAppProfile { name: String, location: String },
     #[error("\"{name}\" is not a usable profile name: {reason}")]
     InvalidProfileName { name: String, reason: &'static str },
     #[error(
@@ -80,6 +86,14 @@ pub enum CredentialsError {
 
     #[error("the MFA code for {serial} was not given: {message}")]
     MfaCodeMissing { serial: String, message: String },
+    #[error(
+        "STS rejected the MFA code for {serial} (profile \"{profile}\"): {message}; wait for the next code and try again"
+    )]
+    MfaRejected {
+        profile: String,
+        serial: String,
+        message: String,
+    },
     #[error("{call} for profile \"{profile}\" failed: {message}")]
     Sts {
         profile: String,
@@ -106,6 +120,8 @@ impl CredentialsError {
             CredentialsError::UnknownProfile { .. } => "unknown_profile",
             CredentialsError::ProfileExists { .. } => "profile_exists",
             CredentialsError::InvalidProfileName { .. } => "invalid_profile_name",
+            CredentialsError::EmptyField { .. } => "empty_field",
+            CredentialsError::NotAnAppProfile { .. } => "not_an_app_profile",
             CredentialsError::MissingSourceProfile { .. } => "missing_source_profile",
             CredentialsError::RoleChainCycle { .. } => "role_chain_cycle",
             CredentialsError::AmbiguousSource { .. } => "ambiguous_source",
@@ -117,6 +133,7 @@ impl CredentialsError {
             CredentialsError::Keyring { .. } => "keyring",
             CredentialsError::SecretMissing { .. } => "secret_missing",
             CredentialsError::MfaCodeMissing { .. } => "mfa_code_missing",
+            CredentialsError::MfaRejected { .. } => "mfa_rejected",
             CredentialsError::Sts { .. } => "sts",
             CredentialsError::CredentialProcess { .. } => "credential_process",
             CredentialsError::Provider { .. } => "provider",

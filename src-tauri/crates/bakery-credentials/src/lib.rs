@@ -9,7 +9,9 @@ pub mod app_profiles;
 pub mod aws_files;
 pub mod error;
 pub mod keyring;
+pub mod manage;
 pub mod profiles;
+pub mod provider;
 pub mod secret;
 
 pub use app_profiles::{AppProfile, AppProfileStore};
@@ -17,4 +19,8 @@ pub use aws_files::AwsFiles;
 pub use error::CredentialsError;
 pub use keyring::Keyring;
 pub use profiles::{Profile, ProfileKind, ProfileSource, Profiles};
+pub use provider::{
+    AwsEnvironment, CallerIdentity, CredentialResolver, KeyringAccess, MfaPrompt, NoMfaPrompt,
+    ProfileCredentials,
+};
 pub use secret::Secret;

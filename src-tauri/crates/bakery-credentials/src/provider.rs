@@ -1,0 +1,808 @@
+//! Credentials for a profile, by kind, the way aws-vault layers them: base credentials
+//! (static keys from a file or the keyring, credential_process, the environment) ->
+//! zero or more AssumeRole hops (source_profile chain) -> the requested profile.
+//!
+//! MFA (`mfa_serial`) is ours, because aws-config ignores it: the code comes from an
+//! [`MfaPrompt`] (the CLI prompts, the GUI shows a dialog) and goes to STS AssumeRole (role
+//! profiles) or GetSessionToken (key profiles) with the serial; the session is cached in the
+//! keyring until it expires, so the code is asked once per session.
+//!
+//! Invariants: every keyring call and every prompt runs on a blocking thread
+//! (`spawn_blocking`); STS is reached through the profile chain's `endpoint_url`, else
+//! `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL`; credentials carry their expiry, so an SDK
+//! client using [`ProfileCredentials`] asks again (and gets a fresh role session) before
+//! they run out, mid-bake included.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_config::BehaviorVersion;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_sts::config::Region;
+
+use crate::error::CredentialsError;
+use crate::keyring::{CachedSession, Keyring};
+use crate::profiles::{Profile, ProfileKind, Profiles, RoleSource};
+use crate::secret::Secret;
+
+/// A cached MFA session is reused only while it has at least this much time left.
+pub const SESSION_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// Region used for STS when no profile in the chain and no environment variable names one.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// Asks the person for an MFA code. Called on a blocking thread: it may block on a
+/// terminal prompt or wait for a dialog.
+pub trait MfaPrompt: Send + Sync {
+    /// The current code of device `serial`, for `profile`; `Err` = the person declined.
+    fn mfa_code(&self, profile: &str, serial: &str) -> Result<String, String>;
+}
+
+/// For callers that cannot ask anyone (scripts, tests): every MFA profile fails clearly.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoMfaPrompt;
+
+impl MfaPrompt for NoMfaPrompt {
+    fn mfa_code(&self, _profile: &str, _serial: &str) -> Result<String, String> {
+        Err("no one to ask for it here (non-interactive)".into())
+    }
+}
+
+/// The environment variables credentials depend on, read once and passed in.
+#[derive(Debug, Clone, Default)]
+pub struct AwsEnvironment {
+    pub endpoint_url: Option<String>,
+    pub sts_endpoint_url: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    pub session_token: Option<Secret>,
+}
+
+impl AwsEnvironment {
+    pub fn from_process() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(env: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str| env(name).filter(|v| !v.is_empty());
+        Self {
+            endpoint_url: get("AWS_ENDPOINT_URL"),
+            sts_endpoint_url: get("AWS_ENDPOINT_URL_STS"),
+            region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
+            access_key_id: get("AWS_ACCESS_KEY_ID"),
+            secret_access_key: get("AWS_SECRET_ACCESS_KEY").map(Secret::new),
+            session_token: get("AWS_SESSION_TOKEN").map(Secret::new),
+        }
+    }
+}
+
+/// The keyring, opened on first use (so profiles that never touch it work without one).
+#[derive(Clone)]
+pub struct KeyringAccess {
+    opened: Arc<Mutex<Option<Keyring>>>,
+}
+
+impl fmt::Debug for KeyringAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyringAccess")
+    }
+}
+
+impl KeyringAccess {
+    /// The platform's keyring, connected when first needed.
+    pub fn native() -> Self {
+        Self {
+            opened: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// A keyring already open (an in-memory one in tests).
+    pub fn with(keyring: Keyring) -> Self {
+        Self {
+            opened: Arc::new(Mutex::new(Some(keyring))),
+        }
+    }
+
+    /// Blocking: connects on first use.
+    pub fn get(&self) -> Result<Keyring, CredentialsError> {
+        let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(keyring) = opened.as_ref() {
+            return Ok(keyring.clone());
+        }
+        let keyring = Keyring::native()?;
+        *opened = Some(keyring.clone());
+        Ok(keyring)
+    }
+
+    /// Runs `f` with the keyring on a blocking thread.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, CredentialsError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Keyring) -> Result<T, CredentialsError> + Send + 'static,
+    {
+        let access = self.clone();
+        tokio::task::spawn_blocking(move || f(&access.get()?))
+            .await
+            .map_err(|err| CredentialsError::Keyring {
+                message: format!("the keyring call did not finish: {err}"),
+            })?
+    }
+}
+
+/// What STS says about the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+/// Turns profile names into credentials.
+#[derive(Clone)]
+pub struct CredentialResolver {
+    profiles: Arc<Profiles>,
+    keyring: KeyringAccess,
+    mfa: Arc<dyn MfaPrompt>,
+    env: Arc<AwsEnvironment>,
+    clock: Arc<dyn Fn() -> SystemTime + Send + Sync>,
+}
+
+impl fmt::Debug for CredentialResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialResolver")
+            .field("profiles", &self.profiles.iter().count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CredentialResolver {
+    pub fn new(
+        profiles: Profiles,
+        keyring: KeyringAccess,
+        mfa: Arc<dyn MfaPrompt>,
+        env: AwsEnvironment,
+    ) -> Self {
+        Self {
+            profiles: Arc::new(profiles),
+            keyring,
+            mfa,
+            env: Arc::new(env),
+            clock: Arc::new(SystemTime::now),
+        }
+    }
+
+    /// Replaces the clock (tests: expiry of cached sessions).
+    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    pub fn profiles(&self) -> &Profiles {
+        &self.profiles
+    }
+
+    /// The region calls for `name` go to: the first region in its chain, else
+    /// `AWS_REGION`, else us-east-1.
+    pub fn region(&self, name: &str) -> Result<String, CredentialsError> {
+        let chain = self.profiles.chain(name)?;
+        Ok(chain
+            .iter()
+            .find_map(|p| p.region.clone())
+            .or_else(|| self.env.region.clone())
+            .unwrap_or_else(|| FALLBACK_REGION.to_string()))
+    }
+
+    /// The endpoint calls for `name` go to: the first `endpoint_url` in its chain, else
+    /// `AWS_ENDPOINT_URL` (None = the AWS default for the service).
+    pub fn endpoint_url(&self, name: &str) -> Result<Option<String>, CredentialsError> {
+        let chain = self.profiles.chain(name)?;
+        Ok(chain
+            .iter()
+            .find_map(|p| p.endpoint_url.clone())
+            .or_else(|| self.env.endpoint_url.clone()))
+    }
+
+    fn sts_endpoint(&self, chain: &[&Profile]) -> Option<String> {
+        chain
+            .iter()
+            .find_map(|p| p.endpoint_url.clone())
+            .or_else(|| self.env.sts_endpoint_url.clone())
+            .or_else(|| self.env.endpoint_url.clone())
+    }
+
+    /// A credentials provider for SDK clients: resolves `name` each time the SDK's cache
+    /// needs credentials (at first use and before they expire).
+    pub fn provider(&self, name: &str) -> ProfileCredentials {
+        ProfileCredentials {
+            resolver: self.clone(),
+            profile: name.to_string(),
+        }
+    }
+
+    /// SDK configuration for `name`: its credentials, region and endpoint.
+    pub async fn sdk_config(&self, name: &str) -> Result<aws_config::SdkConfig, CredentialsError> {
+        self.profiles.check(name)?;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .credentials_provider(self.provider(name))
+            .region(Region::new(self.region(name)?));
+        if let Some(url) = self.endpoint_url(name)? {
+            loader = loader.endpoint_url(url);
+        }
+        Ok(loader.load().await)
+    }
+
+    /// STS GetCallerIdentity with `name`'s credentials.
+    pub async fn caller_identity(&self, name: &str) -> Result<CallerIdentity, CredentialsError> {
+        let credentials = self.credentials(name).await?;
+        let chain = self.profiles.chain(name)?;
+        let client = self.sts_client(&chain, credentials)?;
+        let output = client
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|err| sts_error(name, "GetCallerIdentity", err, None))?;
+        Ok(CallerIdentity {
+            account: output.account().unwrap_or_default().to_string(),
+            arn: output.arn().unwrap_or_default().to_string(),
+            user_id: output.user_id().unwrap_or_default().to_string(),
+        })
+    }
+
+    /// Credentials for `name`, walking its chain.
+    pub async fn credentials(&self, name: &str) -> Result<Credentials, CredentialsError> {
+        self.profiles.check(name)?;
+        let chain: Vec<Profile> = self.profiles.chain(name)?.into_iter().cloned().collect();
+
+        // The nearest cached MFA session short-cuts the rest of the chain.
+        let mut start = None;
+        for (index, profile) in chain.iter().enumerate() {
+            if profile.mfa_serial.is_some()
+                && let Some(session) = self.cached_session(&profile.name).await?
+            {
+                start = Some((index, session));
+                break;
+            }
+        }
+        let (mut credentials, mut next) = match start {
+            Some((index, session)) => (session, index),
+            None => {
+                let base = chain.last().expect("a chain has the profile itself");
+                let credentials = self.base_credentials(base, &chain).await?;
+                // A base with a role of its own (credential_source, or source_profile naming
+                // itself) assumes it next; otherwise the base is done.
+                let next = if base.role.is_some() {
+                    chain.len()
+                } else {
+                    chain.len() - 1
+                };
+                (credentials, next)
+            }
+        };
+        while next > 0 {
+            next -= 1;
+            credentials = self.assume_role(&chain[next..], credentials).await?;
+        }
+        Ok(credentials)
+    }
+
+    async fn cached_session(&self, profile: &str) -> Result<Option<Credentials>, CredentialsError> {
+        let owned = profile.to_string();
+        let session = self.keyring.run(move |k| k.session(&owned)).await?;
+        let now = (self.clock)();
+        Ok(session
+            .filter(|s| s.valid_at(now, SESSION_MARGIN))
+            .map(|s| session_credentials(&s)))
+    }
+
+    async fn base_credentials(
+        &self,
+        base: &Profile,
+        chain: &[Profile],
+    ) -> Result<Credentials, CredentialsError> {
+        if let Some(role) = &base.role {
+            return match &role.source {
+                Some(RoleSource::CredentialSource(source)) => {
+                    self.credential_source(&base.name, source).await
+                }
+                // `source_profile` naming itself: its own static keys.
+                _ => self.own_keys(base).await,
+            };
+        }
+        let credentials = self.own_keys(base).await?;
+        // A key profile with mfa_serial, used directly: an MFA session (GetSessionToken).
+        if chain.len() == 1
+            && let Some(serial) = &base.mfa_serial
+        {
+            let refs: Vec<&Profile> = chain.iter().collect();
+            return self.mfa_session(base, &refs, credentials, serial).await;
+        }
+        Ok(credentials)
+    }
+
+    async fn own_keys(&self, profile: &Profile) -> Result<Credentials, CredentialsError> {
+        match profile.kind {
+            ProfileKind::AppKeyring => {
+                let name = profile.name.clone();
+                let secret = self
+                    .keyring
+                    .run(move |k| k.secret_access_key(&name))
+                    .await?
+                    .ok_or_else(|| CredentialsError::SecretMissing {
+                        profile: profile.name.clone(),
+                    })?;
+                let access_key_id = profile.app_access_key_id.clone().unwrap_or_default();
+                Ok(Credentials::new(
+                    access_key_id,
+                    secret.expose(),
+                    None,
+                    None,
+                    "bakery-keyring",
+                ))
+            }
+            ProfileKind::CredentialProcess => {
+                let command = profile.credential_process.clone().unwrap_or_default();
+                aws_config::credential_process::CredentialProcessProvider::new(command)
+                    .provide_credentials()
+                    .await
+                    .map_err(|err| CredentialsError::CredentialProcess {
+                        profile: profile.name.clone(),
+                        message: aws_sdk_sts::error::DisplayErrorContext(&err).to_string(),
+                    })
+            }
+            ProfileKind::Sso => Err(CredentialsError::Unsupported {
+                profile: profile.name.clone(),
+                what: "SSO sign-in (`bakery profiles login`)".into(),
+            }),
+            ProfileKind::WebIdentity => Err(CredentialsError::Unsupported {
+                profile: profile.name.clone(),
+                what: "web identity (web_identity_token_file)".into(),
+            }),
+            _ => match &profile.static_keys {
+                Some(keys) => Ok(Credentials::new(
+                    keys.access_key_id.clone(),
+                    keys.secret_access_key.expose(),
+                    keys.session_token.as_ref().map(|t| t.expose().to_string()),
+                    None,
+                    "bakery-shared-file",
+                )),
+                None => Err(CredentialsError::IncompleteProfile {
+                    profile: profile.name.clone(),
+                    problem: "no credentials of its own to start a role chain from".into(),
+                    location: profile.source.to_string(),
+                }),
+            },
+        }
+    }
+
+    async fn credential_source(
+        &self,
+        profile: &str,
+        source: &str,
+    ) -> Result<Credentials, CredentialsError> {
+        let failed = |message: String| CredentialsError::Provider {
+            profile: profile.to_string(),
+            what: "credential_source",
+            message,
+        };
+        let result = match source {
+            "Environment" => {
+                return match (&self.env.access_key_id, &self.env.secret_access_key) {
+                    (Some(id), Some(secret)) => Ok(Credentials::new(
+                        id.clone(),
+                        secret.expose(),
+                        self.env.session_token.as_ref().map(|t| t.expose().to_string()),
+                        None,
+                        "bakery-environment",
+                    )),
+                    _ => Err(failed(
+                        "credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"
+                            .into(),
+                    )),
+                };
+            }
+            "Ec2InstanceMetadata" => {
+                aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                    .build()
+                    .provide_credentials()
+                    .await
+            }
+            "EcsContainer" => {
+                aws_config::ecs::EcsCredentialsProvider::builder()
+                    .build()
+                    .provide_credentials()
+                    .await
+            }
+            other => {
+                return Err(failed(format!(
+                    "unknown credential_source \"{other}\": use Environment, Ec2InstanceMetadata or EcsContainer"
+                )));
+            }
+        };
+        result.map_err(|err| failed(aws_sdk_sts::error::DisplayErrorContext(&err).to_string()))
+    }
+
+    fn sts_client(
+        &self,
+        chain: &[&Profile],
+        credentials: Credentials,
+    ) -> Result<aws_sdk_sts::Client, CredentialsError> {
+        let region = chain
+            .iter()
+            .find_map(|p| p.region.clone())
+            .or_else(|| self.env.region.clone())
+            .unwrap_or_else(|| FALLBACK_REGION.to_string());
+        let mut config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region))
+            .credentials_provider(SharedCredentialsProvider::new(credentials));
+        if let Some(url) = self.sts_endpoint(chain) {
+            config = config.endpoint_url(url);
+        }
+        Ok(aws_sdk_sts::Client::from_conf(config.build()))
+    }
+
+    async fn ask_mfa_code(&self, profile: &str, serial: &str) -> Result<String, CredentialsError> {
+        let prompt = self.mfa.clone();
+        let (owned_profile, owned_serial) = (profile.to_string(), serial.to_string());
+        let answer =
+            tokio::task::spawn_blocking(move || prompt.mfa_code(&owned_profile, &owned_serial))
+                .await
+                .map_err(|err| err.to_string())
+                .and_then(|answer| answer);
+        let code = answer.map_err(|message| CredentialsError::MfaCodeMissing {
+            serial: serial.to_string(),
+            message,
+        })?;
+        let code = code.trim().to_string();
+        if code.is_empty() {
+            return Err(CredentialsError::MfaCodeMissing {
+                serial: serial.to_string(),
+                message: "the code was empty".into(),
+            });
+        }
+        Ok(code)
+    }
+
+    /// AssumeRole for `chain[0]` with `source` credentials (and an MFA code when the
+    /// profile has `mfa_serial`; that session is then cached).
+    async fn assume_role(
+        &self,
+        chain: &[Profile],
+        source: Credentials,
+    ) -> Result<Credentials, CredentialsError> {
+        let profile = &chain[0];
+        let role = profile
+            .role
+            .as_ref()
+            .expect("only role profiles are assumed");
+        let refs: Vec<&Profile> = chain.iter().collect();
+        let client = self.sts_client(&refs, source)?;
+        let now = (self.clock)();
+        let session_name = role.role_session_name.clone().unwrap_or_else(|| {
+            format!(
+                "bakery-{}",
+                now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+            )
+        });
+        let mut request = client
+            .assume_role()
+            .role_arn(&role.role_arn)
+            .role_session_name(session_name)
+            .set_external_id(role.external_id.clone())
+            .set_duration_seconds(role.duration_seconds);
+        if let Some(serial) = &profile.mfa_serial {
+            let code = self.ask_mfa_code(&profile.name, serial).await?;
+            request = request.serial_number(serial).token_code(code);
+        }
+        let output = request.send().await.map_err(|err| {
+            sts_error(
+                &profile.name,
+                "AssumeRole",
+                err,
+                profile.mfa_serial.as_deref(),
+            )
+        })?;
+        let session = session_from_sts(&profile.name, "AssumeRole", output.credentials())?;
+        self.finish_session(profile, session).await
+    }
+
+    /// GetSessionToken with MFA for a key profile used directly.
+    async fn mfa_session(
+        &self,
+        profile: &Profile,
+        chain: &[&Profile],
+        keys: Credentials,
+        serial: &str,
+    ) -> Result<Credentials, CredentialsError> {
+        let client = self.sts_client(chain, keys)?;
+        let code = self.ask_mfa_code(&profile.name, serial).await?;
+        let output = client
+            .get_session_token()
+            .serial_number(serial)
+            .token_code(code)
+            .send()
+            .await
+            .map_err(|err| sts_error(&profile.name, "GetSessionToken", err, Some(serial)))?;
+        let session = session_from_sts(&profile.name, "GetSessionToken", output.credentials())?;
+        self.finish_session(profile, session).await
+    }
+
+    /// Caches an MFA session in the keyring; returns it as SDK credentials.
+    async fn finish_session(
+        &self,
+        profile: &Profile,
+        session: CachedSession,
+    ) -> Result<Credentials, CredentialsError> {
+        let credentials = session_credentials(&session);
+        if profile.mfa_serial.is_some() {
+            let name = profile.name.clone();
+            self.keyring
+                .run(move |k| k.set_session(&name, &session))
+                .await?;
+        }
+        Ok(credentials)
+    }
+}
+
+fn session_credentials(session: &CachedSession) -> Credentials {
+    Credentials::new(
+        session.access_key_id.clone(),
+        session.secret_access_key.expose(),
+        Some(session.session_token.expose().to_string()),
+        Some(session.expiration),
+        "bakery-sts-session",
+    )
+}
+
+fn session_from_sts(
+    profile: &str,
+    call: &'static str,
+    credentials: Option<&aws_sdk_sts::types::Credentials>,
+) -> Result<CachedSession, CredentialsError> {
+    let credentials = credentials.ok_or_else(|| CredentialsError::Sts {
+        profile: profile.to_string(),
+        call,
+        message: "the response has no credentials".into(),
+    })?;
+    let expiration =
+        SystemTime::try_from(*credentials.expiration()).map_err(|err| CredentialsError::Sts {
+            profile: profile.to_string(),
+            call,
+            message: format!("the session's expiry is unreadable: {err}"),
+        })?;
+    Ok(CachedSession {
+        access_key_id: credentials.access_key_id().to_string(),
+        secret_access_key: Secret::new(credentials.secret_access_key()),
+        session_token: Secret::new(credentials.session_token()),
+        expiration,
+    })
+}
+
+fn sts_error<E, R>(
+    profile: &str,
+    call: &'static str,
+    err: aws_sdk_sts::error::SdkError<E, R>,
+    mfa_serial: Option<&str>,
+) -> CredentialsError
+where
+    E: std::error::Error + aws_sdk_sts::error::ProvideErrorMetadata + 'static,
+    R: fmt::Debug,
+{
+    let message = match err.as_service_error() {
+        Some(service) => format!(
+            "{}: {}",
+            service.code().unwrap_or("error"),
+            service.message().unwrap_or_default()
+        ),
+        None => aws_sdk_sts::error::DisplayErrorContext(&err).to_string(),
+    };
+    if let Some(serial) = mfa_serial
+        && (message.contains("MultiFactorAuthentication") || message.contains("MFA"))
+    {
+        return CredentialsError::MfaRejected {
+            profile: profile.to_string(),
+            serial: serial.to_string(),
+            message,
+        };
+    }
+    CredentialsError::Sts {
+        profile: profile.to_string(),
+        call,
+        message,
+    }
+}
+
+/// An SDK credentials provider for one profile (see [`CredentialResolver::provider`]).
+#[derive(Clone)]
+pub struct ProfileCredentials {
+    resolver: CredentialResolver,
+    profile: String,
+}
+
+impl fmt::Debug for ProfileCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProfileCredentials")
+            .field("profile", &self.profile)
+            .finish()
+    }
+}
+
+impl ProvideCredentials for ProfileCredentials {
+    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        provider::future::ProvideCredentials::new(async move {
+            self.resolver
+                .credentials(&self.profile)
+                .await
+                .map_err(provider::error::CredentialsError::provider_error)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::app_profiles::AppProfile;
+    use crate::aws_files::{AwsFiles, FileKind, parse};
+
+    const CONFIG: &str = "\
+[profile proc]
+credential_process = sh -c 'echo {\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"AKIAPROC\\\",\\\"SecretAccessKey\\\":\\\"p\\\"}'
+
+[profile from-env]
+role_arn = arn:aws:iam::123456789012:role/ci
+credential_source = Environment
+region = eu-west-3
+
+[profile admin]
+role_arn = arn:aws:iam::123456789012:role/admin
+source_profile = keys
+mfa_serial = arn:aws:iam::123456789012:mfa/me
+endpoint_url = http://127.0.0.1:1
+
+[profile sso]
+sso_session = corp
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+";
+    const CREDENTIALS: &str = "[keys]\naws_access_key_id = AKIAKEYS\naws_secret_access_key = k\n";
+
+    /// Fails the test if anyone is asked for a code.
+    struct NoAsking;
+    impl MfaPrompt for NoAsking {
+        fn mfa_code(&self, profile: &str, _serial: &str) -> Result<String, String> {
+            panic!("no MFA code should be asked for {profile}")
+        }
+    }
+
+    fn resolver(keyring: &Keyring) -> CredentialResolver {
+        let files = AwsFiles {
+            config: "/c".into(),
+            credentials: "/k".into(),
+        };
+        let app = AppProfile {
+            name: "vault".into(),
+            access_key_id: "AKIAVAULT".into(),
+            region: None,
+            endpoint_url: None,
+            imported_from: None,
+        };
+        let profiles = Profiles::from_parts(
+            &files,
+            &parse(CONFIG, FileKind::Config),
+            &parse(CREDENTIALS, FileKind::Credentials),
+            &[app],
+            Path::new("/p.json"),
+        );
+        let env = AwsEnvironment::from_lookup(|name| match name {
+            "AWS_ACCESS_KEY_ID" => Some("AKIAENV".into()),
+            "AWS_SECRET_ACCESS_KEY" => Some("e".into()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:2".into()),
+            _ => None,
+        });
+        CredentialResolver::new(
+            profiles,
+            KeyringAccess::with(keyring.clone()),
+            Arc::new(NoAsking),
+            env,
+        )
+    }
+
+    #[tokio::test]
+    async fn static_keyring_and_process_credentials() {
+        let keyring = Keyring::in_memory();
+        keyring
+            .set_secret_access_key("vault", &Secret::new("v"))
+            .unwrap();
+        let resolver = resolver(&keyring);
+        let keys = resolver.credentials("keys").await.unwrap();
+        assert_eq!(
+            (keys.access_key_id(), keys.secret_access_key()),
+            ("AKIAKEYS", "k")
+        );
+        let vault = resolver.credentials("vault").await.unwrap();
+        assert_eq!(
+            (vault.access_key_id(), vault.secret_access_key()),
+            ("AKIAVAULT", "v")
+        );
+        let proc = resolver.credentials("proc").await.unwrap();
+        assert_eq!(proc.access_key_id(), "AKIAPROC");
+    }
+
+    #[tokio::test]
+    async fn a_keyring_profile_without_its_secret_says_add_it_again() {
+        let keyring = Keyring::in_memory();
+        let err = resolver(&keyring).credentials("vault").await.unwrap_err();
+        assert_eq!(err.kind(), "secret_missing");
+        assert!(
+            err.to_string().contains("bakery profiles add vault"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cached_mfa_session_is_used_without_asking_until_it_expires() {
+        let keyring = Keyring::in_memory();
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        keyring
+            .set_session(
+                "admin",
+                &CachedSession {
+                    access_key_id: "ASIACACHED".into(),
+                    secret_access_key: Secret::new("c"),
+                    session_token: Secret::new("t"),
+                    expiration: now + Duration::from_secs(3600),
+                },
+            )
+            .unwrap();
+        let resolver = resolver(&keyring).with_clock(move || now);
+        let credentials = resolver.credentials("admin").await.unwrap();
+        assert_eq!(credentials.access_key_id(), "ASIACACHED");
+        assert_eq!(credentials.session_token(), Some("t"));
+        assert_eq!(credentials.expiry(), Some(now + Duration::from_secs(3600)));
+
+        // Within the margin of its expiry the session is not used: STS is called again
+        // (here unreachable), after asking for a code.
+        struct Declines;
+        impl MfaPrompt for Declines {
+            fn mfa_code(&self, _profile: &str, serial: &str) -> Result<String, String> {
+                assert_eq!(serial, "arn:aws:iam::123456789012:mfa/me");
+                Err("declined".into())
+            }
+        }
+        let mut late = resolver.with_clock(move || now + Duration::from_secs(3500));
+        late.mfa = Arc::new(Declines);
+        let err = late.credentials("admin").await.unwrap_err();
+        assert_eq!(err.kind(), "mfa_code_missing");
+    }
+
+    #[tokio::test]
+    async fn region_and_endpoint_follow_the_chain_then_the_environment() {
+        let keyring = Keyring::in_memory();
+        let resolver = resolver(&keyring);
+        assert_eq!(resolver.region("from-env").unwrap(), "eu-west-3");
+        assert_eq!(resolver.region("keys").unwrap(), FALLBACK_REGION);
+        assert_eq!(
+            resolver.endpoint_url("admin").unwrap().as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        assert_eq!(
+            resolver.endpoint_url("keys").unwrap().as_deref(),
+            Some("http://127.0.0.1:2")
+        );
+    }
+
+    #[tokio::test]
+    async fn sso_is_reported_as_not_yet_usable() {
+        let keyring = Keyring::in_memory();
+        let err = resolver(&keyring).credentials("sso").await.unwrap_err();
+        assert_eq!(err.kind(), "unsupported");
+    }
+}
