@@ -22,6 +22,12 @@ pub enum CliError {
         path: std::path::PathBuf,
         errors: usize,
     },
+    #[error(transparent)]
+    Credentials(#[from] bakery_credentials::CredentialsError),
+    #[error("cannot read the secret: {0}")]
+    SecretInput(std::io::Error),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
     #[error("cannot listen for Ctrl-C / SIGTERM: {0}")]
     Signals(std::io::Error),
     #[error(

@@ -2,6 +2,7 @@
 
 mod error;
 mod inspect;
+mod profiles;
 mod sandbox;
 mod validate;
 
@@ -31,6 +32,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Show a template's variables, builders, provisioners and post-processors.
     Inspect(inspect::InspectArgs),
+    /// AWS profiles: list, show, add, remove, import into the keyring, test with STS.
+    Profiles(profiles::ProfilesArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => sandbox::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Profiles(args) => profiles::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

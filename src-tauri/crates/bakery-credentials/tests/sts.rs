@@ -1,0 +1,243 @@
+//! Credentials against moto's STS in the sandbox: GetCallerIdentity, AssumeRole through a
+//! chain, and MFA (serial and code reach STS; the session is cached and reused).
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bakery_credentials::{
+    AppProfileStore, AwsEnvironment, AwsFiles, CredentialResolver, Keyring, KeyringAccess,
+    MfaPrompt, NoMfaPrompt, Profiles,
+};
+use bakery_sandbox::{Sandbox, SandboxOptions};
+
+/// moto's fixed account.
+const ACCOUNT: &str = "123456789012";
+
+struct AwsHome {
+    dir: tempfile::TempDir,
+    files: AwsFiles,
+}
+
+/// A temp HOME with `~/.aws/config` and `~/.aws/credentials`; `{endpoint}` is replaced.
+fn aws_home(config: &str, credentials: &str, endpoint: &str) -> AwsHome {
+    let dir = tempfile::tempdir().unwrap();
+    let aws = dir.path().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(aws.join("config"), config.replace("{endpoint}", endpoint)).unwrap();
+    std::fs::write(aws.join("credentials"), credentials).unwrap();
+    let home = dir.path().to_path_buf();
+    let files = AwsFiles::resolve(|_| None, Some(home));
+    AwsHome { dir, files }
+}
+
+fn resolver(home: &AwsHome, mfa: Arc<dyn MfaPrompt>, keyring: &Keyring) -> CredentialResolver {
+    let store = AppProfileStore::new(&home.dir.path().join("bakery-home"));
+    let profiles = Profiles::load(&home.files, &store).unwrap();
+    // No AWS_* variables from the test's own environment: the profiles say everything.
+    CredentialResolver::new(
+        profiles,
+        KeyringAccess::with(keyring.clone()),
+        mfa,
+        AwsEnvironment::default(),
+    )
+}
+
+const CONFIG: &str = "\
+[profile sandbox]
+region = us-east-1
+endpoint_url = {endpoint}
+
+[profile deploy]
+role_arn = arn:aws:iam::123456789012:role/deploy
+source_profile = sandbox
+role_session_name = bakery-test
+external_id = ext-42
+duration_seconds = 900
+endpoint_url = {endpoint}
+
+[profile release]
+role_arn = arn:aws:iam::123456789012:role/release
+source_profile = deploy
+endpoint_url = {endpoint}
+
+[profile admin]
+role_arn = arn:aws:iam::123456789012:role/admin
+source_profile = sandbox
+role_session_name = with-mfa
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+endpoint_url = {endpoint}
+
+[profile mfa-user]
+region = us-east-1
+mfa_serial = arn:aws:iam::123456789012:mfa/bob
+endpoint_url = {endpoint}
+";
+const CREDENTIALS: &str = "\
+[sandbox]
+aws_access_key_id = testing
+aws_secret_access_key = testing
+
+[mfa-user]
+aws_access_key_id = AKIABOB
+aws_secret_access_key = bob-secret
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caller_identity_of_static_keys_is_motos_account() {
+    let sandbox = bakery_tests::sandbox();
+    let home = aws_home(CONFIG, CREDENTIALS, sandbox.endpoint());
+    let resolver = resolver(&home, Arc::new(NoMfaPrompt), &Keyring::in_memory());
+    let identity = resolver.caller_identity("sandbox").await.unwrap();
+    assert_eq!(identity.account, ACCOUNT);
+    assert!(identity.arn.starts_with("arn:aws:"), "{identity:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assume_role_through_a_chain() {
+    let sandbox = bakery_tests::sandbox();
+    let home = aws_home(CONFIG, CREDENTIALS, sandbox.endpoint());
+    let resolver = resolver(&home, Arc::new(NoMfaPrompt), &Keyring::in_memory());
+
+    let deploy = resolver.caller_identity("deploy").await.unwrap();
+    assert_eq!(
+        deploy.arn,
+        "arn:aws:sts::123456789012:assumed-role/deploy/bakery-test"
+    );
+    // release <- deploy <- sandbox: two AssumeRole hops.
+    let release = resolver.caller_identity("release").await.unwrap();
+    assert!(
+        release
+            .arn
+            .starts_with("arn:aws:sts::123456789012:assumed-role/release/bakery-"),
+        "{release:?}"
+    );
+    let credentials = resolver.credentials("release").await.unwrap();
+    assert!(credentials.session_token().is_some());
+    assert!(
+        credentials.expiry().is_some(),
+        "role sessions carry their expiry"
+    );
+}
+
+/// Answers with a fixed code and counts how often it was asked.
+struct FixedCode {
+    code: &'static str,
+    asked: AtomicUsize,
+    serials: Mutex<Vec<String>>,
+}
+
+impl MfaPrompt for FixedCode {
+    fn mfa_code(&self, _profile: &str, serial: &str) -> Result<String, String> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        self.serials.lock().unwrap().push(serial.to_string());
+        Ok(self.code.to_string())
+    }
+}
+
+/// The request bodies moto recorded, decoded.
+fn recorded_bodies(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .map(|entry| {
+            let body = entry["body"].as_str().unwrap_or_default().to_string();
+            if entry["body_encoded"].as_bool() == Some(true) {
+                use base64::Engine;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(body)
+                    .unwrap_or_default();
+                String::from_utf8_lossy(&bytes).into_owned()
+            } else {
+                body
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mfa_serial_and_code_reach_sts_and_the_session_is_asked_for_once() {
+    // A sandbox of its own that records every request.
+    let recording_dir = tempfile::tempdir().unwrap();
+    let recording = recording_dir.path().join("requests.jsonl");
+    let sandbox = Sandbox::start(&SandboxOptions {
+        record: Some(recording.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    let home = aws_home(CONFIG, CREDENTIALS, sandbox.endpoint());
+    let prompt = Arc::new(FixedCode {
+        code: "123456",
+        asked: AtomicUsize::new(0),
+        serials: Mutex::new(Vec::new()),
+    });
+    let keyring = Keyring::in_memory();
+    let resolver = resolver(&home, prompt.clone(), &keyring);
+
+    // Role profile with mfa_serial: AssumeRole with SerialNumber + TokenCode.
+    let identity = resolver.caller_identity("admin").await.unwrap();
+    assert_eq!(
+        identity.arn,
+        "arn:aws:sts::123456789012:assumed-role/admin/with-mfa"
+    );
+    // Key profile with mfa_serial: GetSessionToken with SerialNumber + TokenCode.
+    resolver.credentials("mfa-user").await.unwrap();
+    assert_eq!(prompt.asked.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        *prompt.serials.lock().unwrap(),
+        [
+            "arn:aws:iam::123456789012:mfa/alice",
+            "arn:aws:iam::123456789012:mfa/bob"
+        ]
+    );
+
+    let bodies = recorded_bodies(&recording);
+    let assume = bodies
+        .iter()
+        .find(|b| b.contains("Action=AssumeRole"))
+        .unwrap_or_else(|| panic!("no AssumeRole recorded: {bodies:?}"));
+    assert!(
+        assume.contains("SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Falice"),
+        "{assume}"
+    );
+    assert!(assume.contains("TokenCode=123456"), "{assume}");
+    let session = bodies
+        .iter()
+        .find(|b| b.contains("Action=GetSessionToken"))
+        .unwrap_or_else(|| panic!("no GetSessionToken recorded: {bodies:?}"));
+    assert!(session.contains("SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fbob"));
+    assert!(session.contains("TokenCode=123456"), "{session}");
+
+    // The sessions are cached in the keyring: no second code, no second STS call.
+    let calls_before = bodies.len();
+    let again = resolver.caller_identity("admin").await.unwrap();
+    assert_eq!(again.arn, identity.arn);
+    resolver.credentials("mfa-user").await.unwrap();
+    assert_eq!(prompt.asked.load(Ordering::SeqCst), 2);
+    assert!(keyring.session("admin").unwrap().is_some());
+    let bodies = recorded_bodies(&recording);
+    let new_sts_calls = bodies[calls_before..]
+        .iter()
+        .filter(|b| b.contains("Action=AssumeRole") || b.contains("Action=GetSessionToken"))
+        .count();
+    assert_eq!(new_sts_calls, 0, "{:?}", &bodies[calls_before..]);
+    sandbox.stop().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sdk_client_signs_with_the_profile_provider() {
+    let sandbox = bakery_tests::sandbox();
+    let home = aws_home(CONFIG, CREDENTIALS, sandbox.endpoint());
+    let resolver = resolver(&home, Arc::new(NoMfaPrompt), &Keyring::in_memory());
+    let config = resolver.sdk_config("release").await.unwrap();
+    assert_eq!(config.region().unwrap().as_ref(), "us-east-1");
+    let sts = aws_sdk_sts::Client::new(&config);
+    let identity = sts.get_caller_identity().send().await.unwrap();
+    assert!(
+        identity
+            .arn()
+            .unwrap()
+            .starts_with("arn:aws:sts::123456789012:assumed-role/release/"),
+        "{identity:?}"
+    );
+}
