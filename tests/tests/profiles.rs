@@ -1,0 +1,265 @@
+//! `bakery profiles` as a user runs it, against the sandbox's STS and the real Secret
+//! Service (run under `dbus-run-session -- scripts/with-keyring`, as scripts/test does).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use bakery_tests::workspace_binary;
+
+/// A user: a temp HOME (with ~/.aws) and a temp BAKERY_HOME.
+struct User {
+    dir: tempfile::TempDir,
+}
+
+impl User {
+    fn new(config: &str, credentials: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = dir.path().join("home/.aws");
+        std::fs::create_dir_all(&aws).unwrap();
+        std::fs::write(aws.join("config"), config).unwrap();
+        std::fs::write(aws.join("credentials"), credentials).unwrap();
+        Self { dir }
+    }
+
+    fn bakery_home(&self) -> PathBuf {
+        self.dir.path().join("bakery-home")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(workspace_binary("bakery"));
+        command
+            .arg("profiles")
+            .args(args)
+            .env("HOME", self.dir.path().join("home"))
+            .env("BAKERY_HOME", self.bakery_home());
+        for var in [
+            "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_PROFILE",
+            "AWS_ENDPOINT_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_REGION",
+        ] {
+            command.env_remove(var);
+        }
+        command
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_command(self.command(args), stdin)
+    }
+
+    fn run_command(&self, mut command: Command, stdin: &str) -> Output {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "bakery failed: {}\n{}",
+        text(&output.stderr),
+        text(&output.stdout)
+    );
+    text(&output.stdout)
+}
+
+fn secret_tool_lookup(user: &str) -> Option<String> {
+    let output = Command::new("secret-tool")
+        .args(["lookup", "service", "dev.amibakery.app", "username", user])
+        .output()
+        .expect("secret-tool runs (apt package libsecret-tools)");
+    output.status.success().then(|| text(&output.stdout))
+}
+
+fn any_file_contains(dir: &Path, needle: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            any_file_contains(&path, needle)
+        } else {
+            std::fs::read_to_string(&path).is_ok_and(|t| t.contains(needle))
+        }
+    })
+}
+
+#[test]
+fn add_list_test_remove_a_keyring_profile() {
+    let sandbox = bakery_tests::sandbox();
+    let user = User::new("", "");
+    let name = format!("e2e-{}", std::process::id());
+    let secret = format!("e2e-secret-{}", std::process::id());
+
+    // add: the secret on stdin, never on the command line.
+    let output = user.run(
+        &[
+            "add",
+            &name,
+            "--access-key-id",
+            "testing",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            sandbox.endpoint(),
+        ],
+        &format!("{secret}\n"),
+    );
+    let stdout = ok(&output);
+    assert!(
+        stdout.contains(&format!("added profile \"{name}\"")),
+        "{stdout}"
+    );
+    assert_eq!(
+        secret_tool_lookup(&format!("aws-secret-access-key:{name}")).as_deref(),
+        Some(secret.as_str())
+    );
+    assert!(!any_file_contains(&user.bakery_home(), &secret));
+    assert!(!text(&output.stderr).contains(&secret));
+
+    // list
+    let stdout = ok(&user.run(&["list"], ""));
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&name))
+        .unwrap_or_else(|| panic!("{name} not listed:\n{stdout}"));
+    assert!(line.contains("app keyring"), "{line}");
+    assert!(line.contains("us-east-1"), "{line}");
+    assert!(line.contains("keyring ("), "{line}");
+
+    // show: where the secret is, never the secret
+    let stdout = ok(&user.run(&["show", &name], ""));
+    assert!(stdout.contains("in the keyring"), "{stdout}");
+    assert!(!stdout.contains(&secret), "{stdout}");
+
+    // test: STS GetCallerIdentity in the sandbox
+    let stdout = ok(&user.run(&["test", &name], ""));
+    assert!(stdout.contains("account: 123456789012"), "{stdout}");
+    assert!(stdout.contains("arn:     arn:aws:"), "{stdout}");
+
+    // remove
+    let stdout = ok(&user.run(&["remove", &name], ""));
+    assert!(stdout.contains("removed"), "{stdout}");
+    let stdout = ok(&user.run(&["list"], ""));
+    assert!(!stdout.contains(&name), "{stdout}");
+    assert_eq!(
+        secret_tool_lookup(&format!("aws-secret-access-key:{name}")),
+        None
+    );
+    let output = user.run(&["test", &name], "");
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("no profile named"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn list_shows_every_kind_from_the_aws_files_and_what_is_wrong() {
+    let user = User::new(
+        "[default]\nregion = eu-west-1\n\n\
+         [profile dev]\nrole_arn = arn:aws:iam::111111111111:role/Dev\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/me\n\n\
+         [profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n\n\
+         [profile proc]\ncredential_process = /bin/creds\n\n\
+         [profile typo]\nrole_arn = arn:aws:iam::111111111111:role/T\nsource_profile = defualt\n",
+        "[default]\naws_access_key_id = AKIA\naws_secret_access_key = not-shown-anywhere\n",
+    );
+    let stdout = ok(&user.run(&["list"], ""));
+    let kind_of = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} not listed:\n{stdout}"))
+            .to_string()
+    };
+    assert!(kind_of("default").contains("static keys"));
+    assert!(kind_of("default").contains(".aws/config:1, "));
+    assert!(kind_of("dev").contains("assume-role + MFA"));
+    assert!(kind_of("sso").contains("SSO"));
+    assert!(kind_of("proc").contains("credential_process"));
+    assert!(
+        stdout.contains("! typo: profile \"typo\" names source_profile \"defualt\""),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("not-shown-anywhere"));
+
+    let stdout = ok(&user.run(&["show", "dev"], ""));
+    assert!(stdout.contains("chain:"), "{stdout}");
+    assert!(stdout.contains("dev -> default"), "{stdout}");
+    let stdout = ok(&user.run(&["show", "default"], ""));
+    assert!(stdout.contains("in plain text in"), "{stdout}");
+    assert!(!stdout.contains("not-shown-anywhere"), "{stdout}");
+}
+
+#[test]
+fn test_asks_for_the_mfa_code_and_assumes_the_role() {
+    let sandbox = bakery_tests::sandbox();
+    let config = format!(
+        "[profile base]\nregion = us-east-1\nendpoint_url = {e}\n\n\
+         [profile admin-{pid}]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\n\
+         role_session_name = cli-mfa\nmfa_serial = arn:aws:iam::123456789012:mfa/me\nendpoint_url = {e}\n",
+        e = sandbox.endpoint(),
+        pid = std::process::id()
+    );
+    let user = User::new(
+        &config,
+        "[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    );
+    let name = format!("admin-{}", std::process::id());
+    let output = user.run(&["test", &name], "123456\n");
+    let stdout = ok(&output);
+    assert!(
+        text(&output.stderr).contains("MFA code for arn:aws:iam::123456789012:mfa/me"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("arn:aws:sts::123456789012:assumed-role/admin/cli-mfa"),
+        "{stdout}"
+    );
+    // The session is cached in the keyring: no code is asked the second time.
+    let output = user.run(&["test", &name], "");
+    let stdout = ok(&output);
+    assert!(
+        !text(&output.stderr).contains("MFA code"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("assumed-role/admin/cli-mfa"), "{stdout}");
+}
+
+#[test]
+fn without_a_secret_service_add_says_what_to_start_and_writes_nothing() {
+    let user = User::new("", "");
+    let mut command = user.command(&["add", "nowhere", "--access-key-id", "AKIA"]);
+    command.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let output = user.run_command(command, "some-secret\n");
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("no Secret Service is running"), "{stderr}");
+    assert!(stderr.contains("gnome-keyring-daemon"), "{stderr}");
+    assert!(!stderr.contains("some-secret"), "{stderr}");
+    assert!(!any_file_contains(&user.bakery_home(), "nowhere"));
+}
