@@ -241,3 +241,76 @@ async fn an_sdk_client_signs_with_the_profile_provider() {
         "{identity:?}"
     );
 }
+
+/// A clock that can be moved forward, shared by the SDK and the resolver.
+#[derive(Debug, Clone, Default)]
+struct ManualClock {
+    ahead_secs: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl ManualClock {
+    fn now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+            + std::time::Duration::from_secs(self.ahead_secs.load(Ordering::SeqCst))
+    }
+
+    fn advance(&self, by: std::time::Duration) {
+        self.ahead_secs.fetch_add(by.as_secs(), Ordering::SeqCst);
+    }
+}
+
+impl aws_smithy_async::time::TimeSource for ManualClock {
+    fn now(&self) -> std::time::SystemTime {
+        ManualClock::now(self)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_session_that_expires_mid_bake_is_renewed() {
+    let sandbox = bakery_tests::sandbox();
+    let config = "\
+[profile sandbox]
+region = us-east-1
+endpoint_url = {endpoint}
+
+[profile short]
+role_arn = arn:aws:iam::123456789012:role/short
+source_profile = sandbox
+duration_seconds = 900
+";
+    let home = aws_home(config, CREDENTIALS, sandbox.endpoint());
+    let clock = ManualClock::default();
+    let resolver_clock = clock.clone();
+    let resolver = resolver(&home, Arc::new(NoMfaPrompt), &Keyring::in_memory())
+        .with_clock(move || resolver_clock.now());
+    let sdk_config = resolver.sdk_config("short").await.unwrap();
+    // One long-lived client, as a bake holds one for its whole run.
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&sdk_config)
+            .time_source(clock.clone())
+            .build(),
+    );
+    let arn = || async {
+        sts.get_caller_identity()
+            .send()
+            .await
+            .unwrap()
+            .arn()
+            .unwrap()
+            .to_string()
+    };
+    let first = arn().await;
+    assert!(first.contains("assumed-role/short/bakery-"), "{first}");
+    assert_eq!(
+        arn().await,
+        first,
+        "the session is reused while it is valid"
+    );
+
+    // 20 minutes later the 15-minute session has expired: the client gets a new one
+    // (a new session name, stamped with the new time) instead of failing.
+    clock.advance(std::time::Duration::from_secs(20 * 60));
+    let later = arn().await;
+    assert!(later.contains("assumed-role/short/bakery-"), "{later}");
+    assert_ne!(later, first);
+}
