@@ -1,0 +1,382 @@
+//! Cleanup consumes the ledger: every open entry of a bake is deleted, newest first
+//! (instance before its security group and key pair). An entry with no id yet (the process
+//! died between the intent and the create call's answer) is looked up by name or by the
+//! `bakery:bake-id` tag. A failed delete is retried, then reported with the exact id and why.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_ec2::types::{Filter, InstanceStateName};
+use bakery_history::{BakeLock, BakeStatus, History, LedgerEntry, ResourceKind};
+
+use crate::EngineError;
+use crate::context::BakeContext;
+use crate::ec2::{BAKE_ID_TAG, Ec2, poll_until};
+use crate::error::aws_error;
+use crate::event::{BakeEvent, StepName};
+use crate::spec::Polling;
+
+const DELETE_ATTEMPTS: u32 = 4;
+
+/// Deletes every open ledger entry of `ctx.bake_id`. Returns what could not be deleted.
+pub async fn cleanup_bake(ctx: &BakeContext, sdk: &SdkConfig, polling: Polling) -> Vec<String> {
+    let entries = match ctx.history.open_entries(&ctx.bake_id) {
+        Ok(entries) => entries,
+        Err(err) => return vec![format!("the ledger could not be read: {err}")],
+    };
+    let mut left = Vec::new();
+    for entry in deletion_order(entries) {
+        let ec2 = Ec2::new(sdk, &entry.region);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match delete_entry(ctx, &ec2, &entry, polling).await {
+                Ok(Some(id)) => {
+                    let _ = ctx.history.mark_deleted(entry.id, &ctx.now());
+                    ctx.emit(BakeEvent::ResourceDeleted {
+                        kind: entry.kind,
+                        id,
+                        region: entry.region.clone(),
+                    });
+                    break;
+                }
+                Ok(None) => {
+                    // Never created (or already gone): nothing to delete.
+                    let _ = ctx.history.mark_deleted(entry.id, &ctx.now());
+                    break;
+                }
+                Err(err) if attempt < DELETE_ATTEMPTS => {
+                    ctx.note(format!(
+                        "Deleting {} {} failed ({err}); retrying",
+                        entry.kind.as_str(),
+                        describe(&entry)
+                    ));
+                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                }
+                Err(err) => {
+                    let reason = err.to_string();
+                    let _ = ctx.history.mark_failed(entry.id, &reason, &ctx.now());
+                    let id = describe(&entry);
+                    ctx.emit(BakeEvent::ResourceLeft {
+                        kind: entry.kind,
+                        id: id.clone(),
+                        region: entry.region.clone(),
+                        reason: reason.clone(),
+                    });
+                    left.push(format!(
+                        "{} {id} in {} ({reason}); `bakery cleanup` retries it",
+                        entry.kind.as_str(),
+                        entry.region
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    left
+}
+
+/// Newest first, but by what depends on what: the instance before the image and the group,
+/// images before their snapshots, the network last (subnet and gateway before the VPC).
+fn deletion_order(mut entries: Vec<LedgerEntry>) -> Vec<LedgerEntry> {
+    let rank = |kind: ResourceKind| match kind {
+        ResourceKind::Instance => 0,
+        ResourceKind::Image => 1,
+        ResourceKind::Snapshot => 2,
+        ResourceKind::SecurityGroup => 3,
+        ResourceKind::KeyPair => 4,
+        ResourceKind::RouteTable => 5,
+        ResourceKind::InternetGateway => 6,
+        ResourceKind::Subnet => 7,
+        ResourceKind::Vpc => 8,
+    };
+    entries.sort_by_key(|e| (rank(e.kind), std::cmp::Reverse(e.id)));
+    entries
+}
+
+fn describe(entry: &LedgerEntry) -> String {
+    entry
+        .resource_id
+        .clone()
+        .or_else(|| entry.name.clone())
+        .unwrap_or_else(|| format!("(tagged {BAKE_ID_TAG}={})", entry.bake_id))
+}
+
+/// Deletes one entry's resource; `Ok(None)` when there is nothing to delete.
+async fn delete_entry(
+    ctx: &BakeContext,
+    ec2: &Ec2,
+    entry: &LedgerEntry,
+    polling: Polling,
+) -> Result<Option<String>, EngineError> {
+    let region = &entry.region;
+    let tag_filter = || {
+        Filter::builder()
+            .name(format!("tag:{BAKE_ID_TAG}"))
+            .values(&entry.bake_id)
+            .build()
+    };
+    match entry.kind {
+        ResourceKind::Instance => {
+            let ids: Vec<String> = match &entry.resource_id {
+                Some(id) => vec![id.clone()],
+                None => ec2
+                    .client
+                    .describe_instances()
+                    .filters(tag_filter())
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DescribeInstances", region, e))?
+                    .reservations()
+                    .iter()
+                    .flat_map(|r| r.instances())
+                    .filter(|i| {
+                        i.state().and_then(|s| s.name()) != Some(&InstanceStateName::Terminated)
+                    })
+                    .filter_map(|i| i.instance_id().map(str::to_string))
+                    .collect(),
+            };
+            if ids.is_empty() {
+                return Ok(None);
+            }
+            match ec2
+                .client
+                .terminate_instances()
+                .set_instance_ids(Some(ids.clone()))
+                .send()
+                .await
+                .map_err(|e| aws_error("TerminateInstances", region, e))
+            {
+                Err(err) if err.is_not_found() => return Ok(None),
+                other => other?,
+            };
+            // Wait: the security group can only go once the instance is gone.
+            let client = ec2.client.clone();
+            poll_until(
+                ctx,
+                StepName::Cleanup,
+                &format!("instance {} terminating", ids.join(",")),
+                polling,
+                || {
+                    let client = client.clone();
+                    let ids = ids.clone();
+                    let region = region.clone();
+                    async move {
+                        let described = client
+                            .describe_instances()
+                            .set_instance_ids(Some(ids))
+                            .send()
+                            .await
+                            .map_err(|e| aws_error("DescribeInstances", &region, e))?;
+                        let states: Vec<InstanceStateName> = described
+                            .reservations()
+                            .iter()
+                            .flat_map(|r| r.instances())
+                            .filter_map(|i| i.state().and_then(|s| s.name()).cloned())
+                            .collect();
+                        if states.iter().all(|s| *s == InstanceStateName::Terminated) {
+                            Ok((Some(()), "terminated".to_string()))
+                        } else {
+                            Ok((
+                                None,
+                                states
+                                    .first()
+                                    .map(|s| s.as_str().to_string())
+                                    .unwrap_or_default(),
+                            ))
+                        }
+                    }
+                },
+            )
+            .await?;
+            Ok(Some(ids.join(",")))
+        }
+        ResourceKind::SecurityGroup => {
+            let id = match &entry.resource_id {
+                Some(id) => Some(id.clone()),
+                None => ec2
+                    .client
+                    .describe_security_groups()
+                    .filters(tag_filter())
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DescribeSecurityGroups", region, e))?
+                    .security_groups()
+                    .first()
+                    .and_then(|g| g.group_id().map(str::to_string)),
+            };
+            let Some(id) = id else { return Ok(None) };
+            match ec2
+                .client
+                .delete_security_group()
+                .group_id(&id)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteSecurityGroup", region, e))
+            {
+                Err(err) if err.is_not_found() => Ok(None),
+                Err(err) => Err(err),
+                Ok(_) => Ok(Some(id)),
+            }
+        }
+        ResourceKind::KeyPair => {
+            let Some(name) = entry.resource_id.clone().or_else(|| entry.name.clone()) else {
+                return Ok(None);
+            };
+            // DeleteKeyPair succeeds for a missing key: nothing to look up first.
+            ec2.client
+                .delete_key_pair()
+                .key_name(&name)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteKeyPair", region, e))?;
+            Ok(Some(name))
+        }
+        ResourceKind::Image => {
+            let ids: Vec<String> = match &entry.resource_id {
+                Some(id) => vec![id.clone()],
+                None => {
+                    // A copy is tagged only after CopyImage answers: find it by its name
+                    // (preflight made sure no other image of the account has it).
+                    let mut request = ec2.client.describe_images().owners("self");
+                    request = match &entry.name {
+                        Some(name) => {
+                            request.filters(Filter::builder().name("name").values(name).build())
+                        }
+                        None => request.filters(tag_filter()),
+                    };
+                    request
+                        .send()
+                        .await
+                        .map_err(|e| aws_error("DescribeImages", region, e))?
+                        .images()
+                        .iter()
+                        .filter_map(|i| i.image_id().map(str::to_string))
+                        .collect()
+                }
+            };
+            if ids.is_empty() {
+                return Ok(None);
+            }
+            // Its snapshots go with it (a bake stopped before it recorded them).
+            let snapshots: Vec<String> = match ec2
+                .client
+                .describe_images()
+                .set_image_ids(Some(ids.clone()))
+                .send()
+                .await
+                .map_err(|e| aws_error("DescribeImages", region, e))
+            {
+                Ok(described) => described
+                    .images()
+                    .iter()
+                    .flat_map(|i| i.block_device_mappings())
+                    .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()))
+                    .map(str::to_string)
+                    .collect(),
+                Err(err) if err.is_not_found() => Vec::new(),
+                Err(err) => return Err(err),
+            };
+            for id in &ids {
+                match ec2
+                    .client
+                    .deregister_image()
+                    .image_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DeregisterImage", region, e))
+                {
+                    Err(err) if err.is_not_found() => {}
+                    other => {
+                        other?;
+                    }
+                }
+            }
+            for snapshot in &snapshots {
+                match ec2
+                    .client
+                    .delete_snapshot()
+                    .snapshot_id(snapshot)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DeleteSnapshot", region, e))
+                {
+                    Err(err) if err.is_not_found() => {}
+                    other => {
+                        other?;
+                    }
+                }
+            }
+            Ok(Some(ids.join(",")))
+        }
+        ResourceKind::Snapshot => {
+            let Some(id) = &entry.resource_id else {
+                return Ok(None);
+            };
+            match ec2
+                .client
+                .delete_snapshot()
+                .snapshot_id(id)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteSnapshot", region, e))
+            {
+                Err(err) if err.is_not_found() => Ok(None),
+                Err(err) => Err(err),
+                Ok(_) => Ok(Some(id.clone())),
+            }
+        }
+        ResourceKind::Vpc
+        | ResourceKind::Subnet
+        | ResourceKind::InternetGateway
+        | ResourceKind::RouteTable => Err(EngineError::Preflight(format!(
+            "this version cannot delete a {} yet",
+            entry.kind.as_str()
+        ))),
+    }
+}
+
+/// What start-up recovery did for one dead bake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    pub bake_id: String,
+    pub left: Vec<String>,
+}
+
+/// Finds bakes whose process died (their lock is free) with resources still in the ledger,
+/// cleans them up, and marks them failed. Live bakes (lock held) are left alone, and so are
+/// bakes aborted on purpose (`--on-error=abort`) unless `include_aborted` (`bakery cleanup`).
+pub async fn recover_dead_bakes(
+    history: Arc<History>,
+    data_dir: &Path,
+    sdk: &SdkConfig,
+    include_aborted: bool,
+) -> Result<Vec<Recovered>, EngineError> {
+    let mut recovered = Vec::new();
+    for bake_id in history.bakes_with_open_entries()? {
+        if !include_aborted && history.bake(&bake_id)?.status == BakeStatus::Aborted {
+            continue;
+        }
+        let Some(lock) = BakeLock::try_claim(data_dir, &bake_id)? else {
+            continue; // still running in another process
+        };
+        let ctx = BakeContext::new(&bake_id, history.clone(), data_dir.to_path_buf());
+        ctx.note("Cleaning up after a bake whose process stopped");
+        let left = cleanup_bake(&ctx, sdk, Polling::default()).await;
+        if let Ok(record) = history.bake(&bake_id)
+            && record.status == BakeStatus::Running
+        {
+            history.finish_bake(
+                &bake_id,
+                BakeStatus::Failed,
+                &ctx.now(),
+                Some("the process running this bake stopped (killed or crashed); its resources were cleaned up"),
+            )?;
+        }
+        lock.release();
+        recovered.push(Recovered { bake_id, left });
+    }
+    Ok(recovered)
+}

@@ -1,0 +1,148 @@
+//! What a bake is given from outside (boundary rule 5): its id, the clock, cancellation,
+//! the history (ledger), and where events go. Tests control all of them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use bakery_history::{History, ResourceKind};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use crate::EngineError;
+use crate::event::BakeEvent;
+
+/// The time source.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> SystemTime;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// What to do with the bake's resources when it fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Delete everything the bake created (the default).
+    #[default]
+    Cleanup,
+    /// Leave the resources for debugging; they stay recorded in the ledger.
+    Abort,
+}
+
+/// Everything a bake needs from its caller.
+#[derive(Clone)]
+pub struct BakeContext {
+    pub bake_id: String,
+    pub clock: Arc<dyn Clock>,
+    pub cancel: CancellationToken,
+    pub history: Arc<History>,
+    /// The data directory (for the bake's lock file).
+    pub data_dir: PathBuf,
+    pub events: Option<UnboundedSender<BakeEvent>>,
+    pub on_error: OnError,
+    /// The template's path and text, recorded in the history as baked.
+    pub template_path: Option<String>,
+    pub template_text: Option<String>,
+    pub profile: Option<String>,
+    pub(crate) seq: Arc<AtomicI64>,
+}
+
+impl std::fmt::Debug for BakeContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BakeContext")
+            .field("bake_id", &self.bake_id)
+            .field("on_error", &self.on_error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BakeContext {
+    pub fn new(bake_id: impl Into<String>, history: Arc<History>, data_dir: PathBuf) -> Self {
+        Self {
+            bake_id: bake_id.into(),
+            clock: Arc::new(SystemClock),
+            cancel: CancellationToken::new(),
+            history,
+            data_dir,
+            events: None,
+            on_error: OnError::Cleanup,
+            template_path: None,
+            template_text: None,
+            profile: None,
+            seq: Arc::new(AtomicI64::new(0)),
+        }
+    }
+
+    /// The current time, RFC 3339 with milliseconds (UTC).
+    pub fn now(&self) -> String {
+        humantime::format_rfc3339_millis(self.clock.now()).to_string()
+    }
+
+    pub fn elapsed_since(&self, start: SystemTime) -> Duration {
+        self.clock.now().duration_since(start).unwrap_or_default()
+    }
+
+    /// Reports an event: stored in the history and sent to the listener.
+    pub fn emit(&self, event: BakeEvent) {
+        let seq = self.seq.fetch_add(1, Ordering::SeqCst);
+        if let Ok(json) = serde_json::to_string(&event) {
+            // The history is best effort for events; the ledger (below) is not.
+            let _ = self
+                .history
+                .append_event(&self.bake_id, seq, &self.now(), &json);
+        }
+        if let Some(events) = &self.events {
+            let _ = events.send(event);
+        }
+    }
+
+    pub fn note(&self, text: impl Into<String>) {
+        self.emit(BakeEvent::Note { text: text.into() });
+    }
+
+    /// Ledger: the intent to create a resource, written before the create call.
+    pub fn intend(
+        &self,
+        region: &str,
+        kind: ResourceKind,
+        name: Option<&str>,
+    ) -> Result<i64, EngineError> {
+        Ok(self
+            .history
+            .intend(&self.bake_id, region, kind, name, &self.now())?)
+    }
+
+    /// Ledger: the resource exists.
+    pub fn created(
+        &self,
+        entry: i64,
+        region: &str,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<(), EngineError> {
+        self.history.mark_created(entry, id, &self.now())?;
+        self.emit(BakeEvent::ResourceCreated {
+            kind,
+            id: id.to_string(),
+            region: region.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Fails with `Cancelled` if the bake was cancelled.
+    pub fn check_cancel(&self, step: crate::event::StepName) -> Result<(), EngineError> {
+        if self.cancel.is_cancelled() {
+            return Err(EngineError::Cancelled(step));
+        }
+        Ok(())
+    }
+}

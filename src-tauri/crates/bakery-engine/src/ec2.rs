@@ -1,0 +1,103 @@
+//! EC2 access for one region: the SDK client with retries for throttling, 5xx and dropped
+//! connections (jittered exponential backoff), our own polling (no 15 s waiter floor), and
+//! the bake's tags.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use aws_config::retry::RetryConfig;
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::config::Region;
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+
+use crate::EngineError;
+use crate::context::BakeContext;
+use crate::event::{BakeEvent, StepName};
+use crate::spec::Polling;
+
+/// The tag every bake resource carries, so a sweep can find it.
+pub const BAKE_ID_TAG: &str = "bakery:bake-id";
+
+/// An EC2 client bound to one region.
+#[derive(Debug, Clone)]
+pub struct Ec2 {
+    pub client: Client,
+    pub region: String,
+}
+
+impl Ec2 {
+    pub fn new(sdk: &SdkConfig, region: &str) -> Self {
+        let config = aws_sdk_ec2::config::Builder::from(sdk)
+            .region(Region::new(region.to_string()))
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(10)
+                    .with_initial_backoff(Duration::from_millis(100))
+                    .with_max_backoff(Duration::from_secs(10)),
+            )
+            .build();
+        Self {
+            client: Client::from_conf(config),
+            region: region.to_string(),
+        }
+    }
+}
+
+/// Tags for a resource of the bake: the user's tags plus `bakery:bake-id`.
+pub fn tag_spec(
+    resource: ResourceType,
+    bake_id: &str,
+    user_tags: &BTreeMap<String, String>,
+) -> TagSpecification {
+    let mut spec = TagSpecification::builder()
+        .resource_type(resource)
+        .tags(Tag::builder().key(BAKE_ID_TAG).value(bake_id).build());
+    for (key, value) in user_tags {
+        spec = spec.tags(Tag::builder().key(key).value(value).build());
+    }
+    spec.build()
+}
+
+/// Polls `probe` until it returns `Some(T)`, backing off from 200 ms to `polling.delay`,
+/// reporting state changes; fails after `polling.max_attempts` polls or on cancel.
+pub async fn poll_until<T, F, Fut>(
+    ctx: &BakeContext,
+    step: StepName,
+    what: &str,
+    polling: Polling,
+    mut probe: F,
+) -> Result<T, EngineError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(Option<T>, String), EngineError>>,
+{
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(200);
+    let mut last_state = String::new();
+    for attempt in 1..=polling.max_attempts.max(1) {
+        let (done, state) = probe().await?;
+        if let Some(value) = done {
+            return Ok(value);
+        }
+        if state != last_state {
+            ctx.emit(BakeEvent::Waiting {
+                what: what.to_string(),
+                state: state.clone(),
+                attempt,
+            });
+            last_state = state;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled(step)),
+        }
+        delay = (delay * 2).min(polling.delay.max(Duration::from_millis(200)));
+    }
+    Err(EngineError::Timeout {
+        what: what.to_string(),
+        after: started.elapsed(),
+        state: last_state,
+    })
+}

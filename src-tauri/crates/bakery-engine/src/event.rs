@@ -1,0 +1,125 @@
+//! The bake's event stream: everything a bake reports, in order. The CLI prints it, the
+//! shell forwards it to the webview, the history stores it; the timeline is a query over it.
+//! No event ever carries a secret.
+
+use serde::Serialize;
+
+use bakery_history::ResourceKind;
+
+/// The steps of a bake, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepName {
+    Preflight,
+    SourceImage,
+    KeyPair,
+    SecurityGroup,
+    Launch,
+    Connect,
+    Provision,
+    Stop,
+    CreateImage,
+    CopyImage,
+    Share,
+    Manifest,
+    Cleanup,
+}
+
+impl StepName {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Preflight => "Preflight checks",
+            Self::SourceImage => "Find the source image",
+            Self::KeyPair => "Create a temporary key pair",
+            Self::SecurityGroup => "Create a temporary security group",
+            Self::Launch => "Launch the source instance",
+            Self::Connect => "Wait for SSH",
+            Self::Provision => "Run provisioners",
+            Self::Stop => "Stop the instance",
+            Self::CreateImage => "Create the image",
+            Self::CopyImage => "Copy the image to other regions",
+            Self::Share => "Share the image",
+            Self::Manifest => "Write the manifest",
+            Self::Cleanup => "Clean up",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputStream {
+    Stdout,
+    Stderr,
+}
+
+/// How a bake ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BakeOutcome {
+    Succeeded,
+    Failed,
+    Cancelled,
+    Aborted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BakeEvent {
+    BakeStarted {
+        bake_id: String,
+        build: String,
+        region: String,
+    },
+    StepStarted {
+        step: StepName,
+    },
+    StepFinished {
+        step: StepName,
+        duration_ms: u64,
+    },
+    StepFailed {
+        step: StepName,
+        duration_ms: u64,
+        error: String,
+    },
+    /// Something worth telling the user (which AMI a filter found, which address SSH uses).
+    Note {
+        text: String,
+    },
+    ResourceCreated {
+        kind: ResourceKind,
+        id: String,
+        region: String,
+    },
+    ResourceDeleted {
+        kind: ResourceKind,
+        id: String,
+        region: String,
+    },
+    /// A resource that could not be deleted, or was left on purpose; says exactly what.
+    ResourceLeft {
+        kind: ResourceKind,
+        id: String,
+        region: String,
+        reason: String,
+    },
+    /// Waiting on EC2 (instance state, image availability).
+    Waiting {
+        what: String,
+        state: String,
+        attempt: u32,
+    },
+    Output {
+        stream: OutputStream,
+        line: String,
+    },
+    Artifact {
+        region: String,
+        image_id: String,
+    },
+    BakeFinished {
+        outcome: BakeOutcome,
+        duration_ms: u64,
+        error: Option<String>,
+    },
+}

@@ -1,0 +1,122 @@
+//! What one bake does, fully rendered: the engine's input. The template crate's model is
+//! turned into a `BakeSpec` per builder; the engine never sees template syntax.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the source image comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceImage {
+    /// An explicit AMI id (`source_ami`).
+    Id(String),
+    /// `source_ami_filter`: filters + owners, newest when `most_recent`.
+    Filter {
+        filters: BTreeMap<String, Vec<String>>,
+        owners: Vec<String>,
+        most_recent: bool,
+    },
+}
+
+/// How the engine reaches the instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SshSpec {
+    pub username: String,
+    /// `ssh_host`: overrides the instance's address (the sandbox uses 127.0.0.1).
+    pub host: Option<String>,
+    pub port: u16,
+    /// `ssh_timeout`: how long to wait for SSH to answer.
+    pub timeout: Duration,
+    /// `ssh_interface`: `public_ip`, `private_ip`, `public_dns`, `private_dns`.
+    pub interface: Option<String>,
+}
+
+/// One provisioner, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Provisioner {
+    Shell(ShellProvisioner),
+    /// `file`: upload `source` (a file) to `destination`.
+    File {
+        source: PathBuf,
+        destination: String,
+    },
+}
+
+/// `shell`: inline commands and/or script files run on the instance.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShellProvisioner {
+    pub inline: Vec<String>,
+    /// Local script files, run in order.
+    pub scripts: Vec<PathBuf>,
+    pub environment_vars: Vec<(String, String)>,
+    /// Packer's `execute_command` with `{{.Vars}}` and `{{.Path}}`.
+    pub execute_command: Option<String>,
+    pub inline_shebang: Option<String>,
+    pub remote_folder: Option<String>,
+    /// The command may drop the connection (a reboot): not a failure.
+    pub expect_disconnect: bool,
+    pub pause_before: Duration,
+}
+
+/// Packer's `aws_polling`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Polling {
+    /// The longest wait between two polls (polls start fast and back off to this).
+    pub delay: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for Polling {
+    fn default() -> Self {
+        Self {
+            delay: Duration::from_secs(5),
+            max_attempts: 120,
+        }
+    }
+}
+
+/// One amazon-ebs build, rendered.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BakeSpec {
+    pub build_name: String,
+    pub region: String,
+    pub source: Option<SourceImage>,
+    pub instance_type: String,
+    pub ami_name: String,
+    pub ami_description: Option<String>,
+    pub ssh: SshSpec,
+    pub subnet_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub security_group_ids: Vec<String>,
+    /// CIDRs allowed to SSH to the temporary security group (default: the operator's /32).
+    pub ssh_source_cidrs: Vec<String>,
+    pub associate_public_ip_address: Option<bool>,
+    pub iam_instance_profile: Option<String>,
+    pub user_data: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub run_tags: BTreeMap<String, String>,
+    pub snapshot_tags: BTreeMap<String, String>,
+    pub provisioners: Vec<Provisioner>,
+    pub ami_regions: Vec<String>,
+    pub ami_users: Vec<String>,
+    pub ami_groups: Vec<String>,
+    pub encrypt_boot: bool,
+    pub kms_key_id: Option<String>,
+    pub force_deregister: bool,
+    pub force_delete_snapshot: bool,
+    pub polling: Polling,
+    /// Where to write Packer's manifest (`manifest` post-processor), if asked.
+    pub manifest_output: Option<PathBuf>,
+}
+
+impl Default for SshSpec {
+    fn default() -> Self {
+        Self {
+            username: "ec2-user".into(),
+            host: None,
+            port: 22,
+            timeout: Duration::from_secs(300),
+            interface: None,
+        }
+    }
+}

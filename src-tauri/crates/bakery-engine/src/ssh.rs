@@ -1,0 +1,314 @@
+//! The SSH communicator (russh): connect with retries until `ssh_timeout`, run a command
+//! streaming its output line by line, upload bytes. The temporary key never touches disk.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use russh::client::{self, Handle};
+use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh::{ChannelMsg, Disconnect};
+
+use crate::EngineError;
+use crate::context::BakeContext;
+use crate::event::{BakeEvent, OutputStream, StepName};
+
+/// A freshly generated ed25519 key pair, in memory only.
+pub struct TemporaryKey {
+    pub private: Arc<PrivateKey>,
+    /// The OpenSSH public key line, as imported into EC2.
+    pub public_openssh: String,
+}
+
+impl std::fmt::Debug for TemporaryKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemporaryKey")
+            .field("public_openssh", &self.public_openssh)
+            .field("private", &"***")
+            .finish()
+    }
+}
+
+impl TemporaryKey {
+    pub fn generate(comment: &str) -> Result<Self, EngineError> {
+        let mut private = PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519)
+            .map_err(|e| EngineError::Preflight(format!("cannot generate an ed25519 key: {e}")))?;
+        private.set_comment(comment);
+        let public_openssh = private
+            .public_key()
+            .to_openssh()
+            .map_err(|e| EngineError::Preflight(format!("cannot encode the public key: {e}")))?;
+        Ok(Self {
+            private: Arc::new(private),
+            public_openssh,
+        })
+    }
+}
+
+struct HostKeyRecorder {
+    fingerprint: Arc<Mutex<Option<String>>>,
+}
+
+impl client::Handler for HostKeyRecorder {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        // A fresh instance's host key is unknown in advance (as with Packer): record it,
+        // pin it for the rest of the bake.
+        let fingerprint = match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => {
+                key.fingerprint(Default::default()).to_string()
+            }
+            PublicKeyOrCertificate::Certificate(cert) => cert
+                .public_key()
+                .fingerprint(Default::default())
+                .to_string(),
+        };
+        let mut pinned = self.fingerprint.lock().unwrap_or_else(|p| p.into_inner());
+        match pinned.as_ref() {
+            Some(known) => Ok(*known == fingerprint),
+            None => {
+                *pinned = Some(fingerprint);
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// An authenticated SSH session to the instance.
+pub struct SshSession {
+    handle: Handle<HostKeyRecorder>,
+    pub target: String,
+    pub host_key: Option<String>,
+}
+
+/// What a remote command ended with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandResult {
+    pub exit_status: Option<u32>,
+    /// The signal that killed it, if any, or None when the connection dropped.
+    pub exit_signal: Option<String>,
+    pub last_lines: Vec<String>,
+}
+
+impl SshSession {
+    /// Connects and authenticates, retrying (connection refused, no route, banner not yet
+    /// ready) until `timeout`. An authentication failure is final: retrying won't help.
+    pub async fn connect(
+        ctx: &BakeContext,
+        host: &str,
+        port: u16,
+        username: &str,
+        key: &TemporaryKey,
+        timeout: Duration,
+    ) -> Result<Self, EngineError> {
+        let target = format!("{username}@{host}:{port}");
+        let started = Instant::now();
+        let fingerprint = Arc::new(Mutex::new(None));
+        let mut attempt = 0u32;
+        let mut delay = Duration::from_millis(200);
+        loop {
+            attempt += 1;
+            let config = Arc::new(client::Config {
+                inactivity_timeout: Some(Duration::from_secs(3600)),
+                keepalive_interval: Some(Duration::from_secs(15)),
+                ..Default::default()
+            });
+            let handler = HostKeyRecorder {
+                fingerprint: fingerprint.clone(),
+            };
+            let connected = tokio::time::timeout(
+                Duration::from_secs(30),
+                client::connect(config, (host, port), handler),
+            )
+            .await;
+            match connected {
+                Ok(Ok(mut handle)) => {
+                    let hash = handle
+                        .best_supported_rsa_hash()
+                        .await
+                        .ok()
+                        .flatten()
+                        .flatten();
+                    let auth = handle
+                        .authenticate_publickey(
+                            username,
+                            PrivateKeyWithHashAlg::new(key.private.clone(), hash),
+                        )
+                        .await
+                        .map_err(|e| EngineError::Ssh {
+                            target: target.clone(),
+                            message: e.to_string(),
+                            hint: None,
+                        })?;
+                    if !auth.success() {
+                        return Err(EngineError::Ssh {
+                            target,
+                            message: "the server refused the temporary key".into(),
+                            hint: Some(format!(
+                                "check ssh_username (`{username}`: Amazon Linux uses ec2-user, Ubuntu ubuntu, Debian admin) and that the image accepts ed25519 keys (else set temporary_key_pair_type to rsa)"
+                            )),
+                        });
+                    }
+                    let host_key = fingerprint
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .clone();
+                    return Ok(Self {
+                        handle,
+                        target,
+                        host_key,
+                    });
+                }
+                Ok(Err(err)) => {
+                    ctx.emit(BakeEvent::Waiting {
+                        what: format!("SSH on {host}:{port}"),
+                        state: err.to_string(),
+                        attempt,
+                    });
+                }
+                Err(_) => {
+                    ctx.emit(BakeEvent::Waiting {
+                        what: format!("SSH on {host}:{port}"),
+                        state: "connection timed out".into(),
+                        attempt,
+                    });
+                }
+            }
+            if started.elapsed() >= timeout {
+                return Err(EngineError::Ssh {
+                    target,
+                    message: format!("no SSH answer within {timeout:?}"),
+                    hint: Some(
+                        "check that the security group allows your address, the instance has a reachable address (ssh_interface), and raise ssh_timeout if the image boots slowly".into(),
+                    ),
+                });
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled(StepName::Connect)),
+            }
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    fn ssh_err(&self, err: impl std::fmt::Display) -> EngineError {
+        EngineError::Ssh {
+            target: self.target.clone(),
+            message: err.to_string(),
+            hint: None,
+        }
+    }
+
+    /// Runs `command`, feeding `stdin`, emitting each output line as an event.
+    pub async fn run(
+        &self,
+        ctx: &BakeContext,
+        command: &str,
+        stdin: Option<&[u8]>,
+    ) -> Result<CommandResult, EngineError> {
+        let mut channel = self
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(|e| self.ssh_err(e))?;
+        channel
+            .exec(true, command)
+            .await
+            .map_err(|e| self.ssh_err(e))?;
+        if let Some(bytes) = stdin {
+            channel.data(bytes).await.map_err(|e| self.ssh_err(e))?;
+        }
+        channel.eof().await.map_err(|e| self.ssh_err(e))?;
+
+        let mut lines = LineSplitter::default();
+        let mut result = CommandResult {
+            exit_status: None,
+            exit_signal: None,
+            last_lines: Vec::new(),
+        };
+        loop {
+            let message = tokio::select! {
+                message = channel.wait() => message,
+                _ = ctx.cancel.cancelled() => {
+                    let _ = channel.close().await;
+                    return Err(EngineError::Cancelled(StepName::Provision));
+                }
+            };
+            match message {
+                Some(ChannelMsg::Data { data }) => {
+                    lines.push(ctx, OutputStream::Stdout, &data);
+                }
+                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => {
+                    lines.push(ctx, OutputStream::Stderr, &data);
+                }
+                Some(ChannelMsg::ExitStatus { exit_status }) => {
+                    result.exit_status = Some(exit_status);
+                }
+                Some(ChannelMsg::ExitSignal { signal_name, .. }) => {
+                    result.exit_signal = Some(format!("{signal_name:?}"));
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        lines.flush(ctx);
+        result.last_lines = lines.last;
+        Ok(result)
+    }
+
+    pub async fn close(self) {
+        let _ = self
+            .handle
+            .disconnect(Disconnect::ByApplication, "bake done", "en")
+            .await;
+    }
+}
+
+/// Splits a byte stream into lines per stream and keeps the last 20 for error messages.
+#[derive(Default)]
+struct LineSplitter {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    last: Vec<String>,
+}
+
+impl LineSplitter {
+    fn push(&mut self, ctx: &BakeContext, stream: OutputStream, data: &[u8]) {
+        let buffer = match stream {
+            OutputStream::Stdout => &mut self.stdout,
+            OutputStream::Stderr => &mut self.stderr,
+        };
+        buffer.extend_from_slice(data);
+        while let Some(pos) = buffer.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = buffer.drain(..=pos).collect();
+            let text = String::from_utf8_lossy(&line[..line.len() - 1])
+                .trim_end_matches('\r')
+                .to_string();
+            Self::emit(&mut self.last, ctx, stream, text);
+        }
+    }
+
+    fn flush(&mut self, ctx: &BakeContext) {
+        for stream in [OutputStream::Stdout, OutputStream::Stderr] {
+            let buffer = match stream {
+                OutputStream::Stdout => std::mem::take(&mut self.stdout),
+                OutputStream::Stderr => std::mem::take(&mut self.stderr),
+            };
+            if !buffer.is_empty() {
+                let text = String::from_utf8_lossy(&buffer).to_string();
+                Self::emit(&mut self.last, ctx, stream, text);
+            }
+        }
+    }
+
+    fn emit(last: &mut Vec<String>, ctx: &BakeContext, stream: OutputStream, line: String) {
+        last.push(line.clone());
+        if last.len() > 20 {
+            last.remove(0);
+        }
+        ctx.emit(BakeEvent::Output { stream, line });
+    }
+}

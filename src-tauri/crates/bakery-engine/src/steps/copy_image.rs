@@ -1,0 +1,75 @@
+//! Copy the image to every `ami_regions` region at once, then wait for all copies.
+
+use bakery_history::{Artifact, ResourceKind};
+
+use crate::EngineError;
+use crate::error::aws_error;
+use crate::event::{BakeEvent, StepName};
+use crate::steps::Bake;
+use crate::steps::create_image::{
+    force_deregister, record_snapshots, tag_resources, wait_available,
+};
+
+pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    let source = bake
+        .state
+        .artifacts
+        .first()
+        .cloned()
+        .expect("the image exists");
+    let targets: Vec<String> = bake
+        .spec
+        .ami_regions
+        .iter()
+        .filter(|r| **r != source.region)
+        .cloned()
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let copies = targets.iter().map(|target| {
+        let ec2 = bake.ec2_in(target);
+        let ctx = bake.ctx;
+        let spec = bake.spec;
+        let source = &source;
+        async move {
+            let region = ec2.region.clone();
+            if spec.force_deregister {
+                force_deregister(ctx, &ec2, spec).await?;
+            }
+            let entry = ctx.intend(&region, ResourceKind::Image, Some(&spec.ami_name))?;
+            let copied = ec2
+                .client
+                .copy_image()
+                .source_image_id(&source.image_id)
+                .source_region(&source.region)
+                .name(&spec.ami_name)
+                .set_description(spec.ami_description.clone())
+                .encrypted(spec.encrypt_boot)
+                .set_kms_key_id(spec.kms_key_id.clone())
+                .send()
+                .await
+                .map_err(|e| aws_error("CopyImage", &region, e))?;
+            let image_id = copied.image_id().unwrap_or_default().to_string();
+            ctx.created(entry, &region, ResourceKind::Image, &image_id)?;
+            tag_resources(ctx, &ec2, std::slice::from_ref(&image_id), &spec.tags).await?;
+            let snapshots = wait_available(ctx, &ec2, &image_id, spec, StepName::CopyImage).await?;
+            record_snapshots(ctx, &region, &snapshots)?;
+            let mut snapshot_tags = spec.tags.clone();
+            snapshot_tags.extend(spec.snapshot_tags.clone());
+            tag_resources(ctx, &ec2, &snapshots, &snapshot_tags).await?;
+            ctx.emit(BakeEvent::Artifact {
+                region: region.clone(),
+                image_id: image_id.clone(),
+            });
+            Ok::<_, EngineError>(Artifact {
+                region,
+                image_id,
+                snapshot_ids: snapshots,
+            })
+        }
+    });
+    let artifacts = futures::future::try_join_all(copies).await?;
+    bake.state.artifacts.extend(artifacts);
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! Create the image from the stopped instance (after force_deregister, if asked) and wait
+//! until it is available. The image and its snapshots are ledger entries: kept when the
+//! bake succeeds, deleted when it fails.
+
+use aws_sdk_ec2::types::{Filter, ImageState, ResourceType, Tag};
+use bakery_history::{Artifact, ResourceKind};
+
+use crate::EngineError;
+use crate::context::BakeContext;
+use crate::ec2::{BAKE_ID_TAG, Ec2, poll_until, tag_spec};
+use crate::error::aws_error;
+use crate::event::{BakeEvent, StepName};
+use crate::spec::BakeSpec;
+use crate::steps::Bake;
+
+/// Deregisters images named `ami_name` owned by the account in `ec2`'s region
+/// (force_deregister), and their snapshots with force_delete_snapshot.
+pub async fn force_deregister(
+    ctx: &BakeContext,
+    ec2: &Ec2,
+    spec: &BakeSpec,
+) -> Result<(), EngineError> {
+    let region = ec2.region.clone();
+    let existing = ec2
+        .client
+        .describe_images()
+        .owners("self")
+        .filters(
+            Filter::builder()
+                .name("name")
+                .values(&spec.ami_name)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeImages", &region, e))?;
+    for image in existing.images() {
+        let id = image.image_id().unwrap_or_default();
+        ec2.client
+            .deregister_image()
+            .image_id(id)
+            .send()
+            .await
+            .map_err(|e| aws_error("DeregisterImage", &region, e))?;
+        ctx.note(format!("force_deregister: deregistered {id} in {region}"));
+        if spec.force_delete_snapshot {
+            for snapshot in image
+                .block_device_mappings()
+                .iter()
+                .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()))
+            {
+                ec2.client
+                    .delete_snapshot()
+                    .snapshot_id(snapshot)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DeleteSnapshot", &region, e))?;
+                ctx.note(format!("force_delete_snapshot: deleted {snapshot}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Waits until `image_id` is available; returns its snapshot ids.
+pub async fn wait_available(
+    ctx: &BakeContext,
+    ec2: &Ec2,
+    image_id: &str,
+    spec: &BakeSpec,
+    step: StepName,
+) -> Result<Vec<String>, EngineError> {
+    let client = ec2.client.clone();
+    let region = ec2.region.clone();
+    let id = image_id.to_string();
+    poll_until(
+        ctx,
+        step,
+        &format!("image {image_id} in {region}"),
+        spec.polling,
+        || {
+            let client = client.clone();
+            let id = id.clone();
+            let region = region.clone();
+            async move {
+                let described = client
+                    .describe_images()
+                    .image_ids(&id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DescribeImages", &region, e))?;
+                let Some(image) = described.images().first() else {
+                    return Ok((None, "not listed yet".to_string()));
+                };
+                match image.state() {
+                    Some(ImageState::Available) => Ok((
+                        Some(
+                            image
+                                .block_device_mappings()
+                                .iter()
+                                .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()))
+                                .map(str::to_string)
+                                .collect(),
+                        ),
+                        "available".to_string(),
+                    )),
+                    Some(ImageState::Failed) | Some(ImageState::Error) => {
+                        Err(EngineError::BadState {
+                            what: format!("image {id}"),
+                            state: "failed".into(),
+                            reason: image
+                                .state_reason()
+                                .and_then(|r| r.message())
+                                .unwrap_or("EC2 gave no reason")
+                                .to_string(),
+                        })
+                    }
+                    other => Ok((
+                        None,
+                        other.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    )),
+                }
+            }
+        },
+    )
+    .await
+}
+
+/// Tags resources with the bake id and `tags`.
+pub async fn tag_resources(
+    ctx: &BakeContext,
+    ec2: &Ec2,
+    resources: &[String],
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<(), EngineError> {
+    if resources.is_empty() {
+        return Ok(());
+    }
+    let mut request = ec2
+        .client
+        .create_tags()
+        .set_resources(Some(resources.to_vec()))
+        .tags(Tag::builder().key(BAKE_ID_TAG).value(&ctx.bake_id).build());
+    for (key, value) in tags {
+        request = request.tags(Tag::builder().key(key).value(value).build());
+    }
+    request
+        .send()
+        .await
+        .map_err(|e| aws_error("CreateTags", &ec2.region, e))?;
+    Ok(())
+}
+
+/// Records an image's snapshots in the ledger (so a failed bake deletes them too).
+pub fn record_snapshots(
+    ctx: &BakeContext,
+    region: &str,
+    snapshots: &[String],
+) -> Result<(), EngineError> {
+    for snapshot in snapshots {
+        let entry = ctx.intend(region, ResourceKind::Snapshot, None)?;
+        ctx.created(entry, region, ResourceKind::Snapshot, snapshot)?;
+    }
+    Ok(())
+}
+
+pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    let region = bake.region().to_string();
+    if bake.spec.force_deregister {
+        force_deregister(bake.ctx, &bake.ec2, bake.spec).await?;
+    }
+    let instance_id = bake
+        .state
+        .instance
+        .as_ref()
+        .expect("the launch step ran")
+        .id
+        .clone();
+    let mut snapshot_tags = bake.spec.snapshot_tags.clone();
+    snapshot_tags.extend(
+        bake.spec
+            .tags
+            .clone()
+            .into_iter()
+            .filter(|(k, _)| !bake.spec.snapshot_tags.contains_key(k)),
+    );
+    let entry = bake
+        .ctx
+        .intend(&region, ResourceKind::Image, Some(&bake.spec.ami_name))?;
+    let created = bake
+        .ec2
+        .client
+        .create_image()
+        .instance_id(&instance_id)
+        .name(&bake.spec.ami_name)
+        .set_description(bake.spec.ami_description.clone())
+        .tag_specifications(tag_spec(
+            ResourceType::Image,
+            &bake.ctx.bake_id,
+            &bake.spec.tags,
+        ))
+        .send()
+        .await
+        .map_err(|e| aws_error("CreateImage", &region, e))?;
+    let image_id = created.image_id().unwrap_or_default().to_string();
+    bake.ctx
+        .created(entry, &region, ResourceKind::Image, &image_id)?;
+    let snapshots = wait_available(
+        bake.ctx,
+        &bake.ec2,
+        &image_id,
+        bake.spec,
+        StepName::CreateImage,
+    )
+    .await?;
+    record_snapshots(bake.ctx, &region, &snapshots)?;
+    // Snapshots are tagged once they exist (as Packer does): a snapshot tag specification
+    // on CreateImage is not accepted everywhere.
+    tag_resources(bake.ctx, &bake.ec2, &snapshots, &snapshot_tags).await?;
+    bake.ctx.emit(BakeEvent::Artifact {
+        region: region.clone(),
+        image_id: image_id.clone(),
+    });
+    bake.state.artifacts.push(Artifact {
+        region,
+        image_id,
+        snapshot_ids: snapshots,
+    });
+    Ok(())
+}

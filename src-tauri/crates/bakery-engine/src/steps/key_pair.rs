@@ -1,0 +1,43 @@
+//! The temporary key pair: ed25519 generated in memory, its public half imported into EC2.
+
+use aws_sdk_ec2::primitives::Blob;
+use aws_sdk_ec2::types::ResourceType;
+use bakery_history::ResourceKind;
+
+use crate::EngineError;
+use crate::ec2::tag_spec;
+use crate::error::aws_error;
+use crate::ssh::TemporaryKey;
+use crate::steps::Bake;
+
+/// The key pair's name for a bake (known before it exists, so cleanup can find it).
+pub fn key_name(bake_id: &str) -> String {
+    format!("bakery_{bake_id}")
+}
+
+pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    let region = bake.region().to_string();
+    let name = key_name(&bake.ctx.bake_id);
+    let key = TemporaryKey::generate(&name)?;
+    let entry = bake
+        .ctx
+        .intend(&region, ResourceKind::KeyPair, Some(&name))?;
+    bake.ec2
+        .client
+        .import_key_pair()
+        .key_name(&name)
+        .public_key_material(Blob::new(key.public_openssh.as_bytes()))
+        .tag_specifications(tag_spec(
+            ResourceType::KeyPair,
+            &bake.ctx.bake_id,
+            &Default::default(),
+        ))
+        .send()
+        .await
+        .map_err(|e| aws_error("ImportKeyPair", &region, e))?;
+    bake.ctx
+        .created(entry, &region, ResourceKind::KeyPair, &name)?;
+    bake.state.key = Some(key);
+    bake.state.key_name = Some(name);
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Launch the source instance and wait until it runs.
+
+use aws_sdk_ec2::types::{IamInstanceProfileSpecification, InstanceStateName, ResourceType};
+use bakery_history::ResourceKind;
+use base64::Engine;
+
+use crate::EngineError;
+use crate::ec2::{poll_until, tag_spec};
+use crate::error::aws_error;
+use crate::event::StepName;
+use crate::steps::{Bake, LaunchedInstance};
+
+pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    let region = bake.region().to_string();
+    let image = bake
+        .state
+        .source_image
+        .clone()
+        .expect("the source image step ran");
+    let entry = bake.ctx.intend(&region, ResourceKind::Instance, None)?;
+    let mut run = bake
+        .ec2
+        .client
+        .run_instances()
+        .image_id(&image.id)
+        .instance_type(bake.spec.instance_type.as_str().into())
+        .min_count(1)
+        .max_count(1)
+        .set_key_name(bake.state.key_name.clone())
+        .set_security_group_ids(Some(bake.state.security_group_ids.clone()))
+        .set_subnet_id(bake.state.subnet_id.clone())
+        .tag_specifications(tag_spec(
+            ResourceType::Instance,
+            &bake.ctx.bake_id,
+            &bake.spec.run_tags,
+        ))
+        .tag_specifications(tag_spec(
+            ResourceType::Volume,
+            &bake.ctx.bake_id,
+            &bake.spec.run_tags,
+        ));
+    if let Some(user_data) = &bake.spec.user_data {
+        run = run.user_data(base64::engine::general_purpose::STANDARD.encode(user_data));
+    }
+    if let Some(profile) = &bake.spec.iam_instance_profile {
+        run = run.iam_instance_profile(
+            IamInstanceProfileSpecification::builder()
+                .name(profile)
+                .build(),
+        );
+    }
+    let launched = run
+        .send()
+        .await
+        .map_err(|e| aws_error("RunInstances", &region, e))?;
+    let instance_id = launched
+        .instances()
+        .first()
+        .and_then(|i| i.instance_id())
+        .unwrap_or_default()
+        .to_string();
+    bake.ctx
+        .created(entry, &region, ResourceKind::Instance, &instance_id)?;
+
+    let client = bake.ec2.client.clone();
+    let id = instance_id.clone();
+    let instance = poll_until(
+        bake.ctx,
+        StepName::Launch,
+        &format!("instance {instance_id}"),
+        bake.spec.polling,
+        || {
+            let client = client.clone();
+            let id = id.clone();
+            let region = region.clone();
+            async move {
+                let described = client
+                    .describe_instances()
+                    .instance_ids(&id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DescribeInstances", &region, e))?;
+                let Some(instance) = described
+                    .reservations()
+                    .iter()
+                    .flat_map(|r| r.instances())
+                    .next()
+                else {
+                    // Eventual consistency: a new instance may not be listed yet.
+                    return Ok((None, "not listed yet".to_string()));
+                };
+                let state = instance
+                    .state()
+                    .and_then(|s| s.name())
+                    .cloned()
+                    .unwrap_or(InstanceStateName::Pending);
+                match state {
+                    InstanceStateName::Running => Ok((
+                        Some(LaunchedInstance {
+                            id: id.clone(),
+                            public_ip: instance.public_ip_address().map(str::to_string),
+                            private_ip: instance.private_ip_address().map(str::to_string),
+                            public_dns: instance
+                                .public_dns_name()
+                                .filter(|d| !d.is_empty())
+                                .map(str::to_string),
+                            private_dns: instance
+                                .private_dns_name()
+                                .filter(|d| !d.is_empty())
+                                .map(str::to_string),
+                        }),
+                        state.as_str().to_string(),
+                    )),
+                    InstanceStateName::Pending => Ok((None, state.as_str().to_string())),
+                    other => Err(EngineError::BadState {
+                        what: format!("instance {id}"),
+                        state: other.as_str().to_string(),
+                        reason: instance
+                            .state_reason()
+                            .and_then(|r| r.message())
+                            .unwrap_or("it stopped before it ran")
+                            .to_string(),
+                    }),
+                }
+            }
+        },
+    )
+    .await?;
+    bake.ctx.note(format!(
+        "Instance {} is running (public {}, private {})",
+        instance.id,
+        instance.public_ip.as_deref().unwrap_or("-"),
+        instance.private_ip.as_deref().unwrap_or("-")
+    ));
+    bake.state.instance = Some(instance);
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! Run the provisioners in order over SSH: `shell` (inline commands or scripts, with
+//! environment_vars and execute_command, like Packer) and `file` (upload).
+
+use std::time::Duration;
+
+use crate::EngineError;
+use crate::event::StepName;
+use crate::spec::{Provisioner, ShellProvisioner};
+use crate::ssh::SshSession;
+use crate::steps::Bake;
+
+/// Packer's default `execute_command` for the shell provisioner.
+pub const DEFAULT_EXECUTE_COMMAND: &str = "chmod +x {{.Path}}; {{.Vars}} {{.Path}}";
+
+/// Quotes a value for a POSIX shell, as Packer does for environment_vars.
+pub fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// The `{{.Vars}}` of execute_command: Packer's own variables, then the user's.
+pub fn env_assignments(build_name: &str, shell: &ShellProvisioner) -> String {
+    let mut vars = vec![
+        format!("PACKER_BUILD_NAME={}", shell_quote(build_name)),
+        format!("PACKER_BUILDER_TYPE={}", shell_quote("amazon-ebs")),
+    ];
+    for (key, value) in &shell.environment_vars {
+        vars.push(format!("{key}={}", shell_quote(value)));
+    }
+    vars.join(" ")
+}
+
+/// Renders execute_command for one script path.
+pub fn execute_command(template: &str, vars: &str, path: &str) -> String {
+    template
+        .replace("{{.Vars}}", vars)
+        .replace("{{ .Vars }}", vars)
+        .replace("{{.Path}}", path)
+        .replace("{{ .Path }}", path)
+}
+
+/// The script Packer writes for `inline`: the shebang, then one command a line.
+pub fn inline_script(shell: &ShellProvisioner) -> String {
+    let shebang = shell.inline_shebang.as_deref().unwrap_or("/bin/sh -e");
+    let mut script = format!("#!{shebang}\n");
+    for line in &shell.inline {
+        script.push_str(line);
+        script.push('\n');
+    }
+    script
+}
+
+pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    let session = bake.state.ssh.as_ref().expect("the connect step ran");
+    for (index, provisioner) in bake.spec.provisioners.iter().enumerate() {
+        bake.ctx.check_cancel(StepName::Provision)?;
+        match provisioner {
+            Provisioner::Shell(shell) => {
+                if !shell.pause_before.is_zero() {
+                    pause(bake, shell.pause_before).await?;
+                }
+                let mut scripts: Vec<(String, Vec<u8>)> = Vec::new();
+                if !shell.inline.is_empty() {
+                    scripts.push((
+                        format!("inline commands of provisioner {}", index + 1),
+                        inline_script(shell).into_bytes(),
+                    ));
+                }
+                for path in &shell.scripts {
+                    let bytes = std::fs::read(path).map_err(|source| EngineError::ReadFile {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    scripts.push((path.display().to_string(), bytes));
+                }
+                for (n, (label, bytes)) in scripts.iter().enumerate() {
+                    bake.ctx.note(format!("Provisioning with shell: {label}"));
+                    run_script(bake, session, shell, index, n, &bytes[..]).await?;
+                }
+            }
+            Provisioner::File {
+                source,
+                destination,
+            } => {
+                let bytes = std::fs::read(source).map_err(|e| EngineError::ReadFile {
+                    path: source.clone(),
+                    source: e,
+                })?;
+                bake.ctx
+                    .note(format!("Uploading {} => {destination}", source.display()));
+                let result = session
+                    .run(
+                        bake.ctx,
+                        &format!("cat > {}", shell_quote(destination)),
+                        Some(&bytes),
+                    )
+                    .await?;
+                if result.exit_status != Some(0) {
+                    return Err(EngineError::Provisioner {
+                        command: format!("upload to {destination}"),
+                        status: result.exit_status.unwrap_or(255),
+                        last_lines: result.last_lines,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_script(
+    bake: &Bake<'_>,
+    session: &SshSession,
+    shell: &ShellProvisioner,
+    index: usize,
+    n: usize,
+    bytes: &[u8],
+) -> Result<(), EngineError> {
+    let folder = shell.remote_folder.as_deref().unwrap_or("/tmp");
+    let path = format!("{folder}/bakery-script-{}-{index}-{n}.sh", bake.ctx.bake_id);
+    let upload = session
+        .run(
+            bake.ctx,
+            &format!("cat > {}", shell_quote(&path)),
+            Some(bytes),
+        )
+        .await?;
+    if upload.exit_status != Some(0) {
+        return Err(EngineError::Provisioner {
+            command: format!("upload of the script to {path}"),
+            status: upload.exit_status.unwrap_or(255),
+            last_lines: upload.last_lines,
+        });
+    }
+    let vars = env_assignments(&bake.spec.build_name, shell);
+    let template = shell
+        .execute_command
+        .as_deref()
+        .unwrap_or(DEFAULT_EXECUTE_COMMAND);
+    let command = execute_command(template, &vars, &path);
+    let result = session.run(bake.ctx, &command, None).await?;
+    let _ = session
+        .run(bake.ctx, &format!("rm -f {}", shell_quote(&path)), None)
+        .await;
+    match result.exit_status {
+        Some(0) => Ok(()),
+        None if shell.expect_disconnect => {
+            bake.ctx
+                .note("The connection dropped, as expect_disconnect allows");
+            Ok(())
+        }
+        status => Err(EngineError::Provisioner {
+            command: template.replace("{{.Path}}", &path),
+            status: status.unwrap_or(255),
+            last_lines: result.last_lines,
+        }),
+    }
+}
+
+async fn pause(bake: &Bake<'_>, duration: Duration) -> Result<(), EngineError> {
+    bake.ctx
+        .note(format!("Pausing {duration:?} before the next provisioner"));
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => Ok(()),
+        _ = bake.ctx.cancel.cancelled() => Err(EngineError::Cancelled(StepName::Provision)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_vars_are_quoted_like_packer() {
+        let shell = ShellProvisioner {
+            environment_vars: vec![("GREETING".into(), "it's here".into())],
+            ..Default::default()
+        };
+        assert_eq!(
+            env_assignments("web", &shell),
+            r"PACKER_BUILD_NAME='web' PACKER_BUILDER_TYPE='amazon-ebs' GREETING='it'\''s here'"
+        );
+    }
+
+    #[test]
+    fn execute_command_fills_vars_and_path() {
+        assert_eq!(
+            execute_command(
+                "echo 'pw' | sudo -S sh -c '{{ .Vars }} {{ .Path }}'",
+                "A='1'",
+                "/tmp/s.sh"
+            ),
+            "echo 'pw' | sudo -S sh -c 'A='1' /tmp/s.sh'"
+        );
+        assert_eq!(
+            execute_command(DEFAULT_EXECUTE_COMMAND, "A='1'", "/tmp/s.sh"),
+            "chmod +x /tmp/s.sh; A='1' /tmp/s.sh"
+        );
+    }
+
+    #[test]
+    fn inline_commands_become_a_script_that_stops_at_the_first_error() {
+        let shell = ShellProvisioner {
+            inline: vec!["sleep 30".into(), "sudo yum update -y".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            inline_script(&shell),
+            "#!/bin/sh -e\nsleep 30\nsudo yum update -y\n"
+        );
+    }
+}

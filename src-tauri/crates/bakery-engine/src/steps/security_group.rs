@@ -1,0 +1,86 @@
+//! The temporary security group: SSH only from the template's CIDRs, else from the
+//! operator's address (/32). Never 0.0.0.0/0 unless the template says so.
+
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
+use bakery_history::ResourceKind;
+
+use crate::EngineError;
+use crate::ec2::tag_spec;
+use crate::error::aws_error;
+use crate::steps::Bake;
+
+pub fn group_name(bake_id: &str) -> String {
+    format!("bakery_{bake_id}")
+}
+
+/// The CIDRs allowed to reach SSH.
+pub fn source_cidrs(bake: &Bake<'_>) -> Result<Vec<String>, EngineError> {
+    if !bake.spec.ssh_source_cidrs.is_empty() {
+        return Ok(bake.spec.ssh_source_cidrs.clone());
+    }
+    match bake.spec.ssh.host.as_deref() {
+        // The instance is reached through this machine (the sandbox, a tunnel).
+        Some(host) if host.starts_with("127.") || host == "localhost" || host == "::1" => {
+            Ok(vec!["127.0.0.1/32".into()])
+        }
+        _ => Err(EngineError::Preflight(
+            "no SSH source address: set temporary_security_group_source_cidrs (e.g. your office's /32), or temporary_security_group_source_public_ip".into(),
+        )),
+    }
+}
+
+pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    if !bake.spec.security_group_ids.is_empty() {
+        bake.state.security_group_ids = bake.spec.security_group_ids.clone();
+        return Ok(());
+    }
+    let region = bake.region().to_string();
+    let cidrs = source_cidrs(bake)?;
+    let name = group_name(&bake.ctx.bake_id);
+    let entry = bake
+        .ctx
+        .intend(&region, ResourceKind::SecurityGroup, Some(&name))?;
+    let created = bake
+        .ec2
+        .client
+        .create_security_group()
+        .group_name(&name)
+        .description(format!(
+            "AMI Bakery temporary group for bake {}",
+            bake.ctx.bake_id
+        ))
+        .set_vpc_id(bake.state.vpc_id.clone())
+        .tag_specifications(tag_spec(
+            ResourceType::SecurityGroup,
+            &bake.ctx.bake_id,
+            &Default::default(),
+        ))
+        .send()
+        .await
+        .map_err(|e| aws_error("CreateSecurityGroup", &region, e))?;
+    let group_id = created.group_id().unwrap_or_default().to_string();
+    bake.ctx
+        .created(entry, &region, ResourceKind::SecurityGroup, &group_id)?;
+    let port = i32::from(bake.spec.ssh.port);
+    let mut permission = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port);
+    for cidr in &cidrs {
+        permission = permission.ip_ranges(IpRange::builder().cidr_ip(cidr).build());
+    }
+    bake.ec2
+        .client
+        .authorize_security_group_ingress()
+        .group_id(&group_id)
+        .ip_permissions(permission.build())
+        .send()
+        .await
+        .map_err(|e| aws_error("AuthorizeSecurityGroupIngress", &region, e))?;
+    bake.ctx.note(format!(
+        "Security group {group_id} allows SSH (port {port}) from {}",
+        cidrs.join(", ")
+    ));
+    bake.state.security_group_ids = vec![group_id];
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! Stop the instance (closing SSH first) and wait until it is stopped.
+
+use aws_sdk_ec2::types::InstanceStateName;
+
+use crate::EngineError;
+use crate::ec2::poll_until;
+use crate::error::aws_error;
+use crate::event::StepName;
+use crate::steps::Bake;
+
+pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    if let Some(session) = bake.state.ssh.take() {
+        session.close().await;
+    }
+    let region = bake.region().to_string();
+    let id = bake
+        .state
+        .instance
+        .as_ref()
+        .expect("the launch step ran")
+        .id
+        .clone();
+    bake.ec2
+        .client
+        .stop_instances()
+        .instance_ids(&id)
+        .send()
+        .await
+        .map_err(|e| aws_error("StopInstances", &region, e))?;
+    let client = bake.ec2.client.clone();
+    poll_until(
+        bake.ctx,
+        StepName::Stop,
+        &format!("instance {id}"),
+        bake.spec.polling,
+        || {
+            let client = client.clone();
+            let id = id.clone();
+            let region = region.clone();
+            async move {
+                let described = client
+                    .describe_instances()
+                    .instance_ids(&id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DescribeInstances", &region, e))?;
+                let state = described
+                    .reservations()
+                    .iter()
+                    .flat_map(|r| r.instances())
+                    .filter_map(|i| i.state().and_then(|s| s.name()).cloned())
+                    .next()
+                    .unwrap_or(InstanceStateName::Stopping);
+                match state {
+                    InstanceStateName::Stopped => Ok((Some(()), "stopped".into())),
+                    InstanceStateName::Terminated | InstanceStateName::ShuttingDown => {
+                        Err(EngineError::BadState {
+                            what: format!("instance {id}"),
+                            state: state.as_str().into(),
+                            reason: "it terminated instead of stopping (shutdown_behavior?)".into(),
+                        })
+                    }
+                    other => Ok((None, other.as_str().to_string())),
+                }
+            }
+        },
+    )
+    .await
+}
