@@ -2,6 +2,9 @@
 //! functions and user variables, check them like `packer validate` (every problem at once,
 //! located), and hold them in a typed model.
 //!
+//! [`schema::json_schema`] is the JSON Schema of the file format with every option's doc
+//! comment, for the editor's completions and tooltips.
+//!
 //! Pure: no AWS, no SSH, no SQL, no tauri. Time, ids and the environment come in through a
 //! [`RenderContext`]; file contents come in as text.
 
@@ -13,6 +16,7 @@ mod isotime;
 pub mod json;
 pub mod model;
 pub mod render;
+pub mod schema;
 mod secret;
 mod suggest;
 pub mod variables;

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::Secret;
@@ -67,7 +68,7 @@ impl VariableValue {
 }
 
 /// A builder: how a machine is launched and turned into an image.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
 pub enum Builder {
     /// Launch an EC2 instance from a source AMI, provision it over SSH, and create an
@@ -92,7 +93,7 @@ impl Builder {
 }
 
 /// The `amazon-ebs` builder's settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AmazonEbs {
     /// A name for this builder, used by `only`/`except` and in the bake's output. Defaults
@@ -454,7 +455,7 @@ pub struct AmazonEbs {
 }
 
 /// Finds the source AMI by filters, like `aws ec2 describe-images`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SourceAmiFilter {
     /// DescribeImages filters, e.g. `"name": "al2023-ami-*-x86_64"`,
@@ -480,7 +481,7 @@ pub struct SourceAmiFilter {
 }
 
 /// A volume of the instance at launch, or of the AMI.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct BlockDevice {
     /// The device name, e.g. `/dev/xvda` or `/dev/sda1` (the root device of most AMIs).
@@ -552,7 +553,7 @@ pub struct BlockDevice {
 }
 
 /// The instance metadata service (IMDS) settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct MetadataOptions {
     /// `enabled` (default) or `disabled`.
@@ -582,7 +583,7 @@ pub struct MetadataOptions {
 }
 
 /// How to wait for AWS: the delay between polls and how many polls.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AwsPolling {
     /// Seconds between two polls.
@@ -600,7 +601,7 @@ pub struct AwsPolling {
 }
 
 /// An IAM role to assume with the base credentials.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AssumeRole {
     /// The ARN of the role to assume.
@@ -654,7 +655,7 @@ pub struct AssumeRole {
 }
 
 /// AMI Bakery's temporary network for accounts without a default VPC.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct TemporaryVpc {
     /// The VPC's address range (default `10.42.0.0/16`).
@@ -672,7 +673,7 @@ pub struct TemporaryVpc {
 }
 
 /// A provisioner: a step that changes the instance before the image is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
 pub enum Provisioner {
     /// Run shell commands or scripts on the instance.
@@ -701,7 +702,7 @@ impl Provisioner {
 }
 
 /// The `shell` provisioner's settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ShellProvisioner {
     /// Commands to run, one per line of a generated script (instead of `script`/`scripts`).
@@ -775,7 +776,7 @@ pub struct ShellProvisioner {
 }
 
 /// The `file` provisioner's settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FileProvisioner {
     /// The local file or folder to upload (a folder ending in `/` uploads its content).
@@ -823,7 +824,7 @@ pub struct FileProvisioner {
 }
 
 /// A post-processor: a step that runs after the image is taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
 pub enum PostProcessor {
     /// Write a JSON manifest of what was built (AMI ids per region).
@@ -840,7 +841,7 @@ impl PostProcessor {
 }
 
 /// The `manifest` post-processor's settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ManifestPostProcessor {
     /// The manifest file to write (default `packer-manifest.json`); runs are appended.
