@@ -28,6 +28,9 @@ pub enum CliError {
     SecretInput(std::io::Error),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    /// `bakery fmt --check` found a file that formatting would change.
+    #[error("{0} is not formatted: run `bakery fmt` on it")]
+    NotFormatted(std::path::PathBuf),
     #[error("cannot listen for Ctrl-C / SIGTERM: {0}")]
     Signals(std::io::Error),
     #[error(
@@ -39,7 +42,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::SandboxDied(_) => 3,
+            CliError::SandboxDied(_) | CliError::NotFormatted(_) => 3,
             _ => 1,
         }
     }

@@ -1,6 +1,7 @@
 //! The `bakery` command: the same engine as the desktop app, without the window.
 
 mod error;
+mod fmt;
 mod inspect;
 mod profiles;
 mod sandbox;
@@ -32,6 +33,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Show a template's variables, builders, provisioners and post-processors.
     Inspect(inspect::InspectArgs),
+    /// Rewrite a JSON template in the canonical layout (--check: only tell).
+    Fmt(fmt::FmtArgs),
     /// AWS profiles: list, show, add, remove, import into the keyring, test with STS.
     Profiles(profiles::ProfilesArgs),
 }
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => sandbox::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Profiles(args) => profiles::run(&args),
     };
     match result {

@@ -11,6 +11,7 @@
 mod check;
 mod diagnostic;
 mod error;
+mod format;
 mod inspect;
 mod isotime;
 pub mod json;
@@ -25,6 +26,7 @@ mod weak;
 pub use check::{CheckOptions, Checked, check, valid_cidr, valid_duration, valid_kms_key};
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use error::TemplateError;
+pub use format::{WIDTH as FORMAT_WIDTH, format_json};
 pub use inspect::{Outline, OutlineVariable, outline};
 pub use isotime::format as format_go_time;
 pub use model::Template;

@@ -140,6 +140,51 @@ fn the_corpus_checks_as_expected() {
     assert!(seen >= 10, "the corpus has {seen} templates");
 }
 
+/// Formatting keeps the meaning: same values, same problems found, and formatting again
+/// changes nothing.
+#[test]
+fn formatting_the_corpus_keeps_every_value() {
+    for entry in std::fs::read_dir(dir("corpus")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Ok(formatted) = bakery_template::format_json("t.json", &text) else {
+            // Only the template with a duplicate key may refuse.
+            assert!(
+                path.ends_with("15-duplicate-region.json"),
+                "{}",
+                path.display()
+            );
+            continue;
+        };
+        assert_eq!(
+            bakery_template::format_json("t.json", &formatted).unwrap(),
+            formatted
+        );
+        let before = bakery_template::json::parse(&text).unwrap().root.to_serde();
+        let after = bakery_template::json::parse(&formatted)
+            .unwrap()
+            .root
+            .to_serde();
+        assert_eq!(before, after, "{}", path.display());
+        let codes = |t: &str| {
+            check(
+                "t.json",
+                t,
+                &CheckOptions::default(),
+                &mut RenderContext::fixed(),
+            )
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.field.clone(), d.message.clone()))
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&text), codes(&formatted), "{}", path.display());
+    }
+}
+
 #[test]
 fn secrets_never_show_in_the_model() {
     let path = dir("corpus").join("01-getting-started-al2.json");
