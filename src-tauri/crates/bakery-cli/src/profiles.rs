@@ -5,12 +5,14 @@
 //! after a prompt on stderr.
 
 use std::io::{BufRead, IsTerminal, Read, Write};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use bakery_credentials::keyring::{KEYRING_SERVICE, secret_key_user};
 use bakery_credentials::manage::{self, NewAppProfile};
 use bakery_credentials::profiles::RoleSource;
+use bakery_credentials::sso::SsoSignInPrompt;
 use bakery_credentials::{
     AppProfileStore, AwsEnvironment, AwsFiles, CredentialResolver, CredentialsError, Keyring,
     KeyringAccess, MfaPrompt, Profile, ProfileKind, ProfileSource, Profiles, Secret,
@@ -55,6 +57,14 @@ enum ProfilesCommand {
     },
     /// Check a profile's credentials with STS GetCallerIdentity: prints account and ARN.
     Test { name: String },
+    /// Sign an SSO profile in (device authorization in the browser); the token is cached in
+    /// ~/.aws/sso/cache, where the AWS CLI finds it too.
+    Login {
+        name: String,
+        /// Only print the address and code; don't open a browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
 }
 
 pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
@@ -134,24 +144,42 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
             Ok(())
         }
         ProfilesCommand::Test { name } => {
-            let profiles = Profiles::load(&files, &store)?;
-            let resolver = CredentialResolver::new(
-                profiles,
-                KeyringAccess::native(),
-                Arc::new(StdinMfaPrompt),
-                AwsEnvironment::from_process(),
-            );
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(CliError::Runtime)?;
-            let identity = runtime.block_on(resolver.caller_identity(name))?;
+            let resolver = resolver(&files, &store)?;
+            let identity = runtime()?.block_on(resolver.caller_identity(name))?;
             println!("account: {}", identity.account);
             println!("arn:     {}", identity.arn);
             println!("user id: {}", identity.user_id);
             Ok(())
         }
+        ProfilesCommand::Login { name, no_browser } => {
+            let resolver = resolver(&files, &store)?;
+            let prompt = Arc::new(BrowserSignIn {
+                open_browser: !no_browser,
+            });
+            let cache = runtime()?.block_on(resolver.sso_login(name, prompt))?;
+            println!(
+                "signed in \"{name}\"; the token is cached in {}",
+                cache.display()
+            );
+            Ok(())
+        }
     }
+}
+
+fn resolver(files: &AwsFiles, store: &AppProfileStore) -> Result<CredentialResolver, CliError> {
+    Ok(CredentialResolver::new(
+        Profiles::load(files, store)?,
+        KeyringAccess::native(),
+        Arc::new(StdinMfaPrompt),
+        AwsEnvironment::from_process(),
+    ))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)
 }
 
 fn list(profiles: &Profiles) -> Result<(), CliError> {
@@ -342,6 +370,37 @@ impl MfaPrompt for StdinMfaPrompt {
             Ok(0) => Err("stdin closed before a code was given".into()),
             Ok(_) => Ok(line.trim().to_string()),
             Err(err) => Err(err.to_string()),
+        }
+    }
+}
+
+/// Prints where to approve the SSO sign-in and opens the browser there.
+struct BrowserSignIn {
+    open_browser: bool,
+}
+
+impl SsoSignInPrompt for BrowserSignIn {
+    fn show(&self, verification_uri: &str, user_code: &str) {
+        eprintln!("To sign in, open {verification_uri}");
+        eprintln!("and check that it shows the code {user_code}. Waiting for approval...");
+        if self.open_browser {
+            let opener = if cfg!(target_os = "macos") {
+                Command::new("open").arg(verification_uri).spawn()
+            } else if cfg!(target_os = "windows") {
+                Command::new("cmd")
+                    .args(["/C", "start", ""])
+                    .arg(verification_uri)
+                    .spawn()
+            } else {
+                Command::new("xdg-open")
+                    .arg(verification_uri)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+            };
+            if opener.is_err() {
+                eprintln!("(no browser could be opened: open the address yourself)");
+            }
         }
     }
 }

@@ -21,11 +21,13 @@ pub const STATIC_KEY_NAMES: [&str; 3] = [
 pub struct AwsFiles {
     pub config: PathBuf,
     pub credentials: PathBuf,
+    /// `~/.aws/sso/cache`: SSO tokens, shared with the AWS CLI (always under HOME).
+    pub sso_cache: PathBuf,
 }
 
 impl AwsFiles {
     /// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and
-    /// `~/.aws/credentials` under `HOME`.
+    /// `~/.aws/credentials` under `HOME`; the SSO cache is `~/.aws/sso/cache`.
     pub fn from_env() -> Self {
         Self::resolve(|name| std::env::var(name).ok(), home_dir())
     }
@@ -40,6 +42,7 @@ impl AwsFiles {
         Self {
             config: pick("AWS_CONFIG_FILE", "config"),
             credentials: pick("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+            sso_cache: home.join(".aws").join("sso").join("cache"),
         }
     }
 }
@@ -290,6 +293,7 @@ region = us-east-1
         let files = AwsFiles::resolve(|_| None, Some(home.clone()));
         assert_eq!(files.config, PathBuf::from("/home/u/.aws/config"));
         assert_eq!(files.credentials, PathBuf::from("/home/u/.aws/credentials"));
+        assert_eq!(files.sso_cache, PathBuf::from("/home/u/.aws/sso/cache"));
         let files = AwsFiles::resolve(
             |name| match name {
                 "AWS_CONFIG_FILE" => Some("~/cfg".into()),

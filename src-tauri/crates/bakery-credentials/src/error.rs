@@ -66,6 +66,8 @@ pub enum CredentialsError {
         path: PathBuf,
         kind: String,
     },
+    #[error("profile \"{profile}\" is {kind}, not SSO: there is nothing to sign in to")]
+    NotSso { profile: String, kind: String },
     #[error("{what} is not supported yet for profile \"{profile}\"")]
     Unsupported { profile: String, what: String },
 
@@ -100,6 +102,14 @@ pub enum CredentialsError {
         call: &'static str,
         message: String,
     },
+    #[error("{reason} for profile \"{profile}\"; sign in with `bakery profiles login {profile}`")]
+    SsoLoginNeeded { profile: String, reason: String },
+    #[error("SSO {call} for profile \"{profile}\" failed: {message}")]
+    Sso {
+        profile: String,
+        call: &'static str,
+        message: String,
+    },
     #[error("credential_process of profile \"{profile}\" failed: {message}")]
     CredentialProcess { profile: String, message: String },
     #[error("{what} for profile \"{profile}\" failed: {message}")]
@@ -128,6 +138,7 @@ impl CredentialsError {
             CredentialsError::IncompleteProfile { .. } => "incomplete_profile",
             CredentialsError::NothingToImport { .. } => "nothing_to_import",
             CredentialsError::Unsupported { .. } => "unsupported",
+            CredentialsError::NotSso { .. } => "not_sso",
             CredentialsError::NoSecretService { .. } => "no_secret_service",
             CredentialsError::KeyringLocked { .. } => "keyring_locked",
             CredentialsError::Keyring { .. } => "keyring",
@@ -135,6 +146,8 @@ impl CredentialsError {
             CredentialsError::MfaCodeMissing { .. } => "mfa_code_missing",
             CredentialsError::MfaRejected { .. } => "mfa_rejected",
             CredentialsError::Sts { .. } => "sts",
+            CredentialsError::SsoLoginNeeded { .. } => "sso_login_needed",
+            CredentialsError::Sso { .. } => "sso",
             CredentialsError::CredentialProcess { .. } => "credential_process",
             CredentialsError::Provider { .. } => "provider",
         }

@@ -13,6 +13,7 @@ pub mod manage;
 pub mod profiles;
 pub mod provider;
 pub mod secret;
+pub mod sso;
 
 pub use app_profiles::{AppProfile, AppProfileStore};
 pub use aws_files::AwsFiles;

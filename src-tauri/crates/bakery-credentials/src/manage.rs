@@ -269,6 +269,7 @@ mod tests {
         let files = AwsFiles {
             config: aws.join("config"),
             credentials: aws.join("credentials"),
+            sso_cache: "/sso-cache".into(),
         };
         let store = AppProfileStore::new(&dir.path().join("home"));
         Fixture {

@@ -131,6 +131,8 @@ pub struct SsoSettings {
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub role_name: Option<String>,
+    /// `sso_registration_scopes` of the sso-session (comma-separated in the file).
+    pub registration_scopes: Vec<String>,
 }
 
 /// Static keys written in a shared file.
@@ -459,6 +461,15 @@ fn file_profile(
             region: value("sso_region").or_else(|| from_session("sso_region")),
             account_id: value("sso_account_id"),
             role_name: value("sso_role_name"),
+            registration_scopes: from_session("sso_registration_scopes")
+                .map(|scopes| {
+                    scopes
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
             session,
         })
     } else {
@@ -581,6 +592,7 @@ mfa_serial = arn:aws:iam::123456789012:mfa/user
         let files = AwsFiles {
             config: "/h/.aws/config".into(),
             credentials: "/h/.aws/credentials".into(),
+            sso_cache: "/sso-cache".into(),
         };
         Profiles::from_parts(
             &files,
@@ -703,6 +715,7 @@ mfa_serial = arn:aws:iam::123456789012:mfa/user
         let files = AwsFiles {
             config: "/c".into(),
             credentials: "/k".into(),
+            sso_cache: "/sso-cache".into(),
         };
         let profiles = Profiles::from_parts(
             &files,

@@ -14,6 +14,7 @@
 //! they run out, mid-bake included.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,6 +27,7 @@ use crate::error::CredentialsError;
 use crate::keyring::{CachedSession, Keyring};
 use crate::profiles::{Profile, ProfileKind, Profiles, RoleSource};
 use crate::secret::Secret;
+use crate::sso::{self, SsoEndpoints, SsoSignInPrompt};
 
 /// A cached MFA session is reused only while it has at least this much time left.
 pub const SESSION_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -55,6 +57,8 @@ impl MfaPrompt for NoMfaPrompt {
 pub struct AwsEnvironment {
     pub endpoint_url: Option<String>,
     pub sts_endpoint_url: Option<String>,
+    pub sso_endpoint_url: Option<String>,
+    pub sso_oidc_endpoint_url: Option<String>,
     pub region: Option<String>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<Secret>,
@@ -71,6 +75,8 @@ impl AwsEnvironment {
         Self {
             endpoint_url: get("AWS_ENDPOINT_URL"),
             sts_endpoint_url: get("AWS_ENDPOINT_URL_STS"),
+            sso_endpoint_url: get("AWS_ENDPOINT_URL_SSO"),
+            sso_oidc_endpoint_url: get("AWS_ENDPOINT_URL_SSO_OIDC"),
             region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
             access_key_id: get("AWS_ACCESS_KEY_ID"),
             secret_access_key: get("AWS_SECRET_ACCESS_KEY").map(Secret::new),
@@ -205,12 +211,58 @@ impl CredentialResolver {
             .or_else(|| self.env.endpoint_url.clone()))
     }
 
+    /// The service's own variable (`AWS_ENDPOINT_URL_STS`), else the chain's
+    /// `endpoint_url`, else `AWS_ENDPOINT_URL`.
     fn sts_endpoint(&self, chain: &[&Profile]) -> Option<String> {
-        chain
-            .iter()
-            .find_map(|p| p.endpoint_url.clone())
-            .or_else(|| self.env.sts_endpoint_url.clone())
+        self.env
+            .sts_endpoint_url
+            .clone()
+            .or_else(|| chain.iter().find_map(|p| p.endpoint_url.clone()))
             .or_else(|| self.env.endpoint_url.clone())
+    }
+
+    /// Where the SSO calls of `profile` go, by the same precedence as STS.
+    pub fn sso_endpoints(&self, profile: &Profile) -> SsoEndpoints {
+        let general = profile
+            .endpoint_url
+            .clone()
+            .or_else(|| self.env.endpoint_url.clone());
+        SsoEndpoints {
+            oidc: self.env.sso_oidc_endpoint_url.clone().or(general.clone()),
+            portal: self.env.sso_endpoint_url.clone().or(general),
+        }
+    }
+
+    fn sso_cache_dir(&self) -> PathBuf {
+        self.profiles
+            .files()
+            .map(|f| f.sso_cache.clone())
+            .unwrap_or_else(|| PathBuf::from(".aws/sso/cache"))
+    }
+
+    /// Signs `name` (an SSO profile) in with the device-authorization flow; the token is
+    /// cached where the AWS CLI finds it too. Returns the cache file.
+    pub async fn sso_login(
+        &self,
+        name: &str,
+        prompt: Arc<dyn SsoSignInPrompt>,
+    ) -> Result<PathBuf, CredentialsError> {
+        let profile = self.profiles.get(name)?;
+        if profile.kind != ProfileKind::Sso {
+            return Err(CredentialsError::NotSso {
+                profile: name.to_string(),
+                kind: profile.kind_label(),
+            });
+        }
+        let clock = self.clock.clone();
+        sso::login(
+            profile,
+            &self.sso_cache_dir(),
+            &self.sso_endpoints(profile),
+            prompt,
+            move || clock(),
+        )
+        .await
     }
 
     /// A credentials provider for SDK clients: resolves `name` each time the SDK's cache
@@ -352,10 +404,15 @@ impl CredentialResolver {
                         message: aws_sdk_sts::error::DisplayErrorContext(&err).to_string(),
                     })
             }
-            ProfileKind::Sso => Err(CredentialsError::Unsupported {
-                profile: profile.name.clone(),
-                what: "SSO sign-in (`bakery profiles login`)".into(),
-            }),
+            ProfileKind::Sso => {
+                sso::role_credentials(
+                    profile,
+                    &self.sso_cache_dir(),
+                    &self.sso_endpoints(profile),
+                    (self.clock)(),
+                )
+                .await
+            }
             ProfileKind::WebIdentity => Err(CredentialsError::Unsupported {
                 profile: profile.name.clone(),
                 what: "web identity (web_identity_token_file)".into(),
@@ -686,6 +743,7 @@ sso_start_url = https://corp.awsapps.com/start
         let files = AwsFiles {
             config: "/c".into(),
             credentials: "/k".into(),
+            sso_cache: "/sso-cache".into(),
         };
         let app = AppProfile {
             name: "vault".into(),
@@ -800,9 +858,13 @@ sso_start_url = https://corp.awsapps.com/start
     }
 
     #[tokio::test]
-    async fn sso_is_reported_as_not_yet_usable() {
+    async fn an_sso_profile_without_a_sign_in_says_to_log_in() {
         let keyring = Keyring::in_memory();
         let err = resolver(&keyring).credentials("sso").await.unwrap_err();
-        assert_eq!(err.kind(), "unsupported");
+        assert_eq!(err.kind(), "sso_login_needed");
+        assert!(
+            err.to_string().contains("bakery profiles login sso"),
+            "{err}"
+        );
     }
 }
