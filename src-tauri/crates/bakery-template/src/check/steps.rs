@@ -126,9 +126,8 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let build = builders
-                .first()
-                .map(|n| (n.clone(), "amazon-ebs".to_string()));
+            // {{build_name}} is rendered for the first builder this step runs for.
+            let build = first_builder_for(node, builders).map(|n| (n, "amazon-ebs".to_string()));
             let provisioner = if kind == "shell" {
                 let mut known = option_names::<ShellProvisioner>().to_vec();
                 known.push("type");
@@ -397,4 +396,24 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// The first builder a provisioner runs for, from its `only`/`except` as written.
+fn first_builder_for(node: &Node, builders: &[String]) -> Option<String> {
+    let names = |key: &str| -> Option<Vec<&str>> {
+        let member = node.get(key)?;
+        match member.value.items() {
+            Some(items) => Some(items.iter().filter_map(Node::as_str).collect()),
+            None => member.value.as_str().map(|s| vec![s]),
+        }
+    };
+    let only = names("only");
+    let except = names("except").unwrap_or_default();
+    builders
+        .iter()
+        .find(|b| {
+            only.as_ref().is_none_or(|o| o.contains(&b.as_str())) && !except.contains(&b.as_str())
+        })
+        .or(builders.first())
+        .cloned()
 }

@@ -566,6 +566,30 @@ fn two_builders_may_not_make_the_same_ami_in_the_same_region() {
 }
 
 #[test]
+fn build_name_in_a_provisioner_is_the_first_builder_it_runs_for() {
+    let text = r#"{"builders": [
+        {"type": "amazon-ebs", "name": "a", "region": "r", "source_ami": "ami-1", "instance_type": "t", "ssh_username": "u", "ami_name": "{{build_name}}-x"},
+        {"type": "amazon-ebs", "name": "b", "region": "r", "source_ami": "ami-1", "instance_type": "t", "ssh_username": "u", "ami_name": "{{build_name}}-x"}],
+      "provisioners": [
+        {"type": "shell", "inline": ["echo {{build_name}}"], "only": ["b"]},
+        {"type": "shell", "inline": ["echo {{build_name}}"], "except": ["a"]},
+        {"type": "shell", "inline": ["echo {{build_name}}"]}]}"#;
+    let checked = run(text);
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let said: Vec<String> = checked
+        .template
+        .unwrap()
+        .provisioners
+        .iter()
+        .map(|p| match p {
+            Provisioner::Shell(s) => s.inline.as_ref().unwrap()[0].clone(),
+            Provisioner::File(_) => unreachable!(),
+        })
+        .collect();
+    assert_eq!(said, ["echo b", "echo b", "echo a"]);
+}
+
+#[test]
 fn durations() {
     for ok in ["5m", "1h30m", "300ms", "1.5h", "0", "10s"] {
         assert!(valid_duration(ok), "{ok}");
