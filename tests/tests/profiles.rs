@@ -1,7 +1,13 @@
 //! `bakery profiles` as a user runs it, against the sandbox's STS and the real Secret
 //! Service (run under `dbus-run-session -- scripts/with-keyring`, as scripts/test does).
 
-use std::io::Write;
+// The SSO OIDC + portal stand-in lives with the credentials crate's tests; shared here.
+// (This test uses only part of it.)
+#[allow(dead_code)]
+#[path = "../../src-tauri/crates/bakery-credentials/tests/support/sso_stand_in.rs"]
+mod sso_stand_in;
+
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -262,4 +268,70 @@ fn without_a_secret_service_add_says_what_to_start_and_writes_nothing() {
     assert!(stderr.contains("gnome-keyring-daemon"), "{stderr}");
     assert!(!stderr.contains("some-secret"), "{stderr}");
     assert!(!any_file_contains(&user.bakery_home(), "nowhere"));
+}
+
+#[test]
+fn login_signs_in_with_the_device_flow_and_the_next_command_uses_the_token() {
+    let sandbox = bakery_tests::sandbox();
+    let stand_in = sso_stand_in::SsoStandIn::start();
+    let user = User::new(
+        &format!(
+            "[profile corp]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Builder\n\
+             region = us-east-1\nendpoint_url = {}\n\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n",
+            sandbox.endpoint()
+        ),
+        "",
+    );
+    let with_sso_endpoints = |mut command: Command| {
+        command
+            .env("AWS_ENDPOINT_URL_SSO", &stand_in.endpoint)
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", &stand_in.endpoint);
+        command
+    };
+
+    // Not signed in yet.
+    let output = user.run_command(with_sso_endpoints(user.command(&["test", "corp"])), "");
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("bakery profiles login corp"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // login: the person reads the code on stderr and approves it in the browser.
+    let mut child = with_sso_endpoints(user.command(&["login", "corp", "--no-browser"]))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut shown = String::new();
+    let code = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "login exited: {shown}"
+        );
+        shown.push_str(&line);
+        if let Some(rest) = line.split("shows the code ").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('.')
+                .to_string();
+        }
+    };
+    assert!(shown.contains("https://device.sso.stand-in/"), "{shown}");
+    stand_in.approve(&code);
+    let output = child.wait_with_output().unwrap();
+    let stdout = ok(&output);
+    assert!(stdout.contains("signed in \"corp\""), "{stdout}");
+    assert!(stdout.contains(".aws/sso/cache/"), "{stdout}");
+
+    // The next command finds the cached token; STS accepts the role credentials.
+    let stdout = ok(&user.run_command(with_sso_endpoints(user.command(&["test", "corp"])), ""));
+    assert!(stdout.contains("account: 123456789012"), "{stdout}");
 }
