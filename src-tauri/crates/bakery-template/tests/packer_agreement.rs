@@ -40,6 +40,14 @@ const DISAGREEMENTS: &[(&str, &str)] = &[
         "18-session-manager.json",
         "ssh_interface session_manager is a real feature we do not bake yet",
     ),
+    (
+        "28-bastion-host.json",
+        "the ssh_bastion_* options are real features we do not bake yet",
+    ),
+    (
+        "29-security-group-filter.json",
+        "security_group_filter and subnet_filter are real features we do not bake yet",
+    ),
 ];
 
 fn packer() -> Option<PathBuf> {

@@ -1,0 +1,1 @@
+# stub consul config for the corpus

@@ -1,0 +1,3 @@
+#!/bin/sh
+# stub installer for the corpus
+set -eu
