@@ -14,6 +14,7 @@ pub mod profiles;
 pub mod provider;
 pub mod secret;
 pub mod sso;
+pub mod summary;
 
 pub use app_profiles::{AppProfile, AppProfileStore};
 pub use aws_files::AwsFiles;
@@ -25,3 +26,4 @@ pub use provider::{
     ProfileCredentials,
 };
 pub use secret::Secret;
+pub use summary::{ProfileProblem, ProfileSummary, SecretLocation};

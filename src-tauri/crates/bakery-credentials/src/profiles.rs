@@ -17,7 +17,8 @@ use crate::error::CredentialsError;
 use crate::secret::Secret;
 
 /// How a profile gets its credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ProfileKind {
     /// `aws_access_key_id` + `aws_secret_access_key` in a shared file.
     StaticKeys,

@@ -11,6 +11,10 @@ use bakery_credentials::{
 };
 use bakery_sandbox::{Sandbox, SandboxOptions};
 
+#[allow(dead_code)]
+#[path = "support/sso_stand_in.rs"]
+mod stand_in;
+
 /// moto's fixed account.
 const ACCOUNT: &str = "123456789012";
 
@@ -313,4 +317,30 @@ duration_seconds = 900
     let later = arn().await;
     assert!(later.contains("assumed-role/short/bakery-"), "{later}");
     assert_ne!(later, first);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_mfa_code_is_reported_as_such_and_nothing_is_cached() {
+    // moto accepts any code; the stand-in rejects every one, as STS does a wrong one.
+    let sts = stand_in::SsoStandIn::start();
+    let home = aws_home(CONFIG, CREDENTIALS, &sts.endpoint);
+    let prompt = Arc::new(FixedCode {
+        code: "000000",
+        asked: AtomicUsize::new(0),
+        serials: Mutex::new(Vec::new()),
+    });
+    let keyring = Keyring::in_memory();
+    let err = resolver(&home, prompt.clone(), &keyring)
+        .credentials("admin")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "mfa_rejected");
+    let text = err.to_string();
+    assert!(
+        text.contains("arn:aws:iam::123456789012:mfa/alice"),
+        "{text}"
+    );
+    assert!(text.contains("wait for the next code"), "{text}");
+    assert_eq!(prompt.asked.load(Ordering::SeqCst), 1);
+    assert_eq!(keyring.session("admin").unwrap(), None);
 }

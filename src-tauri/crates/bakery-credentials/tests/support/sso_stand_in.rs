@@ -1,7 +1,8 @@
-//! A local stand-in for the AWS SSO OIDC and SSO portal endpoints (moto has neither): the
-//! device-authorization flow (RegisterClient, StartDeviceAuthorization, CreateToken with
-//! `authorization_pending` until the user approves) and GetRoleCredentials. It hands out
-//! the sandbox's `testing` keys, so STS in the sandbox accepts what SSO returns.
+//! A local stand-in for what moto lacks: the AWS SSO OIDC and SSO portal endpoints (the
+//! device-authorization flow: RegisterClient, StartDeviceAuthorization, CreateToken with
+//! `authorization_pending` until the user approves; GetRoleCredentials), and STS checking
+//! MFA codes (its AssumeRole rejects every code, as STS does a wrong one). The portal hands
+//! out the sandbox's `testing` keys, so STS in the sandbox accepts what SSO returns.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -94,8 +95,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let (status, error_type, response) = respond(&request, state);
     state.lock().unwrap().requests.push(request);
     let mut stream = stream;
+    let content_type = if response.starts_with('<') {
+        "text/xml"
+    } else {
+        "application/json"
+    };
     let mut head = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n",
         response.len()
     );
     if let Some(error_type) = error_type {
@@ -176,6 +182,14 @@ fn respond(
                 )
             }
         }
+        ("POST", "/") if request.body.contains("Action=AssumeRole") => (
+            "403 Forbidden",
+            None,
+            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+             <Code>AccessDenied</Code><Message>MultiFactorAuthentication failed with invalid MFA one time \
+             pass code. </Message></Error><RequestId>stand-in</RequestId></ErrorResponse>"
+                .to_string(),
+        ),
         _ => (
             "404 Not Found",
             Some("ResourceNotFoundException"),
