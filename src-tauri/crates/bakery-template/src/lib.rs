@@ -23,7 +23,9 @@ mod suggest;
 pub mod variables;
 mod weak;
 
-pub use check::{CheckOptions, Checked, check, valid_cidr, valid_duration, valid_kms_key};
+pub use check::{
+    CheckOptions, Checked, check, go_duration, valid_cidr, valid_duration, valid_kms_key,
+};
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use error::TemplateError;
 pub use format::{WIDTH as FORMAT_WIDTH, format_json};

@@ -727,13 +727,21 @@ fn path_of(node: &Node, key_at: Position, path: &str) -> Option<String> {
 
 /// A Go duration (`time.ParseDuration`): `300ms`, `1.5h`, `2h45m`; a bare `0` too.
 pub fn valid_duration(text: &str) -> bool {
-    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
+    go_duration(text).is_some()
+}
+
+/// Reads a Go duration (`time.ParseDuration`) as Packer does for `ssh_timeout`,
+/// `pause_before` …: `300ms`, `1.5h`, `2h45m`, `0`. Negative durations are `None` here, as
+/// no option takes one.
+pub fn go_duration(text: &str) -> Option<std::time::Duration> {
+    let s = text.strip_prefix('+').unwrap_or(text);
     if s == "0" {
-        return true;
+        return Some(std::time::Duration::ZERO);
     }
-    if s.is_empty() {
-        return false;
+    if s.is_empty() || s.starts_with('-') {
+        return None;
     }
+    let mut seconds = 0f64;
     let mut rest = s;
     while !rest.is_empty() {
         let digits = rest
@@ -741,16 +749,24 @@ pub fn valid_duration(text: &str) -> bool {
             .unwrap_or(rest.len());
         let number = &rest[..digits];
         if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-            return false;
+            return None;
         }
+        let value: f64 = number.parse().ok()?;
         rest = &rest[digits..];
         let unit = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(rest.len());
-        if !["ns", "us", "µs", "μs", "ms", "s", "m", "h"].contains(&&rest[..unit]) {
-            return false;
-        }
+        let scale = match &rest[..unit] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        seconds += value * scale;
         rest = &rest[unit..];
     }
-    true
+    std::time::Duration::try_from_secs_f64(seconds).ok()
 }

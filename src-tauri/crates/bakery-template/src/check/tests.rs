@@ -594,7 +594,12 @@ fn durations() {
     for ok in ["5m", "1h30m", "300ms", "1.5h", "0", "10s"] {
         assert!(valid_duration(ok), "{ok}");
     }
-    for bad in ["", "5", "5 m", "m", "1x", "1..5s"] {
+    for bad in ["", "5", "5 m", "m", "1x", "1..5s", "-5s"] {
         assert!(!valid_duration(bad), "{bad}");
     }
+    use std::time::Duration;
+    assert_eq!(go_duration("1h30m"), Some(Duration::from_secs(5400)));
+    assert_eq!(go_duration("1m30.5s"), Some(Duration::from_millis(90_500)));
+    assert_eq!(go_duration("250ms"), Some(Duration::from_millis(250)));
+    assert_eq!(go_duration("0"), Some(Duration::ZERO));
 }
