@@ -33,6 +33,18 @@ pub enum CliError {
     NotFormatted(std::path::PathBuf),
     #[error("cannot listen for Ctrl-C / SIGTERM: {0}")]
     Signals(std::io::Error),
+    #[error(transparent)]
+    Home(#[from] bakery_home::HomeError),
+    #[error(transparent)]
+    History(#[from] bakery_history::HistoryError),
+    #[error(transparent)]
+    Engine(#[from] bakery_engine::EngineError),
+    #[error("cancelled; everything the bake created was cleaned up")]
+    Cancelled,
+    #[error("{0} build(s) failed")]
+    BakesFailed(usize),
+    #[error("these resources are still left: {}", .0.join("; "))]
+    LeftBehind(Vec<String>),
     #[error(
         "the sandbox stopped on its own (supervisor pid {0} exited); see its log above and start it again"
     )]
@@ -43,6 +55,8 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::SandboxDied(_) | CliError::NotFormatted(_) => 3,
+            // Like a shell: 128 + SIGINT.
+            CliError::Cancelled => 130,
             _ => 1,
         }
     }

@@ -1,5 +1,7 @@
 //! The `bakery` command: the same engine as the desktop app, without the window.
 
+mod bake;
+mod cleanup;
 mod error;
 mod fmt;
 mod inspect;
@@ -27,13 +29,17 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Bake the template's amazon-ebs builds into AMIs.
+    Bake(bake::BakeArgs),
+    /// Delete what bakes left behind (crashed bakes, bakes kept with --on-error=abort).
+    Cleanup(cleanup::CleanupArgs),
     /// Run the local AWS stand-in (EC2 emulator + SSH target) in the foreground until Ctrl-C.
     Sandbox(sandbox::SandboxArgs),
     /// Check a Packer JSON template: silent when it is valid, every problem on stderr otherwise.
     Validate(validate::ValidateArgs),
     /// Show a template's variables, builders, provisioners and post-processors.
     Inspect(inspect::InspectArgs),
-    /// Rewrite a JSON template in the canonical layout (--check: only tell).
+    /// Rewrite a template in canonical form (or check that it is: --check).
     Fmt(fmt::FmtArgs),
     /// AWS profiles: list, show, add, remove, import into the keyring, test with STS.
     Profiles(profiles::ProfilesArgs),
@@ -42,6 +48,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<(), CliError> = match cli.command {
+        Command::Bake(args) => bake::run(&args),
+        Command::Cleanup(args) => cleanup::run(&args),
         Command::Sandbox(args) => sandbox::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Inspect(args) => inspect::run(&args),

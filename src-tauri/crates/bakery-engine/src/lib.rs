@@ -11,6 +11,7 @@ pub mod context;
 pub mod ec2;
 pub mod error;
 pub mod event;
+pub mod plan;
 pub mod spec;
 pub mod ssh;
 pub mod steps;

@@ -100,13 +100,26 @@ pub struct Sandbox {
 }
 
 /// The interpreter used when neither the options nor `BAKERY_SANDBOX_PYTHON` name one:
-/// the set-up command's venv in the source checkout.
+/// the set-up command's `.venv-sandbox`, found next to the running binary's checkout
+/// (`target/debug/bakery` → the repository root), else in this source checkout.
 pub fn default_python() -> PathBuf {
     if let Some(path) = std::env::var_os(PYTHON_ENV).filter(|p| !p.is_empty()) {
         return PathBuf::from(path);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../.venv-sandbox/bin/python")
+    let venv_python = |dir: &Path| dir.join(".venv-sandbox/bin/python");
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(found) = exe
+            .ancestors()
+            .skip(1)
+            .map(venv_python)
+            .find(|candidate| candidate.exists())
+    {
+        return found;
+    }
+    venv_python(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .parent()
+        .map(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../.venv-sandbox/bin/python"))
+        .unwrap_or_default()
         .components()
         .collect()
 }

@@ -1,0 +1,299 @@
+//! From a checked template to the bakes it asks for: one [`BakeSpec`] per amazon-ebs builder
+//! (filtered by `--only`), with its provisioners (`only`/`except` applied) and the manifest.
+//! The template crate has rendered every string already; this maps options to the engine's
+//! types and resolves local paths against the template's folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bakery_template::Template;
+use bakery_template::model::{self, Builder, PostProcessor};
+
+use crate::EngineError;
+use crate::spec::{BakeSpec, Polling, Provisioner, ShellProvisioner, SourceImage, SshSpec};
+
+/// Parses a Go duration (`5m`, `1h30m`, `90s`, `500ms`); `None` when malformed.
+pub fn parse_go_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if text == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut total = 0f64;
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if number_len == 0 {
+            return None;
+        }
+        let number: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let seconds = match &rest[..unit_len] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 0.001,
+            "us" | "µs" => 0.000_001,
+            "ns" => 0.000_000_001,
+            _ => return None,
+        };
+        total += number * seconds;
+        rest = &rest[unit_len..];
+    }
+    Some(Duration::from_secs_f64(total))
+}
+
+/// The name a builder answers to in `only`/`except` and the output.
+pub fn build_name(builder: &model::AmazonEbs) -> String {
+    builder
+        .name
+        .clone()
+        .unwrap_or_else(|| "amazon-ebs".to_string())
+}
+
+/// The bakes a template asks for. `only` keeps the named builds (all when empty).
+pub fn bake_specs(
+    template: &Template,
+    template_dir: &Path,
+    only: &[String],
+) -> Result<Vec<BakeSpec>, EngineError> {
+    let mut specs = Vec::new();
+    for builder in &template.builders {
+        let Builder::AmazonEbs(ebs) = builder;
+        let name = build_name(ebs);
+        if !only.is_empty() && !only.contains(&name) {
+            continue;
+        }
+        specs.push(spec_for(template, ebs, &name, template_dir)?);
+    }
+    if specs.is_empty() {
+        return Err(EngineError::Preflight(if only.is_empty() {
+            "the template has no amazon-ebs builder to bake".into()
+        } else {
+            format!("no builder is named {only:?}")
+        }));
+    }
+    Ok(specs)
+}
+
+fn local(dir: &Path, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    }
+}
+
+fn applies(only: &Option<Vec<String>>, except: &Option<Vec<String>>, build: &str) -> bool {
+    let only_ok = only
+        .as_ref()
+        .is_none_or(|names| names.iter().any(|n| n == build));
+    let except_ok = except
+        .as_ref()
+        .is_none_or(|names| !names.iter().any(|n| n == build));
+    only_ok && except_ok
+}
+
+fn spec_for(
+    template: &Template,
+    ebs: &model::AmazonEbs,
+    name: &str,
+    dir: &Path,
+) -> Result<BakeSpec, EngineError> {
+    let source = match (&ebs.source_ami, &ebs.source_ami_filter) {
+        (Some(id), _) if !id.is_empty() => Some(SourceImage::Id(id.clone())),
+        (_, Some(filter)) => Some(SourceImage::Filter {
+            filters: filter.filters.clone().unwrap_or_default(),
+            owners: filter.owners.clone().unwrap_or_default(),
+            most_recent: filter.most_recent.unwrap_or(false),
+        }),
+        _ => None,
+    };
+    let user_data = match (&ebs.user_data, &ebs.user_data_file) {
+        (Some(data), _) => Some(data.clone()),
+        (None, Some(file)) => {
+            let path = local(dir, file);
+            Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|source| EngineError::ReadFile { path, source })?,
+            )
+        }
+        _ => None,
+    };
+    let mut security_group_ids = ebs.security_group_ids.clone().unwrap_or_default();
+    if let Some(id) = &ebs.security_group_id {
+        security_group_ids.push(id.clone());
+    }
+    let polling = ebs
+        .aws_polling
+        .as_ref()
+        .map(|p| Polling {
+            delay: p
+                .delay_seconds
+                .map(|s| Duration::from_secs(u64::from(s)))
+                .unwrap_or(Polling::default().delay),
+            max_attempts: p.max_attempts.unwrap_or(Polling::default().max_attempts),
+        })
+        .unwrap_or_default();
+
+    let mut provisioners = Vec::new();
+    for provisioner in &template.provisioners {
+        match provisioner {
+            model::Provisioner::Shell(shell) if applies(&shell.only, &shell.except, name) => {
+                let mut scripts: Vec<PathBuf> = Vec::new();
+                if let Some(script) = &shell.script {
+                    scripts.push(local(dir, script));
+                }
+                for script in shell.scripts.iter().flatten() {
+                    scripts.push(local(dir, script));
+                }
+                let environment_vars = shell
+                    .environment_vars
+                    .iter()
+                    .flatten()
+                    .map(|pair| match pair.split_once('=') {
+                        Some((k, v)) => (k.to_string(), v.to_string()),
+                        None => (pair.clone(), String::new()),
+                    })
+                    .collect();
+                provisioners.push(Provisioner::Shell(ShellProvisioner {
+                    inline: shell.inline.clone().unwrap_or_default(),
+                    scripts,
+                    environment_vars,
+                    execute_command: shell.execute_command.clone(),
+                    inline_shebang: shell.inline_shebang.clone(),
+                    remote_folder: shell.remote_folder.clone(),
+                    expect_disconnect: shell.expect_disconnect.unwrap_or(false),
+                    pause_before: shell
+                        .pause_before
+                        .as_deref()
+                        .and_then(parse_go_duration)
+                        .unwrap_or_default(),
+                }));
+            }
+            model::Provisioner::File(file) if applies(&file.only, &file.except, name) => {
+                let destination = file.destination.clone().unwrap_or_default();
+                let mut sources: Vec<String> = file.source.iter().cloned().collect();
+                sources.extend(file.sources.iter().flatten().cloned());
+                for source in sources {
+                    provisioners.push(Provisioner::File {
+                        source: local(dir, &source),
+                        destination: destination.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let manifest_output = template
+        .post_processors
+        .iter()
+        .flatten()
+        .map(|pp| match pp {
+            PostProcessor::Manifest(manifest) => local(
+                dir,
+                manifest.output.as_deref().unwrap_or("packer-manifest.json"),
+            ),
+        })
+        .next();
+
+    Ok(BakeSpec {
+        build_name: name.to_string(),
+        region: ebs.region.clone().unwrap_or_default(),
+        source,
+        instance_type: ebs.instance_type.clone().unwrap_or_default(),
+        ami_name: ebs.ami_name.clone().unwrap_or_default(),
+        ami_description: ebs.ami_description.clone(),
+        ssh: SshSpec {
+            username: ebs
+                .ssh_username
+                .clone()
+                .unwrap_or_else(|| "ec2-user".to_string()),
+            host: ebs.ssh_host.clone(),
+            port: ebs.ssh_port.unwrap_or(22),
+            timeout: ebs
+                .ssh_timeout
+                .as_deref()
+                .and_then(parse_go_duration)
+                .unwrap_or(Duration::from_secs(300)),
+            interface: ebs.ssh_interface.clone(),
+        },
+        subnet_id: ebs.subnet_id.clone(),
+        vpc_id: ebs.vpc_id.clone(),
+        security_group_ids,
+        ssh_source_cidrs: ebs
+            .temporary_security_group_source_cidrs
+            .clone()
+            .unwrap_or_default(),
+        associate_public_ip_address: ebs.associate_public_ip_address,
+        iam_instance_profile: ebs.iam_instance_profile.clone(),
+        user_data,
+        tags: ebs.tags.clone().unwrap_or_default(),
+        run_tags: ebs.run_tags.clone().unwrap_or_default(),
+        snapshot_tags: ebs.snapshot_tags.clone().unwrap_or_default(),
+        provisioners,
+        ami_regions: ebs.ami_regions.clone().unwrap_or_default(),
+        ami_users: ebs.ami_users.clone().unwrap_or_default(),
+        ami_groups: ebs.ami_groups.clone().unwrap_or_default(),
+        encrypt_boot: ebs.encrypt_boot.unwrap_or(false),
+        kms_key_id: ebs.kms_key_id.clone(),
+        force_deregister: ebs.force_deregister.unwrap_or(false),
+        force_delete_snapshot: ebs.force_delete_snapshot.unwrap_or(false),
+        polling,
+        manifest_output,
+    })
+}
+
+/// Fills the build-time variables Packer leaves for the builder (`{{ .SourceAMI }}`, ...).
+pub fn fill_build_variables(text: &str, values: &BTreeMap<&str, String>) -> String {
+    let mut out = text.to_string();
+    for (name, value) in values {
+        for form in [format!("{{{{ .{name} }}}}"), format!("{{{{.{name}}}}}")] {
+            out = out.replace(&form, value);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_go_duration("5 minutes"), None);
+        assert_eq!(parse_go_duration(""), None);
+    }
+
+    #[test]
+    fn build_variables_are_filled_in_both_spellings() {
+        let values = BTreeMap::from([("SourceAMI", "ami-1".to_string())]);
+        assert_eq!(
+            fill_build_variables("from {{ .SourceAMI }} / {{.SourceAMI}}", &values),
+            "from ami-1 / ami-1"
+        );
+    }
+
+    #[test]
+    fn only_and_except_pick_builds() {
+        let names = Some(vec!["web".to_string()]);
+        assert!(applies(&names, &None, "web"));
+        assert!(!applies(&names, &None, "db"));
+        assert!(!applies(&None, &names, "web"));
+        assert!(applies(&None, &None, "db"));
+    }
+}

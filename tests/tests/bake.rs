@@ -1,0 +1,264 @@
+//! `bakery bake` and `bakery cleanup` as a user runs them, against the sandbox: the
+//! article's template bakes; Ctrl-C and `kill -9` at every step boundary leave nothing
+//! behind once `bakery cleanup` (or the next start) has run.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use bakery_sandbox::Sandbox;
+use bakery_tests::{sandbox, workspace_binary};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+const STEPS: [&str; 12] = [
+    "preflight",
+    "source_image",
+    "key_pair",
+    "security_group",
+    "launch",
+    "connect",
+    "provision",
+    "stop",
+    "create_image",
+    "copy_image",
+    "share",
+    "manifest",
+];
+
+/// The article's packer.json, as written, but: the instance is the sandbox's SSH
+/// stand-in (ssh_host/ssh_port, root), the VPC/subnet ids (of the article's account) are
+/// left to the default VPC, and the source AMI is one of the sandbox's catalogue.
+fn article_template(sandbox: &Sandbox, inline: &[&str]) -> String {
+    let ami = sandbox
+        .ec2("eu-west-1", "DescribeImages", &[("Owner.1", "amazon")])
+        .unwrap()
+        .texts("imageId")
+        .remove(0);
+    let inline = serde_json::to_string(inline).unwrap();
+    format!(
+        r#"{{
+    "builders": [{{
+        "type": "amazon-ebs",
+        "region": "eu-west-1",
+        "source_ami": "{ami}",
+        "instance_type": "t2.micro",
+        "ssh_username": "root",
+        "ssh_host": "127.0.0.1",
+        "ssh_port": {port},
+        "ami_name": "yum-upgrade {{{{timestamp}}}}",
+        "ami_regions": ["us-west-2"],
+        "ami_users": ["111122223333"]
+    }}],
+    "provisioners": [{{
+        "type": "shell",
+        "inline": {inline}
+    }}],
+    "post-processors": [{{ "type": "manifest", "output": "manifest.json" }}]
+}}"#,
+        port = sandbox.ssh_port()
+    )
+}
+
+fn bakery(sandbox: &Sandbox, home: &Path) -> Command {
+    let mut command = Command::new(workspace_binary("bakery"));
+    for (key, value) in sandbox.env_vars() {
+        command.env(key, value);
+    }
+    command
+        .env("BAKERY_HOME", home)
+        .env_remove("AWS_PROFILE")
+        .current_dir(home);
+    command
+}
+
+/// Instances not terminated, bakery security groups, key pairs, in the regions a bake uses.
+fn leftovers(sandbox: &Sandbox, images_too: bool) -> Vec<String> {
+    let mut left = Vec::new();
+    for region in ["eu-west-1", "us-west-2"] {
+        let instances = sandbox.ec2(region, "DescribeInstances", &[]).unwrap();
+        let states = instances.texts("name");
+        if states.iter().any(|s| {
+            ["pending", "running", "stopping", "stopped", "shutting-down"].contains(&s.as_str())
+        }) {
+            left.push(format!(
+                "instances in {region}: {:?}",
+                instances.texts("instanceId")
+            ));
+        }
+        let groups: Vec<String> = sandbox
+            .ec2(region, "DescribeSecurityGroups", &[])
+            .unwrap()
+            .texts("groupName")
+            .into_iter()
+            .filter(|g| g.starts_with("bakery_"))
+            .collect();
+        if !groups.is_empty() {
+            left.push(format!("security groups in {region}: {groups:?}"));
+        }
+        let keys = sandbox
+            .ec2(region, "DescribeKeyPairs", &[])
+            .unwrap()
+            .texts("keyName");
+        if !keys.is_empty() {
+            left.push(format!("key pairs in {region}: {keys:?}"));
+        }
+        if images_too {
+            let images = sandbox
+                .ec2(region, "DescribeImages", &[("Owner.1", "self")])
+                .unwrap()
+                .texts("imageId");
+            if !images.is_empty() {
+                left.push(format!("images in {region}: {images:?}"));
+            }
+        }
+    }
+    left
+}
+
+#[test]
+fn the_article_template_bakes_from_the_command_line() {
+    let sandbox = sandbox();
+    let home = tempfile::tempdir().unwrap();
+    let template = home.path().join("packer.json");
+    std::fs::write(
+        &template,
+        article_template(&sandbox, &["sleep 1", "echo yum update -y done"]),
+    )
+    .unwrap();
+    let output = bakery(&sandbox, home.path())
+        .arg("bake")
+        .arg(&template)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("amazon-ebs: yum update -y done"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✓ Run provisioners ("),
+        "step durations: {stdout}"
+    );
+    for region in ["eu-west-1", "us-west-2"] {
+        assert!(
+            stdout.contains(&format!("is available in {region}")),
+            "artifact in {region}: {stdout}"
+        );
+        let images = sandbox
+            .ec2(region, "DescribeImages", &[("Owner.1", "self")])
+            .unwrap();
+        assert_eq!(images.texts("imageState"), ["available"], "{region}");
+        assert!(
+            images.texts("name")[0].starts_with("yum-upgrade 1"),
+            "{region}"
+        );
+    }
+    assert_eq!(leftovers(&sandbox, false), Vec::<String>::new());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.path().join("manifest.json")).unwrap())
+            .unwrap();
+    let artifact = manifest["builds"][0]["artifact_id"].as_str().unwrap();
+    assert!(
+        artifact.starts_with("eu-west-1:ami-") && artifact.contains(",us-west-2:ami-"),
+        "{artifact}"
+    );
+}
+
+#[test]
+fn a_failing_provisioner_exits_1_and_leaves_nothing() {
+    let sandbox = sandbox();
+    let home = tempfile::tempdir().unwrap();
+    let template = home.path().join("packer.json");
+    std::fs::write(
+        &template,
+        article_template(&sandbox, &["echo working", "exit 42"]),
+    )
+    .unwrap();
+    let output = bakery(&sandbox, home.path())
+        .arg("bake")
+        .arg(&template)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("exited with status 42"), "{stderr}");
+    assert_eq!(leftovers(&sandbox, true), Vec::<String>::new());
+}
+
+/// Starts `bakery bake --json`, and when the event `step_started` of `step` is printed,
+/// sends `signal`. Returns the exit status.
+fn interrupt_at(sandbox: &Sandbox, home: &Path, step: &str, signal: Signal) -> Option<i32> {
+    let template = home.join("packer.json");
+    std::fs::write(
+        &template,
+        article_template(sandbox, &["echo provisioning", "sleep 1"]),
+    )
+    .unwrap();
+    let mut child = bakery(sandbox, home)
+        .args(["bake", "--json"])
+        .arg(&template)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    for line in stdout.lines() {
+        let Ok(line) = line else { break };
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if event["type"] == "step_started" && event["step"] == step {
+            kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn ctrl_c_at_every_step_boundary_cleans_up_before_exiting() {
+    for step in STEPS {
+        let sandbox = sandbox();
+        let home = tempfile::tempdir().unwrap();
+        let code = interrupt_at(&sandbox, home.path(), step, Signal::SIGINT);
+        // The manifest step may finish before the signal lands: then the bake succeeded.
+        if step == "manifest" && code == Some(0) {
+            assert_eq!(leftovers(&sandbox, false), Vec::<String>::new());
+            continue;
+        }
+        assert_eq!(code, Some(130), "Ctrl-C at {step}");
+        assert_eq!(
+            leftovers(&sandbox, true),
+            Vec::<String>::new(),
+            "Ctrl-C at {step}"
+        );
+    }
+}
+
+#[test]
+fn kill_9_at_every_step_boundary_is_cleaned_up_by_the_next_start() {
+    for step in STEPS {
+        let sandbox = sandbox();
+        let home = tempfile::tempdir().unwrap();
+        let code = interrupt_at(&sandbox, home.path(), step, Signal::SIGKILL);
+        assert_eq!(code, None, "killed at {step}");
+        let cleanup = bakery(&sandbox, home.path())
+            .arg("cleanup")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&cleanup.stdout);
+        assert!(
+            cleanup.status.success(),
+            "cleanup after kill at {step}: {stdout}"
+        );
+        assert_eq!(
+            leftovers(&sandbox, true),
+            Vec::<String>::new(),
+            "killed at {step}: {stdout}"
+        );
+    }
+}
