@@ -7,49 +7,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bakery_template::Template;
+use bakery_template::{Template, go_duration};
 use bakery_template::model::{self, Builder, PostProcessor};
 
 use crate::EngineError;
 use crate::spec::{BakeSpec, Polling, Provisioner, ShellProvisioner, SourceImage, SshSpec};
-
-/// Parses a Go duration (`5m`, `1h30m`, `90s`, `500ms`); `None` when malformed.
-pub fn parse_go_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if text == "0" {
-        return Some(Duration::ZERO);
-    }
-    let mut total = 0f64;
-    let mut rest = text;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if number_len == 0 {
-            return None;
-        }
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let seconds = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
-            "us" | "µs" => 0.000_001,
-            "ns" => 0.000_000_001,
-            _ => return None,
-        };
-        total += number * seconds;
-        rest = &rest[unit_len..];
-    }
-    Some(Duration::from_secs_f64(total))
-}
 
 /// The name a builder answers to in `only`/`except` and the output.
 pub fn build_name(builder: &model::AmazonEbs) -> String {
@@ -176,7 +138,7 @@ fn spec_for(
                     pause_before: shell
                         .pause_before
                         .as_deref()
-                        .and_then(parse_go_duration)
+                        .and_then(go_duration)
                         .unwrap_or_default(),
                 }));
             }
@@ -224,7 +186,7 @@ fn spec_for(
             timeout: ebs
                 .ssh_timeout
                 .as_deref()
-                .and_then(parse_go_duration)
+                .and_then(go_duration)
                 .unwrap_or(Duration::from_secs(300)),
             interface: ebs.ssh_interface.clone(),
         },
@@ -268,16 +230,6 @@ pub fn fill_build_variables(text: &str, values: &BTreeMap<&str, String>) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(parse_go_duration("5m"), Some(Duration::from_secs(300)));
-        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_go_duration("5 minutes"), None);
-        assert_eq!(parse_go_duration(""), None);
-    }
 
     #[test]
     fn build_variables_are_filled_in_both_spellings() {
