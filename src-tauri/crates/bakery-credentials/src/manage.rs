@@ -61,7 +61,11 @@ pub fn add_profile(
         endpoint_url: new.endpoint_url.filter(|u| !u.is_empty()),
         imported_from: None,
     };
-    store.upsert(profile.clone())?;
+    if let Err(err) = store.upsert(profile.clone()) {
+        // No secret without its profile: take it out of the keyring again.
+        let _ = keyring.delete_profile(&profile.name);
+        return Err(err);
+    }
     Ok(profile)
 }
 

@@ -180,6 +180,23 @@ impl CredentialResolver {
         }
     }
 
+    /// The resolver a front end uses: `~/.aws` files (HOME, AWS_CONFIG_FILE,
+    /// AWS_SHARED_CREDENTIALS_FILE), the app's profiles in the data directory (BAKERY_HOME),
+    /// the platform keyring (opened on first use) and the process's AWS_* variables.
+    pub fn from_env(mfa: Arc<dyn MfaPrompt>) -> Result<Self, CredentialsError> {
+        let home = bakery_home::BakeryHome::from_env()?;
+        let profiles = Profiles::load(
+            &crate::aws_files::AwsFiles::from_env(),
+            &crate::app_profiles::AppProfileStore::new(home.path()),
+        )?;
+        Ok(Self::new(
+            profiles,
+            KeyringAccess::native(),
+            mfa,
+            AwsEnvironment::from_process(),
+        ))
+    }
+
     /// Replaces the clock (tests: expiry of cached sessions).
     pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
         self.clock = Arc::new(clock);
@@ -276,10 +293,20 @@ impl CredentialResolver {
 
     /// SDK configuration for `name`: its credentials, region and endpoint.
     pub async fn sdk_config(&self, name: &str) -> Result<aws_config::SdkConfig, CredentialsError> {
+        let region = self.region(name)?;
+        self.sdk_config_in(name, &region).await
+    }
+
+    /// SDK configuration for `name` in another region (a bake's target or copy region).
+    pub async fn sdk_config_in(
+        &self,
+        name: &str,
+        region: &str,
+    ) -> Result<aws_config::SdkConfig, CredentialsError> {
         self.profiles.check(name)?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .credentials_provider(self.provider(name))
-            .region(Region::new(self.region(name)?));
+            .region(Region::new(region.to_string()));
         if let Some(url) = self.endpoint_url(name)? {
             loader = loader.endpoint_url(url);
         }

@@ -319,10 +319,13 @@ pub async fn role_credentials(
         profile: profile.name.clone(),
         reason: reason.to_string(),
     };
-    let token = read_cached_token(cache_dir, identifier)?
+    let mut token = read_cached_token(cache_dir, identifier)?
         .ok_or_else(|| login_needed("no SSO sign-in is cached"))?;
     if token.expires_at <= now + TOKEN_MARGIN {
-        return Err(login_needed("the SSO sign-in has expired"));
+        token = refresh(&token, endpoints, now)
+            .await
+            .ok_or_else(|| login_needed("the SSO sign-in has expired"))?;
+        write_cached_token(cache_dir, identifier, &token)?;
     }
     let (Some(account_id), Some(role_name)) = (&sso.account_id, &sso.role_name) else {
         return Err(CredentialsError::IncompleteProfile {
@@ -378,6 +381,46 @@ pub async fn role_credentials(
         Some(expiration),
         "bakery-sso",
     ))
+}
+
+/// A new access token from the refresh token, as the AWS CLI does for sso-session
+/// profiles; `None` when the sign-in cannot be renewed (no refresh token, the client
+/// registration expired, or the service refused).
+async fn refresh(token: &SsoToken, endpoints: &SsoEndpoints, now: SystemTime) -> Option<SsoToken> {
+    let refresh_token = token.refresh_token.as_ref()?;
+    let client_id = token.client_id.as_ref()?;
+    let client_secret = token.client_secret.as_ref()?;
+    if token.registration_expires_at.is_some_and(|at| at <= now) {
+        return None;
+    }
+    let region = token
+        .region
+        .clone()
+        .unwrap_or_else(|| crate::provider::FALLBACK_REGION.to_string());
+    let mut config = aws_sdk_ssooidc::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region));
+    if let Some(url) = &endpoints.oidc {
+        config = config.endpoint_url(url);
+    }
+    let renewed = aws_sdk_ssooidc::Client::from_conf(config.build())
+        .create_token()
+        .client_id(client_id)
+        .client_secret(client_secret.expose())
+        .grant_type("refresh_token")
+        .refresh_token(refresh_token.expose())
+        .send()
+        .await
+        .ok()?;
+    Some(SsoToken {
+        access_token: Secret::new(renewed.access_token()?),
+        expires_at: now + Duration::from_secs(renewed.expires_in().max(0) as u64),
+        refresh_token: renewed
+            .refresh_token()
+            .map(Secret::new)
+            .or_else(|| token.refresh_token.clone()),
+        ..token.clone()
+    })
 }
 
 fn service_message<E, R>(err: &aws_sdk_sts::error::SdkError<E, R>) -> String

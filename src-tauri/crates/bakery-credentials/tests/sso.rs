@@ -148,10 +148,29 @@ async fn device_flow_login_caches_a_token_the_next_run_uses() {
     );
     assert!(portal.path.contains("role_name=Builder"), "{portal:?}");
 
-    // Once the sign-in has expired: "log in" again, not a failure deep in a bake.
+    // Two hours later the access token has expired: it is renewed with the refresh token
+    // (no browser), and the renewed token is cached for the next run.
     let later = resolver(home.path(), &stand_in)
         .with_clock(|| SystemTime::now() + Duration::from_secs(2 * 3600));
-    let err = later.credentials("corp").await.unwrap_err();
+    let credentials = later.credentials("corp").await.unwrap();
+    assert_eq!(credentials.session_token(), Some("stand-in-session"));
+    let refresh = stand_in
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/token" && r.body.contains("\"refresh_token\""))
+        .expect("the refresh token was used");
+    assert!(refresh.body.contains("stand-in-refresh"), "{refresh:?}");
+    assert!(
+        std::fs::read_to_string(&cache_file)
+            .unwrap()
+            .contains(sso_stand_in::REFRESHED_TOKEN)
+    );
+
+    // Once it can't be renewed either: "log in" again, not a failure deep in a bake.
+    stand_in.refuse_refresh();
+    let much_later = resolver(home.path(), &stand_in)
+        .with_clock(|| SystemTime::now() + Duration::from_secs(5 * 3600));
+    let err = much_later.credentials("corp").await.unwrap_err();
     assert_eq!(err.kind(), "sso_login_needed");
     assert!(err.to_string().contains("expired"), "{err}");
 }

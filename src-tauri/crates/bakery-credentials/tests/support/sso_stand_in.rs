@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const USER_CODE: &str = "BAKE-RY42";
 pub const ACCESS_TOKEN: &str = "stand-in-access-token";
+pub const REFRESHED_TOKEN: &str = "stand-in-refreshed-token";
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -23,6 +24,7 @@ pub struct Request {
 #[derive(Debug, Default)]
 struct State {
     approved: bool,
+    refuse_refresh: bool,
     requests: Vec<Request>,
 }
 
@@ -51,6 +53,11 @@ impl SsoStandIn {
     pub fn approve(&self, user_code: &str) {
         assert_eq!(user_code, USER_CODE);
         self.state.lock().unwrap().approved = true;
+    }
+
+    /// From now on the refresh token is refused (the sign-in must be done again).
+    pub fn refuse_refresh(&self) {
+        self.state.lock().unwrap().refuse_refresh = true;
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -141,6 +148,24 @@ fn respond(
                 r#"{{"deviceCode":"stand-in-device-code","userCode":"{USER_CODE}","verificationUri":"https://device.sso.stand-in/","verificationUriComplete":"https://device.sso.stand-in/?user_code={USER_CODE}","expiresIn":600,"interval":1}}"#
             ),
         ),
+        ("POST", "/token") if request.body.contains("\"refresh_token\"") => {
+            if state.lock().unwrap().refuse_refresh {
+                (
+                    "400 Bad Request",
+                    Some("InvalidGrantException"),
+                    r#"{"error":"invalid_grant","error_description":"refresh token expired"}"#
+                        .to_string(),
+                )
+            } else {
+                (
+                    "200 OK",
+                    None,
+                    format!(
+                        r#"{{"accessToken":"{REFRESHED_TOKEN}","tokenType":"Bearer","expiresIn":3600}}"#
+                    ),
+                )
+            }
+        }
         ("POST", "/token") => {
             if state.lock().unwrap().approved {
                 (
@@ -165,7 +190,7 @@ fn respond(
                 .iter()
                 .find(|(k, _)| k == "x-amz-sso_bearer_token")
                 .map(|(_, v)| v.as_str());
-            if token == Some(ACCESS_TOKEN) {
+            if token == Some(ACCESS_TOKEN) || token == Some(REFRESHED_TOKEN) {
                 (
                     "200 OK",
                     None,
