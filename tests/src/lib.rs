@@ -5,6 +5,7 @@
 //! a time. The sandbox's supervisor watches this process: when the test binary exits or
 //! dies (panic, abort, kill -9) it stops moto and sshd itself, so nothing is left running.
 
+pub mod fault_proxy;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};
