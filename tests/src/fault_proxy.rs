@@ -136,7 +136,7 @@ fn serve(
         reader.read_exact(&mut body)?;
 
         let n = sequence.fetch_add(1, Ordering::SeqCst) + 1;
-        if plan.drop_every > 0 && n % plan.drop_every == 0 {
+        if plan.drop_every > 0 && n.is_multiple_of(plan.drop_every) {
             counts.lock().unwrap().dropped += 1;
             let _ = client.shutdown(Shutdown::Both);
             return Ok(());
