@@ -123,6 +123,8 @@ pub struct RoleSettings {
     pub duration_seconds: Option<i32>,
     /// Both `source_profile` and `credential_source` are set (a problem).
     pub ambiguous_source: bool,
+    /// `web_identity_token_file`: the role is assumed with that token, no source needed.
+    pub web_identity_token_file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -331,6 +333,9 @@ impl Profiles {
             let Some(role) = &current.role else {
                 return Ok(chain);
             };
+            if role.web_identity_token_file.is_some() && role.source.is_none() {
+                return Ok(chain);
+            }
             if role.ambiguous_source {
                 return Err(CredentialsError::AmbiguousSource {
                     profile: current.name.clone(),
@@ -438,6 +443,7 @@ fn file_profile(
             role_session_name: value("role_session_name"),
             external_id: value("external_id"),
             duration_seconds: value("duration_seconds").and_then(|d| d.parse().ok()),
+            web_identity_token_file: value("web_identity_token_file"),
         }
     });
 

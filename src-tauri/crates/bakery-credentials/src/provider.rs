@@ -347,6 +347,14 @@ impl CredentialResolver {
         }
         let (mut credentials, mut next) = match start {
             Some((index, session)) => (session, index),
+            None if chain
+                .last()
+                .is_some_and(|p| p.kind == ProfileKind::WebIdentity) =>
+            {
+                let base = chain.last().expect("checked above");
+                let credentials = self.web_identity(base, &chain).await?;
+                (credentials, chain.len() - 1)
+            }
             None => {
                 let base = chain.last().expect("a chain has the profile itself");
                 let credentials = self.base_credentials(base, &chain).await?;
@@ -440,10 +448,6 @@ impl CredentialResolver {
                 )
                 .await
             }
-            ProfileKind::WebIdentity => Err(CredentialsError::Unsupported {
-                profile: profile.name.clone(),
-                what: "web identity (web_identity_token_file)".into(),
-            }),
             _ => match &profile.static_keys {
                 Some(keys) => Ok(Credentials::new(
                     keys.access_key_id.clone(),
@@ -591,6 +595,59 @@ impl CredentialResolver {
         })?;
         let session = session_from_sts(&profile.name, "AssumeRole", output.credentials())?;
         self.finish_session(profile, session).await
+    }
+
+    /// AssumeRoleWithWebIdentity for a `web_identity_token_file` profile (an OIDC token from
+    /// CI or Kubernetes); the call is unsigned, so no other credentials are needed.
+    async fn web_identity(
+        &self,
+        profile: &Profile,
+        chain: &[Profile],
+    ) -> Result<Credentials, CredentialsError> {
+        let role = profile
+            .role
+            .as_ref()
+            .expect("web identity profiles have a role");
+        let path = PathBuf::from(role.web_identity_token_file.clone().unwrap_or_default());
+        let token = tokio::fs::read_to_string(&path)
+            .await
+            .map(|t| Secret::new(t.trim()))
+            .map_err(|source| CredentialsError::Read { path, source })?;
+        let refs: Vec<&Profile> = chain.iter().collect();
+        let region = chain
+            .iter()
+            .find_map(|p| p.region.clone())
+            .or_else(|| self.env.region.clone())
+            .unwrap_or_else(|| FALLBACK_REGION.to_string());
+        let mut config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region));
+        if let Some(url) = self.sts_endpoint(&refs[refs.len() - 1..]) {
+            config = config.endpoint_url(url);
+        }
+        let client = aws_sdk_sts::Client::from_conf(config.build());
+        let now = (self.clock)();
+        let session_name = role.role_session_name.clone().unwrap_or_else(|| {
+            format!(
+                "bakery-{}",
+                now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+            )
+        });
+        let output = client
+            .assume_role_with_web_identity()
+            .role_arn(&role.role_arn)
+            .role_session_name(session_name)
+            .web_identity_token(token.expose())
+            .set_duration_seconds(role.duration_seconds)
+            .send()
+            .await
+            .map_err(|err| sts_error(&profile.name, "AssumeRoleWithWebIdentity", err, None))?;
+        let session = session_from_sts(
+            &profile.name,
+            "AssumeRoleWithWebIdentity",
+            output.credentials(),
+        )?;
+        Ok(session_credentials(&session))
     }
 
     /// GetSessionToken with MFA for a key profile used directly.

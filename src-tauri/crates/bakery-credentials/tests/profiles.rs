@@ -45,6 +45,7 @@ fn every_kind_from_a_fixture_home_is_listed() {
             row("corp-sso", "SSO", Some("eu-central-1")),
             row("default", "static keys", Some("eu-west-1")),
             row("dev", "assume-role", Some("eu-west-1")),
+            row("k8s", "web identity", None),
             row("keyring-profile", "app keyring", Some("us-west-1")),
             row("legacy-sso", "SSO", None),
             row("mfa-user", "static keys + MFA", None),

@@ -344,3 +344,37 @@ async fn a_wrong_mfa_code_is_reported_as_such_and_nothing_is_cached() {
     assert_eq!(prompt.asked.load(Ordering::SeqCst), 1);
     assert_eq!(keyring.session("admin").unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_identity_token_file_assumes_its_role_and_can_start_a_chain() {
+    let sandbox = bakery_tests::sandbox();
+    let token_dir = tempfile::tempdir().unwrap();
+    let token_file = token_dir.path().join("token");
+    std::fs::write(&token_file, "eyJhbGciOiJSUzI1NiJ9.stand-in.oidc-token\n").unwrap();
+    let config = format!(
+        "[profile ci]\n\
+         role_arn = arn:aws:iam::123456789012:role/ci\n\
+         web_identity_token_file = {}\n\
+         role_session_name = github-actions\n\
+         region = us-east-1\n\
+         endpoint_url = {{endpoint}}\n\n\
+         [profile ci-deploy]\n\
+         role_arn = arn:aws:iam::123456789012:role/deploy\n\
+         source_profile = ci\n\
+         role_session_name = from-ci\n\
+         endpoint_url = {{endpoint}}\n",
+        token_file.display()
+    );
+    let home = aws_home(&config, "", sandbox.endpoint());
+    let resolver = resolver(&home, Arc::new(NoMfaPrompt), &Keyring::in_memory());
+    let ci = resolver.caller_identity("ci").await.unwrap();
+    assert_eq!(
+        ci.arn,
+        "arn:aws:sts::123456789012:assumed-role/ci/github-actions"
+    );
+    let deploy = resolver.caller_identity("ci-deploy").await.unwrap();
+    assert_eq!(
+        deploy.arn,
+        "arn:aws:sts::123456789012:assumed-role/deploy/from-ci"
+    );
+}
