@@ -48,7 +48,7 @@ fn three_mistakes_give_three_located_errors_and_exit_1() {
             format!("{}:{}", parts.next().unwrap(), parts.next().unwrap())
         })
         .collect();
-    assert_eq!(located, ["8:9", "9:21", "12:17"], "{stderr}");
+    assert_eq!(located, ["8:9", "9:34", "12:17"], "{stderr}");
     assert!(errors[0].ends_with("(field builders[0].asociate_public_ip_address)"));
     assert!(stderr.contains("did you mean \"associate_public_ip_address\"?"));
     assert!(errors[2].contains("unknown provisioner type \"shel\""));

@@ -107,6 +107,55 @@ impl Node {
         self.members()?.iter().find(|m| m.key == key)
     }
 
+    /// Where the `index`-th character of this string value is written in `source` (escapes
+    /// such as `\n` or `\u00e9` take several characters in the file, one in the value).
+    /// The string's own position when this is not a string of `source`.
+    pub fn position_in_string(&self, source: &str, index: usize) -> Position {
+        let Value::String(_) = self.value else {
+            return self.at;
+        };
+        let Some(raw) = source.get(self.at.offset + 1..) else {
+            return self.at;
+        };
+        let mut chars = raw.chars();
+        let (mut columns, mut bytes) = (1u32, 1usize);
+        for _ in 0..index {
+            let Some(c) = chars.next() else {
+                return self.at;
+            };
+            let mut width = c.len_utf8();
+            let mut count = 1;
+            match c {
+                '"' => return self.at,
+                '\\' => {
+                    let escape = chars.next().unwrap_or('"');
+                    width += escape.len_utf8();
+                    count += 1;
+                    if escape == 'u' {
+                        let hex: String = chars.by_ref().take(4).collect();
+                        width += hex.len();
+                        count += 4;
+                        let code = u32::from_str_radix(&hex, 16).unwrap_or(0);
+                        if (0xD800..0xDC00).contains(&code) && chars.as_str().starts_with("\\u") {
+                            // A surrogate pair is one character of the value.
+                            chars.by_ref().take(6).for_each(drop);
+                            width += 6;
+                            count += 6;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            columns += count;
+            bytes += width;
+        }
+        Position {
+            offset: self.at.offset + bytes,
+            line: self.at.line,
+            column: self.at.column + columns,
+        }
+    }
+
     /// The tree as a plain `serde_json::Value` (positions dropped).
     pub fn to_serde(&self) -> serde_json::Value {
         self.to_serde_with(&mut |s| s.to_string())
@@ -561,6 +610,18 @@ mod tests {
         assert!(parse("[01]").is_err());
         assert!(parse("[1.]").is_err());
         assert!(parse("[\"\t\"]").is_err());
+    }
+
+    #[test]
+    fn positions_inside_strings_count_escapes() {
+        let text = "{\"a\": \"x\\n\\u00e9é {{bad}}\"}";
+        let doc = parse(text).unwrap();
+        let a = &doc.root.get("a").unwrap().value;
+        assert_eq!(a.as_str(), Some("x\néé {{bad}}"));
+        let at = a.position_in_string(text, 5); // the '{' of "{{bad}}"
+        assert_eq!(at.column, 19);
+        assert_eq!(&text[at.offset..at.offset + 2], "{{");
+        assert_eq!(a.position_in_string(text, 0).column, a.at.column + 1);
     }
 
     #[test]

@@ -79,6 +79,8 @@ pub struct RenderError {
     pub help: Option<String>,
     /// The failure is a real Packer feature this version does not bake yet.
     pub not_supported: bool,
+    /// Where the failing `{{` starts in the rendered text, in characters.
+    pub at: Option<usize>,
 }
 
 impl RenderError {
@@ -87,6 +89,7 @@ impl RenderError {
             message: message.into(),
             help: None,
             not_supported: false,
+            at: None,
         }
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -151,7 +154,12 @@ pub fn render(
             inner_start += 1;
         }
         out.push_str(literal);
-        let tokens = tokenize(&rest[inner_start..])?;
+        let action_at = text[..text.len() - rest.len() + open].chars().count();
+        let located = |mut e: RenderError| {
+            e.at = Some(action_at);
+            e
+        };
+        let tokens = tokenize(&rest[inner_start..]).map_err(located)?;
         let close = inner_start + tokens.end;
         let action_text = &rest[open..close + 2];
         let mut after = &rest[close + 2..];
@@ -161,27 +169,36 @@ pub fn render(
         if tokens.build_time() {
             out.push_str(action_text);
         } else {
-            let mut parser = Parser {
-                tokens: &tokens.tokens,
-                at: 0,
-            };
-            let pipeline = parser.pipeline()?;
-            if parser.at != tokens.tokens.len() {
-                return Err(RenderError::new(format!(
-                    "unexpected {} in {action_text}",
-                    tokens.tokens[parser.at]
-                )));
-            }
-            if pipeline.is_empty() {
-                return Err(RenderError::new(format!("empty action {action_text}")));
-            }
-            let value = eval_pipeline(&pipeline, ctx, scope)?;
+            let value = eval_action(&tokens, action_text, ctx, scope).map_err(located)?;
             out.push_str(&value.to_string());
         }
         rest = after;
     }
     out.push_str(rest);
     Ok(out)
+}
+
+fn eval_action(
+    tokens: &Tokens,
+    action_text: &str,
+    ctx: &mut RenderContext,
+    scope: &mut dyn Scope,
+) -> Result<Arg, RenderError> {
+    let mut parser = Parser {
+        tokens: &tokens.tokens,
+        at: 0,
+    };
+    let pipeline = parser.pipeline()?;
+    if parser.at != tokens.tokens.len() {
+        return Err(RenderError::new(format!(
+            "unexpected {} in {action_text}",
+            tokens.tokens[parser.at]
+        )));
+    }
+    if pipeline.is_empty() {
+        return Err(RenderError::new(format!("empty action {action_text}")));
+    }
+    eval_pipeline(&pipeline, ctx, scope)
 }
 
 /// `text` with every kept build-time action removed (for checks on what is known now).
@@ -635,6 +652,7 @@ fn call(
                 message: format!("the template function {name} is not supported yet"),
                 help: Some("put the value in a variable and pass it with --var".into()),
                 not_supported: true,
+                at: None,
             });
         }
         _ => {
@@ -777,8 +795,9 @@ mod tests {
     fn mistakes_are_explained() {
         let err = r("{{timestamp").unwrap_err();
         assert!(err.message.contains("not closed"));
-        let err = r("{{timestmap}}").unwrap_err();
+        let err = r("x-é-{{timestamp}}-{{timestmap}}").unwrap_err();
         assert_eq!(err.message, "function \"timestmap\" not defined");
+        assert_eq!(err.at, Some(18), "the failing action's {{{{, in characters");
         assert_eq!(err.help.as_deref(), Some("did you mean timestamp?"));
         let err = r("{{vault `/secret` `key`}}").unwrap_err();
         assert!(err.not_supported);

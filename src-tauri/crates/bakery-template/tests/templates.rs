@@ -63,7 +63,11 @@ fn three_mistakes_are_all_reported_with_their_positions() {
         Some("did you mean \"associate_public_ip_address\"?")
     );
 
-    assert_eq!((errors[1].line, errors[1].column), (9, 21));
+    assert_eq!(
+        (errors[1].line, errors[1].column),
+        (9, 34),
+        "at the {{isotime}} whose value holds the colons"
+    );
     assert_eq!(errors[1].field, "builders[0].ami_name");
     assert!(errors[1].message.starts_with("AMIName should only contain"));
 

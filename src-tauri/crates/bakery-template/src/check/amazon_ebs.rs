@@ -508,9 +508,16 @@ impl Checker<'_> {
                     );
                 }
                 if let Some(bad) = known_now.chars().find(|c| !render::ami_name_char(*c)) {
+                    let at = match node.get("ami_name") {
+                        Some(m) => m.value.position_in_string(
+                            self.source,
+                            culprit(m.value.as_str().unwrap_or("")),
+                        ),
+                        None => node.at,
+                    };
                     self.error(
                         Code::InvalidValue,
-                        at("ami_name"),
+                        at,
                         field("ami_name"),
                         "AMIName should only contain alphanumeric characters, parentheses (()), square brackets ([]), spaces ( ), periods (.), slashes (/), dashes (-), single quotes ('), at-signs (@), or underscores(_). You can use the `clean_resource_name` template filter to automatically clean your ami name.",
                     )
@@ -741,4 +748,31 @@ pub fn valid_kms_key(key: &str) -> bool {
             && (resource.strip_prefix("key/").is_some_and(key_id) || alias(resource));
     }
     false
+}
+
+/// Where a bad AMI name comes from in the name as written: the first character it may not
+/// hold outside `{{ }}`, else the first `{{ }}` (whose value holds one).
+fn culprit(written: &str) -> usize {
+    let mut first_action = None;
+    let mut depth = 0;
+    let chars: Vec<char> = written.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '{' && chars.get(i + 1) == Some(&'{') {
+            first_action.get_or_insert(i);
+            depth += 1;
+            i += 2;
+            continue;
+        }
+        if depth > 0 && chars[i] == '}' && chars.get(i + 1) == Some(&'}') {
+            depth -= 1;
+            i += 2;
+            continue;
+        }
+        if depth == 0 && !render::ami_name_char(chars[i]) {
+            return i;
+        }
+        i += 1;
+    }
+    first_action.unwrap_or(0)
 }

@@ -114,6 +114,7 @@ const OTHER_BUILDERS: &[&str] = &[
 /// Checks a JSON template. `file` names it in the diagnostics.
 pub fn check(file: &str, text: &str, options: &CheckOptions, ctx: &mut RenderContext) -> Checked {
     let mut checker = Checker {
+        source: text,
         out: Vec::new(),
         ctx,
         vars: Variables::default(),
@@ -135,6 +136,8 @@ pub fn check(file: &str, text: &str, options: &CheckOptions, ctx: &mut RenderCon
 }
 
 struct Checker<'a> {
+    /// The template's text, to point inside its strings.
+    source: &'a str,
     out: Vec<Diagnostic>,
     ctx: &'a mut RenderContext,
     vars: Variables,
@@ -444,7 +447,7 @@ impl Checker<'_> {
             build,
         };
         let mut problems = Vec::new();
-        let value = render_tree(node, path, self.ctx, &mut scope, &mut problems);
+        let value = render_tree(node, path, self.source, self.ctx, &mut scope, &mut problems);
         self.out.extend(problems);
         value
     }
@@ -639,6 +642,7 @@ impl Checker<'_> {
 fn render_tree(
     node: &Node,
     path: &str,
+    source: &str,
     ctx: &mut RenderContext,
     scope: &mut BuildScope<'_>,
     out: &mut Vec<Diagnostic>,
@@ -671,12 +675,12 @@ fn render_tree(
                         } else {
                             Code::Render
                         };
-                        let mut d = Diagnostic::error(
-                            code,
-                            node.at,
-                            path,
-                            format!("{} in {s:?}", err.message),
-                        );
+                        let at = match err.at {
+                            Some(index) => node.position_in_string(source, index),
+                            None => node.at,
+                        };
+                        let mut d =
+                            Diagnostic::error(code, at, path, format!("{} in {s:?}", err.message));
                         d.help = err.help;
                         out.push(d);
                     }
@@ -688,7 +692,7 @@ fn render_tree(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, n)| render_tree(n, &format!("{path}[{i}]"), ctx, scope, out))
+                .map(|(i, n)| render_tree(n, &format!("{path}[{i}]"), source, ctx, scope, out))
                 .collect(),
         ),
         Value::Object(members) => serde_json::Value::Object(
@@ -697,7 +701,7 @@ fn render_tree(
                 .map(|m| {
                     (
                         m.key.clone(),
-                        render_tree(&m.value, &join(path, &m.key), ctx, scope, out),
+                        render_tree(&m.value, &join(path, &m.key), source, ctx, scope, out),
                     )
                 })
                 .collect(),

@@ -107,6 +107,13 @@ fn ami_name_length_and_characters() {
     assert!(d.message.contains("between 3 and 128"));
     let d = only_error(r#""ami_name": "web {{isotime}}""#);
     assert!(d.message.starts_with("AMIName should only contain"));
+    // Pointed at the action whose value holds the ':' ...
+    let text = ebs(r#""ami_name": "web {{isotime}}""#);
+    assert_eq!(d.column, text.find("{{isotime").unwrap() as u32 + 1);
+    // ... or at the bad character itself.
+    let text = ebs(r#""ami_name": "web:{{timestamp}}""#);
+    let d = only_error(r#""ami_name": "web:{{timestamp}}""#);
+    assert_eq!(d.column, text.find("web:").unwrap() as u32 + 4);
     assert_eq!(d.field, "builders[0].ami_name");
     assert!(
         run(&ebs(
@@ -413,11 +420,12 @@ fn env_outside_variables_and_unknown_functions_are_located() {
             .iter()
             .any(|d| d.message.starts_with("env vars are not allowed here"))
     );
-    assert!(
-        errors
-            .iter()
-            .any(|d| d.help.as_deref() == Some("did you mean timestamp?"))
-    );
+    let typo = errors
+        .iter()
+        .find(|d| d.help.as_deref() == Some("did you mean timestamp?"))
+        .unwrap();
+    let text = ebs(r#""ami_description": "{{env `HOME`}}", "ami_name": "x {{timestmap}}""#);
+    assert_eq!(typo.column, text.find("{{timestmap").unwrap() as u32 + 1);
 }
 
 #[test]
