@@ -28,6 +28,30 @@ pub struct Template {
     pub provisioners: Vec<Provisioner>,
     /// What runs after the image is taken: each element is a chain run in order.
     pub post_processors: Vec<Vec<PostProcessor>>,
+    /// The values of the `sensitive-variables` as rendered: they may have flowed into any
+    /// setting (an `environment_vars` entry, a tag), so output is passed through
+    /// [`Template::redact`] before it is shown or stored.
+    #[serde(skip)]
+    pub sensitive_values: Vec<Secret<String>>,
+}
+
+impl Template {
+    /// `text` with every sensitive variable's value replaced by `<sensitive>`, as Packer does
+    /// in its output (longest values first, so one that contains another is hidden whole).
+    pub fn redact(&self, text: &str) -> String {
+        let mut values: Vec<&str> = self
+            .sensitive_values
+            .iter()
+            .map(|s| s.expose().as_str())
+            .filter(|s| !s.is_empty())
+            .collect();
+        values.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut out = text.to_string();
+        for value in values {
+            out = out.replace(value, "<sensitive>");
+        }
+        out
+    }
 }
 
 /// A user variable (`"variables": {"name": "default"}`).

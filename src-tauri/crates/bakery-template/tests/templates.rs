@@ -208,6 +208,10 @@ fn secrets_never_show_in_the_model() {
         ebs.secret_key.as_ref().unwrap().expose(),
         "wJalrXUtnFEMIK7MDENG"
     );
+    assert_eq!(
+        template.redact("key wJalrXUtnFEMIK7MDENG used"),
+        "key <sensitive> used"
+    );
     let debug = format!("{template:?}");
     let json = serde_json::to_string(&template).unwrap();
     assert!(!debug.contains("wJalr"), "{debug}");

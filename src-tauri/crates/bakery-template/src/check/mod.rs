@@ -264,6 +264,18 @@ impl Checker<'_> {
                 &mut self.out,
             );
             self.vars.render_all(self.ctx, &mut self.out);
+            let sensitive: Vec<String> = self
+                .vars
+                .declared
+                .iter()
+                .filter(|v| v.sensitive)
+                .map(|v| v.name.clone())
+                .collect();
+            for name in sensitive {
+                if let Ok(value) = self.vars.value(&name, self.ctx) {
+                    template.sensitive_values.push(crate::Secret::new(value));
+                }
+            }
             template.variables = self
                 .vars
                 .declared
