@@ -299,6 +299,12 @@ fn login_signs_in_with_the_device_flow_and_the_next_command_uses_the_token() {
         text(&output.stderr)
     );
 
+    let stdout = ok(&user.run(&["show", "corp"], ""));
+    assert!(
+        stdout.contains("not signed in (sign in: `bakery profiles login corp`)"),
+        "{stdout}"
+    );
+
     // login: the person reads the code on stderr and approves it in the browser.
     let mut child = with_sso_endpoints(user.command(&["login", "corp", "--no-browser"]))
         .stdin(Stdio::null())
@@ -330,6 +336,10 @@ fn login_signs_in_with_the_device_flow_and_the_next_command_uses_the_token() {
     let stdout = ok(&output);
     assert!(stdout.contains("signed in \"corp\""), "{stdout}");
     assert!(stdout.contains(".aws/sso/cache/"), "{stdout}");
+
+    let stdout = ok(&user.run(&["show", "corp"], ""));
+    assert!(stdout.contains("sign-in:"), "{stdout}");
+    assert!(stdout.contains("signed in until 20"), "{stdout}");
 
     // The next command finds the cached token; STS accepts the role credentials.
     let stdout = ok(&user.run_command(with_sso_endpoints(user.command(&["test", "corp"])), ""));

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use bakery_credentials::keyring::{KEYRING_SERVICE, secret_key_user};
 use bakery_credentials::manage::{self, NewAppProfile};
 use bakery_credentials::profiles::RoleSource;
-use bakery_credentials::sso::SsoSignInPrompt;
+use bakery_credentials::sso::{self, SignInStatus, SsoSignInPrompt};
 use bakery_credentials::{
     AppProfileStore, AwsEnvironment, AwsFiles, CredentialResolver, CredentialsError, Keyring,
     KeyringAccess, MfaPrompt, Profile, ProfileKind, ProfileSource, Profiles, Secret,
@@ -284,6 +284,14 @@ fn show(profiles: &Profiles, name: &str) -> Result<(), CliError> {
         lines.push(("sso_region", dash(&sso.region)));
         lines.push(("sso_account_id", dash(&sso.account_id)));
         lines.push(("sso_role_name", dash(&sso.role_name)));
+        if let Some(files) = profiles.files() {
+            let status = match sso::sign_in_status(profile, &files.sso_cache, SystemTime::now()) {
+                Ok(SignInStatus::ValidUntil(at)) => format!("signed in until {at}"),
+                Ok(status) => format!("{status} (sign in: `bakery profiles login {name}`)"),
+                Err(err) => err.to_string(),
+            };
+            lines.push(("sign-in", status));
+        }
     }
     if let Some(command) = &profile.credential_process {
         lines.push(("credential_process", command.clone()));

@@ -150,6 +150,50 @@ pub fn write_cached_token(
     Ok(path)
 }
 
+/// Whether an SSO profile is signed in, as `bakery profiles show` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInStatus {
+    NotSignedIn,
+    /// Valid until this time (RFC 3339).
+    ValidUntil(String),
+    /// Expired; `renewable` when a refresh token can renew it without the browser.
+    Expired {
+        renewable: bool,
+    },
+}
+
+impl std::fmt::Display for SignInStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignInStatus::NotSignedIn => f.write_str("not signed in"),
+            SignInStatus::ValidUntil(at) => write!(f, "signed in until {at}"),
+            SignInStatus::Expired { renewable: true } => {
+                f.write_str("expired; renewed with the refresh token on next use")
+            }
+            SignInStatus::Expired { renewable: false } => f.write_str("expired"),
+        }
+    }
+}
+
+/// The sign-in status of an SSO profile, from the token cache.
+pub fn sign_in_status(
+    profile: &Profile,
+    cache_dir: &Path,
+    now: SystemTime,
+) -> Result<SignInStatus, CredentialsError> {
+    let (_, identifier) = sso_settings(profile)?;
+    Ok(match read_cached_token(cache_dir, identifier)? {
+        None => SignInStatus::NotSignedIn,
+        Some(token) if token.expires_at > now + TOKEN_MARGIN => {
+            SignInStatus::ValidUntil(format_time(token.expires_at))
+        }
+        Some(token) => SignInStatus::Expired {
+            renewable: token.refresh_token.is_some()
+                && token.registration_expires_at.is_none_or(|at| at > now),
+        },
+    })
+}
+
 /// Shows the person where to approve the sign-in (the CLI prints it and opens a browser,
 /// the GUI shows a dialog). Called on a blocking thread.
 pub trait SsoSignInPrompt: Send + Sync {
