@@ -60,8 +60,10 @@ pub fn tag_spec(
     spec.build()
 }
 
-/// Polls `probe` until it returns `Some(T)`, backing off from 200 ms to `polling.delay`,
-/// reporting state changes; fails after `polling.max_attempts` polls or on cancel.
+/// Polls `probe` until it returns `Some(T)`. EC2 never changes state the instant it is asked
+/// to, so the first poll comes after 500 ms; then the wait grows by half each time up to
+/// `polling.delay` (not the SDK waiters' fixed 15 s). Reports state changes; fails after
+/// `polling.max_attempts` polls or on cancel.
 pub async fn poll_until<T, F, Fut>(
     ctx: &BakeContext,
     step: StepName,
@@ -74,9 +76,15 @@ where
     Fut: Future<Output = Result<(Option<T>, String), EngineError>>,
 {
     let started = Instant::now();
-    let mut delay = Duration::from_millis(200);
+    let cap = polling.delay.max(Duration::from_millis(100));
+    let mut delay = Duration::from_millis(500).min(cap);
     let mut last_state = String::new();
     for attempt in 1..=polling.max_attempts.max(1) {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled(step)),
+        }
+        delay = delay.mul_f64(1.5).min(cap);
         let (done, state) = probe().await?;
         if let Some(value) = done {
             return Ok(value);
@@ -89,11 +97,6 @@ where
             });
             last_state = state;
         }
-        tokio::select! {
-            _ = tokio::time::sleep(delay) => {}
-            _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled(step)),
-        }
-        delay = (delay * 2).min(polling.delay.max(Duration::from_millis(200)));
     }
     Err(EngineError::Timeout {
         what: what.to_string(),

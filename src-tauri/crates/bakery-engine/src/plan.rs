@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bakery_template::{Template, go_duration};
 use bakery_template::model::{self, Builder, PostProcessor};
+use bakery_template::{Template, go_duration};
 
 use crate::EngineError;
 use crate::spec::{BakeSpec, Polling, Provisioner, ShellProvisioner, SourceImage, SshSpec};

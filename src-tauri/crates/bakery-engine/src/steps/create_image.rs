@@ -216,7 +216,9 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     record_snapshots(bake.ctx, &region, &snapshots)?;
     // Snapshots are tagged once they exist (as Packer does): a snapshot tag specification
     // on CreateImage is not accepted everywhere.
-    tag_resources(bake.ctx, &bake.ec2, &snapshots, &snapshot_tags).await?;
+    if !bake.spec.snapshot_tags.is_empty() {
+        tag_resources(bake.ctx, &bake.ec2, &snapshots, &snapshot_tags).await?;
+    }
     bake.ctx.emit(BakeEvent::Artifact {
         region: region.clone(),
         image_id: image_id.clone(),

@@ -25,31 +25,6 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     bake.state.account_id = Some(account);
     bake.ctx.check_cancel(StepName::Preflight)?;
 
-    // Ask the bake's region; if that region does not answer (a typo has no endpoint),
-    // ask us-east-1 so the error can say what the region should have been.
-    let regions = match bake
-        .ec2
-        .client
-        .describe_regions()
-        .all_regions(true)
-        .send()
-        .await
-    {
-        Ok(regions) => regions,
-        Err(first) => bake
-            .ec2_in("us-east-1")
-            .client
-            .describe_regions()
-            .all_regions(true)
-            .send()
-            .await
-            .map_err(|_| aws_error("DescribeRegions", &region, first))?,
-    };
-    let known: Vec<&str> = regions
-        .regions()
-        .iter()
-        .filter_map(|r| r.region_name())
-        .collect();
     let mut targets = vec![region.clone()];
     targets.extend(
         bake.spec
@@ -58,18 +33,6 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             .filter(|r| **r != region)
             .cloned(),
     );
-    for target in &targets {
-        if !known.contains(&target.as_str()) {
-            let close = known
-                .iter()
-                .min_by_key(|k| edit_distance(k, target))
-                .map(|k| format!(" (did you mean `{k}`?)"))
-                .unwrap_or_default();
-            return Err(EngineError::Preflight(format!(
-                "region `{target}` does not exist{close}; check region and ami_regions"
-            )));
-        }
-    }
 
     if !bake.spec.force_deregister {
         for target in &targets {
@@ -85,8 +48,18 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                         .build(),
                 )
                 .send()
-                .await
-                .map_err(|e| aws_error("DescribeImages", target, e))?;
+                .await;
+            let taken = match taken {
+                Ok(taken) => taken,
+                Err(err) => {
+                    return Err(diagnose_region(
+                        bake,
+                        target,
+                        aws_error("DescribeImages", target, err),
+                    )
+                    .await);
+                }
+            };
             if let Some(image) = taken.images().first() {
                 return Err(EngineError::Preflight(format!(
                     "an AMI named `{}` already exists in {target} ({}): change ami_name (e.g. add {{{{timestamp}}}}) or set force_deregister",
@@ -110,8 +83,18 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                 .build(),
         )
         .send()
-        .await
-        .map_err(|e| aws_error("DescribeInstanceTypeOfferings", &region, e))?;
+        .await;
+    let offered = match offered {
+        Ok(offered) => offered,
+        Err(err) => {
+            return Err(diagnose_region(
+                bake,
+                &region,
+                aws_error("DescribeInstanceTypeOfferings", &region, err),
+            )
+            .await);
+        }
+    };
     if offered.instance_type_offerings().is_empty() {
         return Err(EngineError::Preflight(format!(
             "instance type `{}` is not offered in {region}: check instance_type (e.g. t3.micro)",
@@ -120,6 +103,38 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     }
 
     resolve_network(bake).await
+}
+
+/// A call to `target` failed: if the region does not exist, say so (with the closest name,
+/// asked of us-east-1), else pass the error on. Only asked on failure: no call is spent on
+/// it when the regions are right.
+async fn diagnose_region(bake: &Bake<'_>, target: &str, err: EngineError) -> EngineError {
+    let Ok(regions) = bake
+        .ec2_in("us-east-1")
+        .client
+        .describe_regions()
+        .all_regions(true)
+        .send()
+        .await
+    else {
+        return err;
+    };
+    let known: Vec<&str> = regions
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name())
+        .collect();
+    if known.contains(&target) {
+        return err;
+    }
+    let close = known
+        .iter()
+        .min_by_key(|k| edit_distance(k, target))
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    EngineError::Preflight(format!(
+        "region `{target}` does not exist{close}; check region and ami_regions"
+    ))
 }
 
 async fn resolve_network(bake: &mut Bake<'_>) -> Result<(), EngineError> {

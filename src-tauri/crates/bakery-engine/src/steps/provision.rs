@@ -117,30 +117,18 @@ async fn run_script(
 ) -> Result<(), EngineError> {
     let folder = shell.remote_folder.as_deref().unwrap_or("/tmp");
     let path = format!("{folder}/bakery-script-{}-{index}-{n}.sh", bake.ctx.bake_id);
-    let upload = session
-        .run(
-            bake.ctx,
-            &format!("cat > {}", shell_quote(&path)),
-            Some(bytes),
-        )
-        .await?;
-    if upload.exit_status != Some(0) {
-        return Err(EngineError::Provisioner {
-            command: format!("upload of the script to {path}"),
-            status: upload.exit_status.unwrap_or(255),
-            last_lines: upload.last_lines,
-        });
-    }
     let vars = env_assignments(&bake.spec.build_name, shell);
     let template = shell
         .execute_command
         .as_deref()
         .unwrap_or(DEFAULT_EXECUTE_COMMAND);
-    let command = execute_command(template, &vars, &path);
-    let result = session.run(bake.ctx, &command, None).await?;
-    let _ = session
-        .run(bake.ctx, &format!("rm -f {}", shell_quote(&path)), None)
-        .await;
+    // One round trip: the script arrives on stdin, runs, and is removed, whatever its status.
+    let quoted = shell_quote(&path);
+    let command = format!(
+        "cat > {quoted} && {{ {}\n}} </dev/null; status=$?; rm -f {quoted}; exit $status",
+        execute_command(template, &vars, &path)
+    );
+    let result = session.run(bake.ctx, &command, Some(bytes)).await?;
     match result.exit_status {
         Some(0) => Ok(()),
         None if shell.expect_disconnect => {
