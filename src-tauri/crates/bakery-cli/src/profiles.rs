@@ -14,8 +14,8 @@ use bakery_credentials::manage::{self, NewAppProfile};
 use bakery_credentials::profiles::RoleSource;
 use bakery_credentials::sso::{self, SignInStatus, SsoSignInPrompt};
 use bakery_credentials::{
-    AppProfileStore, AwsEnvironment, AwsFiles, CredentialResolver, CredentialsError, Keyring,
-    KeyringAccess, MfaPrompt, Profile, ProfileKind, ProfileSource, Profiles, Secret,
+    AppProfileStore, AwsFiles, CredentialResolver, CredentialsError, Keyring, MfaPrompt, Profile,
+    ProfileKind, ProfileSource, Profiles, Secret,
 };
 use bakery_home::BakeryHome;
 use clap::{Args, Subcommand};
@@ -144,7 +144,7 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
             Ok(())
         }
         ProfilesCommand::Test { name } => {
-            let resolver = resolver(&files, &store)?;
+            let resolver = resolver_from_env()?;
             let identity = runtime()?.block_on(resolver.caller_identity(name))?;
             println!("account: {}", identity.account);
             println!("arn:     {}", identity.arn);
@@ -152,7 +152,7 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
             Ok(())
         }
         ProfilesCommand::Login { name, no_browser } => {
-            let resolver = resolver(&files, &store)?;
+            let resolver = resolver_from_env()?;
             let prompt = Arc::new(BrowserSignIn {
                 open_browser: !no_browser,
             });
@@ -166,13 +166,12 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
     }
 }
 
-fn resolver(files: &AwsFiles, store: &AppProfileStore) -> Result<CredentialResolver, CliError> {
-    Ok(CredentialResolver::new(
-        Profiles::load(files, store)?,
-        KeyringAccess::native(),
-        Arc::new(StdinMfaPrompt),
-        AwsEnvironment::from_process(),
-    ))
+/// The resolver other commands (e.g. `bake --profile NAME`) use: the user's `~/.aws`
+/// files, the app's profiles and keyring, MFA codes asked on the terminal. Its
+/// `sdk_config_in(name, region)` gives an SDK configuration whose credentials renew
+/// themselves while a long command runs.
+pub(crate) fn resolver_from_env() -> Result<CredentialResolver, CliError> {
+    Ok(CredentialResolver::from_env(Arc::new(StdinMfaPrompt))?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -367,7 +366,7 @@ fn read_secret(name: &str) -> Result<Secret, CliError> {
 }
 
 /// Asks for MFA codes on stderr and reads them from stdin, one line each.
-struct StdinMfaPrompt;
+pub(crate) struct StdinMfaPrompt;
 
 impl MfaPrompt for StdinMfaPrompt {
     fn mfa_code(&self, profile: &str, serial: &str) -> Result<String, String> {

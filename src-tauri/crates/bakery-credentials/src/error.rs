@@ -30,6 +30,8 @@ pub enum CredentialsError {
         name: String,
         source_description: String,
     },
+    #[error("endpoint URL \"{url}\" must start with http:// or https://")]
+    InvalidEndpointUrl { url: String },
     #[error("the {field} is empty")]
     EmptyField { field: &'static str },
     #[error(
@@ -131,6 +133,7 @@ impl CredentialsError {
             CredentialsError::ProfileExists { .. } => "profile_exists",
             CredentialsError::InvalidProfileName { .. } => "invalid_profile_name",
             CredentialsError::EmptyField { .. } => "empty_field",
+            CredentialsError::InvalidEndpointUrl { .. } => "invalid_endpoint_url",
             CredentialsError::NotAnAppProfile { .. } => "not_an_app_profile",
             CredentialsError::MissingSourceProfile { .. } => "missing_source_profile",
             CredentialsError::RoleChainCycle { .. } => "role_chain_cycle",

@@ -53,6 +53,13 @@ pub fn add_profile(
             field: "secret access key",
         });
     }
+    if let Some(url) = new.endpoint_url.as_deref().filter(|u| !u.is_empty())
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(CredentialsError::InvalidEndpointUrl {
+            url: url.to_string(),
+        });
+    }
     store_secret_verified(keyring, &new.name, secret)?;
     let profile = AppProfile {
         name: new.name,
@@ -353,6 +360,12 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.kind(), "empty_field");
+        let mut bad_url = new("y");
+        bad_url.endpoint_url = Some("127.0.0.1:5000".into());
+        let err =
+            add_profile(&f.store, &f.keyring, &load(&f), bad_url, &Secret::new("s")).unwrap_err();
+        assert_eq!(err.kind(), "invalid_endpoint_url");
+        assert_eq!(f.keyring.secret_access_key("y").unwrap(), None);
     }
 
     #[test]
