@@ -34,6 +34,9 @@ pub struct CachedSession {
     pub secret_access_key: Secret,
     pub session_token: Secret,
     pub expiration: SystemTime,
+    /// What the session was made for (role and MFA device): a session cached for another
+    /// role or device than the profile names now is not used.
+    pub scope: String,
 }
 
 impl CachedSession {
@@ -50,6 +53,8 @@ struct StoredSession {
     secret_access_key: String,
     session_token: String,
     expiration_unix: u64,
+    #[serde(default)]
+    scope: String,
 }
 
 /// A handle on one credential store.
@@ -129,6 +134,7 @@ impl Keyring {
             secret_access_key: Secret::new(stored.secret_access_key),
             session_token: Secret::new(stored.session_token),
             expiration: UNIX_EPOCH + Duration::from_secs(stored.expiration_unix),
+            scope: stored.scope,
         }))
     }
 
@@ -146,6 +152,7 @@ impl Keyring {
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs(),
+            scope: session.scope.clone(),
         };
         let value = Secret::new(serde_json::to_string(&stored).expect("session serializes"));
         self.entry(&session_user(profile))?
@@ -249,6 +256,7 @@ mod tests {
             secret_access_key: Secret::new("k"),
             session_token: Secret::new("t"),
             expiration,
+            scope: "arn:aws:iam::1:role/r|arn:aws:iam::1:mfa/m".into(),
         };
         keyring.set_session("p", &session).unwrap();
         let back = keyring.session("p").unwrap().unwrap();

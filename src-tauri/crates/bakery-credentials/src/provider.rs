@@ -339,7 +339,7 @@ impl CredentialResolver {
         let mut start = None;
         for (index, profile) in chain.iter().enumerate() {
             if profile.mfa_serial.is_some()
-                && let Some(session) = self.cached_session(&profile.name).await?
+                && let Some(session) = self.cached_session(profile).await?
             {
                 start = Some((index, session));
                 break;
@@ -375,12 +375,16 @@ impl CredentialResolver {
         Ok(credentials)
     }
 
-    async fn cached_session(&self, profile: &str) -> Result<Option<Credentials>, CredentialsError> {
-        let owned = profile.to_string();
+    async fn cached_session(
+        &self,
+        profile: &Profile,
+    ) -> Result<Option<Credentials>, CredentialsError> {
+        let owned = profile.name.clone();
         let session = self.keyring.run(move |k| k.session(&owned)).await?;
         let now = (self.clock)();
+        let scope = session_scope(profile);
         Ok(session
-            .filter(|s| s.valid_at(now, SESSION_MARGIN))
+            .filter(|s| s.scope == scope && s.valid_at(now, SESSION_MARGIN))
             .map(|s| session_credentials(&s)))
     }
 
@@ -593,7 +597,7 @@ impl CredentialResolver {
                 profile.mfa_serial.as_deref(),
             )
         })?;
-        let session = session_from_sts(&profile.name, "AssumeRole", output.credentials())?;
+        let session = session_from_sts(profile, "AssumeRole", output.credentials())?;
         self.finish_session(profile, session).await
     }
 
@@ -642,11 +646,7 @@ impl CredentialResolver {
             .send()
             .await
             .map_err(|err| sts_error(&profile.name, "AssumeRoleWithWebIdentity", err, None))?;
-        let session = session_from_sts(
-            &profile.name,
-            "AssumeRoleWithWebIdentity",
-            output.credentials(),
-        )?;
+        let session = session_from_sts(profile, "AssumeRoleWithWebIdentity", output.credentials())?;
         Ok(session_credentials(&session))
     }
 
@@ -667,7 +667,7 @@ impl CredentialResolver {
             .send()
             .await
             .map_err(|err| sts_error(&profile.name, "GetSessionToken", err, Some(serial)))?;
-        let session = session_from_sts(&profile.name, "GetSessionToken", output.credentials())?;
+        let session = session_from_sts(profile, "GetSessionToken", output.credentials())?;
         self.finish_session(profile, session).await
     }
 
@@ -698,11 +698,26 @@ fn session_credentials(session: &CachedSession) -> Credentials {
     )
 }
 
+/// What a profile's MFA session is for: its role (if any) and MFA device.
+fn session_scope(profile: &Profile) -> String {
+    format!(
+        "{}|{}",
+        profile
+            .role
+            .as_ref()
+            .map(|r| r.role_arn.as_str())
+            .unwrap_or(""),
+        profile.mfa_serial.as_deref().unwrap_or("")
+    )
+}
+
 fn session_from_sts(
-    profile: &str,
+    profile: &Profile,
     call: &'static str,
     credentials: Option<&aws_sdk_sts::types::Credentials>,
 ) -> Result<CachedSession, CredentialsError> {
+    let scope = session_scope(profile);
+    let profile = profile.name.as_str();
     let credentials = credentials.ok_or_else(|| CredentialsError::Sts {
         profile: profile.to_string(),
         call,
@@ -719,6 +734,7 @@ fn session_from_sts(
         secret_access_key: Secret::new(credentials.secret_access_key()),
         session_token: Secret::new(credentials.session_token()),
         expiration,
+        scope,
     })
 }
 
@@ -901,6 +917,8 @@ sso_start_url = https://corp.awsapps.com/start
                     secret_access_key: Secret::new("c"),
                     session_token: Secret::new("t"),
                     expiration: now + Duration::from_secs(3600),
+                    scope: "arn:aws:iam::123456789012:role/admin|arn:aws:iam::123456789012:mfa/me"
+                        .into(),
                 },
             )
             .unwrap();
@@ -922,6 +940,36 @@ sso_start_url = https://corp.awsapps.com/start
         let mut late = resolver.with_clock(move || now + Duration::from_secs(3500));
         late.mfa = Arc::new(Declines);
         let err = late.credentials("admin").await.unwrap_err();
+        assert_eq!(err.kind(), "mfa_code_missing");
+    }
+
+    #[tokio::test]
+    async fn a_session_cached_for_another_role_is_not_used() {
+        struct Declines;
+        impl MfaPrompt for Declines {
+            fn mfa_code(&self, _profile: &str, _serial: &str) -> Result<String, String> {
+                Err("declined".into())
+            }
+        }
+        let keyring = Keyring::in_memory();
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        keyring
+            .set_session(
+                "admin",
+                &CachedSession {
+                    access_key_id: "ASIAOLD".into(),
+                    secret_access_key: Secret::new("c"),
+                    session_token: Secret::new("t"),
+                    expiration: now + Duration::from_secs(3600),
+                    // The profile's role_arn was edited since.
+                    scope: "arn:aws:iam::123456789012:role/old|arn:aws:iam::123456789012:mfa/me"
+                        .into(),
+                },
+            )
+            .unwrap();
+        let mut resolver = resolver(&keyring).with_clock(move || now);
+        resolver.mfa = Arc::new(Declines);
+        let err = resolver.credentials("admin").await.unwrap_err();
         assert_eq!(err.kind(), "mfa_code_missing");
     }
 
