@@ -797,6 +797,18 @@ pub struct ShellProvisioner {
         skip_serializing_if = "Option::is_none"
     )]
     pub except: Option<Vec<String>>,
+    /// Settings that replace this step's for one builder, by builder name (e.g. another
+    /// `execute_command` where the login user has no sudo). In a checked template it is
+    /// already applied: the step for that builder is a step of its own (`only` it).
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<BTreeMap<String, ShellProvisioner>>,
+}
+
+impl ShellProvisioner {
+    /// This step's settings for the builder `name`, its `override` applied.
+    pub fn for_builder(&self, name: &str) -> ShellProvisioner {
+        with_override(self, self.overrides.as_ref().and_then(|o| o.get(name)))
+    }
 }
 
 /// The `file` provisioner's settings.
@@ -845,6 +857,39 @@ pub struct FileProvisioner {
         skip_serializing_if = "Option::is_none"
     )]
     pub except: Option<Vec<String>>,
+    /// Settings that replace this step's for one builder, by builder name. In a checked
+    /// template it is already applied: the step for that builder is a step of its own.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<BTreeMap<String, FileProvisioner>>,
+}
+
+impl FileProvisioner {
+    /// This step's settings for the builder `name`, its `override` applied.
+    pub fn for_builder(&self, name: &str) -> FileProvisioner {
+        with_override(self, self.overrides.as_ref().and_then(|o| o.get(name)))
+    }
+}
+
+/// `base` with every setting `over` gives replacing its own (Packer's `override`).
+fn with_override<T: Serialize + serde::de::DeserializeOwned + Clone>(
+    base: &T,
+    over: Option<&T>,
+) -> T {
+    let Some(over) = over else {
+        return base.clone();
+    };
+    let (Ok(serde_json::Value::Object(mut merged)), Ok(serde_json::Value::Object(changes))) =
+        (serde_json::to_value(base), serde_json::to_value(over))
+    else {
+        return base.clone();
+    };
+    merged.remove("override");
+    for (key, value) in changes {
+        if key != "override" {
+            merged.insert(key, value);
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(merged)).unwrap_or_else(|_| base.clone())
 }
 
 /// A post-processor: a step that runs after the image is taken.
@@ -964,6 +1009,24 @@ mod tests {
         assert_eq!(ebs.ami_regions, Some(vec!["us-east-1".to_string()]));
         assert_eq!(ebs.tags.unwrap()["Version"], "3");
         assert_eq!(format!("{:?}", ebs.secret_key), "Some(***)");
+    }
+
+    #[test]
+    fn an_override_replaces_settings_for_one_builder() {
+        let shell: ShellProvisioner = serde_json::from_value(serde_json::json!({
+            "inline": ["make install"],
+            "execute_command": "sudo sh '{{ .Path }}'",
+            "override": {"debian": {"execute_command": "sh '{{ .Path }}'"}}
+        }))
+        .unwrap();
+        let debian = shell.for_builder("debian");
+        assert_eq!(debian.execute_command.as_deref(), Some("sh '{{ .Path }}'"));
+        assert_eq!(debian.inline, shell.inline);
+        assert_eq!(debian.overrides, None);
+        assert_eq!(
+            shell.for_builder("al2023").execute_command,
+            shell.execute_command
+        );
     }
 
     #[test]

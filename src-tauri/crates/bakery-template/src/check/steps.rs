@@ -45,7 +45,7 @@ pub(super) const OTHER_POST_PROCESSORS: &[&str] = &[
 ];
 
 /// Options every provisioner takes in Packer that this version does not run yet.
-pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &["override", "timeout", "max_retries"];
+pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &["timeout", "max_retries"];
 
 /// Real shell provisioner options this version does not run yet.
 pub(super) const OTHER_SHELL_OPTIONS: &[&str] = &[
@@ -128,7 +128,7 @@ impl Checker<'_> {
             }
             // {{build_name}} is rendered for the first builder this step runs for.
             let build = first_builder_for(node, builders).map(|n| (n, "amazon-ebs".to_string()));
-            let provisioner = if kind == "shell" {
+            let steps: Vec<Provisioner> = if kind == "shell" {
                 let mut known = option_names::<ShellProvisioner>().to_vec();
                 known.push("type");
                 let other: Vec<&str> = OTHER_PROVISIONER_OPTIONS
@@ -140,6 +140,9 @@ impl Checker<'_> {
                 let value = self.render_node(node, &path, build);
                 let shell: ShellProvisioner = self.decode(node, value, &path);
                 self.shell_rules(&shell, node, &path);
+                self.overrides(node, &path, builders, &known, &other, |checker, name| {
+                    checker.shell_rules(&shell.for_builder(name), node, &path)
+                });
                 self.only_except_rules(
                     shell.only.as_deref(),
                     shell.except.as_deref(),
@@ -147,7 +150,10 @@ impl Checker<'_> {
                     &path,
                     builders,
                 );
-                Provisioner::Shell(shell)
+                with_overrides_applied(shell, builders)
+                    .into_iter()
+                    .map(Provisioner::Shell)
+                    .collect()
             } else {
                 let mut known = option_names::<FileProvisioner>().to_vec();
                 known.push("type");
@@ -155,6 +161,14 @@ impl Checker<'_> {
                 let value = self.render_node(node, &path, build);
                 let file: FileProvisioner = self.decode(node, value, &path);
                 self.file_rules(&file, node, &path);
+                self.overrides(
+                    node,
+                    &path,
+                    builders,
+                    &known,
+                    OTHER_PROVISIONER_OPTIONS,
+                    |checker, name| checker.file_rules(&file.for_builder(name), node, &path),
+                );
                 self.only_except_rules(
                     file.only.as_deref(),
                     file.except.as_deref(),
@@ -162,9 +176,69 @@ impl Checker<'_> {
                     &path,
                     builders,
                 );
-                Provisioner::File(file)
+                with_overrides_applied(file, builders)
+                    .into_iter()
+                    .map(Provisioner::File)
+                    .collect()
             };
-            template.provisioners.push(provisioner);
+            template.provisioners.extend(steps);
+        }
+    }
+
+    /// A provisioner's `override`: every name is a builder, every entry holds this
+    /// provisioner's options, and the settings each builder ends up with follow the rules
+    /// (problems already reported for the step itself are not repeated).
+    pub(super) fn overrides(
+        &mut self,
+        node: &Node,
+        path: &str,
+        builders: &[String],
+        known: &[&str],
+        other: &[&str],
+        rules: impl Fn(&mut Self, &str),
+    ) {
+        let Some(member) = node.get("override") else {
+            return;
+        };
+        let Some(entries) = member.value.members() else {
+            return; // a wrong type was reported by decoding
+        };
+        let known: Vec<&str> = known
+            .iter()
+            .copied()
+            .filter(|k| !["type", "override", "only", "except"].contains(k))
+            .collect();
+        for entry in entries {
+            let entry_path = format!("{path}.override.{}", entry.key);
+            if !builders.contains(&entry.key) {
+                let near = did_you_mean(&entry.key, builders.iter().map(String::as_str));
+                self.error(
+                    Code::InvalidValue,
+                    entry.key_at,
+                    entry_path.clone(),
+                    format!("override '{}' doesn't exist", entry.key),
+                )
+                .set_help(match near {
+                    Some(near) => format!("did you mean '{near}'? overrides are by builder name"),
+                    None => format!("overrides are by builder name: {}", builders.join(", ")),
+                });
+                continue;
+            }
+            self.check_keys(&entry.value, &entry_path, &known, other);
+            let before = self.out.len();
+            rules(self, &entry.key);
+            let new: Vec<Diagnostic> = self.out.drain(before..).collect();
+            for d in new {
+                let repeated = self.out[..before]
+                    .iter()
+                    .any(|o| o.field == d.field && o.message == d.message);
+                if !repeated {
+                    self.out.push(Diagnostic {
+                        message: format!("{} (for builder {})", d.message, entry.key),
+                        ..d
+                    });
+                }
+            }
         }
     }
 
@@ -416,4 +490,86 @@ fn first_builder_for(node: &Node, builders: &[String]) -> Option<String> {
         })
         .or(builders.first())
         .cloned()
+}
+
+/// What a provisioner's `override` needs of it.
+trait Overridable: Clone {
+    fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>);
+    fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>>;
+    fn for_builder(&self, name: &str) -> Self;
+}
+
+impl Overridable for ShellProvisioner {
+    fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>) {
+        (&mut self.only, &mut self.except)
+    }
+    fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>> {
+        self.overrides.take()
+    }
+    fn for_builder(&self, name: &str) -> Self {
+        ShellProvisioner::for_builder(self, name)
+    }
+}
+
+impl Overridable for FileProvisioner {
+    fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>) {
+        (&mut self.only, &mut self.except)
+    }
+    fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>> {
+        self.overrides.take()
+    }
+    fn for_builder(&self, name: &str) -> Self {
+        FileProvisioner::for_builder(self, name)
+    }
+}
+
+/// The model holds a step as each builder runs it: a step with an `override` becomes the
+/// step for the builders without one, then one step per overridden builder (`only` it),
+/// in place, so whoever runs the steps can't miss an override.
+fn with_overrides_applied<T: Overridable>(step: T, builders: &[String]) -> Vec<T> {
+    let mut base = step.clone();
+    let overrides = match base.take_overrides() {
+        Some(o) if !o.is_empty() => o,
+        _ => return vec![base],
+    };
+    let runs_for = |step: &mut T, name: &str| {
+        let (only, except) = step.only_except();
+        only.as_ref()
+            .is_none_or(|o| o.is_empty() || o.iter().any(|b| b == name))
+            && !except.as_ref().is_some_and(|e| e.iter().any(|b| b == name))
+    };
+    let overridden: Vec<&String> = overrides
+        .keys()
+        .filter(|name| builders.contains(name))
+        .collect();
+    let mut steps = Vec::new();
+    let (only, except) = base.only_except();
+    match only {
+        Some(names) if !names.is_empty() => {
+            names.retain(|n| !overridden.contains(&n));
+            if !names.is_empty() {
+                steps.push(base.clone());
+            }
+        }
+        _ => {
+            let except = except.get_or_insert_with(Vec::new);
+            for name in &overridden {
+                if !except.contains(name) {
+                    except.push(name.to_string());
+                }
+            }
+            steps.push(base.clone());
+        }
+    }
+    let mut original = step;
+    for name in overridden {
+        if runs_for(&mut original, name) {
+            let mut for_one = original.for_builder(name);
+            let (only, except) = for_one.only_except();
+            *only = Some(vec![name.clone()]);
+            *except = None;
+            steps.push(for_one);
+        }
+    }
+    steps
 }

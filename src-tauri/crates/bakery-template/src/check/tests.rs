@@ -337,8 +337,20 @@ fn shell_and_file_provisioner_rules() {
             "not a duration",
         ),
         (
-            r#"{"type": "shell", "inline": ["a"], "override": {}}"#,
+            r#"{"type": "shell", "inline": ["a"], "timeout": "5m"}"#,
             "does not support yet",
+        ),
+        (
+            r#"{"type": "shell", "inline": ["a"], "override": {"amazon-ebz": {}}}"#,
+            "override 'amazon-ebz' doesn't exist",
+        ),
+        (
+            r#"{"type": "shell", "inline": ["a"], "override": {"amazon-ebs": {"bogus": 1}}}"#,
+            "unknown configuration key: \"bogus\"",
+        ),
+        (
+            r#"{"type": "shell", "inline": ["a"], "override": {"amazon-ebs": {"script": "b.sh"}}}"#,
+            "Only one of inline, script or scripts can be specified (found inline and script) (for builder amazon-ebs)",
         ),
         (
             r#"{"type": "file", "destination": "/tmp/"}"#,
@@ -595,6 +607,70 @@ fn build_name_in_a_provisioner_is_the_first_builder_it_runs_for() {
         })
         .collect();
     assert_eq!(said, ["echo b", "echo b", "echo a"]);
+}
+
+#[test]
+fn an_override_becomes_a_step_of_its_own_for_its_builder() {
+    let builder = |name: &str| {
+        format!(
+            r#"{{"type": "amazon-ebs", "name": "{name}", "region": "r", "source_ami": "ami-1", "instance_type": "t", "ssh_username": "u", "ami_name": "{name} {{{{timestamp}}}}"}}"#
+        )
+    };
+    let template = |provisioner: &str| {
+        format!(
+            r#"{{"builders": [{}, {}, {}], "provisioners": [{provisioner}]}}"#,
+            builder("a"),
+            builder("b"),
+            builder("c")
+        )
+    };
+    // (provisioner, the steps it becomes: (only, except, execute_command))
+    type Step = (Option<Vec<String>>, Option<Vec<String>>, Option<String>);
+    let steps = |provisioner: &str| -> Vec<Step> {
+        let checked = run(&template(provisioner));
+        assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+        checked
+            .template
+            .unwrap()
+            .provisioners
+            .into_iter()
+            .map(|p| match p {
+                Provisioner::Shell(s) => {
+                    assert!(s.overrides.is_none());
+                    (s.only, s.except, s.execute_command)
+                }
+                Provisioner::File(_) => unreachable!(),
+            })
+            .collect()
+    };
+    let v = |names: &[&str]| Some(names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
+    let cmd = |c: &str| Some(c.to_string());
+
+    assert_eq!(
+        steps(
+            r#"{"type": "shell", "inline": ["x"], "execute_command": "sudo", "override": {"b": {"execute_command": "su"}}}"#
+        ),
+        [(None, v(&["b"]), cmd("sudo")), (v(&["b"]), None, cmd("su"))]
+    );
+    assert_eq!(
+        steps(
+            r#"{"type": "shell", "inline": ["x"], "only": ["a", "b"], "override": {"b": {"execute_command": "su"}}}"#
+        ),
+        [(v(&["a"]), None, None), (v(&["b"]), None, cmd("su"))]
+    );
+    assert_eq!(
+        steps(
+            r#"{"type": "shell", "inline": ["x"], "only": ["b"], "override": {"b": {"execute_command": "su"}}}"#
+        ),
+        [(v(&["b"]), None, cmd("su"))]
+    );
+    assert_eq!(
+        steps(
+            r#"{"type": "shell", "inline": ["x"], "except": ["b"], "override": {"b": {"execute_command": "su"}}}"#
+        ),
+        [(None, v(&["b"]), None)],
+        "an override for a builder the step skips changes nothing"
+    );
 }
 
 #[test]
