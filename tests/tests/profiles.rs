@@ -34,9 +34,14 @@ impl User {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(workspace_binary("bakery"));
+        command.arg("profiles").args(args);
+        self.environment(&mut command);
         command
-            .arg("profiles")
-            .args(args)
+    }
+
+    /// This user's HOME and BAKERY_HOME, and no AWS_* variables of the test's own.
+    fn environment(&self, command: &mut Command) {
+        command
             .env("HOME", self.dir.path().join("home"))
             .env("BAKERY_HOME", self.bakery_home());
         for var in [
@@ -51,7 +56,6 @@ impl User {
         ] {
             command.env_remove(var);
         }
-        command
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> Output {
@@ -344,4 +348,26 @@ fn login_signs_in_with_the_device_flow_and_the_next_command_uses_the_token() {
     // The next command finds the cached token; STS accepts the role credentials.
     let stdout = ok(&user.run_command(with_sso_endpoints(user.command(&["test", "corp"])), ""));
     assert!(stdout.contains("account: 123456789012"), "{stdout}");
+}
+
+#[test]
+fn with_a_locked_keyring_add_says_to_unlock_it_and_writes_nothing() {
+    let user = User::new("", "");
+    // A D-Bus session of its own whose gnome-keyring was started but never unlocked.
+    let locked = r#"export XDG_DATA_HOME="$(mktemp -d)" XDG_RUNTIME_DIR="$(mktemp -d)"
+eval "$(gnome-keyring-daemon --start --components=secrets)"
+exec "$@""#;
+    let mut command = Command::new("dbus-run-session");
+    command
+        .args(["--", "sh", "-c", locked, "sh"])
+        .arg(workspace_binary("bakery"))
+        .args(["profiles", "add", "locked", "--access-key-id", "AKIA"]);
+    user.environment(&mut command);
+    let output = user.run_command(command, "some-secret\n");
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("the keyring is locked"), "{stderr}");
+    assert!(stderr.contains("unlock it"), "{stderr}");
+    assert!(!stderr.contains("some-secret"), "{stderr}");
+    assert!(!any_file_contains(&user.bakery_home(), "locked"));
 }
