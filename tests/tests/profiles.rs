@@ -215,6 +215,28 @@ fn list_shows_every_kind_from_the_aws_files_and_what_is_wrong() {
     );
     assert!(!stdout.contains("not-shown-anywhere"));
 
+    // The same as JSON, for scripts: where each secret is kept, never the secret.
+    let json = ok(&user.run(&["list", "--json"], ""));
+    let listed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let by_name = |name: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {json}"))
+            .clone()
+    };
+    assert_eq!(by_name("dev")["kind"], "assume_role");
+    assert_eq!(by_name("dev")["mfa"], true);
+    assert_eq!(
+        by_name("dev")["chain"],
+        serde_json::json!(["dev", "default"])
+    );
+    assert_eq!(by_name("default")["secret"]["type"], "plaintext_file");
+    assert_eq!(by_name("typo")["problem"]["kind"], "missing_source_profile");
+    assert!(!json.contains("not-shown-anywhere"));
+
     let stdout = ok(&user.run(&["show", "dev"], ""));
     assert!(stdout.contains("chain:"), "{stdout}");
     assert!(stdout.contains("dev -> default"), "{stdout}");

@@ -31,7 +31,12 @@ pub struct ProfilesArgs {
 #[derive(Debug, Subcommand)]
 enum ProfilesCommand {
     /// Every profile: ~/.aws/config, ~/.aws/credentials and the app's own (keyring).
-    List,
+    List {
+        /// One JSON array of profiles (kind, region, source, where the secret is kept,
+        /// role chain, problem) instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// One profile in detail: kind, region, endpoint, role chain, where its secret is.
     Show { name: String },
     /// Add an app profile; the secret access key is read from stdin (or a hidden prompt)
@@ -72,7 +77,15 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
     let home = BakeryHome::from_env().map_err(CredentialsError::from)?;
     let store = AppProfileStore::new(home.path());
     match &args.command {
-        ProfilesCommand::List => list(&Profiles::load(&files, &store)?),
+        ProfilesCommand::List { json: false } => list(&Profiles::load(&files, &store)?),
+        ProfilesCommand::List { json: true } => {
+            let summaries = Profiles::load(&files, &store)?.summaries();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&summaries).expect("summaries serialize")
+            );
+            Ok(())
+        }
         ProfilesCommand::Show { name } => show(&Profiles::load(&files, &store)?, name),
         ProfilesCommand::Add {
             name,
