@@ -198,6 +198,9 @@ fn remove_plaintext_keys(
     name: &str,
     now: SystemTime,
 ) -> Result<Option<PlaintextRemoval>, CredentialsError> {
+    // A symlinked credentials file (dotfiles) is edited where it really is; the link stays.
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = resolved.as_path();
     let read_err = |source| CredentialsError::Read {
         path: path.to_path_buf(),
         source,
@@ -421,6 +424,35 @@ mod tests {
         assert_eq!(
             load(&f).get("build").unwrap().access_key_id(),
             Some("AKIABUILD")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn import_edits_a_symlinked_credentials_file_where_it_really_is() {
+        let f = fixture();
+        let dotfiles = f._dir.path().join("dotfiles");
+        std::fs::create_dir_all(&dotfiles).unwrap();
+        let real = dotfiles.join("aws-credentials");
+        std::fs::rename(&f.files.credentials, &real).unwrap();
+        std::os::unix::fs::symlink(&real, &f.files.credentials).unwrap();
+        let now = SystemTime::now();
+        let outcome = import_profile(&f.files, &f.store, &f.keyring, "build", true, now).unwrap();
+        let removal = outcome.plaintext_removed.unwrap();
+        assert!(
+            std::fs::symlink_metadata(&f.files.credentials)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            !std::fs::read_to_string(&real)
+                .unwrap()
+                .contains("AKIABUILD")
+        );
+        assert_eq!(
+            removal.backup.parent(),
+            Some(real.canonicalize().unwrap().parent().unwrap())
         );
     }
 
