@@ -378,3 +378,50 @@ async fn web_identity_token_file_assumes_its_role_and_can_start_a_chain() {
         "arn:aws:sts::123456789012:assumed-role/deploy/from-ci"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credential_process_and_credential_source_start_role_chains() {
+    let sandbox = bakery_tests::sandbox();
+    let config = r#"
+[profile proc]
+credential_process = sh -c 'printf "{\"Version\": 1, \"AccessKeyId\": \"testing\", \"SecretAccessKey\": \"testing\"}"'
+region = us-east-1
+endpoint_url = {endpoint}
+
+[profile from-proc]
+role_arn = arn:aws:iam::123456789012:role/from-proc
+source_profile = proc
+role_session_name = proc-session
+endpoint_url = {endpoint}
+
+[profile from-env]
+role_arn = arn:aws:iam::123456789012:role/from-env
+credential_source = Environment
+role_session_name = env-session
+endpoint_url = {endpoint}
+"#;
+    let home = aws_home(config, "", sandbox.endpoint());
+    let store = AppProfileStore::new(&home.dir.path().join("bakery-home"));
+    let env = AwsEnvironment::from_lookup(|name| match name {
+        "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("testing".into()),
+        _ => None,
+    });
+    let resolver = CredentialResolver::new(
+        Profiles::load(&home.files, &store).unwrap(),
+        KeyringAccess::with(Keyring::in_memory()),
+        Arc::new(NoMfaPrompt),
+        env,
+    );
+    let proc = resolver.caller_identity("proc").await.unwrap();
+    assert_eq!(proc.account, ACCOUNT);
+    let from_proc = resolver.caller_identity("from-proc").await.unwrap();
+    assert_eq!(
+        from_proc.arn,
+        "arn:aws:sts::123456789012:assumed-role/from-proc/proc-session"
+    );
+    let from_env = resolver.caller_identity("from-env").await.unwrap();
+    assert_eq!(
+        from_env.arn,
+        "arn:aws:sts::123456789012:assumed-role/from-env/env-session"
+    );
+}
