@@ -25,6 +25,7 @@ mod weak;
 
 pub use check::{
     CheckOptions, Checked, check, go_duration, valid_cidr, valid_duration, valid_kms_key,
+    valid_region, valid_resource_id,
 };
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use error::TemplateError;

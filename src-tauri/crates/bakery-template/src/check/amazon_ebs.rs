@@ -123,6 +123,7 @@ impl Checker<'_> {
         );
         let ebs: AmazonEbs = self.decode(node, value, path);
         self.amazon_ebs_rules(&ebs, node, path);
+        self.aws_value_rules(&ebs, node, path);
         ebs
     }
 

@@ -23,11 +23,13 @@ use crate::suggest::did_you_mean;
 use crate::variables::{VariableInputs, Variables};
 
 mod amazon_ebs;
+mod aws_values;
 mod steps;
 #[cfg(test)]
 mod tests;
 
 pub use amazon_ebs::{valid_cidr, valid_kms_key};
+pub use aws_values::{valid_region, valid_resource_id};
 
 /// How to check.
 #[derive(Debug, Clone, Default)]
@@ -119,6 +121,8 @@ pub fn check(file: &str, text: &str, options: &CheckOptions, ctx: &mut RenderCon
         ctx,
         vars: Variables::default(),
         local_file_exists: options.local_file_exists,
+        unsettled: Vec::new(),
+        discarded: Vec::new(),
     };
     let template = checker.run(text, options);
     let mut diagnostics = checker.out;
@@ -142,16 +146,26 @@ struct Checker<'a> {
     ctx: &'a mut RenderContext,
     vars: Variables,
     local_file_exists: Option<fn(&str) -> bool>,
+    /// Fields whose value uses a required variable that has no value: that is reported once,
+    /// at the variable, so their values are not judged (no cascade of errors).
+    unsettled: Vec<String>,
+    /// Where errors about unsettled fields go (never reported).
+    discarded: Vec<Diagnostic>,
 }
 
 /// A builder's name and type, for `{{build_name}}`, `only` and `except`.
 struct BuildScope<'a> {
     vars: &'a mut Variables,
     build: Option<(String, String)>,
+    /// Set when a required variable without a value was used (it renders as its name).
+    used_unset: bool,
 }
 
 impl Scope for BuildScope<'_> {
     fn user(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, RenderError> {
+        if self.vars.get(name).is_some_and(|v| v.raw.is_none()) {
+            self.used_unset = true;
+        }
         self.vars.value(name, ctx)
     }
     fn build(&self) -> Option<(&str, &str)> {
@@ -179,8 +193,26 @@ impl Checker<'_> {
         field: impl Into<String>,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
-        self.out.push(Diagnostic::error(code, at, field, message));
+        let d = Diagnostic::error(code, at, field, message);
+        if code == Code::InvalidValue && !self.settled(&d.field) {
+            self.discarded.push(d);
+            return self.discarded.last_mut().expect("just pushed");
+        }
+        self.out.push(d);
         self.out.last_mut().expect("just pushed")
+    }
+
+    /// Whether `field` (or anything under it) has a value that doesn't depend on a required
+    /// variable left without one.
+    fn settled(&self, field: &str) -> bool {
+        !self.unsettled.iter().any(|u| {
+            u == field
+                || u.strip_prefix(field)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+                || field
+                    .strip_prefix(u.as_str())
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        })
     }
 
     fn warn(
@@ -457,10 +489,21 @@ impl Checker<'_> {
         let mut scope = BuildScope {
             vars: &mut self.vars,
             build,
+            used_unset: false,
         };
         let mut problems = Vec::new();
-        let value = render_tree(node, path, self.source, self.ctx, &mut scope, &mut problems);
+        let mut unsettled = Vec::new();
+        let value = render_tree(
+            node,
+            path,
+            self.source,
+            self.ctx,
+            &mut scope,
+            &mut problems,
+            &mut unsettled,
+        );
         self.out.extend(problems);
+        self.unsettled.extend(unsettled);
         value
     }
 
@@ -658,6 +701,7 @@ fn render_tree(
     ctx: &mut RenderContext,
     scope: &mut BuildScope<'_>,
     out: &mut Vec<Diagnostic>,
+    unsettled: &mut Vec<String>,
 ) -> serde_json::Value {
     match &node.value {
         Value::String(s) => {
@@ -675,7 +719,12 @@ fn render_tree(
                     .help("use clean_resource_name, which does the same"),
                 );
             }
-            match render::render(s, ctx, scope) {
+            scope.used_unset = false;
+            let rendered = render::render(s, ctx, scope);
+            if scope.used_unset {
+                unsettled.push(path.to_string());
+            }
+            match rendered {
                 Ok(rendered) => serde_json::Value::String(rendered),
                 Err(err) => {
                     // A variable whose own value failed was reported at its declaration.
@@ -704,7 +753,17 @@ fn render_tree(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, n)| render_tree(n, &format!("{path}[{i}]"), source, ctx, scope, out))
+                .map(|(i, n)| {
+                    render_tree(
+                        n,
+                        &format!("{path}[{i}]"),
+                        source,
+                        ctx,
+                        scope,
+                        out,
+                        unsettled,
+                    )
+                })
                 .collect(),
         ),
         Value::Object(members) => serde_json::Value::Object(
@@ -713,7 +772,15 @@ fn render_tree(
                 .map(|m| {
                     (
                         m.key.clone(),
-                        render_tree(&m.value, &join(path, &m.key), source, ctx, scope, out),
+                        render_tree(
+                            &m.value,
+                            &join(path, &m.key),
+                            source,
+                            ctx,
+                            scope,
+                            out,
+                            unsettled,
+                        ),
                     )
                 })
                 .collect(),

@@ -27,7 +27,7 @@ fn run_with(text: &str, vars: &[(&str, &str)]) -> Checked {
 
 /// A valid amazon-ebs builder with `extra` members added (or replaced).
 fn ebs(extra: &str) -> String {
-    let base = r#""type": "amazon-ebs", "region": "eu-west-1", "source_ami": "ami-0123", "instance_type": "t3.micro", "ssh_username": "ec2-user", "ami_name": "web {{timestamp}}""#;
+    let base = r#""type": "amazon-ebs", "region": "eu-west-1", "source_ami": "ami-0123abcd", "instance_type": "t3.micro", "ssh_username": "ec2-user", "ami_name": "web {{timestamp}}""#;
     let mut members: Vec<String> = Vec::new();
     let extra_keys: Vec<String> = if extra.is_empty() {
         Vec::new()
@@ -172,7 +172,7 @@ fn kms_key_needs_encrypt_boot_and_a_valid_id() {
 fn mutually_exclusive_options() {
     for (extra, message) in [
         (
-            r#""security_group_id": "sg-1", "security_group_ids": ["sg-2"]"#,
+            r#""security_group_id": "sg-11111111", "security_group_ids": ["sg-22222222"]"#,
             "security_group_id or security_group_ids",
         ),
         (
@@ -184,7 +184,7 @@ fn mutually_exclusive_options() {
             "not both",
         ),
         (
-            r#""temporary_vpc": {}, "subnet_id": "subnet-1""#,
+            r#""temporary_vpc": {}, "subnet_id": "subnet-11111111""#,
             "temporary_vpc",
         ),
     ] {
@@ -248,7 +248,7 @@ fn unknown_keys_get_a_suggestion_and_real_options_are_not_supported_yet() {
     let d = only_error(r#""ebs_optimized": true"#);
     assert_eq!(d.code, Code::NotSupported);
     let d = only_error(
-        r#""source_ami_filter": {"filters": {}, "owner": ["amazon"]}, "source_ami": "ami-1""#,
+        r#""source_ami_filter": {"filters": {}, "owner": ["amazon"]}, "source_ami": "ami-1234abcd""#,
     );
     assert_eq!(d.field, "builders[0].source_ami_filter.owner");
     assert_eq!(d.help.as_deref(), Some("did you mean \"owners\"?"));
@@ -269,7 +269,7 @@ fn wrong_types_are_located_and_the_rest_is_decoded() {
 #[test]
 fn warnings_for_deprecated_and_no_op_options() {
     let checked = run(&ebs(
-        r#""ssh_private_ip": true, "ami_name": "x {{clean_ami_name `a:b`}}", "force_delete_snapshot": true, "security_group_id": "sg-1", "temporary_security_group_source_public_ip": true"#,
+        r#""ssh_private_ip": true, "ami_name": "x {{clean_ami_name `a:b`}}", "force_delete_snapshot": true, "security_group_id": "sg-11111111", "temporary_security_group_source_public_ip": true"#,
     ));
     assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
     assert_eq!(checked.warnings().count(), 4, "{:#?}", checked.diagnostics);
@@ -409,7 +409,7 @@ fn duplicate_keys_and_builder_names() {
 
 #[test]
 fn variables_render_into_settings() {
-    let text = r#"{"variables": {"region": null, "port": "2222"}, "builders": [{"type": "amazon-ebs", "region": "{{user `region`}}", "source_ami": "ami-1", "instance_type": "t3.micro", "ssh_username": "admin", "ssh_port": "{{user `port`}}", "ami_name": "{{build_name}}-{{user `region`}}"}]}"#;
+    let text = r#"{"variables": {"region": null, "port": "2222"}, "builders": [{"type": "amazon-ebs", "region": "{{user `region`}}", "source_ami": "ami-1234abcd", "instance_type": "t3.micro", "ssh_username": "admin", "ssh_port": "{{user `port`}}", "ami_name": "{{build_name}}-{{user `region`}}"}]}"#;
     let checked = run_with(text, &[("region", "us-east-2")]);
     assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
     let Builder::AmazonEbs(b) = &checked.template.unwrap().builders[0];
@@ -560,7 +560,7 @@ fn root_comments_must_be_strings() {
 fn two_builders_may_not_make_the_same_ami_in_the_same_region() {
     let builder = |name: &str, region: &str, copies: &str| {
         format!(
-            r#"{{"type": "amazon-ebs", "name": "{name}", "region": "{region}", "ami_regions": [{copies}], "source_ami": "ami-1", "instance_type": "t3.micro", "ssh_username": "u", "ami_name": "web {{{{timestamp}}}}"}}"#
+            r#"{{"type": "amazon-ebs", "name": "{name}", "region": "{region}", "ami_regions": [{copies}], "source_ami": "ami-1234abcd", "instance_type": "t3.micro", "ssh_username": "u", "ami_name": "web {{{{timestamp}}}}"}}"#
         )
     };
     let text = format!(
@@ -588,8 +588,8 @@ fn two_builders_may_not_make_the_same_ami_in_the_same_region() {
 #[test]
 fn build_name_in_a_provisioner_is_the_first_builder_it_runs_for() {
     let text = r#"{"builders": [
-        {"type": "amazon-ebs", "name": "a", "region": "r", "source_ami": "ami-1", "instance_type": "t", "ssh_username": "u", "ami_name": "{{build_name}}-x"},
-        {"type": "amazon-ebs", "name": "b", "region": "r", "source_ami": "ami-1", "instance_type": "t", "ssh_username": "u", "ami_name": "{{build_name}}-x"}],
+        {"type": "amazon-ebs", "name": "a", "region": "us-east-1", "source_ami": "ami-1234abcd", "instance_type": "t3.micro", "ssh_username": "u", "ami_name": "{{build_name}}-x"},
+        {"type": "amazon-ebs", "name": "b", "region": "us-east-1", "source_ami": "ami-1234abcd", "instance_type": "t3.micro", "ssh_username": "u", "ami_name": "{{build_name}}-x"}],
       "provisioners": [
         {"type": "shell", "inline": ["echo {{build_name}}"], "only": ["b"]},
         {"type": "shell", "inline": ["echo {{build_name}}"], "except": ["a"]},
@@ -613,7 +613,7 @@ fn build_name_in_a_provisioner_is_the_first_builder_it_runs_for() {
 fn an_override_becomes_a_step_of_its_own_for_its_builder() {
     let builder = |name: &str| {
         format!(
-            r#"{{"type": "amazon-ebs", "name": "{name}", "region": "r", "source_ami": "ami-1", "instance_type": "t", "ssh_username": "u", "ami_name": "{name} {{{{timestamp}}}}"}}"#
+            r#"{{"type": "amazon-ebs", "name": "{name}", "region": "us-east-1", "source_ami": "ami-1234abcd", "instance_type": "t3.micro", "ssh_username": "u", "ami_name": "{name} {{{{timestamp}}}}"}}"#
         )
     };
     let template = |provisioner: &str| {
@@ -670,6 +670,76 @@ fn an_override_becomes_a_step_of_its_own_for_its_builder() {
         ),
         [(None, v(&["b"]), None)],
         "an override for a builder the step skips changes nothing"
+    );
+}
+
+#[test]
+fn values_aws_refuses_are_caught_before_the_bake() {
+    for (extra, message) in [
+        (
+            r#""region": "eu-west-1a""#,
+            "\"eu-west-1a\" is not an AWS region",
+        ),
+        (
+            r#""ami_regions": ["us-east"]"#,
+            "\"us-east\" is not an AWS region",
+        ),
+        (
+            r#""source_ami": "ami-12345""#,
+            "\"ami-12345\" is not an AMI id",
+        ),
+        (
+            r#""vpc_id": "subnet-4d13d12a""#,
+            "\"subnet-4d13d12a\" is not a VPC id",
+        ),
+        (
+            r#""security_group_ids": ["sg-1"]"#,
+            "\"sg-1\" is not a security group id",
+        ),
+        (
+            r#""instance_type": "t3micro""#,
+            "\"t3micro\" is not an EC2 instance type",
+        ),
+        (r#""tags": {"aws:owner": "me"}"#, "reserved by AWS"),
+        (
+            r#""run_tags": {"Name": ""}, "snapshot_tags": {"": "x"}"#,
+            "can't be empty",
+        ),
+    ] {
+        let d = only_error(extra);
+        assert!(d.message.contains(message), "{extra}: {}", d.message);
+    }
+    let d = only_error(r#""region": "eu-west-1a""#);
+    assert_eq!(
+        d.help.as_deref(),
+        Some("eu-west-1a is an availability zone; its region is eu-west-1")
+    );
+    let long = "x".repeat(256);
+    let d = only_error(&format!(r#""ami_description": "{long}""#));
+    assert!(d.message.contains("AWS allows 255"));
+    // Values that are still templates are not judged.
+    assert!(
+        run(&ebs(
+            r#""tags": {"Source": "{{ .SourceAMI }}", "{{ .BuildRegion }}": "x"}"#
+        ))
+        .is_valid()
+    );
+}
+
+#[test]
+fn a_required_variable_without_a_value_does_not_cascade() {
+    let text = r#"{"variables": {"region": null, "key": null, "types": null},
+        "builders": [{"type": "amazon-ebs", "region": "{{user `region`}}", "source_ami": "ami-1234abcd",
+        "instance_type": "t3.micro", "ssh_username": "u", "ami_name": "x {{timestamp}}",
+        "encrypt_boot": true, "kms_key_id": "{{user `key`}}", "ami_regions": ["{{user `region`}}"],
+        "ami_users": ["{{user `types`}}"]}]}"#;
+    assert_eq!(
+        messages(&run(text)),
+        [
+            "required variable not set: region",
+            "required variable not set: key",
+            "required variable not set: types"
+        ]
     );
 }
 
