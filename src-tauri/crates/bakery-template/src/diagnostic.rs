@@ -114,11 +114,16 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(
-            f,
-            "{}:{}:{}: {severity}: {}",
-            self.file, self.line, self.column, self.message
-        )?;
+        // A problem with no line (a --var argument) is shown by its source alone.
+        if self.line == 0 {
+            write!(f, "{}: {severity}: {}", self.file, self.message)?;
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {severity}: {}",
+                self.file, self.line, self.column, self.message
+            )?;
+        }
         if !self.field.is_empty() {
             write!(f, " (field {})", self.field)?;
         }

@@ -465,6 +465,10 @@ mod tests {
         assert_eq!(out[1].file, "bad.json");
         assert!(out[1].is_error());
         assert_eq!(out[2].file, "--var");
+        assert_eq!(
+            out[2].to_string(),
+            "--var: warning: variable other is not declared in \"variables\"; it has no effect\n    help: declare it: \"variables\": {\"other\": \"\"}"
+        );
     }
 
     #[test]
