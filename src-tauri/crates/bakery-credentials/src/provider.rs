@@ -306,7 +306,21 @@ impl CredentialResolver {
         self.profiles.check(name)?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .credentials_provider(self.provider(name))
-            .region(Region::new(region.to_string()));
+            .region(Region::new(region.to_string()))
+            // Other settings (retries, FIPS, ...) from this profile in the same files we
+            // read, never from whatever AWS_PROFILE or [default] says.
+            .profile_name(name);
+        if let Some(files) = self.profiles.files() {
+            use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+            loader = loader.profile_files(
+                EnvConfigFiles::builder()
+                    .include_default_config_file(false)
+                    .include_default_credentials_file(false)
+                    .with_file(EnvConfigFileKind::Config, &files.config)
+                    .with_file(EnvConfigFileKind::Credentials, &files.credentials)
+                    .build(),
+            );
+        }
         if let Some(url) = self.endpoint_url(name)? {
             loader = loader.endpoint_url(url);
         }

@@ -425,3 +425,49 @@ endpoint_url = {endpoint}
         "arn:aws:sts::123456789012:assumed-role/from-env/env-session"
     );
 }
+
+#[tokio::test]
+async fn sdk_config_takes_endpoint_and_region_from_the_profile_itself_only() {
+    // The default profile points elsewhere; profiles without an endpoint of their own must
+    // not pick it up (they talk to AWS), whether they are file or app profiles.
+    let config = "\
+[default]
+region = eu-west-1
+endpoint_url = http://127.0.0.1:9
+
+[profile plain]
+region = ap-south-1
+
+[profile local]
+region = us-east-1
+endpoint_url = http://127.0.0.1:5000
+";
+    let credentials = "[plain]\naws_access_key_id = A\naws_secret_access_key = B\n\
+                       [local]\naws_access_key_id = A\naws_secret_access_key = B\n";
+    let home = aws_home(config, credentials, "");
+    let store = AppProfileStore::new(&home.dir.path().join("bakery-home"));
+    store
+        .upsert(bakery_credentials::AppProfile {
+            name: "app".into(),
+            access_key_id: "A".into(),
+            region: Some("sa-east-1".into()),
+            endpoint_url: None,
+            imported_from: None,
+        })
+        .unwrap();
+    let resolver = CredentialResolver::new(
+        Profiles::load(&home.files, &store).unwrap(),
+        KeyringAccess::with(Keyring::in_memory()),
+        Arc::new(NoMfaPrompt),
+        AwsEnvironment::default(),
+    );
+    for (name, region, endpoint) in [
+        ("plain", "ap-south-1", None),
+        ("app", "sa-east-1", None),
+        ("local", "us-east-1", Some("http://127.0.0.1:5000")),
+    ] {
+        let sdk = resolver.sdk_config(name).await.unwrap();
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some(region), "{name}");
+        assert_eq!(sdk.endpoint_url(), endpoint, "{name}");
+    }
+}
