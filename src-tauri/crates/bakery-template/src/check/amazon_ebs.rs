@@ -364,6 +364,9 @@ impl Checker<'_> {
             if !valid_cidr(cidr) {
                 self.error(Code::InvalidValue, at("temporary_security_group_source_cidrs"), format!("{path}.temporary_security_group_source_cidrs[{i}]"), format!("Error parsing CIDR in temporary_security_group_source_cidrs: invalid CIDR address: {cidr}"))
                     .set_help("write an address range like \"203.0.113.0/24\"");
+            } else if (cidr == "0.0.0.0/0" || cidr == "::/0") && !existing_groups {
+                self.warn(Code::InvalidValue, at("temporary_security_group_source_cidrs"), format!("{path}.temporary_security_group_source_cidrs[{i}]"), format!("{cidr} lets the whole internet try SSH on the instance while it is baked"))
+                    .set_help("use \"temporary_security_group_source_public_ip\": true to let in only this computer, or your network's range");
             }
         }
         if let Some(vpc) = &ebs.temporary_vpc {

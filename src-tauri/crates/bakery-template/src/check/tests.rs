@@ -744,6 +744,19 @@ fn a_required_variable_without_a_value_does_not_cascade() {
 }
 
 #[test]
+fn ssh_open_to_the_internet_is_a_warning() {
+    let checked = run(&ebs(
+        r#""temporary_security_group_source_cidrs": ["0.0.0.0/0"]"#,
+    ));
+    assert!(checked.is_valid());
+    let warnings: Vec<&str> = checked.warnings().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        warnings,
+        ["0.0.0.0/0 lets the whole internet try SSH on the instance while it is baked"]
+    );
+}
+
+#[test]
 fn durations() {
     for ok in ["5m", "1h30m", "300ms", "1.5h", "0", "10s"] {
         assert!(valid_duration(ok), "{ok}");
