@@ -61,6 +61,8 @@ struct StoredSession {
 #[derive(Debug, Clone)]
 pub struct Keyring {
     store: Arc<CredentialStore>,
+    /// Give new items a readable label (Secret Service shows it in Seahorse / KeePassXC).
+    labelled: bool,
 }
 
 impl Keyring {
@@ -69,6 +71,7 @@ impl Keyring {
     pub fn native() -> Result<Self, CredentialsError> {
         Ok(Self {
             store: native_store()?,
+            labelled: cfg!(target_os = "linux"),
         })
     }
 
@@ -76,7 +79,10 @@ impl Keyring {
     pub fn in_memory() -> Self {
         let store: Arc<CredentialStore> =
             keyring_core::mock::Store::new().expect("the mock store always builds");
-        Self { store }
+        Self {
+            store,
+            labelled: false,
+        }
     }
 
     /// Which store this is (e.g. "Secret Service store, ...").
@@ -84,8 +90,28 @@ impl Keyring {
         self.store.vendor()
     }
 
-    fn entry(&self, user: &str) -> Result<Entry, CredentialsError> {
-        Entry::new_in_store(&self.store, KEYRING_SERVICE, user).map_err(map_error)
+    fn entry(&self, user: &str, label: &str) -> Result<Entry, CredentialsError> {
+        if self.labelled {
+            let modifiers = std::collections::HashMap::from([("label", label)]);
+            Entry::new_in_store_with_modifiers(&self.store, KEYRING_SERVICE, user, &modifiers)
+        } else {
+            Entry::new_in_store(&self.store, KEYRING_SERVICE, user)
+        }
+        .map_err(map_error)
+    }
+
+    fn secret_entry(&self, profile: &str) -> Result<Entry, CredentialsError> {
+        self.entry(
+            &secret_key_user(profile),
+            &format!("AMI Bakery: AWS secret access key of profile {profile}"),
+        )
+    }
+
+    fn session_entry(&self, profile: &str) -> Result<Entry, CredentialsError> {
+        self.entry(
+            &session_user(profile),
+            &format!("AMI Bakery: AWS session of profile {profile}"),
+        )
     }
 
     pub fn set_secret_access_key(
@@ -93,14 +119,14 @@ impl Keyring {
         profile: &str,
         secret: &Secret,
     ) -> Result<(), CredentialsError> {
-        self.entry(&secret_key_user(profile))?
+        self.secret_entry(profile)?
             .set_password(secret.expose())
             .map_err(map_error)
     }
 
     /// The profile's secret access key; `None` when the keyring has no such item.
     pub fn secret_access_key(&self, profile: &str) -> Result<Option<Secret>, CredentialsError> {
-        match self.entry(&secret_key_user(profile))?.get_password() {
+        match self.secret_entry(profile)?.get_password() {
             Ok(value) => Ok(Some(Secret::new(value))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(err) => Err(map_error(err)),
@@ -109,8 +135,8 @@ impl Keyring {
 
     /// Deletes the profile's secret key and cached session; absent items are fine.
     pub fn delete_profile(&self, profile: &str) -> Result<(), CredentialsError> {
-        for user in [secret_key_user(profile), session_user(profile)] {
-            match self.entry(&user)?.delete_credential() {
+        for entry in [self.secret_entry(profile)?, self.session_entry(profile)?] {
+            match entry.delete_credential() {
                 Ok(()) | Err(keyring_core::Error::NoEntry) => {}
                 Err(err) => return Err(map_error(err)),
             }
@@ -120,7 +146,7 @@ impl Keyring {
 
     /// The cached session of `profile`, if any (expired or not: the caller decides).
     pub fn session(&self, profile: &str) -> Result<Option<CachedSession>, CredentialsError> {
-        let value = match self.entry(&session_user(profile))?.get_password() {
+        let value = match self.session_entry(profile)?.get_password() {
             Ok(value) => Secret::new(value),
             Err(keyring_core::Error::NoEntry) => return Ok(None),
             Err(err) => return Err(map_error(err)),
@@ -155,13 +181,13 @@ impl Keyring {
             scope: session.scope.clone(),
         };
         let value = Secret::new(serde_json::to_string(&stored).expect("session serializes"));
-        self.entry(&session_user(profile))?
+        self.session_entry(profile)?
             .set_password(value.expose())
             .map_err(map_error)
     }
 
     pub fn delete_session(&self, profile: &str) -> Result<(), CredentialsError> {
-        match self.entry(&session_user(profile))?.delete_credential() {
+        match self.session_entry(profile)?.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(err) => Err(map_error(err)),
         }

@@ -96,6 +96,19 @@ async fn add_list_use_remove_with_the_real_keyring() {
 
     // In the Secret Service, and in no file of the data directory.
     assert_eq!(secret_tool_lookup(&name).as_deref(), Some(secret.as_str()));
+    // Labelled so a person browsing the keyring (Seahorse, KeePassXC) knows what it is.
+    let search = Command::new("secret-tool")
+        .args(["search", "service", KEYRING_SERVICE, "username"])
+        .arg(secret_key_user(&name))
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&search.stdout);
+    assert!(
+        listing.contains(&format!(
+            "label = AMI Bakery: AWS secret access key of profile {name}"
+        )),
+        "{listing}"
+    );
     assert!(files_containing(&home, &secret).is_empty());
     assert!(
         !files_containing(&home, &name).is_empty(),
