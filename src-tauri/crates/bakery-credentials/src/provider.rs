@@ -1,17 +1,19 @@
 //! Credentials for a profile, by kind, the way aws-vault layers them: base credentials
-//! (static keys from a file or the keyring, credential_process, the environment) ->
-//! zero or more AssumeRole hops (source_profile chain) -> the requested profile.
+//! (static keys from a file or the keyring, credential_process, credential_source, SSO,
+//! web identity) -> zero or more AssumeRole hops (source_profile chain) -> the requested
+//! profile.
 //!
 //! MFA (`mfa_serial`) is ours, because aws-config ignores it: the code comes from an
 //! [`MfaPrompt`] (the CLI prompts, the GUI shows a dialog) and goes to STS AssumeRole (role
 //! profiles) or GetSessionToken (key profiles) with the serial; the session is cached in the
-//! keyring until it expires, so the code is asked once per session.
+//! keyring until it expires (for that role and device only), so the code is asked once per
+//! session.
 //!
 //! Invariants: every keyring call and every prompt runs on a blocking thread
-//! (`spawn_blocking`); STS is reached through the profile chain's `endpoint_url`, else
-//! `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL`; credentials carry their expiry, so an SDK
-//! client using [`ProfileCredentials`] asks again (and gets a fresh role session) before
-//! they run out, mid-bake included.
+//! (`spawn_blocking`); a service is reached through `AWS_ENDPOINT_URL_<SERVICE>`, else the
+//! chain's `endpoint_url`, else `AWS_ENDPOINT_URL`; credentials carry their expiry, so an
+//! SDK client using [`ProfileCredentials`] asks again (and gets a fresh role session)
+//! before they run out, mid-bake included.
 
 use std::fmt;
 use std::path::PathBuf;
