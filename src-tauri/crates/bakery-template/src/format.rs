@@ -45,10 +45,15 @@ pub fn format_json(file: &str, text: &str) -> Result<String, TemplateError> {
                 .collect(),
         ));
     }
-    let mut out = String::with_capacity(text.len());
-    write_value(&doc.root, 0, 0, &mut out);
+    Ok(write(&doc.root))
+}
+
+/// The canonical text of a JSON tree.
+pub(crate) fn write(root: &Node) -> String {
+    let mut out = String::new();
+    write_value(root, 0, 0, &mut out);
     out.push('\n');
-    Ok(out)
+    out
 }
 
 /// Writes `node` at indentation `depth`; `column` is where it starts on the current line.

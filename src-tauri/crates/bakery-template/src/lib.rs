@@ -11,6 +11,7 @@
 mod check;
 mod diagnostic;
 mod error;
+mod export;
 mod format;
 mod inspect;
 mod isotime;
@@ -29,6 +30,7 @@ pub use check::{
 };
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use error::TemplateError;
+pub use export::to_json;
 pub use format::{WIDTH as FORMAT_WIDTH, format_json};
 pub use inspect::{Outline, OutlineVariable, outline};
 pub use isotime::format as format_go_time;
