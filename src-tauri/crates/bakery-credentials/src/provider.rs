@@ -300,6 +300,8 @@ impl CredentialResolver {
     }
 
     /// SDK configuration for `name` in another region (a bake's target or copy region).
+    /// Its endpoint is [`Self::endpoint_url`] (the chain's `endpoint_url`, else
+    /// `AWS_ENDPOINT_URL`); with none, the SDK's own rules apply for the profile.
     pub async fn sdk_config_in(
         &self,
         name: &str,
