@@ -11,9 +11,10 @@ use bakery_tests::{sandbox, workspace_binary};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-const STEPS: [&str; 12] = [
+const STEPS: [&str; 13] = [
     "preflight",
     "source_image",
+    "network",
     "key_pair",
     "security_group",
     "launch",

@@ -328,14 +328,168 @@ async fn delete_entry(
                 Ok(_) => Ok(Some(id.clone())),
             }
         }
-        ResourceKind::Vpc
-        | ResourceKind::Subnet
-        | ResourceKind::InternetGateway
-        | ResourceKind::RouteTable => Err(EngineError::Preflight(format!(
-            "this version cannot delete a {} yet",
-            entry.kind.as_str()
-        ))),
+        ResourceKind::RouteTable => {
+            let tables = match &entry.resource_id {
+                Some(id) => ec2.client.describe_route_tables().route_table_ids(id),
+                None => ec2.client.describe_route_tables().filters(tag_filter()),
+            }
+            .send()
+            .await
+            .map_err(|e| aws_error("DescribeRouteTables", region, e));
+            let tables = match tables {
+                Err(err) if err.is_not_found() => return Ok(None),
+                other => other?,
+            };
+            let Some(table) = tables.route_tables().first() else {
+                return Ok(None);
+            };
+            let id = table.route_table_id().unwrap_or_default().to_string();
+            for association in table.associations() {
+                if let Some(association_id) = association.route_table_association_id() {
+                    ec2.client
+                        .disassociate_route_table()
+                        .association_id(association_id)
+                        .send()
+                        .await
+                        .map_err(|e| aws_error("DisassociateRouteTable", region, e))?;
+                }
+            }
+            ec2.client
+                .delete_route_table()
+                .route_table_id(&id)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteRouteTable", region, e))?;
+            Ok(Some(id))
+        }
+        ResourceKind::InternetGateway => {
+            let gateways = match &entry.resource_id {
+                Some(id) => ec2
+                    .client
+                    .describe_internet_gateways()
+                    .internet_gateway_ids(id),
+                None => ec2
+                    .client
+                    .describe_internet_gateways()
+                    .filters(tag_filter()),
+            }
+            .send()
+            .await
+            .map_err(|e| aws_error("DescribeInternetGateways", region, e));
+            let gateways = match gateways {
+                Err(err) if err.is_not_found() => return Ok(None),
+                other => other?,
+            };
+            let Some(gateway) = gateways.internet_gateways().first() else {
+                return Ok(None);
+            };
+            let id = gateway
+                .internet_gateway_id()
+                .unwrap_or_default()
+                .to_string();
+            for attachment in gateway.attachments() {
+                if let Some(vpc) = attachment.vpc_id() {
+                    ec2.client
+                        .detach_internet_gateway()
+                        .internet_gateway_id(&id)
+                        .vpc_id(vpc)
+                        .send()
+                        .await
+                        .map_err(|e| aws_error("DetachInternetGateway", region, e))?;
+                }
+            }
+            ec2.client
+                .delete_internet_gateway()
+                .internet_gateway_id(&id)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteInternetGateway", region, e))?;
+            Ok(Some(id))
+        }
+        ResourceKind::Subnet => {
+            let id = match &entry.resource_id {
+                Some(id) => Some(id.clone()),
+                None => ec2
+                    .client
+                    .describe_subnets()
+                    .filters(tag_filter())
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DescribeSubnets", region, e))?
+                    .subnets()
+                    .first()
+                    .and_then(|s| s.subnet_id().map(str::to_string)),
+            };
+            let Some(id) = id else { return Ok(None) };
+            match ec2
+                .client
+                .delete_subnet()
+                .subnet_id(&id)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteSubnet", region, e))
+            {
+                Err(err) if err.is_not_found() => Ok(None),
+                Err(err) => Err(err),
+                Ok(_) => Ok(Some(id)),
+            }
+        }
+        ResourceKind::Vpc => {
+            let id = match &entry.resource_id {
+                Some(id) => Some(id.clone()),
+                None => ec2
+                    .client
+                    .describe_vpcs()
+                    .filters(tag_filter())
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DescribeVpcs", region, e))?
+                    .vpcs()
+                    .first()
+                    .and_then(|v| v.vpc_id().map(str::to_string)),
+            };
+            let Some(id) = id else { return Ok(None) };
+            match ec2
+                .client
+                .delete_vpc()
+                .vpc_id(&id)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteVpc", region, e))
+            {
+                Err(err) if err.is_not_found() => Ok(None),
+                Err(err) => Err(err),
+                Ok(_) => Ok(Some(id)),
+            }
+        }
     }
+}
+
+/// Deletes one ledger entry's resource now (mid-bake, e.g. the unencrypted image an
+/// encrypted copy replaces) and closes the entry.
+pub async fn delete_now(
+    ctx: &BakeContext,
+    ec2: &Ec2,
+    entry_id: i64,
+    polling: Polling,
+) -> Result<(), EngineError> {
+    let Some(entry) = ctx
+        .history
+        .ledger(&ctx.bake_id)?
+        .into_iter()
+        .find(|e| e.id == entry_id)
+    else {
+        return Ok(());
+    };
+    if let Some(id) = delete_entry(ctx, ec2, &entry, polling).await? {
+        ctx.emit(BakeEvent::ResourceDeleted {
+            kind: entry.kind,
+            id,
+            region: entry.region.clone(),
+        });
+    }
+    ctx.history.mark_deleted(entry.id, &ctx.now())?;
+    Ok(())
 }
 
 /// What start-up recovery did for one dead bake.

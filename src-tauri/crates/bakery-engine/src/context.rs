@@ -54,6 +54,10 @@ pub struct BakeContext {
     pub template_text: Option<String>,
     pub profile: Option<String>,
     pub(crate) seq: Arc<AtomicI64>,
+    /// The shortest time any earlier wait of this bake was still seen in its old state:
+    /// later waits skip the polls scheduled before it (fewer calls, never a later answer
+    /// than the plain schedule would give for such a wait).
+    pub(crate) pending_floor: Arc<std::sync::Mutex<Option<Duration>>>,
 }
 
 impl std::fmt::Debug for BakeContext {
@@ -79,6 +83,7 @@ impl BakeContext {
             template_text: None,
             profile: None,
             seq: Arc::new(AtomicI64::new(0)),
+            pending_floor: Arc::new(std::sync::Mutex::new(None)),
         }
     }
 

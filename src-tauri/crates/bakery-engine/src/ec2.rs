@@ -62,7 +62,8 @@ pub fn tag_spec(
 
 /// Polls `probe` until it returns `Some(T)`. EC2 never changes state the instant it is asked
 /// to, so the first poll comes after 500 ms; then the wait grows by half each time up to
-/// `polling.delay` (not the SDK waiters' fixed 15 s). Reports state changes; fails after
+/// `polling.delay` (not the SDK waiters' fixed 15 s). Polls planned before the bake's
+/// pending floor (see [`BakeContext`]) are skipped. Reports state changes; fails after
 /// `polling.max_attempts` polls or on cancel.
 pub async fn poll_until<T, F, Fut>(
     ctx: &BakeContext,
@@ -78,17 +79,36 @@ where
     let started = Instant::now();
     let cap = polling.delay.max(Duration::from_millis(100));
     let mut delay = Duration::from_millis(500).min(cap);
+    let floor = ctx
+        .pending_floor
+        .lock()
+        .map(|f| f.unwrap_or_default())
+        .unwrap_or_default();
+    let mut planned = Duration::ZERO;
     let mut last_state = String::new();
-    for attempt in 1..=polling.max_attempts.max(1) {
+    let mut last_pending = Duration::ZERO;
+    let mut attempt = 0;
+    while attempt < polling.max_attempts.max(1) {
+        // Walk the schedule; polls planned before the floor are skipped, not made.
+        planned += delay;
+        delay = delay.mul_f64(1.5).min(cap);
+        if planned < floor {
+            continue;
+        }
+        attempt += 1;
+        let wait = planned.saturating_sub(started.elapsed());
         tokio::select! {
-            _ = tokio::time::sleep(delay) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled(step)),
         }
-        delay = delay.mul_f64(1.5).min(cap);
         let (done, state) = probe().await?;
         if let Some(value) = done {
+            if let Ok(mut f) = ctx.pending_floor.lock() {
+                *f = Some(f.map_or(last_pending, |old| old.min(last_pending)));
+            }
             return Ok(value);
         }
+        last_pending = started.elapsed();
         if state != last_state {
             ctx.emit(BakeEvent::Waiting {
                 what: what.to_string(),

@@ -12,6 +12,7 @@ use bakery_history::ResourceKind;
 pub enum StepName {
     Preflight,
     SourceImage,
+    Network,
     KeyPair,
     SecurityGroup,
     Launch,
@@ -30,6 +31,7 @@ impl StepName {
         match self {
             Self::Preflight => "Preflight checks",
             Self::SourceImage => "Find the source image",
+            Self::Network => "Prepare the network",
             Self::KeyPair => "Create a temporary key pair",
             Self::SecurityGroup => "Create a temporary security group",
             Self::Launch => "Launch the source instance",

@@ -24,7 +24,9 @@ use bakery_history::{Artifact, BakeLock, BakeStatus, NewBake};
 pub use context::{BakeContext, Clock, OnError, SystemClock};
 pub use error::EngineError;
 pub use event::{BakeEvent, BakeOutcome, OutputStream, StepName};
-pub use spec::{BakeSpec, Polling, Provisioner, ShellProvisioner, SourceImage, SshSpec};
+pub use spec::{
+    BakeSpec, Polling, Provisioner, ShellProvisioner, SourceImage, SshSpec, TemporaryVpcSpec,
+};
 
 use crate::ec2::Ec2;
 use crate::steps::{Bake, BakeState};
@@ -37,9 +39,10 @@ pub struct BakeResult {
 }
 
 /// The steps in the order they run.
-pub const STEPS: [StepName; 12] = [
+pub const STEPS: [StepName; 13] = [
     StepName::Preflight,
     StepName::SourceImage,
+    StepName::Network,
     StepName::KeyPair,
     StepName::SecurityGroup,
     StepName::Launch,
@@ -56,6 +59,7 @@ async fn run_step(step: StepName, bake: &mut Bake<'_>) -> Result<(), EngineError
     match step {
         StepName::Preflight => steps::preflight::run(bake).await,
         StepName::SourceImage => steps::source_image::run(bake).await,
+        StepName::Network => steps::network::run(bake).await,
         StepName::KeyPair => steps::key_pair::run(bake).await,
         StepName::SecurityGroup => steps::security_group::run(bake).await,
         StepName::Launch => steps::launch::run(bake).await,

@@ -11,7 +11,9 @@ use bakery_template::model::{self, Builder, PostProcessor};
 use bakery_template::{Template, go_duration};
 
 use crate::EngineError;
-use crate::spec::{BakeSpec, Polling, Provisioner, ShellProvisioner, SourceImage, SshSpec};
+use crate::spec::{
+    BakeSpec, Polling, Provisioner, ShellProvisioner, SourceImage, SshSpec, TemporaryVpcSpec,
+};
 
 /// The name a builder answers to in `only`/`except` and the output.
 pub fn build_name(builder: &model::AmazonEbs) -> String {
@@ -192,6 +194,18 @@ fn spec_for(
         },
         subnet_id: ebs.subnet_id.clone(),
         vpc_id: ebs.vpc_id.clone(),
+        temporary_vpc: ebs.temporary_vpc.as_ref().map(|t| {
+            let default = TemporaryVpcSpec::default();
+            TemporaryVpcSpec {
+                cidr_block: t.cidr_block.clone().unwrap_or(default.cidr_block),
+                subnet_cidr_block: t
+                    .subnet_cidr_block
+                    .clone()
+                    .unwrap_or(default.subnet_cidr_block),
+            }
+        }),
+        ssh_keypair_name: ebs.ssh_keypair_name.clone(),
+        ssh_private_key_file: ebs.ssh_private_key_file.as_deref().map(|f| local(dir, f)),
         security_group_ids,
         ssh_source_cidrs: ebs
             .temporary_security_group_source_cidrs
@@ -209,6 +223,8 @@ fn spec_for(
         ami_groups: ebs.ami_groups.clone().unwrap_or_default(),
         encrypt_boot: ebs.encrypt_boot.unwrap_or(false),
         kms_key_id: ebs.kms_key_id.clone(),
+        region_kms_key_ids: ebs.region_kms_key_ids.clone().unwrap_or_default(),
+        snapshot_users: ebs.snapshot_users.clone().unwrap_or_default(),
         force_deregister: ebs.force_deregister.unwrap_or(false),
         force_delete_snapshot: ebs.force_delete_snapshot.unwrap_or(false),
         polling,

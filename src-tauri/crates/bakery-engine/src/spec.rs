@@ -58,6 +58,22 @@ pub struct ShellProvisioner {
     pub pause_before: Duration,
 }
 
+/// The address ranges of a temporary VPC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemporaryVpcSpec {
+    pub cidr_block: String,
+    pub subnet_cidr_block: String,
+}
+
+impl Default for TemporaryVpcSpec {
+    fn default() -> Self {
+        Self {
+            cidr_block: "10.0.0.0/16".into(),
+            subnet_cidr_block: "10.0.1.0/24".into(),
+        }
+    }
+}
+
 /// Packer's `aws_polling`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Polling {
@@ -87,6 +103,14 @@ pub struct BakeSpec {
     pub ssh: SshSpec,
     pub subnet_id: Option<String>,
     pub vpc_id: Option<String>,
+    /// Our extension `temporary_vpc`: a VPC, subnet, internet gateway and route table made
+    /// for the bake and torn down after it.
+    pub temporary_vpc: Option<TemporaryVpcSpec>,
+    /// `ssh_keypair_name`: an existing key pair (with `ssh_private_key_file`) instead of a
+    /// temporary one.
+    pub ssh_keypair_name: Option<String>,
+    /// `ssh_private_key_file`: the private key that logs in.
+    pub ssh_private_key_file: Option<PathBuf>,
     pub security_group_ids: Vec<String>,
     /// CIDRs allowed to SSH to the temporary security group (default: the operator's /32).
     pub ssh_source_cidrs: Vec<String>,
@@ -102,6 +126,10 @@ pub struct BakeSpec {
     pub ami_groups: Vec<String>,
     pub encrypt_boot: bool,
     pub kms_key_id: Option<String>,
+    /// The KMS key for each copy's region (`region_kms_key_ids`).
+    pub region_kms_key_ids: BTreeMap<String, String>,
+    /// Accounts that may create volumes from the snapshots (`snapshot_users`).
+    pub snapshot_users: Vec<String>,
     pub force_deregister: bool,
     pub force_delete_snapshot: bool,
     pub polling: Polling,

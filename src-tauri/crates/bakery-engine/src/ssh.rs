@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use russh::client::{self, Handle};
 use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{ChannelMsg, Disconnect};
+use russh_sftp::client::SftpSession;
+use std::path::Path;
 
 use crate::EngineError;
 use crate::context::BakeContext;
@@ -257,6 +259,98 @@ impl SshSession {
         lines.flush(ctx);
         result.last_lines = lines.last;
         Ok(result)
+    }
+
+    /// Uploads `local` (a file, or a folder with everything in it) over SFTP, with
+    /// Packer's rules: a folder with a trailing slash uploads its contents into
+    /// `destination`, without one the folder itself; a file goes to `destination`, or into
+    /// it when `destination` ends with a slash. Returns the number of files uploaded.
+    pub async fn upload(&self, local: &Path, destination: &str) -> Result<usize, EngineError> {
+        let channel = self
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(|e| self.ssh_err(e))?;
+        channel
+            .request_subsystem(true, "sftp")
+            .await
+            .map_err(|e| self.ssh_err(e))?;
+        let sftp = SftpSession::new(channel.into_stream())
+            .await
+            .map_err(|e| self.ssh_err(format!("SFTP: {e}")))?;
+        let read_err = |path: &Path, source| EngineError::ReadFile {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut count = 0;
+        if local.is_dir() {
+            let contents_only = local.to_string_lossy().ends_with('/');
+            let root = if contents_only {
+                destination.trim_end_matches('/').to_string()
+            } else {
+                let name = local
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                format!("{}/{name}", destination.trim_end_matches('/'))
+            };
+            let mut todo = vec![(local.to_path_buf(), root)];
+            while let Some((dir, remote)) = todo.pop() {
+                if sftp.try_exists(&remote).await.unwrap_or(false) {
+                    // Already there (destination itself, or a re-upload).
+                } else {
+                    sftp.create_dir(&remote)
+                        .await
+                        .map_err(|e| self.ssh_err(format!("SFTP mkdir {remote}: {e}")))?;
+                }
+                let entries = std::fs::read_dir(&dir).map_err(|e| read_err(&dir, e))?;
+                for entry in entries {
+                    let entry = entry.map_err(|e| read_err(&dir, e))?;
+                    let path = entry.path();
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let target = format!("{remote}/{name}");
+                    if path.is_dir() {
+                        todo.push((path, target));
+                    } else {
+                        self.put(&sftp, &path, &target).await?;
+                        count += 1;
+                    }
+                }
+            }
+        } else {
+            let target = if destination.ends_with('/') {
+                let name = local
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                format!("{destination}{name}")
+            } else {
+                destination.to_string()
+            };
+            self.put(&sftp, local, &target).await?;
+            count += 1;
+        }
+        let _ = sftp.close().await;
+        Ok(count)
+    }
+
+    async fn put(&self, sftp: &SftpSession, local: &Path, remote: &str) -> Result<(), EngineError> {
+        use tokio::io::AsyncWriteExt;
+        let bytes = std::fs::read(local).map_err(|source| EngineError::ReadFile {
+            path: local.to_path_buf(),
+            source,
+        })?;
+        let mut file = sftp
+            .create(remote)
+            .await
+            .map_err(|e| self.ssh_err(format!("SFTP create {remote}: {e}")))?;
+        file.write_all(&bytes)
+            .await
+            .map_err(|e| self.ssh_err(format!("SFTP write {remote}: {e}")))?;
+        file.shutdown()
+            .await
+            .map_err(|e| self.ssh_err(format!("SFTP close {remote}: {e}")))?;
+        Ok(())
     }
 
     pub async fn close(self) {

@@ -210,6 +210,8 @@ async fn a_cancel_at_every_step_boundary_leaves_nothing_behind() {
         let mut spec = article_spec(&sandbox, &format!("cancelled {n}"));
         spec.ami_regions = vec!["us-west-2".into()];
         spec.ami_users = vec!["111122223333".into()];
+        // Every step has cloud work to interrupt, the network included.
+        spec.temporary_vpc = Some(bakery_engine::TemporaryVpcSpec::default());
         let result = bakery_engine::bake(&ctx, &sdk, &spec).await;
         drop(ctx);
         watcher.await.unwrap();

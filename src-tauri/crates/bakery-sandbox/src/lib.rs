@@ -338,11 +338,46 @@ pub fn process_alive(pid: u32) -> bool {
     }
 }
 
-/// The EC2 actions in a recording made with [`SandboxOptions::record`], in order
-/// (e.g. `["DescribeImages", "RunInstances"]`): how benchmarks and tests count API calls.
-pub fn recorded_actions(path: &Path) -> Result<Vec<String>, SandboxError> {
+/// One recorded API call: its action and its (form-decoded) parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedCall {
+    pub action: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl RecordedCall {
+    /// The first value of `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+fn form_decode(text: &str) -> String {
+    let bytes = text.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&String::from_utf8_lossy(&bytes[i + 1..i + 3]), 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Every call in a recording made with [`SandboxOptions::record`], in order.
+pub fn recorded_calls(path: &Path) -> Result<Vec<RecordedCall>, SandboxError> {
     let text = std::fs::read_to_string(path).map_err(SandboxError::Workdir)?;
-    let mut actions = Vec::new();
+    let mut calls = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let record: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| SandboxError::Startup(format!("unreadable recording line: {e}")))?;
@@ -359,17 +394,32 @@ pub fn recorded_actions(path: &Path) -> Result<Vec<String>, SandboxError> {
         let query = record["url"]
             .as_str()
             .and_then(|url| url.split_once('?'))
-            .map(|(_, q)| q)
+            .map(|(_, q)| q.to_string())
             .unwrap_or_default();
-        let action = body
+        let params: Vec<(String, String)> = body
             .split('&')
             .chain(query.split('&'))
-            .find_map(|pair| pair.strip_prefix("Action="));
-        if let Some(action) = action {
-            actions.push(action.to_string());
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (form_decode(k), form_decode(v)))
+            .collect();
+        if let Some(action) = params
+            .iter()
+            .find(|(k, _)| k == "Action")
+            .map(|(_, v)| v.clone())
+        {
+            calls.push(RecordedCall { action, params });
         }
     }
-    Ok(actions)
+    Ok(calls)
+}
+
+/// The EC2 actions in a recording made with [`SandboxOptions::record`], in order
+/// (e.g. `["DescribeImages", "RunInstances"]`): how benchmarks and tests count API calls.
+pub fn recorded_actions(path: &Path) -> Result<Vec<String>, SandboxError> {
+    Ok(recorded_calls(path)?
+        .into_iter()
+        .map(|call| call.action)
+        .collect())
 }
 
 fn read_log(path: &Path) -> String {

@@ -38,18 +38,22 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                 force_deregister(ctx, &ec2, spec).await?;
             }
             let entry = ctx.intend(&region, ResourceKind::Image, Some(&spec.ami_name))?;
-            let copied = ec2
-                .client
-                .copy_image()
-                .source_image_id(&source.image_id)
-                .source_region(&source.region)
-                .name(&spec.ami_name)
-                .set_description(spec.ami_description.clone())
-                .encrypted(spec.encrypt_boot)
-                .set_kms_key_id(spec.kms_key_id.clone())
-                .send()
-                .await
-                .map_err(|e| aws_error("CopyImage", &region, e))?;
+            let copied =
+                ec2.client
+                    .copy_image()
+                    .source_image_id(&source.image_id)
+                    .source_region(&source.region)
+                    .name(&spec.ami_name)
+                    .set_description(spec.ami_description.clone())
+                    .encrypted(spec.encrypt_boot || spec.region_kms_key_ids.contains_key(&region))
+                    .set_kms_key_id(
+                        spec.region_kms_key_ids.get(&region).cloned().or_else(|| {
+                            spec.encrypt_boot.then(|| spec.kms_key_id.clone()).flatten()
+                        }),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("CopyImage", &region, e))?;
             let image_id = copied.image_id().unwrap_or_default().to_string();
             ctx.created(entry, &region, ResourceKind::Image, &image_id)?;
             tag_resources(ctx, &ec2, std::slice::from_ref(&image_id), &spec.tags).await?;

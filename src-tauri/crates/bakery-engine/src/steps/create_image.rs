@@ -156,12 +156,20 @@ pub fn record_snapshots(
     ctx: &BakeContext,
     region: &str,
     snapshots: &[String],
-) -> Result<(), EngineError> {
+) -> Result<Vec<i64>, EngineError> {
+    let mut entries = Vec::new();
     for snapshot in snapshots {
         let entry = ctx.intend(region, ResourceKind::Snapshot, None)?;
         ctx.created(entry, region, ResourceKind::Snapshot, snapshot)?;
+        entries.push(entry);
     }
-    Ok(())
+    Ok(entries)
+}
+
+/// The name of the unencrypted image an `encrypt_boot` bake makes first (like Packer, the
+/// final name goes to the encrypted copy).
+pub fn intermediate_name(bake_id: &str) -> String {
+    format!("bakery-unencrypted-{bake_id}")
 }
 
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
@@ -184,15 +192,21 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             .into_iter()
             .filter(|(k, _)| !bake.spec.snapshot_tags.contains_key(k)),
     );
+    let encrypt = bake.spec.encrypt_boot;
+    let first_name = if encrypt {
+        intermediate_name(&bake.ctx.bake_id)
+    } else {
+        bake.spec.ami_name.clone()
+    };
     let entry = bake
         .ctx
-        .intend(&region, ResourceKind::Image, Some(&bake.spec.ami_name))?;
+        .intend(&region, ResourceKind::Image, Some(&first_name))?;
     let created = bake
         .ec2
         .client
         .create_image()
         .instance_id(&instance_id)
-        .name(&bake.spec.ami_name)
+        .name(&first_name)
         .set_description(bake.spec.ami_description.clone())
         .tag_specifications(tag_spec(
             ResourceType::Image,
@@ -202,10 +216,10 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .send()
         .await
         .map_err(|e| aws_error("CreateImage", &region, e))?;
-    let image_id = created.image_id().unwrap_or_default().to_string();
+    let mut image_id = created.image_id().unwrap_or_default().to_string();
     bake.ctx
         .created(entry, &region, ResourceKind::Image, &image_id)?;
-    let snapshots = wait_available(
+    let mut snapshots = wait_available(
         bake.ctx,
         &bake.ec2,
         &image_id,
@@ -213,7 +227,57 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         StepName::CreateImage,
     )
     .await?;
-    record_snapshots(bake.ctx, &region, &snapshots)?;
+    let snapshot_entries = record_snapshots(bake.ctx, &region, &snapshots)?;
+
+    if encrypt {
+        // encrypt_boot: an encrypted copy takes the name; the unencrypted image goes.
+        let copy_entry =
+            bake.ctx
+                .intend(&region, ResourceKind::Image, Some(&bake.spec.ami_name))?;
+        let copied = bake
+            .ec2
+            .client
+            .copy_image()
+            .source_image_id(&image_id)
+            .source_region(&region)
+            .name(&bake.spec.ami_name)
+            .set_description(bake.spec.ami_description.clone())
+            .encrypted(true)
+            .set_kms_key_id(bake.spec.kms_key_id.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error("CopyImage", &region, e))?;
+        let encrypted_id = copied.image_id().unwrap_or_default().to_string();
+        bake.ctx
+            .created(copy_entry, &region, ResourceKind::Image, &encrypted_id)?;
+        tag_resources(
+            bake.ctx,
+            &bake.ec2,
+            std::slice::from_ref(&encrypted_id),
+            &bake.spec.tags,
+        )
+        .await?;
+        let encrypted_snapshots = wait_available(
+            bake.ctx,
+            &bake.ec2,
+            &encrypted_id,
+            bake.spec,
+            StepName::CreateImage,
+        )
+        .await?;
+        record_snapshots(bake.ctx, &region, &encrypted_snapshots)?;
+        crate::cleanup::delete_now(bake.ctx, &bake.ec2, entry, bake.spec.polling).await?;
+        for snapshot_entry in snapshot_entries {
+            crate::cleanup::delete_now(bake.ctx, &bake.ec2, snapshot_entry, bake.spec.polling)
+                .await?;
+        }
+        bake.ctx.note(format!(
+            "Encrypted {encrypted_id} replaces the unencrypted {image_id}"
+        ));
+        image_id = encrypted_id;
+        snapshots = encrypted_snapshots;
+    }
+
     // Snapshots are tagged once they exist (as Packer does): a snapshot tag specification
     // on CreateImage is not accepted everywhere.
     if !bake.spec.snapshot_tags.is_empty() {

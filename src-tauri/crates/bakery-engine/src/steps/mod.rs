@@ -8,6 +8,7 @@ pub mod create_image;
 pub mod key_pair;
 pub mod launch;
 pub mod manifest;
+pub mod network;
 pub mod preflight;
 pub mod provision;
 pub mod security_group;

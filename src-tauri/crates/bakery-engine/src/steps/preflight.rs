@@ -139,6 +139,9 @@ async fn diagnose_region(bake: &Bake<'_>, target: &str, err: EngineError) -> Eng
 
 async fn resolve_network(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let region = bake.region().to_string();
+    if bake.spec.temporary_vpc.is_some() {
+        return Ok(()); // the network step makes one
+    }
     if let Some(subnet_id) = &bake.spec.subnet_id {
         let subnets = bake
             .ec2

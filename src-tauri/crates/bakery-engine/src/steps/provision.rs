@@ -81,26 +81,10 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                 source,
                 destination,
             } => {
-                let bytes = std::fs::read(source).map_err(|e| EngineError::ReadFile {
-                    path: source.clone(),
-                    source: e,
-                })?;
                 bake.ctx
                     .note(format!("Uploading {} => {destination}", source.display()));
-                let result = session
-                    .run(
-                        bake.ctx,
-                        &format!("cat > {}", shell_quote(destination)),
-                        Some(&bytes),
-                    )
-                    .await?;
-                if result.exit_status != Some(0) {
-                    return Err(EngineError::Provisioner {
-                        command: format!("upload to {destination}"),
-                        status: result.exit_status.unwrap_or(255),
-                        last_lines: result.last_lines,
-                    });
-                }
+                let files = session.upload(source, destination).await?;
+                bake.ctx.note(format!("Uploaded {files} file(s)"));
             }
         }
     }

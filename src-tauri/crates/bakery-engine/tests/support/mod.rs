@@ -99,6 +99,8 @@ pub struct Leftovers {
     pub key_pairs: Vec<String>,
     pub images: Vec<String>,
     pub snapshots: Vec<String>,
+    /// VPCs other than the default one (a temporary VPC left behind).
+    pub vpcs: Vec<String>,
 }
 
 impl Leftovers {
@@ -146,7 +148,19 @@ pub fn leftovers(sandbox: &Sandbox, region: &str) -> Leftovers {
         .into_iter()
         .filter(|s| !catalogue.contains(s))
         .collect();
+    let vpcs = sandbox
+        .ec2(
+            region,
+            "DescribeVpcs",
+            &[
+                ("Filter.1.Name", "is-default"),
+                ("Filter.1.Value.1", "false"),
+            ],
+        )
+        .unwrap()
+        .texts("vpcId");
     Leftovers {
+        vpcs,
         instances: doc,
         security_groups: groups,
         key_pairs: keys,

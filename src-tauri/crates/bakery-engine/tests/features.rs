@@ -1,0 +1,238 @@
+//! The amazon-ebs options users rely on, each baked against the sandbox: copies to other
+//! regions with sharing and encryption, a temporary VPC, the user's own key pair, and a
+//! folder uploaded by the file provisioner.
+
+mod support;
+
+use std::path::PathBuf;
+
+use bakery_engine::{BakeEvent, Provisioner, ShellProvisioner, TemporaryVpcSpec};
+use bakery_sandbox::{Sandbox, SandboxOptions, recorded_calls};
+use support::{Harness, article_spec, drain, leftovers, sdk_for};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_are_encrypted_shared_and_tagged_in_every_region() {
+    // A sandbox of its own, recording: moto ignores CopyImage's Encrypted/KmsKeyId, so the
+    // encryption is checked on the requests the bake sent.
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("calls.jsonl");
+    let sandbox = Sandbox::start(&SandboxOptions {
+        record: Some(record.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, _rx) = harness.context("multi");
+    let mut spec = article_spec(&sandbox, "golden multi");
+    spec.ami_regions = vec!["us-west-2".into(), "eu-central-1".into()];
+    spec.ami_users = vec!["111122223333".into()];
+    spec.snapshot_users = vec!["111122223333".into()];
+    spec.encrypt_boot = true;
+    spec.kms_key_id = Some("alias/golden".into());
+    spec.region_kms_key_ids = [("eu-central-1".to_string(), "alias/eu-key".to_string())].into();
+
+    let result = bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    let regions: Vec<&str> = result.artifacts.iter().map(|a| a.region.as_str()).collect();
+    assert_eq!(regions, ["us-east-1", "us-west-2", "eu-central-1"]);
+    for artifact in &result.artifacts {
+        let image = sandbox
+            .ec2(
+                &artifact.region,
+                "DescribeImages",
+                &[("ImageId.1", &artifact.image_id)],
+            )
+            .unwrap();
+        assert_eq!(image.texts("name"), ["golden multi"], "{}", artifact.region);
+        assert_eq!(image.texts("imageState"), ["available"]);
+        assert!(
+            image.texts("value").contains(&"multi".to_string()),
+            "bake-id tag"
+        );
+        let permission = sandbox
+            .ec2(
+                &artifact.region,
+                "DescribeImageAttribute",
+                &[
+                    ("ImageId", &artifact.image_id),
+                    ("Attribute", "launchPermission"),
+                ],
+            )
+            .unwrap();
+        assert_eq!(
+            permission.texts("userId"),
+            ["111122223333"],
+            "{}",
+            artifact.region
+        );
+        // The only image of the account in the region: the unencrypted one is gone.
+        let own = leftovers(&sandbox, &artifact.region);
+        assert_eq!(
+            own.images,
+            std::slice::from_ref(&artifact.image_id),
+            "{}",
+            artifact.region
+        );
+    }
+
+    let calls = recorded_calls(&record).unwrap();
+    let copies: Vec<_> = calls.iter().filter(|c| c.action == "CopyImage").collect();
+    assert_eq!(
+        copies.len(),
+        3,
+        "one encrypted copy in place, two to other regions"
+    );
+    for copy in &copies {
+        assert_eq!(copy.param("Encrypted"), Some("true"), "{copy:?}");
+    }
+    let keys: Vec<Option<&str>> = copies.iter().map(|c| c.param("KmsKeyId")).collect();
+    assert!(keys.contains(&Some("alias/golden")), "{keys:?}");
+    assert!(
+        keys.contains(&Some("alias/eu-key")),
+        "region_kms_key_ids: {keys:?}"
+    );
+    let snapshot_shares = calls
+        .iter()
+        .filter(|c| c.action == "ModifySnapshotAttribute")
+        .count();
+    assert!(
+        snapshot_shares >= 3,
+        "snapshot_users on every copy's snapshots"
+    );
+    sandbox.stop().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temporary_vpc_is_made_for_the_bake_and_taken_down() {
+    let sandbox = bakery_tests::sandbox();
+    let count = |action: &str, tag: &str| {
+        sandbox
+            .ec2("us-east-1", action, &[])
+            .unwrap()
+            .texts(tag)
+            .len()
+    };
+    let before = (
+        count("DescribeVpcs", "vpcId"),
+        count("DescribeSubnets", "subnetId"),
+        count("DescribeInternetGateways", "internetGatewayId"),
+    );
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("tmpvpc");
+    let mut spec = article_spec(&sandbox, "in its own vpc");
+    spec.temporary_vpc = Some(TemporaryVpcSpec::default());
+    bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    let made: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            BakeEvent::ResourceCreated { kind, id, .. } => Some(format!("{}:{id}", kind.as_str())),
+            _ => None,
+        })
+        .collect();
+    for kind in ["vpc:", "subnet:", "internet_gateway:", "route_table:"] {
+        assert!(
+            made.iter().any(|m| m.starts_with(kind)),
+            "{kind} in {made:?}"
+        );
+    }
+    let after = (
+        count("DescribeVpcs", "vpcId"),
+        count("DescribeSubnets", "subnetId"),
+        count("DescribeInternetGateways", "internetGatewayId"),
+    );
+    assert_eq!(after, before, "the temporary network is gone");
+    let left = leftovers(&sandbox, "us-east-1");
+    assert!(left.instances.is_empty() && left.security_groups.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_users_own_key_pair_is_used_and_kept() {
+    let sandbox = bakery_tests::sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = bakery_tests::ssh_keygen(dir.path(), "my-key");
+    use base64::Engine;
+    sandbox
+        .ec2(
+            "us-east-1",
+            "ImportKeyPair",
+            &[
+                ("KeyName", "my-key"),
+                (
+                    "PublicKeyMaterial",
+                    &base64::engine::general_purpose::STANDARD.encode(&public),
+                ),
+            ],
+        )
+        .unwrap();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, _rx) = harness.context("ownkey");
+    let mut spec = article_spec(&sandbox, "own key");
+    spec.ssh_keypair_name = Some("my-key".into());
+    spec.ssh_private_key_file = Some(key);
+    bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    let keys = sandbox
+        .ec2("us-east-1", "DescribeKeyPairs", &[])
+        .unwrap()
+        .texts("keyName");
+    assert_eq!(
+        keys,
+        ["my-key"],
+        "the user's key stays, no temporary key was made"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_file_provisioner_uploads_a_folder_over_sftp() {
+    let sandbox = bakery_tests::sandbox();
+    let local = tempfile::tempdir().unwrap();
+    let folder = local.path().join("site");
+    std::fs::create_dir_all(folder.join("conf")).unwrap();
+    std::fs::write(folder.join("index.html"), "<h1>golden</h1>\n").unwrap();
+    std::fs::write(folder.join("conf/app.conf"), "port = 8080\n").unwrap();
+    // The stand-in "instance" is this machine: upload into a fresh folder of it.
+    let remote = tempfile::tempdir().unwrap();
+    let destination = remote.path().display().to_string();
+
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("files");
+    let mut spec = article_spec(&sandbox, "with files");
+    spec.provisioners = vec![
+        Provisioner::File {
+            source: folder.clone(),
+            destination: destination.clone(),
+        },
+        Provisioner::File {
+            source: PathBuf::from(format!("{}/", folder.display())),
+            destination: format!("{destination}/flat"),
+        },
+        Provisioner::Shell(ShellProvisioner {
+            inline: vec![format!("cat {destination}/site/conf/app.conf")],
+            ..Default::default()
+        }),
+    ];
+    bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, BakeEvent::Output { line, .. } if line == "port = 8080")),
+        "the uploaded file was read on the instance"
+    );
+    let uploaded = remote.path();
+    assert_eq!(
+        std::fs::read_to_string(uploaded.join("site/index.html")).unwrap(),
+        "<h1>golden</h1>\n",
+        "without a trailing slash the folder itself is uploaded"
+    );
+    assert_eq!(
+        std::fs::read_to_string(uploaded.join("flat/conf/app.conf")).unwrap(),
+        "port = 8080\n",
+        "with a trailing slash its contents are"
+    );
+}
