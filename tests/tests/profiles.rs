@@ -393,3 +393,59 @@ exec "$@""#;
     assert!(!stderr.contains("some-secret"), "{stderr}");
     assert!(!any_file_contains(&user.bakery_home(), "locked"));
 }
+
+#[test]
+fn import_moves_keys_into_the_keyring_and_remove_plaintext_keeps_the_rest_of_the_file() {
+    let sandbox = bakery_tests::sandbox();
+    let name = format!("imp-{}", std::process::id());
+    let config = format!(
+        "[profile {name}]\nregion = us-east-1\nendpoint_url = {}\n",
+        sandbox.endpoint()
+    );
+    let credentials = format!(
+        "# work keys -- rotate quarterly\n[{name}]\n; issued 2026-10\naws_access_key_id = testing\naws_secret_access_key = imported-secret-{name}\n\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = other\n"
+    );
+    let user = User::new(&config, &credentials);
+    let credentials_file = user.dir.path().join("home/.aws/credentials");
+
+    // Import, keeping the plaintext: the keyring profile hides the file one.
+    let stdout = ok(&user.run(&["import", &name], ""));
+    assert!(stdout.contains("--remove-plaintext"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&credentials_file).unwrap(),
+        credentials
+    );
+    let stdout = ok(&user.run(&["list"], ""));
+    let line = stdout.lines().find(|l| l.starts_with(&name)).unwrap();
+    assert!(line.contains("app keyring"), "{line}");
+    assert!(line.contains("imported from"), "{line}");
+    assert!(ok(&user.run(&["test", &name], "")).contains("account: 123456789012"));
+
+    // Removing the app profile brings the file profile back.
+    let stdout = ok(&user.run(&["remove", &name], ""));
+    assert!(stdout.contains("is used again"), "{stdout}");
+    let stdout = ok(&user.run(&["list"], ""));
+    let line = stdout.lines().find(|l| l.starts_with(&name)).unwrap();
+    assert!(line.contains("static keys"), "{line}");
+
+    // Import again, removing the plaintext: only the two key lines go, a backup is kept.
+    let stdout = ok(&user.run(&["import", &name, "--remove-plaintext"], ""));
+    assert!(stdout.contains("removed 2 key line(s)"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&credentials_file).unwrap(),
+        credentials.replace(
+            &format!(
+                "aws_access_key_id = testing\naws_secret_access_key = imported-secret-{name}\n"
+            ),
+            ""
+        )
+    );
+    let backup = stdout
+        .split("the old file is at ")
+        .nth(1)
+        .and_then(|rest| rest.split(" (").next())
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), credentials);
+    assert!(ok(&user.run(&["test", &name], "")).contains("account: 123456789012"));
+    ok(&user.run(&["remove", &name], ""));
+}

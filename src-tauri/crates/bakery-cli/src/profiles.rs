@@ -122,6 +122,13 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
             let keyring = Keyring::native()?;
             manage::remove_profile(&store, &keyring, &profiles, name)?;
             println!("removed profile \"{name}\" and its keyring items");
+            if let Some(shadowed) = profiles.find(name).and_then(|p| p.shadows.as_ref()) {
+                let places: Vec<String> = shadowed.iter().map(ToString::to_string).collect();
+                println!(
+                    "\"{name}\" from your AWS files ({}) is used again",
+                    places.join(", ")
+                );
+            }
             Ok(())
         }
         ProfilesCommand::Import {
