@@ -139,3 +139,31 @@ fn inspect_lists_the_parts_of_a_template() {
         "{stdout}"
     );
 }
+
+#[test]
+fn hcl2_templates_are_validated_too() {
+    let output = bakery(&["validate"], &template("corpus-hcl/h01-article.pkr.hcl"));
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        output.stdout.is_empty() && output.stderr.is_empty(),
+        "{output:?}"
+    );
+
+    let file = template("corpus-hcl/h04-required-plugins-data.pkr.hcl");
+    let output = bakery(&["validate"], &file);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(&format!("{}:14:1: error: data sources", file.display())),
+        "{stderr}"
+    );
+
+    let h02 = template("corpus-hcl/h02-variables-locals.pkr.hcl");
+    let output = bakery(&["validate"], &h02);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("required variable not set: app_version")
+    );
+    let output = bakery(&["validate", "--var", "app_version=1.0"], &h02);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}

@@ -20,6 +20,13 @@ pub struct FmtArgs {
 pub fn run(args: &FmtArgs) -> Result<(), CliError> {
     let text = crate::validate::read(&args.file)?;
     let name = args.file.display().to_string();
+    if crate::validate::is_hcl(&args.file) {
+        eprintln!("{name}: error: formatting HCL2 templates is not supported yet");
+        return Err(CliError::TemplateInvalid {
+            path: args.file.clone(),
+            errors: 1,
+        });
+    }
     let formatted = match bakery_template::format_json(&name, &text) {
         Ok(formatted) => formatted,
         Err(bakery_template::TemplateError::Invalid(diagnostics)) => {

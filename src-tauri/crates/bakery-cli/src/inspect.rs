@@ -8,13 +8,18 @@ use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
-    /// The template (Packer JSON).
+    /// The template: Packer JSON, or HCL2 when it ends in .pkr.hcl.
     file: PathBuf,
 }
 
 pub fn run(args: &InspectArgs) -> Result<(), CliError> {
     let text = crate::validate::read(&args.file)?;
-    let outline = bakery_template::outline(&args.file.display().to_string(), &text)?;
+    let name = args.file.display().to_string();
+    let outline = if crate::validate::is_hcl(&args.file) {
+        bakery_template::outline_hcl(&name, &text)?
+    } else {
+        bakery_template::outline(&name, &text)?
+    };
     print!("{}", render(&outline));
     Ok(())
 }

@@ -17,11 +17,17 @@ pub struct ValidateArgs {
     /// Set a user variable: --var name=value (repeatable; later ones win).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
-    /// Read user variables from a JSON file (repeatable; later files win, --var wins over all).
+    /// Read user variables from a file: JSON, or .pkrvars.hcl for HCL2 (repeatable; later files
+    /// win, --var wins over all).
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
-    /// The template (Packer JSON).
+    /// The template: Packer JSON, or HCL2 when it ends in .pkr.hcl.
     file: PathBuf,
+}
+
+/// A Packer HCL2 template (`.pkr.hcl`) rather than a JSON one.
+pub fn is_hcl(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "hcl")
 }
 
 pub fn read(path: &Path) -> Result<String, CliError> {
@@ -68,7 +74,12 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
         local_file_exists: Some(|path| Path::new(path).exists()),
     };
     let name = args.file.display().to_string();
-    let checked = bakery_template::check(&name, &text, &options, &mut render_context(&args.file));
+    let mut ctx = render_context(&args.file);
+    let checked = if is_hcl(&args.file) {
+        bakery_template::check_hcl(&name, &text, &options, &mut ctx)
+    } else {
+        bakery_template::check(&name, &text, &options, &mut ctx)
+    };
     for diagnostic in &checked.diagnostics {
         eprintln!("{diagnostic}");
     }

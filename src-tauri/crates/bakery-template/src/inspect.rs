@@ -107,6 +107,47 @@ pub fn outline(file: &str, text: &str) -> Result<Outline, crate::TemplateError> 
     })
 }
 
+/// The outline of an HCL2 template: its variables as declared, its builds' sources
+/// (`TYPE.NAME`), provisioners and post-processors.
+pub fn outline_hcl(file: &str, text: &str) -> Result<Outline, crate::TemplateError> {
+    let checked = crate::check_hcl(
+        file,
+        text,
+        &crate::CheckOptions::default(),
+        &mut crate::RenderContext::fixed(),
+    );
+    let Some(template) = checked.template else {
+        return Err(crate::TemplateError::Invalid(checked.diagnostics));
+    };
+    Ok(Outline {
+        description: template.description.clone(),
+        variables: template
+            .variables
+            .iter()
+            .map(|v| OutlineVariable {
+                name: v.name.clone(),
+                default: v.default.as_ref().map(|d| d.expose().to_string()),
+                sensitive: v.sensitive,
+            })
+            .collect(),
+        builders: template
+            .builders
+            .iter()
+            .map(|b| (b.name().to_string(), b.type_name().to_string()))
+            .collect(),
+        provisioners: template
+            .provisioners
+            .iter()
+            .map(|p| p.type_name().to_string())
+            .collect(),
+        post_processors: template
+            .post_processors
+            .iter()
+            .map(|chain| chain.iter().map(|p| p.type_name().to_string()).collect())
+            .collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +188,19 @@ mod tests {
             ]
         );
         assert!(outline("t.json", "{").is_err());
+    }
+
+    #[test]
+    fn an_hcl2_outline_names_builds_by_source() {
+        let text = "variable \"region\" {}\nvariable \"key\" {\n  default = \"k\"\n  sensitive = true\n}\nsource \"amazon-ebs\" \"web\" {}\nbuild {\n  sources = [\"source.amazon-ebs.web\"]\n  provisioner \"shell\" {}\n}\n";
+        let o = outline_hcl("t.pkr.hcl", text).unwrap();
+        assert_eq!(o.variables[0].default, None);
+        assert!(o.variables[1].sensitive);
+        assert_eq!(
+            o.builders,
+            [("amazon-ebs.web".to_string(), "amazon-ebs".to_string())]
+        );
+        assert_eq!(o.provisioners, ["shell"]);
+        assert!(outline_hcl("t.pkr.hcl", "build {").is_err());
     }
 }

@@ -114,6 +114,13 @@ impl Node {
         let Value::String(_) = self.value else {
             return self.at;
         };
+        // Only a string written as a JSON string literal in `source` can be walked.
+        if !source
+            .get(self.at.offset..)
+            .is_some_and(|raw| raw.starts_with('"'))
+        {
+            return self.at;
+        }
         let Some(raw) = source.get(self.at.offset + 1..) else {
             return self.at;
         };

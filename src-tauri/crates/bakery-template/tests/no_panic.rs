@@ -63,6 +63,19 @@ const PIECES: &[&str] = &[
     "\"_c\": 1",
     "{{env `X`}}",
     "{{uuid}}",
+    "${",
+    "var.",
+    "local.",
+    "source \"amazon-ebs\" \"x\" {",
+    "build {",
+    "sources = [",
+    "= ",
+    "formatdate(",
+    "merge(",
+    "lookup(",
+    "dynamic \"x\" {",
+    "%{ if",
+    "<<EOF\n",
 ];
 
 fn mutate(text: &str, dice: &mut Dice) -> String {
@@ -99,17 +112,22 @@ fn check_all_ways(text: &str) {
             local_file_exists: Some(|_| false),
         };
         let _ = check("f.json", text, &options, &mut RenderContext::fixed());
+        let _ =
+            bakery_template::check_hcl("f.pkr.hcl", text, &options, &mut RenderContext::fixed());
     }
 }
 
 #[test]
 fn mutated_corpus_templates_never_panic() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let mut dice = Dice(0x5eed_cafe_f00d_d00d);
     let mut runs = 0;
-    for entry in std::fs::read_dir(corpus).unwrap() {
+    let files = std::fs::read_dir(tests.join("corpus"))
+        .unwrap()
+        .chain(std::fs::read_dir(tests.join("corpus-hcl")).unwrap());
+    for entry in files {
         let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "json") {
+        if path.extension().is_none_or(|e| e != "json" && e != "hcl") {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();

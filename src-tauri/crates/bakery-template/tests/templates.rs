@@ -235,6 +235,51 @@ fn the_template_as_baked_reads_back_the_same() {
     assert!(seen >= 20, "{seen} templates read back");
 }
 
+/// Every HCL2 corpus template checks as its `# expect-errors: L:C …` first line says (none when
+/// absent), with its `NAME.pkrvars.hcl` as a var file when there is one.
+#[test]
+fn the_hcl2_corpus_checks_as_expected() {
+    let folder = dir("corpus-hcl");
+    let mut templates: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".pkr.hcl"))
+        .collect();
+    templates.sort();
+    assert!(templates.len() >= 4);
+    for path in templates {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected: Vec<String> = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect-errors:"))
+            .map(|l| l.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        let vars = PathBuf::from(path.to_string_lossy().replace(".pkr.hcl", ".pkrvars.hcl"));
+        let mut options = CheckOptions {
+            local_file_exists: Some(|file| Path::new(file).exists()),
+            ..CheckOptions::default()
+        };
+        if vars.exists() {
+            options.inputs.var_files.push(VarFile {
+                name: vars.display().to_string(),
+                text: std::fs::read_to_string(&vars).unwrap(),
+            });
+        }
+        let mut ctx = RenderContext::fixed();
+        ctx.template_dir = folder.display().to_string();
+        let checked =
+            bakery_template::check_hcl(&path.display().to_string(), &text, &options, &mut ctx);
+        assert_eq!(
+            located_errors(&checked),
+            expected,
+            "{}: {:#?}",
+            path.display(),
+            checked.diagnostics
+        );
+    }
+}
+
 #[test]
 fn secrets_never_show_in_the_model() {
     let path = dir("corpus").join("01-getting-started-al2.json");

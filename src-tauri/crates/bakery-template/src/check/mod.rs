@@ -115,28 +115,27 @@ const OTHER_BUILDERS: &[&str] = &[
 
 /// Checks a JSON template. `file` names it in the diagnostics.
 pub fn check(file: &str, text: &str, options: &CheckOptions, ctx: &mut RenderContext) -> Checked {
-    let mut checker = Checker {
-        source: text,
-        out: Vec::new(),
-        ctx,
-        vars: Variables::default(),
-        local_file_exists: options.local_file_exists,
-        unsettled: Vec::new(),
-        discarded: Vec::new(),
-    };
+    let mut checker = Checker::new(text, options, ctx);
     let template = checker.run(text, options);
-    let mut diagnostics = checker.out;
-    for d in &mut diagnostics {
-        if d.file.is_empty() {
-            d.file = file.to_string();
-        }
-    }
-    // Stable order: by file position, var files and --var after the template.
-    diagnostics.sort_by_key(|d| (d.file != file, d.line == 0, d.line, d.column));
-    Checked {
-        template,
-        diagnostics,
-    }
+    checker.finish(file, template)
+}
+
+/// Checks a template another reader (HCL2) has already turned into the JSON template's tree:
+/// `builders`, `provisioners`, `post-processors`, values with their positions in `source`.
+/// Variables are that reader's business; strings may still hold `{{ }}` functions.
+pub(crate) fn check_tree(
+    file: &str,
+    source: &str,
+    root: &Node,
+    options: &CheckOptions,
+    ctx: &mut RenderContext,
+) -> Checked {
+    let mut checker = Checker::new(source, options, ctx);
+    let mut template = Template::default();
+    let builder_names = checker.builders(root, options, &mut template);
+    checker.provisioners(root, options, &builder_names, &mut template);
+    checker.post_processors(root, options, &mut template);
+    checker.finish(file, Some(template))
 }
 
 struct Checker<'a> {
@@ -182,6 +181,36 @@ fn join(path: &str, key: &str) -> String {
         key.to_string()
     } else {
         format!("{path}.{key}")
+    }
+}
+
+impl<'a> Checker<'a> {
+    fn new(source: &'a str, options: &CheckOptions, ctx: &'a mut RenderContext) -> Self {
+        Checker {
+            source,
+            out: Vec::new(),
+            ctx,
+            vars: Variables::default(),
+            local_file_exists: options.local_file_exists,
+            unsettled: Vec::new(),
+            discarded: Vec::new(),
+        }
+    }
+
+    /// The diagnostics named after `file` and in the order of the file.
+    fn finish(self, file: &str, template: Option<Template>) -> Checked {
+        let mut diagnostics = self.out;
+        for d in &mut diagnostics {
+            if d.file.is_empty() {
+                d.file = file.to_string();
+            }
+        }
+        // Stable order: by file position, var files and --var after the template.
+        diagnostics.sort_by_key(|d| (d.file != file, d.line == 0, d.line, d.column));
+        Checked {
+            template,
+            diagnostics,
+        }
     }
 }
 

@@ -1,0 +1,1270 @@
+//! Packer HCL2 templates (`.pkr.hcl`): read with positions (hcl-edit), evaluated (hcl-rs), and
+//! turned into the JSON template's tree so the same checker and model serve both dialects.
+//!
+//! Covered: `variable` (default, sensitive, type ignored), `locals`/`local`, values from
+//! `PKR_VAR_name`, var files (`.pkrvars.hcl` or JSON) and `--var` (later wins, like Packer),
+//! `source "amazon-ebs" "name"`, `build` with `sources` and `source` blocks, `provisioner`,
+//! `post-processor`, `post-processors`, `packer {}` (accepted, nothing to install), the
+//! functions timestamp, formatdate, uuidv4, lower, upper, replace, split, join, concat, merge,
+//! lookup, coalesce, and `var.`, `local.`, `path.root`, `path.cwd`, `source.name`/`type`.
+//! A builder's name is `TYPE.NAME` (what `only`/`except` use in HCL2). Real features this
+//! version does not read yet (`data` sources, `dynamic` blocks, `validation`, `file()`,
+//! regular expressions) are "not supported yet" errors at their line.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::UNIX_EPOCH;
+
+use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use hcl_edit::Span;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
+
+use crate::check::{CheckOptions, Checked, check_tree};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::json::{Member, Node, Position, Value};
+use crate::render::RenderContext;
+use crate::suggest::did_you_mean;
+use crate::{Secret, VarFile, model};
+
+/// Checks a Packer HCL2 template.
+pub fn check_hcl(
+    file: &str,
+    text: &str,
+    options: &CheckOptions,
+    ctx: &mut RenderContext,
+) -> Checked {
+    let mut reader = Reader {
+        source: text,
+        lines: line_starts(text),
+        out: Vec::new(),
+    };
+    let body = match hcl_edit::parser::parse_body(text) {
+        Ok(body) => body,
+        Err(err) => {
+            let at = Position {
+                offset: text.len(),
+                line: err.location().line() as u32,
+                column: err.location().column() as u32,
+            };
+            let mut d = Diagnostic::error(
+                Code::Syntax,
+                at,
+                "",
+                format!("invalid HCL: {}", err.message()),
+            );
+            d.file = file.to_string();
+            return Checked {
+                template: None,
+                diagnostics: vec![d],
+            };
+        }
+    };
+    // Functions that need the context read it from here while evaluating.
+    let ids = std::mem::replace(&mut ctx.ids, Box::new(String::new));
+    EVAL.with(|e| *e.borrow_mut() = Some(EvalWorld { now: ctx.now, ids }));
+    let (root, variables, sensitive) = reader.read(&body, options, ctx);
+    if let Some(world) = EVAL.with(|e| e.borrow_mut().take()) {
+        ctx.ids = world.ids;
+    }
+
+    let tree_options = CheckOptions {
+        inputs: Default::default(),
+        ..options.clone()
+    };
+    let mut checked = check_tree(file, text, &root, &tree_options, ctx);
+    if let Some(template) = &mut checked.template {
+        template.variables = variables;
+        template.sensitive_values = sensitive;
+    }
+    for mut d in reader.out {
+        if d.file.is_empty() {
+            d.file = file.to_string();
+        }
+        checked.diagnostics.push(d);
+    }
+    checked
+        .diagnostics
+        .sort_by_key(|d| (d.file != file, d.line == 0, d.line, d.column));
+    checked
+}
+
+struct EvalWorld {
+    now: std::time::SystemTime,
+    ids: Box<dyn FnMut() -> String + Send>,
+}
+
+thread_local! {
+    static EVAL: RefCell<Option<EvalWorld>> = const { RefCell::new(None) };
+}
+
+struct Reader<'a> {
+    source: &'a str,
+    lines: Vec<usize>,
+    out: Vec<Diagnostic>,
+}
+
+/// A declared variable: where, its default, and whether it is sensitive.
+struct Declared {
+    at: Position,
+    default: Option<hcl::Value>,
+    sensitive: bool,
+    value: Option<hcl::Value>,
+}
+
+const TOP_BLOCKS: &[&str] = &[
+    "packer",
+    "variable",
+    "variables",
+    "locals",
+    "local",
+    "source",
+    "build",
+    "data",
+];
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+fn label(block: &Block, i: usize) -> Option<&str> {
+    block.labels.get(i).map(|l| match l {
+        BlockLabel::Ident(ident) => ident.as_str(),
+        BlockLabel::String(s) => s.as_str(),
+    })
+}
+
+impl Reader<'_> {
+    /// The position of a byte offset, as a value no JSON string walk applies to.
+    fn position(&self, offset: usize) -> Position {
+        let line = self.lines.partition_point(|&start| start <= offset).max(1);
+        let start = self.lines[line - 1];
+        let column = self
+            .source
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count()) as u32
+            + 1;
+        Position {
+            offset: self.source.len(),
+            line: line as u32,
+            column,
+        }
+    }
+
+    fn at(&self, span: Option<std::ops::Range<usize>>) -> Position {
+        self.position(span.map_or(0, |s| s.start))
+    }
+
+    fn error(
+        &mut self,
+        code: Code,
+        at: Position,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.out.push(Diagnostic::error(code, at, field, message));
+        self.out.last_mut().expect("just pushed")
+    }
+
+    fn read(
+        &mut self,
+        body: &Body,
+        options: &CheckOptions,
+        ctx: &RenderContext,
+    ) -> (Node, Vec<model::Variable>, Vec<Secret<String>>) {
+        let mut declared: BTreeMap<String, Declared> = BTreeMap::new();
+        let mut order: Vec<String> = Vec::new();
+        let mut locals: Vec<(String, Position, Expression)> = Vec::new();
+        let mut sources: BTreeMap<String, &Block> = BTreeMap::new();
+        let mut builds: Vec<&Block> = Vec::new();
+
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let at = self.at(attr.key.span());
+                    self.error(
+                        Code::UnknownKey,
+                        at,
+                        attr.key.as_str(),
+                        format!(
+                            "unexpected attribute \"{}\" at the top level",
+                            attr.key.as_str()
+                        ),
+                    )
+                    .set_help("settings go inside a source or build block");
+                }
+                Structure::Block(block) => {
+                    let at = self.at(block.ident.span());
+                    match block.ident.as_str() {
+                        "packer" => {}
+                        "variable" => {
+                            let Some(name) = label(block, 0) else {
+                                self.error(
+                                    Code::Missing,
+                                    at,
+                                    "variable",
+                                    "a variable block needs a name: variable \"name\" {}",
+                                );
+                                continue;
+                            };
+                            let default = block.body.get_attribute("default").and_then(|a| {
+                                self.constant(&a.value, &format!("variable.{name}.default"))
+                            });
+                            let sensitive = block
+                                .body
+                                .get_attribute("sensitive")
+                                .and_then(|a| self.constant(&a.value, "sensitive"))
+                                .is_some_and(|v| v == hcl::Value::Bool(true));
+                            for inner in block.body.blocks() {
+                                let inner_at = self.at(inner.ident.span());
+                                self.error(Code::NotSupported, inner_at, format!("variable.{name}.{}", inner.ident.as_str()), format!("\"{}\" blocks in variables are not supported yet", inner.ident.as_str()))
+                                    .set_help("the variable is read without them; remove the block to bake with AMI Bakery");
+                            }
+                            if !declared.contains_key(name) {
+                                order.push(name.to_string());
+                            }
+                            declared.insert(
+                                name.to_string(),
+                                Declared {
+                                    at,
+                                    default,
+                                    sensitive,
+                                    value: None,
+                                },
+                            );
+                        }
+                        "variables" => {
+                            for attr in block.body.attributes() {
+                                let name = attr.key.as_str().to_string();
+                                let default =
+                                    self.constant(&attr.value, &format!("variables.{name}"));
+                                order.push(name.clone());
+                                let at = self.at(attr.key.span());
+                                declared.insert(
+                                    name,
+                                    Declared {
+                                        at,
+                                        default,
+                                        sensitive: false,
+                                        value: None,
+                                    },
+                                );
+                            }
+                        }
+                        "locals" => {
+                            for attr in block.body.attributes() {
+                                locals.push((
+                                    attr.key.as_str().to_string(),
+                                    self.at(attr.value.span()),
+                                    attr.value.clone(),
+                                ));
+                            }
+                        }
+                        "local" => {
+                            if let (Some(name), Some(attr)) =
+                                (label(block, 0), block.body.get_attribute("expression"))
+                            {
+                                locals.push((
+                                    name.to_string(),
+                                    self.at(attr.value.span()),
+                                    attr.value.clone(),
+                                ));
+                            }
+                        }
+                        "source" => match (label(block, 0), label(block, 1)) {
+                            (Some(kind), Some(name)) => {
+                                sources.insert(format!("{kind}.{name}"), block);
+                            }
+                            _ => {
+                                self.error(Code::Missing, at, "source", "a source block needs a type and a name: source \"amazon-ebs\" \"name\" {}");
+                            }
+                        },
+                        "build" => builds.push(block),
+                        "data" => {
+                            let kind = label(block, 0).unwrap_or("?");
+                            self.error(
+                                Code::NotSupported,
+                                at,
+                                format!("data.{kind}"),
+                                format!("data sources (data \"{kind}\") are not supported yet"),
+                            )
+                            .set_help("write the AMI as a source_ami_filter in the source block");
+                        }
+                        other => {
+                            let d = self.error(
+                                Code::UnknownKey,
+                                at,
+                                other,
+                                format!("unknown block type \"{other}\""),
+                            );
+                            if let Some(near) = did_you_mean(other, TOP_BLOCKS.iter().copied()) {
+                                d.set_help(format!("did you mean \"{near}\"?"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        self.apply_inputs(&mut declared, options, ctx);
+        let mut variables_object = hcl::Map::new();
+        let mut sensitive_values = Vec::new();
+        let mut model_variables = Vec::new();
+        for name in &order {
+            let Some(var) = declared.get(name) else {
+                continue;
+            };
+            let value = var.value.clone().or_else(|| var.default.clone());
+            match &value {
+                Some(value) => {
+                    if var.sensitive
+                        && let hcl::Value::String(s) = value
+                    {
+                        sensitive_values.push(Secret::new(s.clone()));
+                    }
+                    variables_object.insert(name.clone(), value.clone());
+                }
+                None => {
+                    self.error(Code::Variable, var.at, format!("variables.{name}"), format!("required variable not set: {name}"))
+                        .set_help(format!("pass it with --var {name}=VALUE, PKR_VAR_{name}, or in a --var-file, or give it a default"));
+                    variables_object.insert(name.clone(), hcl::Value::String(name.clone()));
+                }
+            }
+            model_variables.push(model::Variable {
+                name: name.clone(),
+                default: var
+                    .default
+                    .as_ref()
+                    .map(|d| model::VariableValue::new(plain_text(d), var.sensitive)),
+                sensitive: var.sensitive,
+            });
+        }
+
+        let mut context = base_context(ctx);
+        context.declare_var("var", hcl::Value::Object(variables_object));
+        // Locals may use each other: evaluate until nothing more resolves.
+        let mut local_values = hcl::Map::new();
+        let mut pending = locals;
+        loop {
+            let mut next = Vec::new();
+            let mut progressed = false;
+            let mut with_locals = context.clone();
+            with_locals.declare_var("local", hcl::Value::Object(local_values.clone()));
+            for (name, at, expr) in pending {
+                match hcl::Expression::from(expr.clone()).evaluate(&with_locals) {
+                    Ok(value) => {
+                        local_values.insert(name, value);
+                        progressed = true;
+                    }
+                    Err(err) => next.push((name, at, expr, err)),
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            if !progressed {
+                for (name, at, _, err) in next {
+                    self.eval_error(at, &format!("locals.{name}"), &err);
+                }
+                break;
+            }
+            pending = next.into_iter().map(|(n, a, e, _)| (n, a, e)).collect();
+        }
+        context.declare_var("local", hcl::Value::Object(local_values));
+
+        let mut builders = Vec::new();
+        let mut provisioners = Vec::new();
+        let mut post_processors = Vec::new();
+        // "At least one builder" is reported at the first build block (or the file's start).
+        let root_at = builds
+            .first()
+            .map_or(self.position(0), |b| self.at(b.span()));
+        for build in builds {
+            self.build(
+                build,
+                &sources,
+                &context,
+                &mut builders,
+                &mut provisioners,
+                &mut post_processors,
+            );
+        }
+        let root = node(
+            root_at,
+            Value::Object(vec![
+                member("builders", root_at, node(root_at, Value::Array(builders))),
+                member(
+                    "provisioners",
+                    Position::default(),
+                    node(Position::default(), Value::Array(provisioners)),
+                ),
+                member(
+                    "post-processors",
+                    Position::default(),
+                    node(Position::default(), Value::Array(post_processors)),
+                ),
+            ]),
+        );
+        (root, model_variables, sensitive_values)
+    }
+
+    /// Values from `PKR_VAR_name`, then var files, then `--var` (later wins).
+    fn apply_inputs(
+        &mut self,
+        declared: &mut BTreeMap<String, Declared>,
+        options: &CheckOptions,
+        ctx: &RenderContext,
+    ) {
+        for (key, value) in &ctx.env {
+            if let Some(name) = key.strip_prefix("PKR_VAR_")
+                && let Some(var) = declared.get_mut(name)
+            {
+                var.value = Some(typed_input(value, var.default.as_ref()));
+            }
+        }
+        for file in &options.inputs.var_files {
+            self.var_file(file, declared);
+        }
+        for (name, value) in &options.inputs.vars {
+            match declared.get_mut(name) {
+                Some(var) => var.value = Some(typed_input(value, var.default.as_ref())),
+                None => {
+                    let mut d = Diagnostic::warning(
+                        Code::Variable,
+                        Position::default(),
+                        "",
+                        format!("variable {name} is not declared; it has no effect"),
+                    );
+                    d.file = "--var".to_string();
+                    d.line = 0;
+                    self.out.push(d);
+                }
+            }
+        }
+    }
+
+    fn var_file(&mut self, file: &VarFile, declared: &mut BTreeMap<String, Declared>) {
+        if file.name.ends_with(".json") {
+            match serde_json::from_str::<BTreeMap<String, serde_json::Value>>(&file.text) {
+                Ok(values) => {
+                    for (name, value) in values {
+                        if let Some(var) = declared.get_mut(&name) {
+                            var.value = hcl::to_value(&value).ok();
+                        }
+                    }
+                }
+                Err(err) => {
+                    let mut d = Diagnostic::error(
+                        Code::Syntax,
+                        Position {
+                            offset: 0,
+                            line: err.line() as u32,
+                            column: err.column() as u32,
+                        },
+                        "",
+                        format!("invalid JSON: {err}"),
+                    );
+                    d.file = file.name.clone();
+                    self.out.push(d);
+                }
+            }
+            return;
+        }
+        match hcl_edit::parser::parse_body(&file.text) {
+            Ok(body) => {
+                let context = Context::new();
+                for attr in body.attributes() {
+                    let name = attr.key.as_str();
+                    let value = hcl::Expression::from(attr.value.clone()).evaluate(&context);
+                    match (declared.get_mut(name), value) {
+                        (Some(var), Ok(value)) => var.value = Some(value),
+                        (Some(_), Err(err)) => {
+                            let mut d = Diagnostic::error(
+                                Code::Render,
+                                Position::default(),
+                                name,
+                                format!("in {}: {err}", file.name),
+                            );
+                            d.file = file.name.clone();
+                            self.out.push(d);
+                        }
+                        (None, _) => {
+                            let mut d = Diagnostic::warning(
+                                Code::Variable,
+                                Position::default(),
+                                name,
+                                format!("variable {name} is not declared; it has no effect"),
+                            );
+                            d.file = file.name.clone();
+                            self.out.push(d);
+                        }
+                    }
+                }
+            }
+            Err(err) => {
+                let at = Position {
+                    offset: 0,
+                    line: err.location().line() as u32,
+                    column: err.location().column() as u32,
+                };
+                let mut d = Diagnostic::error(
+                    Code::Syntax,
+                    at,
+                    "",
+                    format!("invalid HCL: {}", err.message()),
+                );
+                d.file = file.name.clone();
+                self.out.push(d);
+            }
+        }
+    }
+
+    /// A value that needs no variables (a default): literals and functions.
+    fn constant(&mut self, expr: &Expression, field: &str) -> Option<hcl::Value> {
+        let context = base_context(&RenderContext::fixed());
+        match hcl::Expression::from(expr.clone()).evaluate(&context) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                let at = self.at(expr.span());
+                self.eval_error(at, field, &err);
+                None
+            }
+        }
+    }
+
+    fn eval_error(&mut self, at: Position, field: &str, err: &hcl::eval::Error) {
+        let message = err.to_string();
+        let not_supported = message.contains("undefined function")
+            && (message.contains("file") || message.contains("regex"));
+        let code = if not_supported {
+            Code::NotSupported
+        } else {
+            Code::Render
+        };
+        let d = self.error(code, at, field, message.replace('\n', " "));
+        if not_supported {
+            d.set_help("this function is not supported yet: put the value in a variable");
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        &mut self,
+        build: &Block,
+        sources: &BTreeMap<String, &Block>,
+        context: &Context,
+        builders: &mut Vec<Node>,
+        provisioners: &mut Vec<Node>,
+        post_processors: &mut Vec<Node>,
+    ) {
+        // The sources this build bakes: `sources = [...]` and `source "source.x.y" { ... }`.
+        let mut wanted: Vec<(String, Position, Option<&Block>)> = Vec::new();
+        if let Some(attr) = build.body.get_attribute("sources") {
+            let at = self.at(attr.value.span());
+            if let Expression::Array(items) = &attr.value {
+                for item in items.iter() {
+                    let item_at = self.at(item.span());
+                    match hcl::Expression::from(item.clone()).evaluate(context) {
+                        Ok(hcl::Value::String(reference)) => {
+                            wanted.push((reference, item_at, None))
+                        }
+                        _ => {
+                            self.error(
+                                Code::WrongType,
+                                item_at,
+                                "build.sources",
+                                "a source reference is a string, e.g. \"source.amazon-ebs.web\"",
+                            );
+                        }
+                    }
+                }
+            } else {
+                self.error(
+                    Code::WrongType,
+                    at,
+                    "build.sources",
+                    "sources is a list of source references, e.g. [\"source.amazon-ebs.web\"]",
+                );
+            }
+        }
+        for inner in build.body.blocks() {
+            if inner.ident.as_str() == "source"
+                && let Some(reference) = label(inner, 0)
+            {
+                wanted.push((
+                    reference.to_string(),
+                    self.at(inner.ident.span()),
+                    Some(inner),
+                ));
+            }
+        }
+        let mut first_source: Option<hcl::Value> = None;
+        for (reference, at, block) in wanted {
+            let key = reference
+                .strip_prefix("source.")
+                .unwrap_or(&reference)
+                .to_string();
+            let Some(source) = sources.get(&key) else {
+                let d = self.error(
+                    Code::InvalidValue,
+                    at,
+                    "build.sources",
+                    format!("no source \"{reference}\" is declared"),
+                );
+                if let Some(near) = did_you_mean(&key, sources.keys().map(String::as_str)) {
+                    d.set_help(format!("did you mean \"source.{near}\"?"));
+                }
+                continue;
+            };
+            let kind = label(source, 0).unwrap_or("").to_string();
+            let mut name = label(source, 1).unwrap_or("").to_string();
+            if let Some(own) = block.and_then(|b| b.body.get_attribute("name"))
+                && let Ok(hcl::Value::String(own)) =
+                    hcl::Expression::from(own.value.clone()).evaluate(context)
+            {
+                name = own;
+            }
+            let mut scoped = context.clone();
+            let mut source_object = hcl::Map::new();
+            source_object.insert("name".to_string(), hcl::Value::String(name.clone()));
+            source_object.insert("type".to_string(), hcl::Value::String(kind.clone()));
+            scoped.declare_var("source", hcl::Value::Object(source_object));
+            let mut members = vec![
+                member(
+                    "type",
+                    self.at(source.span()),
+                    node(self.at(source.span()), Value::String(kind.clone())),
+                ),
+                member(
+                    "name",
+                    at,
+                    node(at, Value::String(format!("{kind}.{name}"))),
+                ),
+            ];
+            members.extend(self.body_members(
+                &source.body,
+                &scoped,
+                &format!("source.{kind}.{name}"),
+                &[],
+            ));
+            if let Some(block) = block {
+                // Settings given in the build's source block replace the source's own.
+                for extra in self.body_members(&block.body, &scoped, &reference, &["name"]) {
+                    members.retain(|m| m.key != extra.key);
+                    members.push(extra);
+                }
+            }
+            builders.push(node(self.at(source.span()), Value::Object(members)));
+            if first_source.is_none() {
+                let mut object = hcl::Map::new();
+                object.insert("name".to_string(), hcl::Value::String(name));
+                object.insert("type".to_string(), hcl::Value::String(kind));
+                first_source = Some(hcl::Value::Object(object));
+            }
+        }
+        // Steps see `source.name`/`source.type` of the build's first source.
+        let mut step_context = context.clone();
+        if let Some(first) = first_source {
+            step_context.declare_var("source", first);
+        }
+        for inner in build.body.blocks() {
+            let at = self.at(inner.ident.span());
+            match inner.ident.as_str() {
+                "source" => {}
+                "provisioner" => {
+                    let kind = label(inner, 0).unwrap_or("").to_string();
+                    provisioners.push(self.step(inner, &kind, &step_context, "provisioners"));
+                }
+                "post-processor" => {
+                    let kind = label(inner, 0).unwrap_or("").to_string();
+                    post_processors.push(self.step(inner, &kind, &step_context, "post-processors"));
+                }
+                "post-processors" => {
+                    let chain: Vec<Node> = inner
+                        .body
+                        .blocks()
+                        .filter(|b| b.ident.as_str() == "post-processor")
+                        .map(|b| {
+                            let kind = label(b, 0).unwrap_or("").to_string();
+                            self.step(b, &kind, &step_context, "post-processors")
+                        })
+                        .collect();
+                    post_processors.push(node(at, Value::Array(chain)));
+                }
+                other => {
+                    self.error(
+                        Code::NotSupported,
+                        at,
+                        format!("build.{other}"),
+                        format!("\"{other}\" blocks in a build are not supported yet"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// A provisioner or post-processor block as the JSON template's object.
+    fn step(&mut self, block: &Block, kind: &str, context: &Context, path: &str) -> Node {
+        let at = self.at(block.span());
+        let mut members = vec![member(
+            "type",
+            at,
+            node(
+                self.at(block.labels.first().and_then(|l| l.span())),
+                Value::String(kind.to_string()),
+            ),
+        )];
+        members.extend(self.body_members(&block.body, context, &format!("{path}.{kind}"), &[]));
+        node(at, Value::Object(members))
+    }
+
+    /// The attributes and nested blocks of a body, evaluated; repeated blocks become lists.
+    fn body_members(
+        &mut self,
+        body: &Body,
+        context: &Context,
+        path: &str,
+        skip: &[&str],
+    ) -> Vec<Member> {
+        let mut members: Vec<Member> = Vec::new();
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let key = attr.key.as_str();
+                    if skip.contains(&key) {
+                        continue;
+                    }
+                    let key_at = self.at(attr.key.span());
+                    let value_at = self.at(attr.value.span());
+                    let field = format!("{path}.{key}");
+                    // `only`/`except` name builds as "TYPE.NAME"; a bare source name also works.
+                    match hcl::Expression::from(attr.value.clone()).evaluate(context) {
+                        Ok(value) => members.push(member(key, key_at, from_hcl(&value, value_at))),
+                        Err(err) => self.eval_error(value_at, &field, &err),
+                    }
+                }
+                Structure::Block(block) => {
+                    let key = block.ident.as_str();
+                    let at = self.at(block.span());
+                    if key == "dynamic" {
+                        self.error(
+                            Code::NotSupported,
+                            at,
+                            format!("{path}.dynamic"),
+                            "dynamic blocks are not supported yet",
+                        )
+                        .set_help("write the blocks out one by one");
+                        continue;
+                    }
+                    let inner = node(
+                        at,
+                        Value::Object(self.body_members(
+                            &block.body,
+                            context,
+                            &format!("{path}.{key}"),
+                            &[],
+                        )),
+                    );
+                    let listed = key.ends_with("block_device_mappings");
+                    match members.iter_mut().find(|m| m.key == key) {
+                        Some(existing) => match &mut existing.value.value {
+                            Value::Array(items) => items.push(inner),
+                            _ => {
+                                let first =
+                                    std::mem::replace(&mut existing.value, node(at, Value::Null));
+                                existing.value = node(first.at, Value::Array(vec![first, inner]));
+                            }
+                        },
+                        None if listed => members.push(member(
+                            key,
+                            self.at(block.ident.span()),
+                            node(at, Value::Array(vec![inner])),
+                        )),
+                        None => members.push(member(key, self.at(block.ident.span()), inner)),
+                    }
+                }
+            }
+        }
+        members
+    }
+}
+
+fn node(at: Position, value: Value) -> Node {
+    Node { at, value }
+}
+
+fn member(key: &str, key_at: Position, value: Node) -> Member {
+    Member {
+        key: key.to_string(),
+        key_at,
+        value,
+    }
+}
+
+/// An evaluated value as a tree node; everything inside sits at the expression's position.
+fn from_hcl(value: &hcl::Value, at: Position) -> Node {
+    node(
+        at,
+        match value {
+            hcl::Value::Null => Value::Null,
+            hcl::Value::Bool(b) => Value::Bool(*b),
+            hcl::Value::Number(n) => serde_json::to_value(n)
+                .ok()
+                .and_then(|v| v.as_number().cloned())
+                .map_or(Value::Null, Value::Number),
+            hcl::Value::String(s) => Value::String(s.clone()),
+            hcl::Value::Array(items) => {
+                Value::Array(items.iter().map(|v| from_hcl(v, at)).collect())
+            }
+            hcl::Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| member(k, at, from_hcl(v, at)))
+                    .collect(),
+            ),
+        },
+    )
+}
+
+/// A `--var`/`PKR_VAR_` text as the variable's type: a string unless the default is not one.
+fn typed_input(text: &str, default: Option<&hcl::Value>) -> hcl::Value {
+    match default {
+        Some(hcl::Value::String(_)) | None => hcl::Value::String(text.to_string()),
+        Some(_) => text
+            .parse::<hcl::Expression>()
+            .ok()
+            .and_then(|e| e.evaluate(&Context::new()).ok())
+            .unwrap_or_else(|| hcl::Value::String(text.to_string())),
+    }
+}
+
+fn plain_text(value: &hcl::Value) -> String {
+    match value {
+        hcl::Value::String(s) => s.clone(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
+fn base_context(ctx: &RenderContext) -> Context<'static> {
+    let mut context = Context::new();
+    let mut path = hcl::Map::new();
+    path.insert(
+        "root".to_string(),
+        hcl::Value::String(ctx.template_dir.clone()),
+    );
+    path.insert(
+        "cwd".to_string(),
+        hcl::Value::String(ctx.working_dir.clone()),
+    );
+    context.declare_var("path", hcl::Value::Object(path));
+    let string = || ParamType::String;
+    context.declare_func("timestamp", FuncDef::builder().build(fn_timestamp));
+    context.declare_func("uuidv4", FuncDef::builder().build(fn_uuidv4));
+    context.declare_func(
+        "formatdate",
+        FuncDef::new(fn_formatdate, [string(), string()]),
+    );
+    context.declare_func(
+        "lower",
+        FuncDef::new(|a| Ok(text(&a[0]).to_lowercase().into()), [string()]),
+    );
+    context.declare_func(
+        "upper",
+        FuncDef::new(|a| Ok(text(&a[0]).to_uppercase().into()), [string()]),
+    );
+    context.declare_func(
+        "replace",
+        FuncDef::new(fn_replace, [string(), string(), string()]),
+    );
+    context.declare_func("split", FuncDef::new(fn_split, [string(), string()]));
+    context.declare_func(
+        "join",
+        FuncDef::new(fn_join, [string(), ParamType::array_of(ParamType::Any)]),
+    );
+    context.declare_func(
+        "concat",
+        FuncDef::builder()
+            .variadic_param(ParamType::array_of(ParamType::Any))
+            .build(fn_concat),
+    );
+    context.declare_func(
+        "merge",
+        FuncDef::builder()
+            .variadic_param(ParamType::object_of(ParamType::Any))
+            .build(fn_merge),
+    );
+    context.declare_func(
+        "lookup",
+        FuncDef::builder()
+            .params([ParamType::object_of(ParamType::Any), string()])
+            .variadic_param(ParamType::Any)
+            .build(fn_lookup),
+    );
+    context.declare_func(
+        "coalesce",
+        FuncDef::builder()
+            .variadic_param(ParamType::Any)
+            .build(fn_coalesce),
+    );
+    context
+}
+
+fn text(value: &hcl::Value) -> String {
+    match value {
+        hcl::Value::String(s) => s.clone(),
+        other => plain_text(other),
+    }
+}
+
+fn fn_timestamp(_: FuncArgs) -> Result<hcl::Value, String> {
+    let now = EVAL
+        .with(|e| e.borrow().as_ref().map(|w| w.now))
+        .unwrap_or(UNIX_EPOCH);
+    Ok(crate::isotime::format(now, crate::isotime::RFC3339).into())
+}
+
+fn fn_uuidv4(_: FuncArgs) -> Result<hcl::Value, String> {
+    EVAL.with(|e| e.borrow_mut().as_mut().map(|w| (w.ids)()))
+        .map(hcl::Value::from)
+        .ok_or_else(|| "uuidv4 is not available here".to_string())
+}
+
+/// Terraform's `formatdate` spec (`YYYY-MM-DD hh:mm:ss`), on an RFC 3339 time.
+fn fn_formatdate(args: FuncArgs) -> Result<hcl::Value, String> {
+    let spec = text(&args[0]);
+    let time = text(&args[1]);
+    let b = time.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[10] != b'T' {
+        return Err(format!(
+            "formatdate: \"{time}\" is not an RFC 3339 time (use timestamp())"
+        ));
+    }
+    let num =
+        |r: std::ops::Range<usize>| time.get(r).and_then(|s| s.parse::<u32>().ok()).unwrap_or(0);
+    let (year, month, day, hour, minute, second) = (
+        num(0..4),
+        num(5..7),
+        num(8..10),
+        num(11..13),
+        num(14..16),
+        num(17..19),
+    );
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let month_name = MONTHS
+        .get(month.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("");
+    let mut out = String::new();
+    let chars: Vec<char> = spec.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&c| c == '\'')
+                .map_or(chars.len(), |p| i + 1 + p);
+            out.extend(&chars[i + 1..end]);
+            i = end + 1;
+            continue;
+        }
+        let run = chars[i..].iter().take_while(|&&x| x == c).count();
+        let piece = match (c, run) {
+            ('Y', 4) => format!("{year:04}"),
+            ('Y', 2) => format!("{:02}", year % 100),
+            ('M', 4) => month_name.to_string(),
+            ('M', 3) => month_name.chars().take(3).collect(),
+            ('M', 2) => format!("{month:02}"),
+            ('M', 1) => month.to_string(),
+            ('D', 2) => format!("{day:02}"),
+            ('D', 1) => day.to_string(),
+            ('h', 2) => format!("{hour:02}"),
+            ('h', 1) => hour.to_string(),
+            ('H', 2) => format!("{:02}", if hour % 12 == 0 { 12 } else { hour % 12 }),
+            ('H', 1) => (if hour % 12 == 0 { 12 } else { hour % 12 }).to_string(),
+            ('m', 2) => format!("{minute:02}"),
+            ('m', 1) => minute.to_string(),
+            ('s', 2) => format!("{second:02}"),
+            ('s', 1) => second.to_string(),
+            ('A', 2) => (if hour < 12 { "AM" } else { "PM" }).to_string(),
+            ('a', 2) => (if hour < 12 { "am" } else { "pm" }).to_string(),
+            ('Z', 1) => "Z".to_string(),
+            ('Z', 3) => "UTC".to_string(),
+            ('Z', 4) => "+0000".to_string(),
+            ('Z', 5) => "+00:00".to_string(),
+            (c, _) if c.is_ascii_alphabetic() => {
+                return Err(format!(
+                    "formatdate: unknown format \"{}\"",
+                    chars[i..i + run].iter().collect::<String>()
+                ));
+            }
+            _ => chars[i..i + run].iter().collect(),
+        };
+        out.push_str(&piece);
+        i += run;
+    }
+    Ok(out.into())
+}
+
+fn fn_replace(args: FuncArgs) -> Result<hcl::Value, String> {
+    let (s, old, new) = (text(&args[0]), text(&args[1]), text(&args[2]));
+    if old.len() > 1 && old.starts_with('/') && old.ends_with('/') {
+        return Err("replace with a /regular expression/ is not supported yet".to_string());
+    }
+    Ok(s.replace(&old, &new).into())
+}
+
+fn fn_split(args: FuncArgs) -> Result<hcl::Value, String> {
+    let (sep, s) = (text(&args[0]), text(&args[1]));
+    Ok(hcl::Value::Array(
+        s.split(sep.as_str()).map(hcl::Value::from).collect(),
+    ))
+}
+
+fn fn_join(args: FuncArgs) -> Result<hcl::Value, String> {
+    let sep = text(&args[0]);
+    let hcl::Value::Array(items) = &args[1] else {
+        return Err("join takes a list".to_string());
+    };
+    Ok(items.iter().map(text).collect::<Vec<_>>().join(&sep).into())
+}
+
+fn fn_concat(args: FuncArgs) -> Result<hcl::Value, String> {
+    let mut out = Vec::new();
+    for list in args.iter() {
+        if let hcl::Value::Array(items) = list {
+            out.extend(items.iter().cloned());
+        }
+    }
+    Ok(hcl::Value::Array(out))
+}
+
+fn fn_merge(args: FuncArgs) -> Result<hcl::Value, String> {
+    let mut out = hcl::Map::new();
+    for map in args.iter() {
+        if let hcl::Value::Object(entries) = map {
+            for (k, v) in entries {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Ok(hcl::Value::Object(out))
+}
+
+fn fn_lookup(args: FuncArgs) -> Result<hcl::Value, String> {
+    let key = text(&args[1]);
+    let found = match &args[0] {
+        hcl::Value::Object(map) => map.get(&key).cloned(),
+        _ => None,
+    };
+    found
+        .or_else(|| args.get(2).cloned())
+        .ok_or_else(|| format!("lookup: no key \"{key}\" and no default"))
+}
+
+fn fn_coalesce(args: FuncArgs) -> Result<hcl::Value, String> {
+    args.iter()
+        .find(|v| !matches!(v, hcl::Value::Null) && *v != &hcl::Value::String(String::new()))
+        .cloned()
+        .ok_or_else(|| "coalesce: every argument is null or empty".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Builder, Provisioner};
+
+    const ARTICLE: &str = r#"
+packer {
+  required_plugins {
+    amazon = {
+      version = ">= 1.2.0"
+      source  = "github.com/hashicorp/amazon"
+    }
+  }
+}
+
+variable "region" {
+  type    = string
+  default = "eu-west-1"
+}
+
+variable "token" {
+  type      = string
+  default   = "s3cr3t"
+  sensitive = true
+}
+
+locals {
+  stamp = formatdate("YYYYMMDD-hhmm", timestamp())
+  name  = "${var.prefix}-${local.stamp}"
+}
+
+variable "prefix" {
+  default = "yum-upgrade"
+}
+
+source "amazon-ebs" "al2" {
+  region        = var.region
+  vpc_id        = "vpc-4925e72e"
+  subnet_id     = "subnet-4d13d12a"
+  source_ami    = "ami-01ccc867"
+  instance_type = "t2.micro"
+  ssh_username  = "ec2-user"
+  ami_name      = local.name
+  tags = merge({ Name = local.name }, { Team = upper("platform") })
+  launch_block_device_mappings {
+    device_name = "/dev/xvda"
+    volume_size = 20
+  }
+}
+
+build {
+  sources = ["source.amazon-ebs.al2"]
+
+  provisioner "shell" {
+    inline = ["sleep 30", "sudo yum update -y", "echo ${source.name} ${var.token}"]
+    only   = ["amazon-ebs.al2"]
+  }
+
+  post-processor "manifest" {
+    output = "manifest-${var.region}.json"
+  }
+}
+"#;
+
+    fn run(text: &str, options: &CheckOptions) -> Checked {
+        check_hcl("t.pkr.hcl", text, options, &mut RenderContext::fixed())
+    }
+
+    #[test]
+    fn a_typical_template_reads_into_the_model() {
+        let checked = run(ARTICLE, &CheckOptions::default());
+        assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+        let template = checked.template.unwrap();
+        let Builder::AmazonEbs(ebs) = &template.builders[0];
+        assert_eq!(ebs.name.as_deref(), Some("amazon-ebs.al2"));
+        assert_eq!(ebs.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(ebs.ami_name.as_deref(), Some("yum-upgrade-20250304-0506"));
+        assert_eq!(ebs.tags.as_ref().unwrap()["Team"], "PLATFORM");
+        assert_eq!(
+            ebs.launch_block_device_mappings.as_ref().unwrap()[0].volume_size,
+            Some(20)
+        );
+        let Provisioner::Shell(shell) = &template.provisioners[0] else {
+            panic!("a shell step")
+        };
+        assert_eq!(shell.inline.as_ref().unwrap()[2], "echo al2 s3cr3t");
+        assert_eq!(template.redact("token s3cr3t"), "token <sensitive>");
+        assert_eq!(template.variables.len(), 3);
+        assert_eq!(template.post_processors.len(), 1);
+    }
+
+    #[test]
+    fn values_come_from_env_var_files_and_vars_in_that_order() {
+        let mut ctx = RenderContext::fixed();
+        ctx.env.insert("PKR_VAR_region".into(), "us-east-1".into());
+        let checked = check_hcl("t.pkr.hcl", ARTICLE, &CheckOptions::default(), &mut ctx);
+        let region = |c: &Checked| {
+            let Builder::AmazonEbs(ebs) = &c.template.as_ref().unwrap().builders[0];
+            ebs.region.clone().unwrap()
+        };
+        assert_eq!(region(&checked), "us-east-1");
+        let mut options = CheckOptions::default();
+        options.inputs.var_files.push(VarFile {
+            name: "prod.pkrvars.hcl".into(),
+            text: "region = \"eu-central-1\"\n".into(),
+        });
+        let mut ctx = RenderContext::fixed();
+        ctx.env.insert("PKR_VAR_region".into(), "us-east-1".into());
+        assert_eq!(
+            region(&check_hcl("t.pkr.hcl", ARTICLE, &options, &mut ctx)),
+            "eu-central-1"
+        );
+        options
+            .inputs
+            .vars
+            .push(("region".into(), "ap-south-1".into()));
+        assert_eq!(region(&run(ARTICLE, &options)), "ap-south-1");
+    }
+
+    #[test]
+    fn problems_are_located_in_the_hcl_file() {
+        let text = "source \"amazon-ebs\" \"x\" {\n  region = \"eu-west-1\"\n  source_ami = \"ami-01ccc867\"\n  instance_type = \"t3.micro\"\n  ssh_username = \"u\"\n  ami_name = \"a {{isotime}}\"\n  regoin = \"x\"\n}\nbuild {\n  sources = [\"source.amazon-ebs.y\"]\n}\n";
+        let checked = run(text, &CheckOptions::default());
+        let located: Vec<(u32, u32, String)> = checked
+            .errors()
+            .map(|d| (d.line, d.column, d.message.clone()))
+            .collect();
+        assert_eq!(located.len(), 2, "{located:#?}");
+        assert_eq!((located[0].0, located[0].1), (9, 1), "{located:#?}");
+        assert_eq!(located[0].2, "at least one builder must be defined");
+        assert_eq!((located[1].0, located[1].1), (10, 14));
+        assert!(located[1].2.contains("no source \"source.amazon-ebs.y\""));
+
+        let text = text.replace("amazon-ebs.y", "amazon-ebs.x");
+        let checked = run(&text, &CheckOptions::default());
+        let located: Vec<(u32, u32)> = checked.errors().map(|d| (d.line, d.column)).collect();
+        assert_eq!(located, [(6, 14), (7, 3)], "{:#?}", checked.diagnostics);
+    }
+
+    #[test]
+    fn missing_variables_syntax_errors_and_unsupported_blocks() {
+        let checked = run(
+            "variable \"region\" {}\nsource \"amazon-ebs\" \"x\" {\n  region = var.region\n}\n",
+            &CheckOptions::default(),
+        );
+        assert!(
+            checked
+                .errors()
+                .any(|d| d.message == "required variable not set: region" && d.line == 1)
+        );
+
+        let checked = run("source \"amazon-ebs\" {\n", &CheckOptions::default());
+        assert_eq!(checked.diagnostics[0].code, Code::Syntax);
+        assert!(checked.diagnostics[0].line >= 1);
+
+        let checked = run(
+            "data \"amazon-ami\" \"al2\" {\n  owners = [\"amazon\"]\n}\n",
+            &CheckOptions::default(),
+        );
+        assert!(
+            checked
+                .errors()
+                .any(|d| d.code == Code::NotSupported && d.line == 1)
+        );
+    }
+
+    #[test]
+    fn formatdate_follows_its_own_spec() {
+        let f = |spec: &str| {
+            format!("formatdate(\"{spec}\", \"2025-03-04T05:06:07Z\")")
+                .parse::<hcl::Expression>()
+                .unwrap()
+                .evaluate(&base_context(&RenderContext::fixed()))
+        };
+        assert_eq!(
+            f("YYYY-MM-DD'T'hh:mm:ssZ").unwrap(),
+            hcl::Value::from("2025-03-04T05:06:07Z")
+        );
+        assert_eq!(
+            f("DD MMM YY, H:mm AA").unwrap(),
+            hcl::Value::from("04 Mar 25, 5:06 AM")
+        );
+        assert!(f("YYYY-QQ").is_err());
+    }
+}

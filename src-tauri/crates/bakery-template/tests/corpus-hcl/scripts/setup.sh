@@ -1,0 +1,3 @@
+#!/bin/sh
+# stub for the HCL2 corpus
+set -eu
