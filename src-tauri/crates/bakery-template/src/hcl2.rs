@@ -7,9 +7,11 @@
 //! `post-processor`, `post-processors`, `packer {}` (accepted, nothing to install), the
 //! functions timestamp, formatdate, uuidv4, lower, upper, replace, split, join, concat, merge,
 //! lookup, coalesce, and `var.`, `local.`, `path.root`, `path.cwd`, `source.name`/`type`.
-//! A builder's name is `TYPE.NAME` (what `only`/`except` use in HCL2). Real features this
-//! version does not read yet (`data` sources, `dynamic` blocks, `validation`, `file()`,
-//! regular expressions) are "not supported yet" errors at their line.
+//! `data "amazon-ami"` is read as the `source_ami_filter` of the sources whose `source_ami` is
+//! its `.id`; its `.id`/`.name` elsewhere are the build-time `{{ .SourceAMI }}` /
+//! `{{ .SourceAMIName }}`. A builder's name is `TYPE.NAME` (what `only`/`except` use in HCL2).
+//! Real features this version does not read yet (other data sources, `dynamic` blocks,
+//! `validation`, `file()`, regular expressions) are "not supported yet" errors at their line.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -38,6 +40,7 @@ pub fn check_hcl(
         source: text,
         lines: line_starts(text),
         out: Vec::new(),
+        amis: BTreeMap::new(),
     };
     let body = match hcl_edit::parser::parse_body(text) {
         Ok(body) => body,
@@ -102,6 +105,8 @@ struct Reader<'a> {
     source: &'a str,
     lines: Vec<usize>,
     out: Vec<Diagnostic>,
+    /// `data "amazon-ami" "NAME"` blocks, as the source AMI filter they stand for.
+    amis: BTreeMap<String, Node>,
 }
 
 /// A declared variable: where, its default, and whether it is sensitive.
@@ -179,6 +184,7 @@ impl Reader<'_> {
         let mut locals: Vec<(String, Position, Expression)> = Vec::new();
         let mut sources: BTreeMap<String, &Block> = BTreeMap::new();
         let mut builds: Vec<&Block> = Vec::new();
+        let mut amis: Vec<(&str, &Block)> = Vec::new();
 
         for structure in body.iter() {
             match structure {
@@ -283,14 +289,19 @@ impl Reader<'_> {
                         },
                         "build" => builds.push(block),
                         "data" => {
-                            let kind = label(block, 0).unwrap_or("?");
-                            self.error(
-                                Code::NotSupported,
-                                at,
-                                format!("data.{kind}"),
-                                format!("data sources (data \"{kind}\") are not supported yet"),
-                            )
-                            .set_help("write the AMI as a source_ami_filter in the source block");
+                            match (label(block, 0), label(block, 1)) {
+                                (Some("amazon-ami"), Some(name)) => amis.push((name, block)),
+                                (kind, _) => {
+                                    let kind = kind.unwrap_or("?");
+                                    self.error(
+                                    Code::NotSupported,
+                                    at,
+                                    format!("data.{kind}"),
+                                    format!("data sources of type \"{kind}\" are not supported yet"),
+                                )
+                                .set_help("only data \"amazon-ami\" is read; put the value in a variable");
+                                }
+                            }
                         }
                         other => {
                             let d = self.error(
@@ -344,6 +355,44 @@ impl Reader<'_> {
 
         let mut context = base_context(ctx);
         context.declare_var("var", hcl::Value::Object(variables_object));
+        // An amazon-ami data source is the source AMI filter of the sources using its id; its
+        // id and name are known when the bake resolves it (Packer's build-time values).
+        let mut by_name = hcl::Map::new();
+        for (name, block) in amis {
+            let mut filter = Vec::new();
+            for m in self.body_members(
+                &block.body,
+                &context,
+                &format!("data.amazon-ami.{name}"),
+                &[],
+            ) {
+                match m.key.as_str() {
+                    "filters" | "owners" | "most_recent" => filter.push(m),
+                    "region" => {}
+                    other => {
+                        self.error(
+                            Code::NotSupported,
+                            m.key_at,
+                            format!("data.amazon-ami.{name}.{other}"),
+                            format!(
+                                "\"{other}\" in an amazon-ami data source is not supported yet"
+                            ),
+                        );
+                    }
+                }
+            }
+            self.amis.insert(
+                name.to_string(),
+                node(self.at(block.span()), Value::Object(filter)),
+            );
+            let mut ami = hcl::Map::new();
+            ami.insert("id".to_string(), hcl::Value::from("{{ .SourceAMI }}"));
+            ami.insert("name".to_string(), hcl::Value::from("{{ .SourceAMIName }}"));
+            by_name.insert(name.to_string(), hcl::Value::Object(ami));
+        }
+        let mut data = hcl::Map::new();
+        data.insert("amazon-ami".to_string(), hcl::Value::Object(by_name));
+        context.declare_var("data", hcl::Value::Object(data));
         // Locals may use each other: evaluate until nothing more resolves.
         let mut local_values = hcl::Map::new();
         let mut pending = locals;
@@ -656,6 +705,19 @@ impl Reader<'_> {
                     members.push(extra);
                 }
             }
+            // source_ami = data.amazon-ami.NAME.id: the data source's filter instead.
+            let written = block
+                .and_then(|b| b.body.get_attribute("source_ami"))
+                .or_else(|| source.body.get_attribute("source_ami"))
+                .and_then(|a| a.value.span())
+                .and_then(|span| self.source.get(span));
+            if let Some(name) = written.and_then(ami_reference)
+                && let Some(filter) = self.amis.get(&name)
+                && let Some(i) = members.iter().position(|m| m.key == "source_ami")
+            {
+                let at = members[i].key_at;
+                members[i] = member("source_ami_filter", at, node(at, filter.value.clone()));
+            }
             builders.push(node(self.at(source.span()), Value::Object(members)));
             if first_source.is_none() {
                 let mut object = hcl::Map::new();
@@ -789,6 +851,16 @@ impl Reader<'_> {
         }
         members
     }
+}
+
+/// `NAME` in an expression written as `data.amazon-ami.NAME.id`.
+fn ami_reference(written: &str) -> Option<String> {
+    let rest = &written[written.find("data.amazon-ami.")? + "data.amazon-ami.".len()..];
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    rest[name.len()..].starts_with(".id").then_some(name)
 }
 
 fn node(at: Position, value: Value) -> Node {
@@ -1239,7 +1311,7 @@ build {
         assert!(checked.diagnostics[0].line >= 1);
 
         let checked = run(
-            "data \"amazon-ami\" \"al2\" {\n  owners = [\"amazon\"]\n}\n",
+            "data \"http\" \"x\" {\n  url = \"https://example.com\"\n}\n",
             &CheckOptions::default(),
         );
         assert!(
@@ -1247,6 +1319,45 @@ build {
                 .errors()
                 .any(|d| d.code == Code::NotSupported && d.line == 1)
         );
+    }
+
+    #[test]
+    fn an_amazon_ami_data_source_becomes_the_source_ami_filter() {
+        let text = r#"
+data "amazon-ami" "ubuntu" {
+  filters = { name = "ubuntu/images/*ubuntu-jammy-22.04-amd64-server-*" }
+  owners      = ["099720109477"]
+  most_recent = true
+  region      = "us-east-1"
+}
+locals { base = data.amazon-ami.ubuntu.name }
+source "amazon-ebs" "u" {
+  region        = "us-east-1"
+  source_ami    = data.amazon-ami.ubuntu.id
+  instance_type = "t3.micro"
+  ssh_username  = "ubuntu"
+  ami_name      = "u-{{timestamp}}"
+  tags          = { Base = local.base }
+}
+build { sources = ["source.amazon-ebs.u"] }
+"#;
+        let checked = run(text, &CheckOptions::default());
+        assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+        let template = checked.template.unwrap();
+        let Builder::AmazonEbs(ebs) = &template.builders[0];
+        assert_eq!(ebs.source_ami, None);
+        let filter = ebs.source_ami_filter.as_ref().unwrap();
+        assert_eq!(
+            filter.owners.as_deref(),
+            Some(&["099720109477".to_string()][..])
+        );
+        assert_eq!(filter.most_recent, Some(true));
+        assert_eq!(ebs.tags.as_ref().unwrap()["Base"], "{{ .SourceAMIName }}");
+        assert_eq!(
+            ami_reference("data.amazon-ami.ubuntu.id"),
+            Some("ubuntu".into())
+        );
+        assert_eq!(ami_reference("data.amazon-ami.ubuntu.name"), None);
     }
 
     #[test]

@@ -1,6 +1,5 @@
-# expect-errors: 14:1
 # The shape of current Packer docs: a packer block with required_plugins (accepted, nothing to
-# install) and the source AMI from a data "amazon-ami" source, which is not read yet.
+# install) and the source AMI from a data "amazon-ami" source (read as a source_ami_filter).
 
 packer {
   required_plugins {
@@ -22,10 +21,13 @@ data "amazon-ami" "al2023" {
 
 source "amazon-ebs" "web" {
   region        = "us-east-1"
-  source_ami    = "ami-0123456789abcdef0"
+  source_ami    = data.amazon-ami.al2023.id
   instance_type = "t3.micro"
   ssh_username  = "ec2-user"
   ami_name      = "web-{{timestamp}}"
+  tags = {
+    Base = data.amazon-ami.al2023.name
+  }
 }
 
 build {
