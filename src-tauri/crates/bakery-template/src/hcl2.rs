@@ -10,8 +10,10 @@
 //! `data "amazon-ami"` is read as the `source_ami_filter` of the sources whose `source_ami` is
 //! its `.id`; its `.id`/`.name` elsewhere are the build-time `{{ .SourceAMI }}` /
 //! `{{ .SourceAMIName }}`. A builder's name is `TYPE.NAME` (what `only`/`except` use in HCL2).
-//! Real features this version does not read yet (other data sources, `dynamic` blocks,
-//! `validation`, `file()`, regular expressions) are "not supported yet" errors at their line.
+//! `validation` blocks are evaluated (`length`, `contains` and the functions above), and
+//! `env()` reads the environment passed in. Real features this version does not read yet
+//! (other data sources, `dynamic` blocks, the functions in [`OTHER_FUNCTIONS`] such as
+//! `file()`, `can()`, `regex()`) are "not supported yet" errors at their line.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -65,7 +67,13 @@ pub fn check_hcl(
     };
     // Functions that need the context read it from here while evaluating.
     let ids = std::mem::replace(&mut ctx.ids, Box::new(String::new));
-    EVAL.with(|e| *e.borrow_mut() = Some(EvalWorld { now: ctx.now, ids }));
+    EVAL.with(|e| {
+        *e.borrow_mut() = Some(EvalWorld {
+            now: ctx.now,
+            ids,
+            env: ctx.env.clone(),
+        })
+    });
     let (root, variables, sensitive) = reader.read(&body, options, ctx);
     if let Some(world) = EVAL.with(|e| e.borrow_mut().take()) {
         ctx.ids = world.ids;
@@ -95,7 +103,102 @@ pub fn check_hcl(
 struct EvalWorld {
     now: std::time::SystemTime,
     ids: Box<dyn FnMut() -> String + Send>,
+    env: BTreeMap<String, String>,
 }
+
+/// The HCL2 functions this version evaluates.
+const FUNCTIONS: &[&str] = &[
+    "timestamp",
+    "uuidv4",
+    "formatdate",
+    "lower",
+    "upper",
+    "replace",
+    "split",
+    "join",
+    "concat",
+    "merge",
+    "lookup",
+    "coalesce",
+    "length",
+    "contains",
+    "env",
+];
+
+/// Real Packer HCL2 functions this version does not evaluate yet.
+const OTHER_FUNCTIONS: &[&str] = &[
+    "abspath",
+    "base64decode",
+    "base64encode",
+    "basename",
+    "bcrypt",
+    "can",
+    "chomp",
+    "chunklist",
+    "cidrhost",
+    "cidrnetmask",
+    "cidrsubnet",
+    "coalescelist",
+    "compact",
+    "consul_key",
+    "convert",
+    "csvdecode",
+    "dirname",
+    "distinct",
+    "element",
+    "file",
+    "fileexists",
+    "fileset",
+    "flatten",
+    "format",
+    "formatlist",
+    "index",
+    "indent",
+    "jsondecode",
+    "jsonencode",
+    "keys",
+    "legacy_isotime",
+    "legacy_strftime",
+    "max",
+    "md5",
+    "min",
+    "pathexpand",
+    "regex",
+    "regex_replace",
+    "regexall",
+    "reverse",
+    "setintersection",
+    "setproduct",
+    "setunion",
+    "sha1",
+    "sha256",
+    "sha512",
+    "slice",
+    "sort",
+    "strrev",
+    "substr",
+    "templatefile",
+    "title",
+    "tobool",
+    "tolist",
+    "tomap",
+    "tonumber",
+    "toset",
+    "tostring",
+    "trim",
+    "trimprefix",
+    "trimspace",
+    "trimsuffix",
+    "try",
+    "urlencode",
+    "uuidv5",
+    "values",
+    "vault",
+    "aws_secretsmanager",
+    "yamldecode",
+    "yamlencode",
+    "zipmap",
+];
 
 thread_local! {
     static EVAL: RefCell<Option<EvalWorld>> = const { RefCell::new(None) };
@@ -185,6 +288,7 @@ impl Reader<'_> {
         let mut sources: BTreeMap<String, &Block> = BTreeMap::new();
         let mut builds: Vec<&Block> = Vec::new();
         let mut amis: Vec<(&str, &Block)> = Vec::new();
+        let mut validations: Vec<(String, Position, Expression, String)> = Vec::new();
 
         for structure in body.iter() {
             match structure {
@@ -225,6 +329,26 @@ impl Reader<'_> {
                                 .is_some_and(|v| v == hcl::Value::Bool(true));
                             for inner in block.body.blocks() {
                                 let inner_at = self.at(inner.ident.span());
+                                let condition = inner.body.get_attribute("condition");
+                                if inner.ident.as_str() == "validation"
+                                    && let Some(condition) = condition
+                                {
+                                    let message = inner
+                                        .body
+                                        .get_attribute("error_message")
+                                        .and_then(|a| self.constant(&a.value, "error_message"))
+                                        .map(|v| plain_text(&v))
+                                        .unwrap_or_else(|| {
+                                            format!("invalid value for variable {name}")
+                                        });
+                                    validations.push((
+                                        name.to_string(),
+                                        self.at(condition.value.span()),
+                                        condition.value.clone(),
+                                        message,
+                                    ));
+                                    continue;
+                                }
                                 self.error(Code::NotSupported, inner_at, format!("variable.{name}.{}", inner.ident.as_str()), format!("\"{}\" blocks in variables are not supported yet", inner.ident.as_str()))
                                     .set_help("the variable is read without them; remove the block to bake with AMI Bakery");
                             }
@@ -355,6 +479,37 @@ impl Reader<'_> {
 
         let mut context = base_context(ctx);
         context.declare_var("var", hcl::Value::Object(variables_object));
+        for (name, at, condition, message) in validations {
+            let unset = declared
+                .get(&name)
+                .is_some_and(|v| v.value.is_none() && v.default.is_none());
+            if unset {
+                continue; // reported as required
+            }
+            match hcl::Expression::from(condition).evaluate(&context) {
+                Ok(hcl::Value::Bool(true)) => {}
+                Ok(hcl::Value::Bool(false)) => {
+                    self.error(
+                        Code::InvalidValue,
+                        at,
+                        format!("variables.{name}"),
+                        format!("invalid value for variable {name}: {message}"),
+                    );
+                }
+                Ok(other) => {
+                    self.error(
+                        Code::WrongType,
+                        at,
+                        format!("variables.{name}"),
+                        format!(
+                            "a validation condition must be true or false, not {}",
+                            plain_text(&other)
+                        ),
+                    );
+                }
+                Err(err) => self.eval_error(at, &format!("variables.{name}"), &err),
+            }
+        }
         // An amazon-ami data source is the source AMI filter of the sources using its id; its
         // id and name are known when the bake resolves it (Packer's build-time values).
         let mut by_name = hcl::Map::new();
@@ -584,18 +739,30 @@ impl Reader<'_> {
     }
 
     fn eval_error(&mut self, at: Position, field: &str, err: &hcl::eval::Error) {
-        let message = err.to_string();
-        let not_supported = message.contains("undefined function")
-            && (message.contains("file") || message.contains("regex"));
-        let code = if not_supported {
-            Code::NotSupported
-        } else {
-            Code::Render
-        };
-        let d = self.error(code, at, field, message.replace('\n', " "));
-        if not_supported {
-            d.set_help("this function is not supported yet: put the value in a variable");
+        if let hcl::eval::ErrorKind::UndefinedFunc(name) = err.kind() {
+            let name = name.to_string();
+            if OTHER_FUNCTIONS.contains(&name.as_str()) {
+                self.error(
+                    Code::NotSupported,
+                    at,
+                    field,
+                    format!("the function {name}() is not supported yet"),
+                )
+                .set_help("put the value in a variable and pass it with --var");
+            } else {
+                let d = self.error(
+                    Code::Render,
+                    at,
+                    field,
+                    format!("function {name}() is not defined"),
+                );
+                if let Some(near) = did_you_mean(&name, FUNCTIONS.iter().copied()) {
+                    d.set_help(format!("did you mean {near}()?"));
+                }
+            }
+            return;
         }
+        self.error(Code::Render, at, field, err.to_string().replace('\n', " "));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -973,6 +1140,15 @@ fn base_context(ctx: &RenderContext) -> Context<'static> {
             .variadic_param(ParamType::Any)
             .build(fn_lookup),
     );
+    context.declare_func("length", FuncDef::new(fn_length, [ParamType::Any]));
+    context.declare_func("env", FuncDef::new(fn_env, [ParamType::String]));
+    context.declare_func(
+        "contains",
+        FuncDef::new(
+            fn_contains,
+            [ParamType::array_of(ParamType::Any), ParamType::Any],
+        ),
+    );
     context.declare_func(
         "coalesce",
         FuncDef::builder()
@@ -1146,6 +1322,31 @@ fn fn_lookup(args: FuncArgs) -> Result<hcl::Value, String> {
     found
         .or_else(|| args.get(2).cloned())
         .ok_or_else(|| format!("lookup: no key \"{key}\" and no default"))
+}
+
+/// `env("NAME")`: the environment passed in (empty when not set, like Packer).
+fn fn_env(args: FuncArgs) -> Result<hcl::Value, String> {
+    let name = text(&args[0]);
+    Ok(EVAL
+        .with(|e| e.borrow().as_ref().and_then(|w| w.env.get(&name).cloned()))
+        .unwrap_or_default()
+        .into())
+}
+
+fn fn_length(args: FuncArgs) -> Result<hcl::Value, String> {
+    match &args[0] {
+        hcl::Value::String(s) => Ok(s.chars().count().into()),
+        hcl::Value::Array(items) => Ok(items.len().into()),
+        hcl::Value::Object(map) => Ok(map.len().into()),
+        other => Err(format!("length: {} has no length", plain_text(other))),
+    }
+}
+
+fn fn_contains(args: FuncArgs) -> Result<hcl::Value, String> {
+    let hcl::Value::Array(items) = &args[0] else {
+        return Err("contains takes a list".to_string());
+    };
+    Ok(items.contains(&args[1]).into())
 }
 
 fn fn_coalesce(args: FuncArgs) -> Result<hcl::Value, String> {
@@ -1358,6 +1559,70 @@ build { sources = ["source.amazon-ebs.u"] }
             Some("ubuntu".into())
         );
         assert_eq!(ami_reference("data.amazon-ami.ubuntu.name"), None);
+    }
+
+    #[test]
+    fn variable_validations_are_evaluated() {
+        let text = r#"
+variable "env" {
+  default = "staging"
+  validation {
+    condition     = contains(["dev", "prod"], var.env)
+    error_message = "The env must be dev or prod."
+  }
+}
+variable "name" {
+  default = "ab"
+  validation {
+    condition     = length(var.name) >= 2
+    error_message = "Two characters at least."
+  }
+}
+variable "ami" {
+  default = "ami-1"
+  validation {
+    condition     = can(regex("^ami-", var.ami))
+    error_message = "An AMI id."
+  }
+}
+"#;
+        let checked = run(text, &CheckOptions::default());
+        let errors: Vec<(u32, Code, String)> = checked
+            .errors()
+            .filter(|d| d.field.starts_with("variables."))
+            .map(|d| (d.line, d.code, d.message.clone()))
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert_eq!(
+            errors[0],
+            (
+                5,
+                Code::InvalidValue,
+                "invalid value for variable env: The env must be dev or prod.".to_string()
+            )
+        );
+        assert_eq!(errors[1].0, 19);
+        assert_eq!(
+            errors[1].1,
+            Code::NotSupported,
+            "can() and regex() are not there yet"
+        );
+        assert_eq!(errors[1].2, "the function can() is not supported yet");
+
+        let mut ctx = RenderContext::fixed();
+        ctx.env.insert("AWS_REGION".into(), "ca-central-1".into());
+        let text = "variable \"region\" {\n  default = env(\"AWS_REGION\")\n}\nlocals {\n  x = lowr(var.region)\n}\n";
+        let checked = check_hcl("t.pkr.hcl", text, &CheckOptions::default(), &mut ctx);
+        let typo = checked.errors().find(|d| d.line == 5).unwrap();
+        assert_eq!(typo.message, "function lowr() is not defined");
+        assert_eq!(typo.help.as_deref(), Some("did you mean lower()?"));
+        assert_eq!(
+            checked.template.unwrap().variables[0]
+                .default
+                .as_ref()
+                .map(|d| d.expose().to_string()),
+            Some("ca-central-1".to_string())
+        );
     }
 
     #[test]
