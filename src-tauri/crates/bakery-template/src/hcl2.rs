@@ -866,9 +866,25 @@ impl Reader<'_> {
                 &[],
             ));
             if let Some(block) = block {
-                // Settings given in the build's source block replace the source's own.
+                // A build's source block adds settings; it can't set one the source sets
+                // (Packer: "Duplicate argument").
                 for extra in self.body_members(&block.body, &scoped, &reference, &["name"]) {
-                    members.retain(|m| m.key != extra.key);
+                    if let Some(first) = members.iter().find(|m| m.key == extra.key) {
+                        let first = first.key_at;
+                        self.error(
+                            Code::Conflict,
+                            extra.key_at,
+                            format!("{reference}.{}", extra.key),
+                            format!(
+                                "Argument \"{}\" was already set at line {}",
+                                extra.key, first.line
+                            ),
+                        )
+                        .set_help(
+                            "set it in the source block or in the build's source block, not both",
+                        );
+                        continue;
+                    }
                     members.push(extra);
                 }
             }
@@ -1622,6 +1638,23 @@ variable "ami" {
                 .as_ref()
                 .map(|d| d.expose().to_string()),
             Some("ca-central-1".to_string())
+        );
+    }
+
+    #[test]
+    fn a_build_source_block_adds_settings_but_does_not_replace_them() {
+        let text = "source \"amazon-ebs\" \"x\" {\n  region = \"us-east-1\"\n  source_ami = \"ami-01ccc867\"\n  instance_type = \"t3.micro\"\n  ssh_username = \"u\"\n  ami_name = \"a-{{timestamp}}\"\n}\nbuild {\n  source \"source.amazon-ebs.x\" {\n    ami_name = \"b-{{timestamp}}\"\n  }\n}\n";
+        let checked = run(text, &CheckOptions::default());
+        let errors: Vec<(u32, String)> = checked
+            .errors()
+            .map(|d| (d.line, d.message.clone()))
+            .collect();
+        assert_eq!(
+            errors,
+            [(
+                10,
+                "Argument \"ami_name\" was already set at line 6".to_string()
+            )]
         );
     }
 
