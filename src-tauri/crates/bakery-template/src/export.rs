@@ -1,4 +1,4 @@
-//! A checked template written back as a Packer JSON template, as it will be baked: every value
+//! A checked template written back as a Packer JSON (or HCL2) template, as it will be baked: every value
 //! rendered, build-time placeholders kept, overrides applied, secrets shown as `***` and the
 //! sensitive variables' values as `<sensitive>`. This is what a bake's history keeps as "the
 //! template as baked"; reading it back gives the same model (see the round-trip test).
@@ -98,6 +98,177 @@ fn from_json(value: &Json) -> Node {
                 .collect(),
         ),
     })
+}
+
+/// Options whose value is written as a nested block in HCL2 (the others are attributes).
+const HCL_BLOCKS: &[&str] = &[
+    "source_ami_filter",
+    "metadata_options",
+    "aws_polling",
+    "assume_role",
+    "temporary_vpc",
+    "launch_block_device_mappings",
+    "ami_block_device_mappings",
+];
+
+/// The template as baked, as a Packer HCL2 template: one `source` per builder (labelled with
+/// its name), one `build` with every source, its provisioners and post-processors. Builders
+/// are named `TYPE.NAME` in HCL2, so `only`/`except` are written that way.
+pub fn to_hcl(template: &Template) -> String {
+    let mut out = String::new();
+    if let Some(version) = &template.min_packer_version {
+        out.push_str(&format!(
+            "packer {{\n  required_version = {}\n}}\n\n",
+            hcl_string(&format!(">= {version}"))
+        ));
+    }
+    let mut labels = Vec::new();
+    for builder in &template.builders {
+        let label = builder.name().to_string();
+        let value = serde_json::to_value(builder).unwrap_or(Json::Null);
+        out.push_str(&format!(
+            "source {} {} {{\n",
+            hcl_string(builder.type_name()),
+            hcl_string(&label)
+        ));
+        write_hcl_body(&value, 1, &["type", "name"], &mut out);
+        out.push_str("}\n\n");
+        labels.push(format!("source.{}.{label}", builder.type_name()));
+    }
+    let qualified = |names: &Json| -> Json {
+        let Json::Array(names) = names else {
+            return names.clone();
+        };
+        Json::Array(
+            names
+                .iter()
+                .map(|n| match n {
+                    Json::String(n) if !n.contains('.') => Json::String(format!("amazon-ebs.{n}")),
+                    other => other.clone(),
+                })
+                .collect(),
+        )
+    };
+    out.push_str("build {\n");
+    if let Some(description) = &template.description {
+        out.push_str(&format!("  description = {}\n", hcl_string(description)));
+    }
+    out.push_str(&format!(
+        "  sources = [{}]\n",
+        labels
+            .iter()
+            .map(|l| hcl_string(l))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for provisioner in &template.provisioners {
+        let mut value = serde_json::to_value(provisioner).unwrap_or(Json::Null);
+        if let Json::Object(map) = &mut value {
+            for key in ["only", "except"] {
+                if let Some(names) = map.get(key) {
+                    let names = qualified(names);
+                    map.insert(key.to_string(), names);
+                }
+            }
+        }
+        out.push_str(&format!(
+            "\n  provisioner {} {{\n",
+            hcl_string(provisioner.type_name())
+        ));
+        write_hcl_body(&value, 2, &["type"], &mut out);
+        out.push_str("  }\n");
+    }
+    for chain in &template.post_processors {
+        let (open, indent) = if chain.len() > 1 {
+            out.push_str("\n  post-processors {\n");
+            ("    ", 3)
+        } else {
+            ("  ", 2)
+        };
+        for post_processor in chain {
+            let value = serde_json::to_value(post_processor).unwrap_or(Json::Null);
+            out.push_str(&format!(
+                "\n{open}post-processor {} {{\n",
+                hcl_string(post_processor.type_name())
+            ));
+            write_hcl_body(&value, indent, &["type"], &mut out);
+            out.push_str(&format!("{open}}}\n"));
+        }
+        if chain.len() > 1 {
+            out.push_str("  }\n");
+        }
+    }
+    out.push_str("}\n");
+    template.redact(&out)
+}
+
+fn write_hcl_body(value: &Json, depth: usize, skip: &[&str], out: &mut String) {
+    let Json::Object(map) = value else {
+        return;
+    };
+    let pad = "  ".repeat(depth);
+    for (key, value) in map {
+        if skip.contains(&key.as_str()) {
+            continue;
+        }
+        match value {
+            Json::Object(_) if HCL_BLOCKS.contains(&key.as_str()) => {
+                out.push_str(&format!("{pad}{key} {{\n"));
+                write_hcl_body(value, depth + 1, &[], out);
+                out.push_str(&format!("{pad}}}\n"));
+            }
+            Json::Array(items) if HCL_BLOCKS.contains(&key.as_str()) => {
+                for item in items {
+                    out.push_str(&format!("{pad}{key} {{\n"));
+                    write_hcl_body(item, depth + 1, &[], out);
+                    out.push_str(&format!("{pad}}}\n"));
+                }
+            }
+            _ => out.push_str(&format!("{pad}{key} = {}\n", hcl_value(value))),
+        }
+    }
+}
+
+fn hcl_value(value: &Json) -> String {
+    match value {
+        Json::Null => "null".to_string(),
+        Json::Bool(b) => b.to_string(),
+        Json::Number(n) => n.to_string(),
+        Json::String(s) => hcl_string(s),
+        Json::Array(items) => format!(
+            "[{}]",
+            items.iter().map(hcl_value).collect::<Vec<_>>().join(", ")
+        ),
+        Json::Object(map) => format!(
+            "{{ {} }}",
+            map.iter()
+                .map(|(k, v)| format!("{} = {}", hcl_string(k), hcl_value(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// An HCL string literal: escapes, and `${`/`%{` doubled so they stay text.
+fn hcl_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub fn check_hcl(
     ctx: &mut RenderContext,
 ) -> Checked {
     let mut reader = Reader {
+        description: None,
+        min_packer_version: None,
         source: text,
         lines: line_starts(text),
         out: Vec::new(),
@@ -85,6 +87,8 @@ pub fn check_hcl(
     };
     let mut checked = check_tree(file, text, &root, &tree_options, ctx);
     if let Some(template) = &mut checked.template {
+        template.description = reader.description.take();
+        template.min_packer_version = reader.min_packer_version.take();
         template.variables = variables;
         template.sensitive_values = sensitive;
     }
@@ -205,6 +209,10 @@ thread_local! {
 }
 
 struct Reader<'a> {
+    /// The first build's `description`.
+    description: Option<String>,
+    /// `packer { required_version = ">= X" }`'s X.
+    min_packer_version: Option<String>,
     source: &'a str,
     lines: Vec<usize>,
     out: Vec<Diagnostic>,
@@ -308,7 +316,16 @@ impl Reader<'_> {
                 Structure::Block(block) => {
                     let at = self.at(block.ident.span());
                     match block.ident.as_str() {
-                        "packer" => {}
+                        "packer" => {
+                            // required_plugins: nothing to install; required_version: noted.
+                            if let Some(attr) = block.body.get_attribute("required_version")
+                                && let Some(hcl::Value::String(v)) =
+                                    self.constant(&attr.value, "packer.required_version")
+                            {
+                                self.min_packer_version =
+                                    Some(v.trim_start_matches(">=").trim().to_string());
+                            }
+                        }
                         "variable" => {
                             let Some(name) = label(block, 0) else {
                                 self.error(
@@ -775,6 +792,13 @@ impl Reader<'_> {
         provisioners: &mut Vec<Node>,
         post_processors: &mut Vec<Node>,
     ) {
+        if self.description.is_none()
+            && let Some(attr) = build.body.get_attribute("description")
+            && let Ok(hcl::Value::String(text)) =
+                hcl::Expression::from(attr.value.clone()).evaluate(context)
+        {
+            self.description = Some(text);
+        }
         // The sources this build bakes: `sources = [...]` and `source "source.x.y" { ... }`.
         let mut wanted: Vec<(String, Position, Option<&Block>)> = Vec::new();
         if let Some(attr) = build.body.get_attribute("sources") {

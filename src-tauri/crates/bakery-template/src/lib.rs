@@ -31,7 +31,7 @@ pub use check::{
 };
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use error::TemplateError;
-pub use export::to_json;
+pub use export::{to_hcl, to_json};
 pub use format::{WIDTH as FORMAT_WIDTH, format_json};
 pub use hcl2::check_hcl;
 pub use inspect::{Outline, OutlineVariable, outline, outline_hcl};

@@ -280,6 +280,82 @@ fn the_hcl2_corpus_checks_as_expected() {
     }
 }
 
+/// JSON -> HCL2 -> model keeps the meaning: the HCL2 written from a JSON template's model
+/// reads back into the same model, but for the builders' names, which HCL2 writes `TYPE.NAME`.
+#[test]
+fn json_to_hcl2_keeps_the_meaning() {
+    use bakery_template::model::{Builder, Provisioner};
+    let qualify = |names: &mut Option<Vec<String>>| {
+        for name in names.iter_mut().flatten() {
+            *name = format!("amazon-ebs.{name}");
+        }
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir("corpus")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".json") || name.ends_with(".vars.json") {
+            continue;
+        }
+        let vars = path.with_extension("vars.json");
+        let mut options = CheckOptions::default();
+        if vars.exists() {
+            options.inputs.var_files.push(VarFile {
+                name: vars.display().to_string(),
+                text: std::fs::read_to_string(&vars).unwrap(),
+            });
+        }
+        let checked = check_file(&path, &options);
+        if !checked.is_valid() {
+            continue;
+        }
+        let mut expected = checked.template.unwrap();
+        let hcl = bakery_template::to_hcl(&expected);
+        let copy = scratch.path().join(name.replace(".json", ".pkr.hcl"));
+        std::fs::write(&copy, &hcl).unwrap();
+        let options = CheckOptions {
+            local_file_exists: Some(|file| Path::new(file).exists()),
+            ..CheckOptions::default()
+        };
+        let again = bakery_template::check_hcl(
+            &copy.display().to_string(),
+            &hcl,
+            &options,
+            &mut RenderContext::fixed(),
+        );
+        let errors: Vec<_> = again
+            .errors()
+            .filter(|d| !d.field.ends_with("secret_key") && !d.field.ends_with("access_key"))
+            .collect();
+        assert!(errors.is_empty(), "{name}:\n{hcl}\n{errors:#?}");
+        for builder in &mut expected.builders {
+            let qualified = format!("amazon-ebs.{}", builder.name());
+            let Builder::AmazonEbs(ebs) = builder;
+            ebs.name = Some(qualified);
+        }
+        for provisioner in &mut expected.provisioners {
+            match provisioner {
+                Provisioner::Shell(s) => {
+                    qualify(&mut s.only);
+                    qualify(&mut s.except);
+                }
+                Provisioner::File(f) => {
+                    qualify(&mut f.only);
+                    qualify(&mut f.except);
+                }
+            }
+        }
+        assert_eq!(
+            bakery_template::to_json(again.template.as_ref().unwrap()),
+            bakery_template::to_json(&expected),
+            "{name}:\n{hcl}"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 20, "{seen} templates went through HCL2");
+}
+
 #[test]
 fn secrets_never_show_in_the_model() {
     let path = dir("corpus").join("01-getting-started-al2.json");
