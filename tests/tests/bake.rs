@@ -263,3 +263,52 @@ fn kill_9_at_every_step_boundary_is_cleaned_up_by_the_next_start() {
         );
     }
 }
+
+#[test]
+fn cleanup_sweep_deletes_tagged_leftovers_in_every_region() {
+    let sandbox = sandbox();
+    let home = tempfile::tempdir().unwrap();
+    // What a bake on another machine (whose history is lost) might have left.
+    let ami = sandbox
+        .ec2("us-west-2", "DescribeImages", &[("Owner.1", "amazon")])
+        .unwrap()
+        .texts("imageId")
+        .remove(0);
+    let tag = [
+        ("TagSpecification.1.Tag.1.Key", "bakery:bake-id"),
+        ("TagSpecification.1.Tag.1.Value", "ghost"),
+    ];
+    let mut run = vec![
+        ("ImageId", ami.as_str()),
+        ("InstanceType", "t2.micro"),
+        ("MinCount", "1"),
+        ("MaxCount", "1"),
+        ("TagSpecification.1.ResourceType", "instance"),
+    ];
+    run.extend(tag);
+    sandbox.ec2("us-west-2", "RunInstances", &run).unwrap();
+    let mut group = vec![
+        ("GroupName", "bakery_ghost"),
+        ("GroupDescription", "left by a lost bake"),
+        ("TagSpecification.1.ResourceType", "security-group"),
+    ];
+    group.extend(tag);
+    sandbox
+        .ec2("us-west-2", "CreateSecurityGroup", &group)
+        .unwrap();
+    assert_eq!(
+        leftovers(&sandbox, false).len(),
+        2,
+        "the setup left an instance and a group"
+    );
+
+    let output = bakery(&sandbox, home.path())
+        .args(["cleanup", "--sweep"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("us-west-2 instance i-"), "{stdout}");
+    assert!(stdout.contains("(bake ghost): deleted"), "{stdout}");
+    assert_eq!(leftovers(&sandbox, false), Vec::<String>::new(), "{stdout}");
+}

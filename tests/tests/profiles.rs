@@ -449,3 +449,68 @@ fn import_moves_keys_into_the_keyring_and_remove_plaintext_keeps_the_rest_of_the
     assert!(ok(&user.run(&["test", &name], "")).contains("account: 123456789012"));
     ok(&user.run(&["remove", &name], ""));
 }
+
+#[test]
+fn a_bake_with_a_keyring_profile_keeps_the_secret_out_of_every_file_and_log() {
+    let sandbox = bakery_tests::sandbox();
+    let user = User::new("", "");
+    let name = format!("bake-{}", std::process::id());
+    let secret = format!("never-on-disk-{}", std::process::id());
+    ok(&user.run(
+        &[
+            "add",
+            &name,
+            "--access-key-id",
+            "AKIABAKERYTEST",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            sandbox.endpoint(),
+        ],
+        &format!("{secret}\n"),
+    ));
+    let ami = sandbox
+        .ec2("us-east-1", "DescribeImages", &[("Owner.1", "amazon")])
+        .unwrap()
+        .texts("imageId")
+        .remove(0);
+    let template = user.dir.path().join("packer.json");
+    std::fs::write(
+        &template,
+        format!(
+            r#"{{"builders": [{{"type": "amazon-ebs", "region": "us-east-1", "source_ami": "{ami}",
+  "instance_type": "t2.micro", "ssh_username": "root", "ssh_host": "127.0.0.1",
+  "ssh_port": {port}, "ami_name": "from a keyring profile {{{{timestamp}}}}"}}],
+ "provisioners": [{{"type": "shell", "inline": ["echo baked with $PACKER_BUILD_NAME"]}}]}}"#,
+            port = sandbox.ssh_port()
+        ),
+    )
+    .unwrap();
+    let mut bake = Command::new(workspace_binary("bakery"));
+    bake.args(["bake", "--profile", &name]).arg(&template);
+    user.environment(&mut bake);
+    let output = user.run_command(bake, "");
+    let stdout = ok(&output);
+    assert!(stdout.contains("is available in us-east-1"), "{stdout}");
+    for (what, text) in [("stdout", stdout.clone()), ("stderr", text(&output.stderr))] {
+        assert!(
+            !text.contains(&secret),
+            "the secret is in the bake's {what}"
+        );
+    }
+    let mut json = Command::new(workspace_binary("bakery"));
+    json.args(["bake", "--json", "--profile", &name])
+        .arg(&template);
+    user.environment(&mut json);
+    let events = ok(&user.run_command(json, ""));
+    assert!(!events.contains(&secret), "the secret is in the events");
+    assert!(
+        !any_file_contains(&user.bakery_home(), &secret),
+        "the secret is in a file under BAKERY_HOME (history, ledger, profiles)"
+    );
+    assert!(
+        !any_file_contains(user.dir.path(), &secret),
+        "the secret is on disk"
+    );
+    ok(&user.run(&["remove", &name], ""));
+}

@@ -51,13 +51,20 @@ pub struct BakeArgs {
     file: PathBuf,
 }
 
-pub async fn sdk_config(profile: Option<&str>, region: &str) -> SdkConfig {
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
-    if let Some(profile) = profile {
-        loader = loader.profile_name(profile);
+/// The SDK configuration for a bake: the named profile (from ~/.aws or the app's own,
+/// secrets from the keyring, MFA asked on the terminal, sessions refreshed while the bake
+/// runs), `AWS_PROFILE` when no --profile is given, else the default chain (environment).
+pub async fn sdk_config(profile: Option<&str>, region: &str) -> Result<SdkConfig, CliError> {
+    let from_env = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    match profile.map(str::to_string).or(from_env) {
+        Some(name) => Ok(crate::profiles::resolver_from_env()?
+            .sdk_config_in(&name, region)
+            .await?),
+        None => Ok(aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .load()
+            .await),
     }
-    loader.load().await
 }
 
 /// Opens the history in the data directory and cleans up after bakes that died.
@@ -70,7 +77,7 @@ pub async fn open_history(
     let dir = home.ensure()?.to_path_buf();
     let history = Arc::new(History::open_in(&dir)?);
     if !history.bakes_with_open_entries()?.is_empty() {
-        let sdk = sdk_config(profile, sdk_region).await;
+        let sdk = sdk_config(profile, sdk_region).await?;
         let recovered =
             bakery_engine::cleanup::recover_dead_bakes(history.clone(), &dir, &sdk, false).await?;
         for bake in recovered {
@@ -124,10 +131,14 @@ fn load_specs(args: &BakeArgs) -> Result<(Vec<BakeSpec>, String), CliError> {
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
     let mut specs = bakery_engine::plan::bake_specs(&template, &dir, &args.only)?;
-    if let Some(region) = &args.region {
-        for spec in &mut specs {
+    let lookup = std::env::var("BAKERY_PUBLIC_IP_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    for spec in &mut specs {
+        if let Some(region) = &args.region {
             spec.region = region.clone();
         }
+        spec.public_ip_lookup_url = lookup.clone();
     }
     Ok((specs, text))
 }
@@ -151,7 +162,7 @@ async fn bake_all(args: &BakeArgs, specs: Vec<BakeSpec>, text: String) -> Result
     let mut failures = 0;
     let mut cancelled = false;
     for spec in specs {
-        let sdk = sdk_config(args.profile.as_deref(), &spec.region).await;
+        let sdk = sdk_config(args.profile.as_deref(), &spec.region).await?;
         let bake_id = uuid::Uuid::new_v4().to_string();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut ctx = BakeContext::new(&bake_id, history.clone(), data_dir.clone());

@@ -16,6 +16,10 @@ pub struct CleanupArgs {
     /// The region for the API calls that are not regional (default: us-east-1).
     #[arg(long, default_value = "us-east-1")]
     region: String,
+    /// Also search every region for resources tagged `bakery:bake-id` that no running bake
+    /// owns, and delete them (images of successful bakes are kept).
+    #[arg(long)]
+    sweep: bool,
 }
 
 pub fn run(args: &CleanupArgs) -> Result<(), CliError> {
@@ -27,13 +31,44 @@ pub fn run(args: &CleanupArgs) -> Result<(), CliError> {
         let home = BakeryHome::from_env()?;
         let dir = home.ensure()?.to_path_buf();
         let history = Arc::new(History::open_in(&dir)?);
-        let sdk = sdk_config(args.profile.as_deref(), &args.region).await;
+        let sdk = sdk_config(args.profile.as_deref(), &args.region).await?;
         let recovered =
-            bakery_engine::cleanup::recover_dead_bakes(history, &dir, &sdk, true).await?;
-        if recovered.is_empty() {
+            bakery_engine::cleanup::recover_dead_bakes(history.clone(), &dir, &sdk, true).await?;
+        let mut left = Vec::new();
+        if args.sweep {
+            let regions = bakery_engine::cleanup::all_regions(&sdk, &args.region).await?;
+            let swept = bakery_engine::cleanup::sweep(history, &dir, &sdk, &regions).await?;
+            println!(
+                "Swept {} region(s): {} tagged resource(s) found.",
+                regions.len(),
+                swept.len()
+            );
+            for item in swept {
+                println!(
+                    "  {} {} {} (bake {}): {}",
+                    item.region,
+                    item.kind.as_str(),
+                    item.id,
+                    item.bake_id,
+                    item.outcome
+                );
+                if item.outcome.starts_with("left: ")
+                    && !item.outcome.contains("successful bake")
+                    && !item.outcome.contains("still running")
+                    && !item.outcome.contains("not in this history")
+                {
+                    left.push(format!(
+                        "{} {} in {}",
+                        item.kind.as_str(),
+                        item.id,
+                        item.region
+                    ));
+                }
+            }
+        }
+        if recovered.is_empty() && !args.sweep {
             println!("Nothing to clean up: every bake's resources are accounted for.");
         }
-        let mut left = Vec::new();
         for bake in recovered {
             if bake.left.is_empty() {
                 println!("Bake {}: cleaned up.", bake.bake_id);

@@ -20,10 +20,21 @@ use crate::spec::Polling;
 
 const DELETE_ATTEMPTS: u32 = 4;
 
-/// Deletes every open ledger entry of `ctx.bake_id`. Returns what could not be deleted.
-pub async fn cleanup_bake(ctx: &BakeContext, sdk: &SdkConfig, polling: Polling) -> Vec<String> {
+/// Deletes every open ledger entry of `ctx.bake_id` — but the images and snapshots when
+/// `keep_products` (a bake that succeeded). Returns what could not be deleted.
+pub async fn cleanup_bake(
+    ctx: &BakeContext,
+    sdk: &SdkConfig,
+    polling: Polling,
+    keep_products: bool,
+) -> Vec<String> {
     let entries = match ctx.history.open_entries(&ctx.bake_id) {
-        Ok(entries) => entries,
+        Ok(entries) => entries
+            .into_iter()
+            .filter(|e| {
+                !(keep_products && matches!(e.kind, ResourceKind::Image | ResourceKind::Snapshot))
+            })
+            .collect(),
         Err(err) => return vec![format!("the ledger could not be read: {err}")],
     };
     let mut left = Vec::new();
@@ -518,7 +529,7 @@ pub async fn recover_dead_bakes(
         };
         let ctx = BakeContext::new(&bake_id, history.clone(), data_dir.to_path_buf());
         ctx.note("Cleaning up after a bake whose process stopped");
-        let left = cleanup_bake(&ctx, sdk, Polling::default()).await;
+        let left = cleanup_bake(&ctx, sdk, Polling::default(), false).await;
         if let Ok(record) = history.bake(&bake_id)
             && record.status == BakeStatus::Running
         {
@@ -533,4 +544,249 @@ pub async fn recover_dead_bakes(
         recovered.push(Recovered { bake_id, left });
     }
     Ok(recovered)
+}
+
+/// What a sweep found and did with one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Swept {
+    pub region: String,
+    pub kind: ResourceKind,
+    pub id: String,
+    pub bake_id: String,
+    /// `deleted`, or why it was left.
+    pub outcome: String,
+}
+
+/// Sweeps `regions` for resources tagged `bakery:bake-id` (the ledger's safety net: a
+/// history lost or another machine's bakes). Resources of running bakes are left alone;
+/// images and snapshots are deleted only when their bake is known here and did not succeed
+/// (an image of a successful bake is the product, and one of an unknown bake may be too).
+pub async fn sweep(
+    history: Arc<History>,
+    data_dir: &Path,
+    sdk: &SdkConfig,
+    regions: &[String],
+) -> Result<Vec<Swept>, EngineError> {
+    let mut swept = Vec::new();
+    for region in regions {
+        let ec2 = Ec2::new(sdk, region);
+        let found = tagged_resources(&ec2).await?;
+        let mut entries = Vec::new();
+        for (kind, id, bake_id) in found {
+            let record = history.bake(&bake_id).ok();
+            let live = BakeLock::try_claim(data_dir, &bake_id)?
+                .map(|lock| lock.release())
+                .is_none();
+            let keep = if live {
+                Some("its bake is still running".to_string())
+            } else if matches!(kind, ResourceKind::Image | ResourceKind::Snapshot) {
+                match record.as_ref().map(|r| r.status) {
+                    Some(BakeStatus::Succeeded) => Some("the product of a successful bake".into()),
+                    None => Some(
+                        "its bake is not in this history: delete it yourself if it is not wanted"
+                            .into(),
+                    ),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            if let Some(reason) = keep {
+                swept.push(Swept {
+                    region: region.clone(),
+                    kind,
+                    id,
+                    bake_id,
+                    outcome: format!("left: {reason}"),
+                });
+                continue;
+            }
+            entries.push(LedgerEntry {
+                id: 0,
+                bake_id,
+                region: region.clone(),
+                kind,
+                name: None,
+                resource_id: Some(id),
+                state: bakery_history::LedgerState::Created,
+                note: None,
+            });
+        }
+        for entry in deletion_order(entries) {
+            let ctx = BakeContext::new(&entry.bake_id, history.clone(), data_dir.to_path_buf());
+            let outcome = match delete_entry(&ctx, &ec2, &entry, Polling::default()).await {
+                Ok(_) => "deleted".to_string(),
+                Err(err) => format!("left: {err}"),
+            };
+            swept.push(Swept {
+                region: region.clone(),
+                kind: entry.kind,
+                id: entry.resource_id.unwrap_or_default(),
+                bake_id: entry.bake_id,
+                outcome,
+            });
+        }
+    }
+    Ok(swept)
+}
+
+/// Every resource in the region carrying the `bakery:bake-id` tag: (kind, id, bake id).
+async fn tagged_resources(ec2: &Ec2) -> Result<Vec<(ResourceKind, String, String)>, EngineError> {
+    let region = ec2.region.as_str();
+    let mut found = Vec::new();
+    let tagged = || {
+        Filter::builder()
+            .name("tag-key")
+            .values(BAKE_ID_TAG)
+            .build()
+    };
+    let bake_of = |tags: &[aws_sdk_ec2::types::Tag]| {
+        tags.iter()
+            .find(|t| t.key() == Some(BAKE_ID_TAG))
+            .and_then(|t| t.value())
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let instances = ec2
+        .client
+        .describe_instances()
+        .filters(tagged())
+        .filters(
+            Filter::builder()
+                .name("instance-state-name")
+                .values("pending")
+                .values("running")
+                .values("stopping")
+                .values("stopped")
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeInstances", region, e))?;
+    for instance in instances.reservations().iter().flat_map(|r| r.instances()) {
+        found.push((
+            ResourceKind::Instance,
+            instance.instance_id().unwrap_or_default().to_string(),
+            bake_of(instance.tags()),
+        ));
+    }
+    let groups = ec2
+        .client
+        .describe_security_groups()
+        .filters(tagged())
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeSecurityGroups", region, e))?;
+    for group in groups.security_groups() {
+        found.push((
+            ResourceKind::SecurityGroup,
+            group.group_id().unwrap_or_default().to_string(),
+            bake_of(group.tags()),
+        ));
+    }
+    let keys = ec2
+        .client
+        .describe_key_pairs()
+        .filters(tagged())
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeKeyPairs", region, e))?;
+    for key in keys.key_pairs() {
+        found.push((
+            ResourceKind::KeyPair,
+            key.key_name().unwrap_or_default().to_string(),
+            bake_of(key.tags()),
+        ));
+    }
+    let images = ec2
+        .client
+        .describe_images()
+        .owners("self")
+        .filters(tagged())
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeImages", region, e))?;
+    for image in images.images() {
+        found.push((
+            ResourceKind::Image,
+            image.image_id().unwrap_or_default().to_string(),
+            bake_of(image.tags()),
+        ));
+    }
+    let vpcs = ec2
+        .client
+        .describe_vpcs()
+        .filters(tagged())
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeVpcs", region, e))?;
+    for vpc in vpcs.vpcs() {
+        found.push((
+            ResourceKind::Vpc,
+            vpc.vpc_id().unwrap_or_default().to_string(),
+            bake_of(vpc.tags()),
+        ));
+    }
+    let subnets = ec2
+        .client
+        .describe_subnets()
+        .filters(tagged())
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeSubnets", region, e))?;
+    for subnet in subnets.subnets() {
+        found.push((
+            ResourceKind::Subnet,
+            subnet.subnet_id().unwrap_or_default().to_string(),
+            bake_of(subnet.tags()),
+        ));
+    }
+    let gateways = ec2
+        .client
+        .describe_internet_gateways()
+        .filters(tagged())
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeInternetGateways", region, e))?;
+    for gateway in gateways.internet_gateways() {
+        found.push((
+            ResourceKind::InternetGateway,
+            gateway
+                .internet_gateway_id()
+                .unwrap_or_default()
+                .to_string(),
+            bake_of(gateway.tags()),
+        ));
+    }
+    let tables = ec2
+        .client
+        .describe_route_tables()
+        .filters(tagged())
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeRouteTables", region, e))?;
+    for table in tables.route_tables() {
+        found.push((
+            ResourceKind::RouteTable,
+            table.route_table_id().unwrap_or_default().to_string(),
+            bake_of(table.tags()),
+        ));
+    }
+    Ok(found)
+}
+
+/// Every region the account can use (for a sweep).
+pub async fn all_regions(sdk: &SdkConfig, home_region: &str) -> Result<Vec<String>, EngineError> {
+    let regions = Ec2::new(sdk, home_region)
+        .client
+        .describe_regions()
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeRegions", home_region, e))?;
+    Ok(regions
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .collect())
 }

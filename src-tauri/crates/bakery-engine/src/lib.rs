@@ -119,10 +119,7 @@ pub async fn bake(
         ..ctx.clone()
     };
     let (status, error) = match &outcome {
-        Ok(()) => {
-            keep_artifacts(ctx, "the bake's output")?;
-            (BakeStatus::Succeeded, None)
-        }
+        Ok(()) => (BakeStatus::Succeeded, None),
         Err(EngineError::Cancelled(_)) => (BakeStatus::Cancelled, Some(outcome_text(&outcome))),
         Err(_) if ctx.on_error == OnError::Abort => {
             (BakeStatus::Aborted, Some(outcome_text(&outcome)))
@@ -137,7 +134,15 @@ pub async fn bake(
         ctx.emit(BakeEvent::StepStarted {
             step: StepName::Cleanup,
         });
-        left = cleanup::cleanup_bake(&cleanup_ctx, sdk, spec.polling).await;
+        // The images are the product only once the bake has finished: until then (a crash
+        // during cleanup) they stay open in the ledger and recovery deletes them.
+        left = cleanup::cleanup_bake(
+            &cleanup_ctx,
+            sdk,
+            spec.polling,
+            status == BakeStatus::Succeeded,
+        )
+        .await;
         finish_step(ctx, StepName::Cleanup, step_start, left.first().cloned());
     }
 
@@ -152,10 +157,12 @@ pub async fn bake(
     } else {
         status
     };
-    for artifact in &artifacts {
-        if status == BakeStatus::Succeeded {
+    // Every step succeeded: the images are the product, even if cleanup left something.
+    if outcome.is_ok() {
+        for artifact in &artifacts {
             ctx.history.record_artifact(&ctx.bake_id, artifact)?;
         }
+        keep_artifacts(ctx, "the bake's output")?;
     }
     ctx.history
         .finish_bake(&ctx.bake_id, status, &ctx.now(), error.as_deref())?;

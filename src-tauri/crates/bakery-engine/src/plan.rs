@@ -211,6 +211,7 @@ fn spec_for(
             .temporary_security_group_source_cidrs
             .clone()
             .unwrap_or_default(),
+        public_ip_lookup_url: None,
         associate_public_ip_address: ebs.associate_public_ip_address,
         iam_instance_profile: ebs.iam_instance_profile.clone(),
         user_data,

@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The default address lookup (Amazon's own).
+pub const DEFAULT_PUBLIC_IP_URL: &str = "https://checkip.amazonaws.com";
+
 /// Where the source image comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceImage {
@@ -114,6 +117,10 @@ pub struct BakeSpec {
     pub security_group_ids: Vec<String>,
     /// CIDRs allowed to SSH to the temporary security group (default: the operator's /32).
     pub ssh_source_cidrs: Vec<String>,
+    /// Where to look up the operator's public address for the default /32 (a URL that
+    /// answers with the address as text). `None`: [`DEFAULT_PUBLIC_IP_URL`], except when
+    /// SSH goes to this machine (`ssh_host` 127.0.0.1: the sandbox, a tunnel).
+    pub public_ip_lookup_url: Option<String>,
     pub associate_public_ip_address: Option<bool>,
     pub iam_instance_profile: Option<String>,
     pub user_data: Option<String>,

@@ -236,3 +236,36 @@ async fn the_file_provisioner_uploads_a_folder_over_sftp() {
         "with a trailing slash its contents are"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_is_opened_only_to_the_operators_public_address() {
+    // A stand-in for checkip.amazonaws.com on this machine.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut stream in listener.incoming().flatten() {
+            let mut buffer = [0u8; 1024];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\n203.0.113.7\n",
+            );
+        }
+    });
+    let sandbox = bakery_tests::sandbox();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("myip");
+    let mut spec = article_spec(&sandbox, "my address only");
+    spec.public_ip_lookup_url = Some(url);
+    bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            BakeEvent::Note { text } if text.contains("allows SSH") && text.ends_with("from 203.0.113.7/32")
+        )),
+        "the group admits the looked-up /32 and nothing else"
+    );
+}

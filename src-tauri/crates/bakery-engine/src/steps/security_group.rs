@@ -7,26 +7,61 @@ use bakery_history::ResourceKind;
 use crate::EngineError;
 use crate::ec2::tag_spec;
 use crate::error::aws_error;
+use crate::spec::DEFAULT_PUBLIC_IP_URL;
 use crate::steps::Bake;
 
 pub fn group_name(bake_id: &str) -> String {
     format!("bakery_{bake_id}")
 }
 
-/// The CIDRs allowed to reach SSH.
-pub fn source_cidrs(bake: &Bake<'_>) -> Result<Vec<String>, EngineError> {
+/// The CIDRs allowed to reach SSH: the template's, else the operator's public address /32
+/// (looked up like Packer's `temporary_security_group_source_public_ip`), never 0.0.0.0/0
+/// unless the template lists it.
+pub async fn source_cidrs(bake: &Bake<'_>) -> Result<Vec<String>, EngineError> {
     if !bake.spec.ssh_source_cidrs.is_empty() {
         return Ok(bake.spec.ssh_source_cidrs.clone());
     }
-    match bake.spec.ssh.host.as_deref() {
-        // The instance is reached through this machine (the sandbox, a tunnel).
-        Some(host) if host.starts_with("127.") || host == "localhost" || host == "::1" => {
-            Ok(vec!["127.0.0.1/32".into()])
-        }
-        _ => Err(EngineError::Preflight(
-            "no SSH source address: set temporary_security_group_source_cidrs (e.g. your office's /32), or temporary_security_group_source_public_ip".into(),
-        )),
-    }
+    let loopback = bake
+        .spec
+        .ssh
+        .host
+        .as_deref()
+        .is_some_and(|h| h.starts_with("127.") || h == "localhost" || h == "::1");
+    let url = match (&bake.spec.public_ip_lookup_url, loopback) {
+        (Some(url), _) => url.clone(),
+        // The instance is reached through this machine: only it needs in.
+        (None, true) => return Ok(vec!["127.0.0.1/32".into()]),
+        (None, false) => DEFAULT_PUBLIC_IP_URL.to_string(),
+    };
+    let address = lookup_public_ip(&url).await.map_err(|why| {
+        EngineError::Preflight(format!(
+            "cannot find this machine's public address at {url} ({why}): set temporary_security_group_source_cidrs to the address(es) SSH comes from"
+        ))
+    })?;
+    Ok(vec![format!("{address}/32")])
+}
+
+/// Asks `url` for this machine's public IPv4 address.
+pub async fn lookup_public_ip(url: &str) -> Result<std::net::Ipv4Addr, String> {
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(std::time::Duration::from_secs(10)))
+            .build()
+            .into();
+        let text = agent
+            .get(&url)
+            .call()
+            .map_err(|e| e.to_string())?
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        text.trim()
+            .parse::<std::net::Ipv4Addr>()
+            .map_err(|_| format!("the answer {:?} is not an IPv4 address", text.trim()))
+    })
+    .await
+    .map_err(|e| e.to_string())?
 }
 
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
@@ -35,7 +70,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         return Ok(());
     }
     let region = bake.region().to_string();
-    let cidrs = source_cidrs(bake)?;
+    let cidrs = source_cidrs(bake).await?;
     let name = group_name(&bake.ctx.bake_id);
     let entry = bake
         .ctx
