@@ -178,3 +178,43 @@ fn hcl2_templates_are_validated_too() {
     let output = bakery(&["validate", "--var", "app_version=1.0"], &h02);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
+
+#[test]
+fn a_folder_of_hcl2_files_is_one_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("variables.pkr.hcl", "variable \"region\" {}\n");
+    write("prod.auto.pkrvars.hcl", "region = \"eu-west-1\"\n");
+    write(
+        "sources.pkr.hcl",
+        "source \"amazon-ebs\" \"web\" {\n  region        = var.region\n  source_ami    = \"ami-01ccc867\"\n  instance_type = \"t3.micro\"\n  ssh_username  = \"ec2-user\"\n  ami_name      = \"web {{timestamp}}\"\n}\n",
+    );
+    write(
+        "build.pkr.hcl",
+        "build {\n  sources = [\"source.amazon-ebs.web\"]\n}\n",
+    );
+    let output = bakery(&["validate"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+
+    write(
+        "build.pkr.hcl",
+        "build {\n  sources = [\"source.amazon-ebs.web\"]\n  provisioner \"shel\" {}\n}\n",
+    );
+    let output = bakery(&["validate"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let build = dir.path().join("build.pkr.hcl");
+    assert!(
+        stderr.starts_with(&format!(
+            "{}:3:15: error: unknown provisioner type \"shel\"",
+            build.display()
+        )),
+        "{stderr}"
+    );
+
+    let output = bakery(&["inspect"], dir.path());
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("amazon-ebs.web"),
+        "{output:?}"
+    );
+}

@@ -8,14 +8,19 @@ use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
-    /// The template: Packer JSON, or HCL2 when it ends in .pkr.hcl.
+    /// The template: Packer JSON, HCL2 when it ends in .pkr.hcl, or a folder of .pkr.hcl files.
     file: PathBuf,
 }
 
 pub fn run(args: &InspectArgs) -> Result<(), CliError> {
-    let text = crate::validate::read(&args.file)?;
     let name = args.file.display().to_string();
-    let outline = if crate::validate::is_hcl(&args.file) {
+    let text = if args.file.is_dir() {
+        let (files, _) = crate::validate::hcl_folder(&args.file)?;
+        files.into_iter().map(|(_, text)| text + "\n").collect()
+    } else {
+        crate::validate::read(&args.file)?
+    };
+    let outline = if args.file.is_dir() || crate::validate::is_hcl(&args.file) {
         bakery_template::outline_hcl(&name, &text)?
     } else {
         bakery_template::outline(&name, &text)?

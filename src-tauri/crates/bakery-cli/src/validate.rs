@@ -21,7 +21,8 @@ pub struct ValidateArgs {
     /// win, --var wins over all).
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
-    /// The template: Packer JSON, or HCL2 when it ends in .pkr.hcl.
+    /// The template: Packer JSON, HCL2 when it ends in .pkr.hcl, or a folder of .pkr.hcl files
+    /// (with its .auto.pkrvars.hcl files).
     file: PathBuf,
 }
 
@@ -40,10 +41,15 @@ pub fn read(path: &Path) -> Result<String, CliError> {
 /// The world as rendering sees it from the command line: now, random ids, this environment.
 pub fn render_context(template: &Path) -> RenderContext {
     let absolute = std::path::absolute(template).unwrap_or_else(|_| template.to_path_buf());
-    let template_dir = absolute
-        .parent()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| ".".to_string());
+    // A folder of .pkr.hcl files is its own template_dir (path.root).
+    let template_dir = if absolute.is_dir() {
+        absolute.display().to_string()
+    } else {
+        absolute
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| ".".to_string())
+    };
     let working_dir = std::env::current_dir()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| ".".to_string());
@@ -56,9 +62,45 @@ pub fn render_context(template: &Path) -> RenderContext {
     }
 }
 
+/// The `.pkr.hcl` files of a template folder (sorted, as Packer reads them) and its
+/// `.auto.pkrvars.hcl` var files.
+pub fn hcl_folder(dir: &Path) -> Result<(Vec<(String, String)>, Vec<VarFile>), CliError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| CliError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    let mut files = Vec::new();
+    let mut var_files = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        if name.ends_with(".auto.pkrvars.hcl") {
+            var_files.push(VarFile {
+                text: read(&path)?,
+                name,
+            });
+        } else if name.ends_with(".pkr.hcl") {
+            files.push((name, read(&path)?));
+        }
+    }
+    Ok((files, var_files))
+}
+
 pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
-    let text = read(&args.file)?;
+    let folder = if args.file.is_dir() {
+        Some(hcl_folder(&args.file)?)
+    } else {
+        None
+    };
+    let text = match &folder {
+        Some(_) => String::new(),
+        None => read(&args.file)?,
+    };
     let mut inputs = VariableInputs::default();
+    if let Some((_, auto_var_files)) = &folder {
+        inputs.var_files.extend(auto_var_files.iter().cloned());
+    }
     for path in &args.var_files {
         inputs.var_files.push(VarFile {
             name: path.display().to_string(),
@@ -75,7 +117,9 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
     };
     let name = args.file.display().to_string();
     let mut ctx = render_context(&args.file);
-    let checked = if is_hcl(&args.file) {
+    let checked = if let Some((files, _)) = &folder {
+        bakery_template::check_hcl_files(files, &options, &mut ctx)
+    } else if is_hcl(&args.file) {
         bakery_template::check_hcl(&name, &text, &options, &mut ctx)
     } else {
         bakery_template::check(&name, &text, &options, &mut ctx)

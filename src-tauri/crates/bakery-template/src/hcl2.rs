@@ -104,6 +104,41 @@ pub fn check_hcl(
     checked
 }
 
+/// Checks the `.pkr.hcl` files of one template (a folder, as Packer reads it): `files` are
+/// (name, text) in the order to read them. They are one HCL body; every problem is reported
+/// in the file and at the line it is in.
+pub fn check_hcl_files(
+    files: &[(String, String)],
+    options: &CheckOptions,
+    ctx: &mut RenderContext,
+) -> Checked {
+    const JOINED: &str = "\u{0}joined .pkr.hcl files";
+    let mut text = String::new();
+    let mut starts = Vec::new(); // (first line in the joined text, file name)
+    for (name, content) in files {
+        starts.push((text.lines().count() as u32 + 1, name.clone()));
+        text.push_str(content);
+        if !content.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    let mut checked = check_hcl(JOINED, &text, options, ctx);
+    for d in &mut checked.diagnostics {
+        if d.file != JOINED {
+            continue;
+        }
+        let (first, name) = starts
+            .iter()
+            .rev()
+            .find(|(first, _)| *first <= d.line.max(1))
+            .cloned()
+            .unwrap_or((1, String::new()));
+        d.file = name;
+        d.line = d.line.saturating_sub(first - 1);
+    }
+    checked
+}
+
 struct EvalWorld {
     now: std::time::SystemTime,
     ids: Box<dyn FnMut() -> String + Send>,
@@ -1680,6 +1715,42 @@ variable "ami" {
                 "Argument \"ami_name\" was already set at line 6".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn a_folder_of_files_is_one_template_with_problems_in_their_files() {
+        let files = vec![
+            (
+                "variables.pkr.hcl".to_string(),
+                "variable \"region\" {\n  default = \"eu-west-1\"\n}\n".to_string(),
+            ),
+            (
+                "sources.pkr.hcl".to_string(),
+                "source \"amazon-ebs\" \"web\" {\n  region = var.region\n  source_ami = \"ami-01ccc867\"\n  instance_type = \"t3.micro\"\n  ssh_username = \"u\"\n  ami_name = \"web {{timestamp}}\"\n  regoin = \"x\"\n}".to_string(),
+            ),
+            (
+                "build.pkr.hcl".to_string(),
+                "build {\n  sources = [\"source.amazon-ebs.web\"]\n  provisioner \"shel\" {}\n}\n".to_string(),
+            ),
+        ];
+        let checked = check_hcl_files(
+            &files,
+            &CheckOptions::default(),
+            &mut RenderContext::fixed(),
+        );
+        let located: Vec<(String, u32)> =
+            checked.errors().map(|d| (d.file.clone(), d.line)).collect();
+        assert_eq!(
+            located,
+            [
+                ("sources.pkr.hcl".to_string(), 7),
+                ("build.pkr.hcl".to_string(), 3)
+            ],
+            "{:#?}",
+            checked.diagnostics
+        );
+        let Builder::AmazonEbs(ebs) = &checked.template.unwrap().builders[0];
+        assert_eq!(ebs.region.as_deref(), Some("eu-west-1"));
     }
 
     #[test]

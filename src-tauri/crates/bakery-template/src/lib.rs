@@ -33,7 +33,7 @@ pub use diagnostic::{Code, Diagnostic, Severity};
 pub use error::TemplateError;
 pub use export::{to_hcl, to_json};
 pub use format::{WIDTH as FORMAT_WIDTH, format_json};
-pub use hcl2::check_hcl;
+pub use hcl2::{check_hcl, check_hcl_files};
 pub use inspect::{Outline, OutlineVariable, outline, outline_hcl};
 pub use isotime::format as format_go_time;
 pub use model::Template;
