@@ -15,8 +15,12 @@ pub struct InspectArgs {
 pub fn run(args: &InspectArgs) -> Result<(), CliError> {
     let name = args.file.display().to_string();
     let text = if args.file.is_dir() {
-        let (files, _) = crate::validate::hcl_folder(&args.file)?;
-        files.into_iter().map(|(_, text)| text + "\n").collect()
+        let folder = crate::validate::hcl_folder(&args.file)?;
+        folder
+            .files
+            .into_iter()
+            .map(|(_, text)| text + "\n")
+            .collect()
     } else {
         crate::validate::read(&args.file)?
     };

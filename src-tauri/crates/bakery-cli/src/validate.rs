@@ -62,9 +62,16 @@ pub fn render_context(template: &Path) -> RenderContext {
     }
 }
 
-/// The `.pkr.hcl` files of a template folder (sorted, as Packer reads them) and its
-/// `.auto.pkrvars.hcl` var files.
-pub fn hcl_folder(dir: &Path) -> Result<(Vec<(String, String)>, Vec<VarFile>), CliError> {
+/// A folder holding one HCL2 template.
+pub struct HclFolder {
+    /// Its `.pkr.hcl` files, (name, text), sorted as Packer reads them.
+    pub files: Vec<(String, String)>,
+    /// Its `.auto.pkrvars.hcl` files, read before any `--var-file`.
+    pub var_files: Vec<VarFile>,
+}
+
+/// Reads the `.pkr.hcl` and `.auto.pkrvars.hcl` files of a template folder.
+pub fn hcl_folder(dir: &Path) -> Result<HclFolder, CliError> {
     let entries = std::fs::read_dir(dir).map_err(|source| CliError::Read {
         path: dir.to_path_buf(),
         source,
@@ -84,7 +91,7 @@ pub fn hcl_folder(dir: &Path) -> Result<(Vec<(String, String)>, Vec<VarFile>), C
             files.push((name, read(&path)?));
         }
     }
-    Ok((files, var_files))
+    Ok(HclFolder { files, var_files })
 }
 
 pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
@@ -98,8 +105,8 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
         None => read(&args.file)?,
     };
     let mut inputs = VariableInputs::default();
-    if let Some((_, auto_var_files)) = &folder {
-        inputs.var_files.extend(auto_var_files.iter().cloned());
+    if let Some(folder) = &folder {
+        inputs.var_files.extend(folder.var_files.iter().cloned());
     }
     for path in &args.var_files {
         inputs.var_files.push(VarFile {
@@ -117,8 +124,8 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
     };
     let name = args.file.display().to_string();
     let mut ctx = render_context(&args.file);
-    let checked = if let Some((files, _)) = &folder {
-        bakery_template::check_hcl_files(files, &options, &mut ctx)
+    let checked = if let Some(folder) = &folder {
+        bakery_template::check_hcl_files(&folder.files, &options, &mut ctx)
     } else if is_hcl(&args.file) {
         bakery_template::check_hcl(&name, &text, &options, &mut ctx)
     } else {
