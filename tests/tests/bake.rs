@@ -312,3 +312,54 @@ fn cleanup_sweep_deletes_tagged_leftovers_in_every_region() {
     assert!(stdout.contains("(bake ghost): deleted"), "{stdout}");
     assert_eq!(leftovers(&sandbox, false), Vec::<String>::new(), "{stdout}");
 }
+
+#[test]
+fn sensitive_variables_never_reach_the_output_or_the_history() {
+    let sandbox = sandbox();
+    let home = tempfile::tempdir().unwrap();
+    let ami = sandbox
+        .ec2("us-east-1", "DescribeImages", &[("Owner.1", "amazon")])
+        .unwrap()
+        .texts("imageId")
+        .remove(0);
+    let secret = "hunter2-do-not-print";
+    let template = home.path().join("packer.json");
+    std::fs::write(
+        &template,
+        format!(
+            r#"{{
+  "variables": {{ "db_password": "" }},
+  "sensitive-variables": ["db_password"],
+  "builders": [{{"type": "amazon-ebs", "region": "us-east-1", "source_ami": "{ami}",
+    "instance_type": "t2.micro", "ssh_username": "root", "ssh_host": "127.0.0.1",
+    "ssh_port": {port}, "ami_name": "sensitive {{{{timestamp}}}}"}}],
+  "provisioners": [{{"type": "shell",
+    "environment_vars": ["DB_PASSWORD={{{{user `db_password`}}}}"],
+    "inline": ["echo configuring with $DB_PASSWORD", "echo failing with $DB_PASSWORD >&2", "exit 1"]}}]
+}}"#,
+            port = sandbox.ssh_port()
+        ),
+    )
+    .unwrap();
+    let output = bakery(&sandbox, home.path())
+        .args(["bake", "--var", &format!("db_password={secret}")])
+        .arg(&template)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("configuring with <sensitive>"), "{stdout}");
+    assert!(
+        !stdout.contains(secret) && !stderr.contains(secret),
+        "{stdout}\n{stderr}"
+    );
+    let history = std::fs::read(home.path().join("history.sqlite3")).unwrap();
+    let wal = std::fs::read(home.path().join("history.sqlite3-wal")).unwrap_or_default();
+    for bytes in [history, wal] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the secret is in the history database"
+        );
+    }
+}

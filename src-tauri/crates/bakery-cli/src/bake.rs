@@ -10,11 +10,10 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use bakery_engine::{BakeContext, BakeEvent, BakeSpec, OnError, OutputStream};
 use bakery_history::History;
 use bakery_home::BakeryHome;
-use bakery_template::{CheckOptions, VarFile, VariableInputs};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CliError;
-use crate::validate::{read, render_context};
+use crate::validate::check_template;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OnErrorArg {
@@ -97,25 +96,12 @@ pub async fn open_history(
     Ok((history, dir))
 }
 
-fn load_specs(args: &BakeArgs) -> Result<(Vec<BakeSpec>, String), CliError> {
-    let text = read(&args.file)?;
-    let mut inputs = VariableInputs::default();
-    for path in &args.var_files {
-        inputs.var_files.push(VarFile {
-            name: path.display().to_string(),
-            text: read(path)?,
-        });
-    }
-    for var in &args.vars {
-        inputs.vars.push(VariableInputs::parse_var(var)?);
-    }
-    let options = CheckOptions {
-        syntax_only: false,
-        inputs,
-        local_file_exists: Some(|path| Path::new(path).exists()),
-    };
-    let name = args.file.display().to_string();
-    let checked = bakery_template::check(&name, &text, &options, &mut render_context(&args.file));
+/// The checked template's bakes, the template as baked (secrets redacted, for the history)
+/// and its redaction of sensitive values (for every line the bake reports).
+type Loaded = (Vec<BakeSpec>, String, Arc<bakery_template::Template>);
+
+fn load_specs(args: &BakeArgs) -> Result<Loaded, CliError> {
+    let checked = check_template(&args.file, &args.vars, &args.var_files, false)?;
     for diagnostic in &checked.diagnostics {
         eprintln!("{diagnostic}");
     }
@@ -126,10 +112,15 @@ fn load_specs(args: &BakeArgs) -> Result<(Vec<BakeSpec>, String), CliError> {
             errors: errors.max(1),
         });
     };
-    let dir = std::path::absolute(&args.file)
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."));
+    let absolute = std::path::absolute(&args.file).unwrap_or_else(|_| args.file.clone());
+    let dir = if absolute.is_dir() {
+        absolute
+    } else {
+        absolute
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
     let mut specs = bakery_engine::plan::bake_specs(&template, &dir, &args.only)?;
     let lookup = std::env::var("BAKERY_PUBLIC_IP_URL")
         .ok()
@@ -140,19 +131,25 @@ fn load_specs(args: &BakeArgs) -> Result<(Vec<BakeSpec>, String), CliError> {
         }
         spec.public_ip_lookup_url = lookup.clone();
     }
-    Ok((specs, text))
+    let as_baked = bakery_template::to_json(&template);
+    Ok((specs, as_baked, Arc::new(template)))
 }
 
 pub fn run(args: &BakeArgs) -> Result<(), CliError> {
-    let (specs, text) = load_specs(args)?;
+    let (specs, text, template) = load_specs(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    runtime.block_on(bake_all(args, specs, text))
+    runtime.block_on(bake_all(args, specs, text, template))
 }
 
-async fn bake_all(args: &BakeArgs, specs: Vec<BakeSpec>, text: String) -> Result<(), CliError> {
+async fn bake_all(
+    args: &BakeArgs,
+    specs: Vec<BakeSpec>,
+    text: String,
+    template: Arc<bakery_template::Template>,
+) -> Result<(), CliError> {
     let first_region = specs[0].region.clone();
     let (history, data_dir) =
         open_history(&first_region, args.profile.as_deref(), args.json).await?;
@@ -175,6 +172,8 @@ async fn bake_all(args: &BakeArgs, specs: Vec<BakeSpec>, text: String) -> Result
         ctx.template_path = Some(args.file.display().to_string());
         ctx.template_text = Some(text.clone());
         ctx.profile = args.profile.clone();
+        let redactor = template.clone();
+        ctx.redact = Some(Arc::new(move |line: &str| redactor.redact(line)));
 
         let json = args.json;
         let build = spec.build_name.clone();
@@ -196,7 +195,11 @@ async fn bake_all(args: &BakeArgs, specs: Vec<BakeSpec>, text: String) -> Result
             Err(err) => {
                 failures += 1;
                 if !args.json {
-                    eprintln!("Build '{}' errored: {err}", spec.build_name);
+                    eprintln!(
+                        "Build '{}' errored: {}",
+                        spec.build_name,
+                        template.redact(&err.to_string())
+                    );
                 }
             }
         }

@@ -94,43 +94,54 @@ pub fn hcl_folder(dir: &Path) -> Result<HclFolder, CliError> {
     Ok(HclFolder { files, var_files })
 }
 
-pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
-    let folder = if args.file.is_dir() {
-        Some(hcl_folder(&args.file)?)
+/// Reads and checks a template — a JSON file, a `.pkr.hcl` file or a folder of them — with
+/// the variables given, as `validate` and `bake` both do. Prints nothing.
+pub fn check_template(
+    file: &Path,
+    vars: &[String],
+    var_files: &[PathBuf],
+    syntax_only: bool,
+) -> Result<bakery_template::Checked, CliError> {
+    let folder = if file.is_dir() {
+        Some(hcl_folder(file)?)
     } else {
         None
     };
     let text = match &folder {
         Some(_) => String::new(),
-        None => read(&args.file)?,
+        None => read(file)?,
     };
     let mut inputs = VariableInputs::default();
     if let Some(folder) = &folder {
         inputs.var_files.extend(folder.var_files.iter().cloned());
     }
-    for path in &args.var_files {
+    for path in var_files {
         inputs.var_files.push(VarFile {
             name: path.display().to_string(),
             text: read(path)?,
         });
     }
-    for var in &args.vars {
+    for var in vars {
         inputs.vars.push(VariableInputs::parse_var(var)?);
     }
     let options = CheckOptions {
-        syntax_only: args.syntax_only,
+        syntax_only,
         inputs,
         local_file_exists: Some(|path| Path::new(path).exists()),
     };
-    let name = args.file.display().to_string();
-    let mut ctx = render_context(&args.file);
-    let checked = if let Some(folder) = &folder {
+    let name = file.display().to_string();
+    let mut ctx = render_context(file);
+    Ok(if let Some(folder) = &folder {
         bakery_template::check_hcl_files(&folder.files, &options, &mut ctx)
-    } else if is_hcl(&args.file) {
+    } else if is_hcl(file) {
         bakery_template::check_hcl(&name, &text, &options, &mut ctx)
     } else {
         bakery_template::check(&name, &text, &options, &mut ctx)
-    };
+    })
+}
+
+pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
+    let checked = check_template(&args.file, &args.vars, &args.var_files, args.syntax_only)?;
     for diagnostic in &checked.diagnostics {
         eprintln!("{diagnostic}");
     }

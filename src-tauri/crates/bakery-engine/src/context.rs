@@ -28,6 +28,9 @@ impl Clock for SystemClock {
     }
 }
 
+/// A function that hides secrets in a text.
+pub type Redactor = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
 /// What to do with the bake's resources when it fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnError {
@@ -53,6 +56,9 @@ pub struct BakeContext {
     pub template_path: Option<String>,
     pub template_text: Option<String>,
     pub profile: Option<String>,
+    /// Hides sensitive values (the template's sensitive variables) in every text the bake
+    /// reports: output lines, notes, errors.
+    pub redact: Option<Redactor>,
     pub(crate) seq: Arc<AtomicI64>,
     /// The shortest time any earlier wait of this bake was still seen in its old state:
     /// later waits skip the polls scheduled before it (fewer calls, never a later answer
@@ -82,6 +88,7 @@ impl BakeContext {
             template_path: None,
             template_text: None,
             profile: None,
+            redact: None,
             seq: Arc::new(AtomicI64::new(0)),
             pending_floor: Arc::new(std::sync::Mutex::new(None)),
         }
@@ -97,7 +104,19 @@ impl BakeContext {
     }
 
     /// Reports an event: stored in the history and sent to the listener.
-    pub fn emit(&self, event: BakeEvent) {
+    pub fn emit(&self, mut event: BakeEvent) {
+        if let Some(redact) = &self.redact {
+            match &mut event {
+                BakeEvent::Output { line: text, .. }
+                | BakeEvent::Note { text }
+                | BakeEvent::StepFailed { error: text, .. }
+                | BakeEvent::ResourceLeft { reason: text, .. }
+                | BakeEvent::BakeFinished {
+                    error: Some(text), ..
+                } => *text = redact(text),
+                _ => {}
+            }
+        }
         let seq = self.seq.fetch_add(1, Ordering::SeqCst);
         if let Ok(json) = serde_json::to_string(&event) {
             // The history is best effort for events; the ledger (below) is not.

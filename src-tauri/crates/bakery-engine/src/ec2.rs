@@ -124,3 +124,29 @@ where
         state: last_state,
     })
 }
+
+/// The SDK's form of a template block device.
+pub fn block_device(device: &crate::spec::BlockDevice) -> aws_sdk_ec2::types::BlockDeviceMapping {
+    use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice, VolumeType};
+    let mut mapping = BlockDeviceMapping::builder()
+        .set_device_name(device.device_name.clone())
+        .set_virtual_name(device.virtual_name.clone());
+    if device.no_device == Some(true) {
+        return mapping.no_device("").build();
+    }
+    if device.virtual_name.is_none() {
+        mapping = mapping.ebs(
+            EbsBlockDevice::builder()
+                .set_volume_size(device.volume_size.map(|v| v as i32))
+                .set_volume_type(device.volume_type.as_deref().map(VolumeType::from))
+                .delete_on_termination(device.delete_on_termination.unwrap_or(true))
+                .set_encrypted(device.encrypted)
+                .set_kms_key_id(device.kms_key_id.clone())
+                .set_iops(device.iops.map(|v| v as i32))
+                .set_throughput(device.throughput.map(|v| v as i32))
+                .set_snapshot_id(device.snapshot_id.clone())
+                .build(),
+        );
+    }
+    mapping.build()
+}

@@ -21,7 +21,7 @@ use std::time::SystemTime;
 use aws_config::SdkConfig;
 use bakery_history::{Artifact, BakeLock, BakeStatus, NewBake};
 
-pub use context::{BakeContext, Clock, OnError, SystemClock};
+pub use context::{BakeContext, Clock, OnError, Redactor, SystemClock};
 pub use error::EngineError;
 pub use event::{BakeEvent, BakeOutcome, OutputStream, StepName};
 pub use spec::{
@@ -164,6 +164,10 @@ pub async fn bake(
         }
         keep_artifacts(ctx, "the bake's output")?;
     }
+    let error = match (&ctx.redact, error) {
+        (Some(redact), Some(text)) => Some(redact(&text)),
+        (_, error) => error,
+    };
     ctx.history
         .finish_bake(&ctx.bake_id, status, &ctx.now(), error.as_deref())?;
     ctx.emit(BakeEvent::BakeFinished {

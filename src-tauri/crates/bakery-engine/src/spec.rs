@@ -2,6 +2,8 @@
 //! turned into a `BakeSpec` per builder; the engine never sees template syntax.
 
 use std::collections::BTreeMap;
+
+pub use bakery_template::model::{BlockDevice, MetadataOptions};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -128,6 +130,17 @@ pub struct BakeSpec {
     pub run_tags: BTreeMap<String, String>,
     pub snapshot_tags: BTreeMap<String, String>,
     pub provisioners: Vec<Provisioner>,
+    /// Volumes of the source instance (`launch_block_device_mappings`).
+    pub launch_block_device_mappings: Vec<BlockDevice>,
+    /// Volumes recorded in the image (`ami_block_device_mappings`).
+    pub ami_block_device_mappings: Vec<BlockDevice>,
+    /// Tags of the source instance's volumes (`run_volume_tags`).
+    pub run_volume_tags: BTreeMap<String, String>,
+    pub ena_support: Option<bool>,
+    pub sriov_support: Option<bool>,
+    pub metadata_options: Option<MetadataOptions>,
+    /// `shutdown_behavior`: `stop` (default) or `terminate`.
+    pub shutdown_behavior: Option<String>,
     pub ami_regions: Vec<String>,
     pub ami_users: Vec<String>,
     pub ami_groups: Vec<String>,

@@ -269,3 +269,85 @@ async fn ssh_is_opened_only_to_the_operators_public_address() {
         "the group admits the looked-up /32 and nothing else"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_and_image_options_reach_ec2() {
+    use bakery_engine::spec::{BlockDevice, MetadataOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("calls.jsonl");
+    let sandbox = Sandbox::start(&SandboxOptions {
+        record: Some(record.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, _rx) = harness.context("options");
+    let mut spec = article_spec(&sandbox, "with options");
+    let root = BlockDevice {
+        device_name: Some("/dev/xvda".into()),
+        volume_size: Some(20),
+        volume_type: Some("gp3".into()),
+        delete_on_termination: Some(true),
+        ..Default::default()
+    };
+    spec.launch_block_device_mappings = vec![root.clone()];
+    spec.ami_block_device_mappings = vec![BlockDevice {
+        device_name: Some("/dev/sdb".into()),
+        virtual_name: Some("ephemeral0".into()),
+        ..Default::default()
+    }];
+    spec.run_volume_tags = [("Backup".to_string(), "no".to_string())].into();
+    spec.metadata_options = Some(MetadataOptions {
+        http_tokens: Some("required".into()),
+        http_put_response_hop_limit: Some(2),
+        ..Default::default()
+    });
+    spec.associate_public_ip_address = Some(true);
+    spec.ena_support = Some(true);
+    spec.sriov_support = Some(true);
+    bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+
+    let calls = recorded_calls(&record).unwrap();
+    let run = calls.iter().find(|c| c.action == "RunInstances").unwrap();
+    assert_eq!(run.param("BlockDeviceMapping.1.Ebs.VolumeSize"), Some("20"));
+    assert_eq!(
+        run.param("BlockDeviceMapping.1.Ebs.VolumeType"),
+        Some("gp3")
+    );
+    assert_eq!(run.param("MetadataOptions.HttpTokens"), Some("required"));
+    assert_eq!(
+        run.param("MetadataOptions.HttpPutResponseHopLimit"),
+        Some("2")
+    );
+    assert_eq!(
+        run.param("NetworkInterface.1.AssociatePublicIpAddress"),
+        Some("true")
+    );
+    assert!(
+        run.params
+            .iter()
+            .any(|(k, v)| k.starts_with("TagSpecification.2.Tag.") && v == "Backup"),
+        "run_volume_tags on the volumes: {run:?}"
+    );
+    let create = calls.iter().find(|c| c.action == "CreateImage").unwrap();
+    assert_eq!(
+        create.param("BlockDeviceMapping.1.VirtualName"),
+        Some("ephemeral0")
+    );
+    let modified: Vec<_> = calls
+        .iter()
+        .filter(|c| c.action == "ModifyInstanceAttribute")
+        .collect();
+    assert!(
+        modified
+            .iter()
+            .any(|c| c.param("EnaSupport.Value") == Some("true"))
+    );
+    assert!(
+        modified
+            .iter()
+            .any(|c| c.param("SriovNetSupport.Value") == Some("simple"))
+    );
+    sandbox.stop().unwrap();
+}

@@ -208,6 +208,13 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .instance_id(&instance_id)
         .name(&first_name)
         .set_description(bake.spec.ami_description.clone())
+        .set_block_device_mappings((!bake.spec.ami_block_device_mappings.is_empty()).then(|| {
+            bake.spec
+                .ami_block_device_mappings
+                .iter()
+                .map(crate::ec2::block_device)
+                .collect()
+        }))
         .tag_specifications(tag_spec(
             ResourceType::Image,
             &bake.ctx.bake_id,

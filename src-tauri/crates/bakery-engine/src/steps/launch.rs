@@ -1,11 +1,15 @@
 //! Launch the source instance and wait until it runs.
 
-use aws_sdk_ec2::types::{IamInstanceProfileSpecification, InstanceStateName, ResourceType};
+use aws_sdk_ec2::types::{
+    HttpTokensState, IamInstanceProfileSpecification, InstanceMetadataEndpointState,
+    InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
+    InstanceNetworkInterfaceSpecification, InstanceStateName, ResourceType, ShutdownBehavior,
+};
 use bakery_history::ResourceKind;
 use base64::Engine;
 
 use crate::EngineError;
-use crate::ec2::{poll_until, tag_spec};
+use crate::ec2::{block_device, poll_until, tag_spec};
 use crate::error::aws_error;
 use crate::event::StepName;
 use crate::steps::{Bake, LaunchedInstance};
@@ -27,8 +31,6 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .min_count(1)
         .max_count(1)
         .set_key_name(bake.state.key_name.clone())
-        .set_security_group_ids(Some(bake.state.security_group_ids.clone()))
-        .set_subnet_id(bake.state.subnet_id.clone())
         .tag_specifications(tag_spec(
             ResourceType::Instance,
             &bake.ctx.bake_id,
@@ -37,8 +39,61 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .tag_specifications(tag_spec(
             ResourceType::Volume,
             &bake.ctx.bake_id,
-            &bake.spec.run_tags,
-        ));
+            &bake.spec.run_volume_tags,
+        ))
+        .set_block_device_mappings((!bake.spec.launch_block_device_mappings.is_empty()).then(
+            || {
+                bake.spec
+                    .launch_block_device_mappings
+                    .iter()
+                    .map(block_device)
+                    .collect()
+            },
+        ))
+        .set_instance_initiated_shutdown_behavior(
+            bake.spec
+                .shutdown_behavior
+                .as_deref()
+                .map(ShutdownBehavior::from),
+        );
+    run = match bake.spec.associate_public_ip_address {
+        // A public address is asked for on the network interface, which then carries the
+        // subnet and the groups.
+        Some(public) => run.network_interfaces(
+            InstanceNetworkInterfaceSpecification::builder()
+                .device_index(0)
+                .associate_public_ip_address(public)
+                .delete_on_termination(true)
+                .set_subnet_id(bake.state.subnet_id.clone())
+                .set_groups(Some(bake.state.security_group_ids.clone()))
+                .build(),
+        ),
+        None => run
+            .set_security_group_ids(Some(bake.state.security_group_ids.clone()))
+            .set_subnet_id(bake.state.subnet_id.clone()),
+    };
+    if let Some(options) = &bake.spec.metadata_options {
+        run = run.metadata_options(
+            InstanceMetadataOptionsRequest::builder()
+                .set_http_endpoint(
+                    options
+                        .http_endpoint
+                        .as_deref()
+                        .map(InstanceMetadataEndpointState::from),
+                )
+                .set_http_tokens(options.http_tokens.as_deref().map(HttpTokensState::from))
+                .set_http_put_response_hop_limit(
+                    options.http_put_response_hop_limit.map(|v| v as i32),
+                )
+                .set_instance_metadata_tags(
+                    options
+                        .instance_metadata_tags
+                        .as_deref()
+                        .map(InstanceMetadataTagsState::from),
+                )
+                .build(),
+        );
+    }
     if let Some(user_data) = &bake.spec.user_data {
         run = run.user_data(base64::engine::general_purpose::STANDARD.encode(user_data));
     }

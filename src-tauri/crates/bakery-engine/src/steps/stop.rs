@@ -1,6 +1,6 @@
 //! Stop the instance (closing SSH first) and wait until it is stopped.
 
-use aws_sdk_ec2::types::InstanceStateName;
+use aws_sdk_ec2::types::{AttributeBooleanValue, AttributeValue, InstanceStateName};
 
 use crate::EngineError;
 use crate::ec2::poll_until;
@@ -65,5 +65,32 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             }
         },
     )
-    .await
+    .await?;
+    set_image_features(bake, &id).await
+}
+
+/// `ena_support` / `sriov_support`: set on the stopped instance so the image carries them.
+async fn set_image_features(bake: &Bake<'_>, id: &str) -> Result<(), EngineError> {
+    let region = bake.region();
+    if let Some(ena) = bake.spec.ena_support {
+        bake.ec2
+            .client
+            .modify_instance_attribute()
+            .instance_id(id)
+            .ena_support(AttributeBooleanValue::builder().value(ena).build())
+            .send()
+            .await
+            .map_err(|e| aws_error("ModifyInstanceAttribute", region, e))?;
+    }
+    if bake.spec.sriov_support == Some(true) {
+        bake.ec2
+            .client
+            .modify_instance_attribute()
+            .instance_id(id)
+            .sriov_net_support(AttributeValue::builder().value("simple").build())
+            .send()
+            .await
+            .map_err(|e| aws_error("ModifyInstanceAttribute", region, e))?;
+    }
+    Ok(())
 }
