@@ -45,6 +45,40 @@ impl Ec2 {
     }
 }
 
+impl Ec2 {
+    /// The instance `id` as EC2 describes it now (`None`: not listed yet).
+    pub async fn instance(
+        &self,
+        id: &str,
+    ) -> Result<Option<aws_sdk_ec2::types::Instance>, EngineError> {
+        let described = self
+            .client
+            .describe_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map_err(|e| crate::error::aws_error("DescribeInstances", &self.region, e))?;
+        Ok(described
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .next()
+            .cloned())
+    }
+
+    /// The image `id` as EC2 describes it now (`None`: not listed yet).
+    pub async fn image(&self, id: &str) -> Result<Option<aws_sdk_ec2::types::Image>, EngineError> {
+        let described = self
+            .client
+            .describe_images()
+            .image_ids(id)
+            .send()
+            .await
+            .map_err(|e| crate::error::aws_error("DescribeImages", &self.region, e))?;
+        Ok(described.images().first().cloned())
+    }
+}
+
 /// Tags for a resource of the bake: the user's tags plus `bakery:bake-id`.
 pub fn tag_spec(
     resource: ResourceType,

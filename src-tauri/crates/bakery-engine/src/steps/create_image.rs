@@ -70,7 +70,6 @@ pub async fn wait_available(
     spec: &BakeSpec,
     step: StepName,
 ) -> Result<Vec<String>, EngineError> {
-    let client = ec2.client.clone();
     let region = ec2.region.clone();
     let id = image_id.to_string();
     poll_until(
@@ -79,17 +78,10 @@ pub async fn wait_available(
         &format!("image {image_id} in {region}"),
         spec.polling,
         || {
-            let client = client.clone();
+            let ec2 = ec2.clone();
             let id = id.clone();
-            let region = region.clone();
             async move {
-                let described = client
-                    .describe_images()
-                    .image_ids(&id)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("DescribeImages", &region, e))?;
-                let Some(image) = described.images().first() else {
+                let Some(image) = ec2.image(&id).await? else {
                     return Ok((None, "not listed yet".to_string()));
                 };
                 match image.state() {

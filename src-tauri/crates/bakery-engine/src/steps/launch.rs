@@ -117,7 +117,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     bake.ctx
         .created(entry, &region, ResourceKind::Instance, &instance_id)?;
 
-    let client = bake.ec2.client.clone();
+    let ec2 = bake.ec2.clone();
     let id = instance_id.clone();
     let instance = poll_until(
         bake.ctx,
@@ -125,22 +125,10 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         &format!("instance {instance_id}"),
         bake.spec.polling,
         || {
-            let client = client.clone();
+            let ec2 = ec2.clone();
             let id = id.clone();
-            let region = region.clone();
             async move {
-                let described = client
-                    .describe_instances()
-                    .instance_ids(&id)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("DescribeInstances", &region, e))?;
-                let Some(instance) = described
-                    .reservations()
-                    .iter()
-                    .flat_map(|r| r.instances())
-                    .next()
-                else {
+                let Some(instance) = ec2.instance(&id).await? else {
                     // Eventual consistency: a new instance may not be listed yet.
                     return Ok((None, "not listed yet".to_string()));
                 };

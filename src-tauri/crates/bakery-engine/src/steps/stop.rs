@@ -27,29 +27,20 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .send()
         .await
         .map_err(|e| aws_error("StopInstances", &region, e))?;
-    let client = bake.ec2.client.clone();
+    let ec2 = bake.ec2.clone();
     poll_until(
         bake.ctx,
         StepName::Stop,
         &format!("instance {id}"),
         bake.spec.polling,
         || {
-            let client = client.clone();
+            let ec2 = ec2.clone();
             let id = id.clone();
-            let region = region.clone();
             async move {
-                let described = client
-                    .describe_instances()
-                    .instance_ids(&id)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("DescribeInstances", &region, e))?;
-                let state = described
-                    .reservations()
-                    .iter()
-                    .flat_map(|r| r.instances())
-                    .filter_map(|i| i.state().and_then(|s| s.name()).cloned())
-                    .next()
+                let state = ec2
+                    .instance(&id)
+                    .await?
+                    .and_then(|i| i.state().and_then(|s| s.name()).cloned())
                     .unwrap_or(InstanceStateName::Stopping);
                 match state {
                     InstanceStateName::Stopped => Ok((Some(()), "stopped".into())),
