@@ -247,3 +247,56 @@ async fn a_cancel_at_every_step_boundary_leaves_nothing_behind() {
         assert!(open.is_empty(), "cancelled at {step:?}: {open:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_error_abort_keeps_the_resources_recorded_until_cleanup_is_asked_for() {
+    let sandbox = bakery_tests::sandbox();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (mut ctx, rx) = harness.context("abort");
+    ctx.on_error = bakery_engine::OnError::Abort;
+    let mut spec = article_spec(&sandbox, "aborted");
+    spec.provisioners = vec![Provisioner::Shell(ShellProvisioner {
+        inline: vec!["exit 9".into()],
+        ..Default::default()
+    })];
+    let err = bakery_engine::bake(&ctx, &sdk, &spec).await.unwrap_err();
+    drop(ctx);
+    let events = drain(rx).await;
+    assert!(
+        matches!(err, EngineError::Provisioner { status: 9, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        harness.history.bake("abort").unwrap().status,
+        BakeStatus::Aborted
+    );
+    let left_events = events
+        .iter()
+        .filter(|e| matches!(e, BakeEvent::ResourceLeft { .. }))
+        .count();
+    assert_eq!(
+        left_events, 3,
+        "instance, group and key pair are named as left"
+    );
+    let left = leftovers(&sandbox, "us-east-1");
+    assert_eq!(left.instances.len(), 1, "kept for debugging: {left:?}");
+    assert_eq!(left.key_pairs.len(), 1);
+    assert_eq!(left.security_groups.len(), 1);
+
+    // The next start does not touch an aborted bake; `bakery cleanup` does.
+    let dir = harness.data_dir();
+    let recovered =
+        bakery_engine::cleanup::recover_dead_bakes(harness.history.clone(), dir, &sdk, false)
+            .await
+            .unwrap();
+    assert!(recovered.is_empty());
+    assert_eq!(leftovers(&sandbox, "us-east-1").instances.len(), 1);
+    let recovered =
+        bakery_engine::cleanup::recover_dead_bakes(harness.history.clone(), dir, &sdk, true)
+            .await
+            .unwrap();
+    assert_eq!(recovered.len(), 1);
+    assert!(recovered[0].left.is_empty(), "{:?}", recovered[0].left);
+    assert!(leftovers(&sandbox, "us-east-1").is_empty());
+}
