@@ -125,11 +125,21 @@ fn load_specs(args: &BakeArgs) -> Result<Loaded, CliError> {
     let lookup = std::env::var("BAKERY_PUBLIC_IP_URL")
         .ok()
         .filter(|u| !u.is_empty());
+    let agent = std::env::var_os("SSH_AUTH_SOCK")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from);
     for spec in &mut specs {
         if let Some(region) = &args.region {
             spec.region = region.clone();
         }
         spec.public_ip_lookup_url = lookup.clone();
+        if bakery_engine::plan::wants_agent(&template, &spec.build_name) {
+            spec.ssh_agent_socket = Some(agent.clone().ok_or_else(|| {
+                bakery_engine::EngineError::Preflight(
+                    "ssh_agent_auth is set but no SSH agent runs (SSH_AUTH_SOCK is empty): start ssh-agent and ssh-add the key".into(),
+                )
+            })?);
+        }
     }
     let as_baked = bakery_template::to_json(&template);
     Ok((specs, as_baked, Arc::new(template)))

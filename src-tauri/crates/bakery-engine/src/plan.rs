@@ -23,6 +23,14 @@ pub fn build_name(builder: &model::AmazonEbs) -> String {
         .unwrap_or_else(|| "amazon-ebs".to_string())
 }
 
+/// Whether the builder asks to log in through the SSH agent (`ssh_agent_auth`).
+pub fn wants_agent(template: &Template, build: &str) -> bool {
+    template.builders.iter().any(|builder| {
+        let Builder::AmazonEbs(ebs) = builder;
+        build_name(ebs) == build && ebs.ssh_agent_auth == Some(true)
+    })
+}
+
 /// The bakes a template asks for. `only` keeps the named builds (all when empty).
 pub fn bake_specs(
     template: &Template,
@@ -206,6 +214,8 @@ fn spec_for(
         }),
         ssh_keypair_name: ebs.ssh_keypair_name.clone(),
         ssh_private_key_file: ebs.ssh_private_key_file.as_deref().map(|f| local(dir, f)),
+        // The socket comes from the caller's environment (SSH_AUTH_SOCK), set by the CLI.
+        ssh_agent_socket: None,
         security_group_ids,
         ssh_source_cidrs: ebs
             .temporary_security_group_source_cidrs

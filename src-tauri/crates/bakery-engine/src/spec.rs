@@ -116,6 +116,9 @@ pub struct BakeSpec {
     pub ssh_keypair_name: Option<String>,
     /// `ssh_private_key_file`: the private key that logs in.
     pub ssh_private_key_file: Option<PathBuf>,
+    /// `ssh_agent_auth`: log in with a key held by the SSH agent at this socket (the
+    /// CLI passes `SSH_AUTH_SOCK`); no key pair is made.
+    pub ssh_agent_socket: Option<PathBuf>,
     pub security_group_ids: Vec<String>,
     /// CIDRs allowed to SSH to the temporary security group (default: the operator's /32).
     pub ssh_source_cidrs: Vec<String>,

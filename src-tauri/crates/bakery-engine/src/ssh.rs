@@ -46,6 +46,15 @@ impl TemporaryKey {
     }
 }
 
+/// How the bake logs in.
+#[derive(Debug, Clone, Copy)]
+pub enum Login<'a> {
+    /// A key in memory (the temporary one, or the user's file).
+    Key(&'a TemporaryKey),
+    /// Any key the SSH agent at this socket holds (`ssh_agent_auth`).
+    Agent(&'a Path),
+}
+
 struct HostKeyRecorder {
     fingerprint: Arc<Mutex<Option<String>>>,
 }
@@ -103,7 +112,7 @@ impl SshSession {
         host: &str,
         port: u16,
         username: &str,
-        key: &TemporaryKey,
+        login: Login<'_>,
         timeout: Duration,
     ) -> Result<Self, EngineError> {
         let target = format!("{username}@{host}:{port}");
@@ -128,29 +137,42 @@ impl SshSession {
             .await;
             match connected {
                 Ok(Ok(mut handle)) => {
-                    let hash = handle
-                        .best_supported_rsa_hash()
-                        .await
-                        .ok()
-                        .flatten()
-                        .flatten();
-                    let auth = handle
-                        .authenticate_publickey(
-                            username,
-                            PrivateKeyWithHashAlg::new(key.private.clone(), hash),
-                        )
-                        .await
-                        .map_err(|e| EngineError::Ssh {
-                            target: target.clone(),
-                            message: e.to_string(),
-                            hint: None,
-                        })?;
-                    if !auth.success() {
+                    let authenticated = match login {
+                        Login::Key(key) => {
+                            let hash = handle
+                                .best_supported_rsa_hash()
+                                .await
+                                .ok()
+                                .flatten()
+                                .flatten();
+                            handle
+                                .authenticate_publickey(
+                                    username,
+                                    PrivateKeyWithHashAlg::new(key.private.clone(), hash),
+                                )
+                                .await
+                                .map_err(|e| EngineError::Ssh {
+                                    target: target.clone(),
+                                    message: e.to_string(),
+                                    hint: None,
+                                })?
+                                .success()
+                        }
+                        Login::Agent(socket) => {
+                            agent_login(&mut handle, username, socket, &target).await?
+                        }
+                    };
+                    if !authenticated {
                         return Err(EngineError::Ssh {
                             target,
-                            message: "the server refused the temporary key".into(),
+                            message: match login {
+                                Login::Key(_) => "the server refused the key".into(),
+                                Login::Agent(_) => {
+                                    "the server refused every key of the SSH agent".into()
+                                }
+                            },
                             hint: Some(format!(
-                                "check ssh_username (`{username}`: Amazon Linux uses ec2-user, Ubuntu ubuntu, Debian admin) and that the image accepts ed25519 keys (else set temporary_key_pair_type to rsa)"
+                                "check ssh_username (`{username}`: Amazon Linux uses ec2-user, Ubuntu ubuntu, Debian admin), that the instance was launched with the matching key pair, and that the image accepts the key type (else set temporary_key_pair_type to rsa)"
                             )),
                         });
                     }
@@ -359,6 +381,54 @@ impl SshSession {
             .disconnect(Disconnect::ByApplication, "bake done", "en")
             .await;
     }
+}
+
+/// Tries each key the agent at `socket` holds until the server accepts one.
+async fn agent_login(
+    handle: &mut Handle<HostKeyRecorder>,
+    username: &str,
+    socket: &Path,
+    target: &str,
+) -> Result<bool, EngineError> {
+    use russh::keys::agent::AgentIdentity;
+    use russh::keys::agent::client::AgentClient;
+    let agent_err = |message: String| EngineError::Ssh {
+        target: target.to_string(),
+        message,
+        hint: Some("start ssh-agent and add the key (ssh-add), or drop ssh_agent_auth".into()),
+    };
+    let mut agent = AgentClient::connect_uds(socket).await.map_err(|e| {
+        agent_err(format!(
+            "cannot reach the SSH agent at {}: {e}",
+            socket.display()
+        ))
+    })?;
+    let identities = agent
+        .request_identities()
+        .await
+        .map_err(|e| agent_err(format!("the SSH agent did not list its keys: {e}")))?;
+    if identities.is_empty() {
+        return Err(agent_err("the SSH agent holds no key".into()));
+    }
+    let hash = handle
+        .best_supported_rsa_hash()
+        .await
+        .ok()
+        .flatten()
+        .flatten();
+    for identity in identities {
+        let AgentIdentity::PublicKey { key, .. } = identity else {
+            continue;
+        };
+        let result = handle
+            .authenticate_publickey_with(username, key, hash, &mut agent)
+            .await
+            .map_err(|e| agent_err(format!("signing with the agent failed: {e:?}")))?;
+        if result.success() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Splits a byte stream into lines per stream and keeps the last 20 for error messages.

@@ -351,3 +351,61 @@ async fn launch_and_image_options_reach_ec2() {
     );
     sandbox.stop().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_agent_auth_logs_in_with_the_agents_key() {
+    let sandbox = bakery_tests::sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = bakery_tests::ssh_keygen(dir.path(), "agent-key");
+    let socket = dir.path().join("agent.sock");
+    let mut agent = std::process::Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&socket)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("ssh-agent runs (openssh-client)");
+    for _ in 0..100 {
+        if socket.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let added = std::process::Command::new("ssh-add")
+        .arg(&key)
+        .env("SSH_AUTH_SOCK", &socket)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    // The key file is gone: only the agent can log in now.
+    std::fs::remove_file(&key).unwrap();
+    use base64::Engine;
+    sandbox
+        .ec2(
+            "us-east-1",
+            "ImportKeyPair",
+            &[
+                ("KeyName", "agent-key"),
+                (
+                    "PublicKeyMaterial",
+                    &base64::engine::general_purpose::STANDARD.encode(&public),
+                ),
+            ],
+        )
+        .unwrap();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, _rx) = harness.context("agent");
+    let mut spec = article_spec(&sandbox, "via the agent");
+    spec.ssh_keypair_name = Some("agent-key".into());
+    spec.ssh_agent_socket = Some(socket.clone());
+    let result = bakery_engine::bake(&ctx, &sdk, &spec).await;
+    let _ = agent.kill();
+    let _ = agent.wait();
+    result.expect("bakes through the agent");
+    let keys = sandbox
+        .ec2("us-east-1", "DescribeKeyPairs", &[])
+        .unwrap()
+        .texts("keyName");
+    assert_eq!(keys, ["agent-key"], "no temporary key pair was made");
+}

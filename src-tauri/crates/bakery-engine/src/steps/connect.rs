@@ -2,7 +2,7 @@
 //! connect with retries until `ssh_timeout`.
 
 use crate::EngineError;
-use crate::ssh::SshSession;
+use crate::ssh::{Login, SshSession};
 use crate::steps::Bake;
 
 pub fn ssh_address(bake: &Bake<'_>) -> Result<String, EngineError> {
@@ -31,13 +31,17 @@ pub fn ssh_address(bake: &Bake<'_>) -> Result<String, EngineError> {
 
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let host = ssh_address(bake)?;
-    let key = bake.state.key.as_ref().expect("the key pair step ran");
+    let login = match (&bake.spec.ssh_agent_socket, &bake.state.key) {
+        (Some(socket), _) => Login::Agent(socket),
+        (None, Some(key)) => Login::Key(key),
+        (None, None) => unreachable!("the key pair step makes or loads a key"),
+    };
     let session = SshSession::connect(
         bake.ctx,
         &host,
         bake.spec.ssh.port,
         &bake.spec.ssh.username,
-        key,
+        login,
         bake.spec.ssh.timeout,
     )
     .await?;

@@ -16,6 +16,16 @@ pub fn key_name(bake_id: &str) -> String {
 }
 
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    if let Some(socket) = &bake.spec.ssh_agent_socket {
+        // ssh_agent_auth: the agent's keys log in; the key pair (if any) is the user's.
+        bake.ctx.note(format!(
+            "Logging in with the SSH agent at {} (key pair {})",
+            socket.display(),
+            bake.spec.ssh_keypair_name.as_deref().unwrap_or("none")
+        ));
+        bake.state.key_name = bake.spec.ssh_keypair_name.clone();
+        return Ok(());
+    }
     if let Some(file) = &bake.spec.ssh_private_key_file {
         // The user's own key: nothing to create or clean up.
         let private = russh::keys::load_secret_key(file, None).map_err(|e| {
