@@ -117,21 +117,26 @@ fn leftovers(sandbox: &Sandbox, images_too: bool) -> Vec<String> {
     left
 }
 
+/// Writes the article template with `inline` as its commands and runs `bakery bake` on it.
+fn bake_article(sandbox: &Sandbox, home: &Path, inline: &[&str]) -> std::process::Output {
+    let template = home.join("packer.json");
+    std::fs::write(&template, article_template(sandbox, inline)).unwrap();
+    bakery(sandbox, home)
+        .arg("bake")
+        .arg(&template)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn the_article_template_bakes_from_the_command_line() {
     let sandbox = sandbox();
     let home = tempfile::tempdir().unwrap();
-    let template = home.path().join("packer.json");
-    std::fs::write(
-        &template,
-        article_template(&sandbox, &["sleep 1", "echo yum update -y done"]),
-    )
-    .unwrap();
-    let output = bakery(&sandbox, home.path())
-        .arg("bake")
-        .arg(&template)
-        .output()
-        .unwrap();
+    let output = bake_article(
+        &sandbox,
+        home.path(),
+        &["sleep 1", "echo yum update -y done"],
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -175,17 +180,7 @@ fn the_article_template_bakes_from_the_command_line() {
 fn a_failing_provisioner_exits_1_and_leaves_nothing() {
     let sandbox = sandbox();
     let home = tempfile::tempdir().unwrap();
-    let template = home.path().join("packer.json");
-    std::fs::write(
-        &template,
-        article_template(&sandbox, &["echo working", "exit 42"]),
-    )
-    .unwrap();
-    let output = bakery(&sandbox, home.path())
-        .arg("bake")
-        .arg(&template)
-        .output()
-        .unwrap();
+    let output = bake_article(&sandbox, home.path(), &["echo working", "exit 42"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("exited with status 42"), "{stderr}");

@@ -10,17 +10,23 @@ use bakery_engine::{BakeEvent, Provisioner, ShellProvisioner, TemporaryVpcSpec};
 use bakery_sandbox::{Sandbox, SandboxOptions, recorded_calls};
 use support::{Harness, article_spec, drain, leftovers, sdk_for};
 
+/// A sandbox of the test's own that records every call into `<dir>/calls.jsonl`.
+fn recording_sandbox() -> (tempfile::TempDir, Sandbox) {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(&SandboxOptions {
+        record: Some(dir.path().join("calls.jsonl")),
+        ..Default::default()
+    })
+    .unwrap();
+    (dir, sandbox)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copies_are_encrypted_shared_and_tagged_in_every_region() {
     // A sandbox of its own, recording: moto ignores CopyImage's Encrypted/KmsKeyId, so the
     // encryption is checked on the requests the bake sent.
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, sandbox) = recording_sandbox();
     let record = dir.path().join("calls.jsonl");
-    let sandbox = Sandbox::start(&SandboxOptions {
-        record: Some(record.clone()),
-        ..Default::default()
-    })
-    .unwrap();
     let sdk = sdk_for(sandbox.endpoint()).await;
     let harness = Harness::new();
     let (ctx, _rx) = harness.context("multi");
@@ -273,13 +279,8 @@ async fn ssh_is_opened_only_to_the_operators_public_address() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn launch_and_image_options_reach_ec2() {
     use bakery_engine::spec::{BlockDevice, MetadataOptions};
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, sandbox) = recording_sandbox();
     let record = dir.path().join("calls.jsonl");
-    let sandbox = Sandbox::start(&SandboxOptions {
-        record: Some(record.clone()),
-        ..Default::default()
-    })
-    .unwrap();
     let sdk = sdk_for(sandbox.endpoint()).await;
     let harness = Harness::new();
     let (ctx, _rx) = harness.context("options");

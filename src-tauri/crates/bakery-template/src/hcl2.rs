@@ -1273,21 +1273,7 @@ fn fn_formatdate(args: FuncArgs) -> Result<hcl::Value, String> {
         num(14..16),
         num(17..19),
     );
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let month_name = MONTHS
+    let month_name = crate::isotime::MONTHS
         .get(month.saturating_sub(1) as usize)
         .copied()
         .unwrap_or("");

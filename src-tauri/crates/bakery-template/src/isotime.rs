@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// RFC 3339, the layout of a bare `{{isotime}}`.
 pub const RFC3339: &str = "2006-01-02T15:04:05Z07:00";
 
-const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
