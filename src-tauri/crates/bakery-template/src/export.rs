@@ -107,6 +107,9 @@ const HCL_BLOCKS: &[&str] = &[
     "aws_polling",
     "assume_role",
     "temporary_vpc",
+    "security_group_filter",
+    "subnet_filter",
+    "vpc_filter",
     "launch_block_device_mappings",
     "ami_block_device_mappings",
 ];
@@ -186,7 +189,15 @@ pub fn to_hcl(template: &Template) -> String {
             ("  ", 2)
         };
         for post_processor in chain {
-            let value = serde_json::to_value(post_processor).unwrap_or(Json::Null);
+            let mut value = serde_json::to_value(post_processor).unwrap_or(Json::Null);
+            if let Json::Object(map) = &mut value {
+                for key in ["only", "except"] {
+                    if let Some(names) = map.get(key) {
+                        let names = qualified(names);
+                        map.insert(key.to_string(), names);
+                    }
+                }
+            }
             out.push_str(&format!(
                 "\n{open}post-processor {} {{\n",
                 hcl_string(post_processor.type_name())

@@ -289,6 +289,17 @@ pub struct AmazonEbs {
         skip_serializing_if = "Option::is_none"
     )]
     pub temporary_security_group_source_public_ip: Option<bool>,
+    /// Finds existing security groups by filters (every group that matches, in the bake's
+    /// VPC), instead of `security_group_id(s)` or a temporary group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_group_filter: Option<SecurityGroupFilter>,
+    /// Finds the subnet to launch in by filters, when `subnet_id` is not set: exactly one must
+    /// match, unless `most_free` or `random` picks one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_filter: Option<SubnetFilter>,
+    /// Finds the VPC by filters, when `vpc_id` is not set: exactly one must match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_filter: Option<VpcFilter>,
     /// AMI Bakery extension (not in Packer): create a VPC, subnet, internet gateway and
     /// route table for the bake and delete them afterwards, for accounts with no default VPC.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -359,6 +370,43 @@ pub struct AmazonEbs {
         skip_serializing_if = "Option::is_none"
     )]
     pub ssh_agent_auth: Option<bool>,
+    /// Reach the instance through this jump host: SSH logs in to the bastion first and
+    /// tunnels the instance's SSH connection through it.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_bastion_host: Option<String>,
+    /// The bastion's SSH port (default 22).
+    #[serde(
+        deserialize_with = "crate::weak::opt_u16",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_bastion_port: Option<u16>,
+    /// The user to log in to the bastion as (default: `ssh_username`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_bastion_username: Option<String>,
+    /// The private key file that logs in to the bastion (default: `ssh_private_key_file`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_bastion_private_key_file: Option<String>,
+    /// Log in to the bastion with the keys of the local SSH agent.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_bastion_agent_auth: Option<bool>,
+    /// A password that logs in to the bastion instead of a key. Never shown.
+    #[serde(
+        deserialize_with = "crate::weak::opt_secret",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_bastion_password: Option<Secret<String>>,
     /// Ask for a pseudo-terminal when running commands (some `sudo` setups need one:
     /// `Defaults requiretty`).
     #[serde(
@@ -502,6 +550,54 @@ pub struct SourceAmiFilter {
         skip_serializing_if = "Option::is_none"
     )]
     pub most_recent: Option<bool>,
+}
+
+/// Finds security groups by filters, like `aws ec2 describe-security-groups`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct SecurityGroupFilter {
+    /// DescribeSecurityGroups filters, e.g. `"tag:Class": "packer"`, `"group-name": "build-*"`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map_of_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub filters: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// Finds the subnet by filters, like `aws ec2 describe-subnets`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct SubnetFilter {
+    /// DescribeSubnets filters, e.g. `"tag:Tier": "build"`, `"availability-zone": "eu-west-1a"`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map_of_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub filters: Option<BTreeMap<String, Vec<String>>>,
+    /// When several subnets match, take the one with the most free IP addresses.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub most_free: Option<bool>,
+    /// When several subnets match, take one at random (`most_free` wins when both are set).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub random: Option<bool>,
+}
+
+/// Finds the VPC by filters, like `aws ec2 describe-vpcs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct VpcFilter {
+    /// DescribeVpcs filters, e.g. `"tag:Name": "build"`, `"cidr": "10.0.0.0/16"`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map_of_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub filters: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// A volume of the instance at launch, or of the AMI.
@@ -706,6 +802,10 @@ pub enum Provisioner {
     /// Upload files or folders to the instance (or download them from it).
     #[serde(rename = "file")]
     File(FileProvisioner),
+    /// Run commands or scripts on this computer (not on the instance), in order with the
+    /// other provisioners.
+    #[serde(rename = "shell-local")]
+    ShellLocal(ShellLocalProvisioner),
 }
 
 impl Provisioner {
@@ -713,6 +813,7 @@ impl Provisioner {
         match self {
             Provisioner::Shell(_) => "shell",
             Provisioner::File(_) => "file",
+            Provisioner::ShellLocal(_) => "shell-local",
         }
     }
 
@@ -721,6 +822,7 @@ impl Provisioner {
         match self {
             Provisioner::Shell(s) => (s.only.as_deref(), s.except.as_deref()),
             Provisioner::File(f) => (f.only.as_deref(), f.except.as_deref()),
+            Provisioner::ShellLocal(l) => (l.only.as_deref(), l.except.as_deref()),
         }
     }
 }
@@ -899,12 +1001,17 @@ pub enum PostProcessor {
     /// Write a JSON manifest of what was built (AMI ids per region).
     #[serde(rename = "manifest")]
     Manifest(ManifestPostProcessor),
+    /// Run commands or scripts on this computer once the image exists (e.g. read the
+    /// manifest with `jq`).
+    #[serde(rename = "shell-local")]
+    ShellLocal(ShellLocalPostProcessor),
 }
 
 impl PostProcessor {
     pub fn type_name(&self) -> &'static str {
         match self {
             PostProcessor::Manifest(_) => "manifest",
+            PostProcessor::ShellLocal(_) => "shell-local",
         }
     }
 }
@@ -931,6 +1038,143 @@ pub struct ManifestPostProcessor {
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_data: Option<BTreeMap<String, String>>,
+    /// Keep the builder's artifact (always true for AMIs; accepted for compatibility).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub keep_input_artifact: Option<bool>,
+}
+
+/// The `shell-local` provisioner's settings: runs on this computer, in the template's folder.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ShellLocalProvisioner {
+    /// One command to run (instead of `inline`/`script`/`scripts`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub command: Option<String>,
+    /// Commands to run, one per line of a generated script (instead of `command`/`script`/
+    /// `scripts`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inline: Option<Vec<String>>,
+    /// A local script file to run (instead of `command`/`inline`/`scripts`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub script: Option<String>,
+    /// Local script files to run in order (instead of `command`/`inline`/`script`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scripts: Option<Vec<String>>,
+    /// Environment variables for the scripts, each `KEY=value`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub environment_vars: Option<Vec<String>>,
+    /// The program and arguments that run each script; `{{.Vars}}` is the environment and
+    /// `{{.Script}}` the script (default `["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub execute_command: Option<Vec<String>>,
+    /// The first line of the script generated from `inline`/`command` (default `/bin/sh -e`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inline_shebang: Option<String>,
+    /// Wait this long before running, as a duration (`10s`, `1m`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pause_before: Option<String>,
+    /// Run only for these builders (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub only: Option<Vec<String>>,
+    /// Run for every builder except these (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub except: Option<Vec<String>>,
+}
+
+/// The `shell-local` post-processor's settings: runs on this computer, in the template's
+/// folder, after the image exists (and after the post-processors before it in its chain).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ShellLocalPostProcessor {
+    /// One command to run (instead of `inline`/`script`/`scripts`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub command: Option<String>,
+    /// Commands to run, one per line of a generated script (instead of `command`/`script`/
+    /// `scripts`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inline: Option<Vec<String>>,
+    /// A local script file to run (instead of `command`/`inline`/`scripts`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub script: Option<String>,
+    /// Local script files to run in order (instead of `command`/`inline`/`script`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scripts: Option<Vec<String>>,
+    /// Environment variables for the scripts, each `KEY=value`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub environment_vars: Option<Vec<String>>,
+    /// The program and arguments that run each script; `{{.Vars}}` is the environment and
+    /// `{{.Script}}` the script (default `["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub execute_command: Option<Vec<String>>,
+    /// The first line of the script generated from `inline`/`command` (default `/bin/sh -e`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inline_shebang: Option<String>,
+    /// Run only for these builders (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub only: Option<Vec<String>>,
+    /// Run for every builder except these (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub except: Option<Vec<String>>,
     /// Keep the builder's artifact (always true for AMIs; accepted for compatibility).
     #[serde(
         deserialize_with = "crate::weak::opt_bool",

@@ -33,20 +33,8 @@ const DISAGREEMENTS: &[(&str, &str)] = &[
         "temporary_vpc is our extension; temporary_security_group_source_public_ip was added to Packer after 1.6.6",
     ),
     (
-        "17-manifest-then-shell-local.json",
-        "the shell-local post-processor is a real feature we do not bake yet",
-    ),
-    (
         "18-session-manager.json",
         "ssh_interface session_manager is a real feature we do not bake yet",
-    ),
-    (
-        "28-bastion-host.json",
-        "the ssh_bastion_* options are real features we do not bake yet",
-    ),
-    (
-        "29-security-group-filter.json",
-        "security_group_filter and subnet_filter are real features we do not bake yet",
     ),
 ];
 

@@ -1,7 +1,7 @@
 //! Property-style round trips on random models (deterministic generator, so failures
 //! reproduce): a model written as JSON (`to_json`) or HCL2 (`to_hcl`) reads back the same.
 
-use bakery_template::model::{Builder, Provisioner};
+use bakery_template::model::{Builder, PostProcessor, Provisioner};
 use bakery_template::{CheckOptions, RenderContext, check, check_hcl, to_hcl, to_json};
 use serde_json::{Map, Value, json};
 
@@ -43,6 +43,9 @@ const STRING_OPTIONS: &[&str] = &[
     "ssh_host",
     "ssh_password",
     "profile",
+    "ssh_bastion_host",
+    "ssh_bastion_username",
+    "ssh_bastion_password",
 ];
 const BOOL_OPTIONS: &[&str] = &[
     "associate_public_ip_address",
@@ -51,6 +54,7 @@ const BOOL_OPTIONS: &[&str] = &[
     "force_deregister",
     "ssh_agent_auth",
     "ssh_pty",
+    "ssh_bastion_agent_auth",
 ];
 const MAP_OPTIONS: &[&str] = &["tags", "run_tags", "run_volume_tags", "snapshot_tags"];
 
@@ -102,12 +106,31 @@ fn random_template(dice: &mut Dice) -> Value {
                 json!({"filters": {"name": dice.text()}, "owners": ["amazon"], "most_recent": true}),
             );
         }
+        if dice.chance(30) {
+            b.insert(
+                "subnet_filter".into(),
+                json!({"filters": {"tag:Tier": dice.text()}, "most_free": dice.chance(50)}),
+            );
+        }
+        if dice.chance(30) {
+            b.insert(
+                "security_group_filter".into(),
+                json!({"filters": {"tag:Class": [dice.text(), dice.text()]}}),
+            );
+        }
         builders.push(Value::Object(b));
     }
     let mut provisioners = Vec::new();
     for _ in 0..dice.below(4) {
         let mut p = Map::new();
-        if dice.chance(70) {
+        if dice.chance(20) {
+            p.insert("type".into(), json!("shell-local"));
+            p.insert("inline".into(), json!([dice.text()]));
+            p.insert(
+                "execute_command".into(),
+                json!(["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]),
+            );
+        } else if dice.chance(70) {
             p.insert("type".into(), json!("shell"));
             let lines: Vec<Value> = (0..1 + dice.below(3)).map(|_| json!(dice.text())).collect();
             p.insert("inline".into(), Value::Array(lines));
@@ -140,7 +163,8 @@ fn random_template(dice: &mut Dice) -> Value {
     if dice.chance(40) {
         template.insert(
             "post-processors".into(),
-            json!([{"type": "manifest", "output": "m.json", "strip_path": dice.chance(50)}]),
+            json!([[{"type": "manifest", "output": "m.json", "strip_path": dice.chance(50)},
+                    {"type": "shell-local", "environment_vars": [format!("K={}", dice.text())], "command": dice.text(), "only": ["b0"]}]]),
         );
     }
     Value::Object(template)
@@ -156,9 +180,17 @@ fn qualified(mut template: bakery_template::Template) -> bakery_template::Templa
         let names = match provisioner {
             Provisioner::Shell(s) => [&mut s.only, &mut s.except],
             Provisioner::File(f) => [&mut f.only, &mut f.except],
+            Provisioner::ShellLocal(l) => [&mut l.only, &mut l.except],
         };
         for list in names {
             for name in list.iter_mut().flatten() {
+                *name = format!("amazon-ebs.{name}");
+            }
+        }
+    }
+    for post_processor in template.post_processors.iter_mut().flatten() {
+        if let PostProcessor::ShellLocal(l) = post_processor {
+            for name in [&mut l.only, &mut l.except].into_iter().flatten().flatten() {
                 *name = format!("amazon-ebs.{name}");
             }
         }

@@ -284,7 +284,7 @@ fn the_hcl2_corpus_checks_as_expected() {
 /// reads back into the same model, but for the builders' names, which HCL2 writes `TYPE.NAME`.
 #[test]
 fn json_to_hcl2_keeps_the_meaning() {
-    use bakery_template::model::{Builder, Provisioner};
+    use bakery_template::model::{Builder, PostProcessor, Provisioner};
     let qualify = |names: &mut Option<Vec<String>>| {
         for name in names.iter_mut().flatten() {
             *name = format!("amazon-ebs.{name}");
@@ -344,6 +344,16 @@ fn json_to_hcl2_keeps_the_meaning() {
                     qualify(&mut f.only);
                     qualify(&mut f.except);
                 }
+                Provisioner::ShellLocal(l) => {
+                    qualify(&mut l.only);
+                    qualify(&mut l.except);
+                }
+            }
+        }
+        for post_processor in expected.post_processors.iter_mut().flatten() {
+            if let PostProcessor::ShellLocal(l) = post_processor {
+                qualify(&mut l.only);
+                qualify(&mut l.except);
             }
         }
         assert_eq!(

@@ -32,7 +32,6 @@ pub(super) const OTHER_EBS_OPTIONS: &[&str] = &[
     "placement",
     "run_tag",
     "run_volume_tag",
-    "security_group_filter",
     "session_manager_port",
     "shared_credentials_file",
     "skip_create_ami",
@@ -45,12 +44,8 @@ pub(super) const OTHER_EBS_OPTIONS: &[&str] = &[
     "spot_price_auto_product",
     "spot_tag",
     "spot_tags",
-    "ssh_bastion_agent_auth",
-    "ssh_bastion_host",
-    "ssh_bastion_password",
-    "ssh_bastion_port",
-    "ssh_bastion_private_key_file",
-    "ssh_bastion_username",
+    "ssh_bastion_certificate_file",
+    "ssh_bastion_interactive",
     "ssh_certificate_file",
     "ssh_ciphers",
     "ssh_clear_authorized_keys",
@@ -67,7 +62,6 @@ pub(super) const OTHER_EBS_OPTIONS: &[&str] = &[
     "ssh_read_write_timeout",
     "ssh_remote_tunnels",
     "ssh_wait_timeout",
-    "subnet_filter",
     "tag",
     "temporary_iam_instance_profile_policy_document",
     "temporary_key_pair_name",
@@ -75,7 +69,6 @@ pub(super) const OTHER_EBS_OPTIONS: &[&str] = &[
     "tpm_support",
     "uefi_data",
     "vault_aws_engine",
-    "vpc_filter",
     "windows_password_timeout",
     "winrm_host",
     "winrm_insecure",
@@ -92,8 +85,14 @@ impl Checker<'_> {
         let mut known: Vec<&str> = option_names::<AmazonEbs>().to_vec();
         known.push("type");
         self.check_keys(node, path, &known, OTHER_EBS_OPTIONS);
-        let nested: [(&str, &[&str]); 5] = [
+        let nested: [(&str, &[&str]); 8] = [
             ("source_ami_filter", option_names::<SourceAmiFilter>()),
+            (
+                "security_group_filter",
+                option_names::<SecurityGroupFilter>(),
+            ),
+            ("subnet_filter", option_names::<SubnetFilter>()),
+            ("vpc_filter", option_names::<VpcFilter>()),
             ("metadata_options", option_names::<MetadataOptions>()),
             ("aws_polling", option_names::<AwsPolling>()),
             ("assume_role", option_names::<AssumeRole>()),
@@ -341,11 +340,62 @@ impl Checker<'_> {
             )
             .set_help("put every group in security_group_ids");
         }
-        let existing_groups = set(&ebs.security_group_id)
+        let given_groups = set(&ebs.security_group_id)
             || ebs
                 .security_group_ids
                 .as_ref()
                 .is_some_and(|v| !v.is_empty());
+        let filters_of =
+            |f: Option<&BTreeMap<String, Vec<String>>>| f.is_some_and(|m| !m.is_empty());
+        let group_filter = filters_of(
+            ebs.security_group_filter
+                .as_ref()
+                .and_then(|f| f.filters.as_ref()),
+        );
+        let subnet_filter = filters_of(ebs.subnet_filter.as_ref().and_then(|f| f.filters.as_ref()));
+        let vpc_filter = filters_of(ebs.vpc_filter.as_ref().and_then(|f| f.filters.as_ref()));
+        // Packer: a filter without filters is "empty" and ignored; one beside the id it
+        // would find is ignored too. Both are accepted, so they are warnings here.
+        for (key, has_filters, id_keys) in [
+            (
+                "security_group_filter",
+                group_filter,
+                &["security_group_id", "security_group_ids"][..],
+            ),
+            ("subnet_filter", subnet_filter, &["subnet_id"][..]),
+            ("vpc_filter", vpc_filter, &["vpc_id"][..]),
+        ] {
+            if node.get(key).is_none() {
+                continue;
+            }
+            if !has_filters {
+                self.warn(
+                    Code::Deprecated,
+                    at(key),
+                    join(&field(key), "filters"),
+                    format!("{key} has no filters: it has no effect"),
+                )
+                .set_help(format!(
+                    "add \"filters\": {{\"tag:Name\": \"…\"}}, or remove {key}"
+                ));
+                continue;
+            }
+            let given: Vec<&str> = id_keys
+                .iter()
+                .copied()
+                .filter(|k| node.get(k).is_some())
+                .collect();
+            if let Some(id_key) = given.first() {
+                self.warn(
+                    Code::Deprecated,
+                    at(key),
+                    field(key),
+                    format!("{key} has no effect: {id_key} is set"),
+                )
+                .set_help(format!("remove {key}, or {id_key}"));
+            }
+        }
+        let existing_groups = given_groups || group_filter;
         for key in [
             "temporary_security_group_source_cidrs",
             "temporary_security_group_source_public_ip",
@@ -370,7 +420,7 @@ impl Checker<'_> {
             }
         }
         if let Some(vpc) = &ebs.temporary_vpc {
-            for key in ["vpc_id", "subnet_id"] {
+            for key in ["vpc_id", "subnet_id", "vpc_filter", "subnet_filter"] {
                 if node.get(key).is_some() {
                     self.error(Code::Conflict, at(key), field(key), format!("{key} and temporary_vpc can't be used together: temporary_vpc creates its own network"))
                         .set_help(format!("remove {key} or temporary_vpc"));
@@ -461,6 +511,7 @@ impl Checker<'_> {
             self.error(Code::Missing, at("ssh_keypair_name"), field("ssh_private_key_file"), "ssh_private_key_file must be provided or ssh_agent_auth enabled when ssh_keypair_name is specified.")
                 .set_help("set \"ssh_private_key_file\" to the key pair's private key, or \"ssh_agent_auth\": true");
         }
+        self.bastion_rules(ebs, node, path);
         self.local_file(
             ebs.user_data_file.as_deref(),
             at("user_data_file"),
@@ -644,6 +695,65 @@ impl Checker<'_> {
             )
             .set_help("add \"force_deregister\": true, or remove force_delete_snapshot");
         }
+    }
+
+    /// `ssh_bastion_*`: Packer's rules (a way to log in to the bastion, its key file
+    /// exists) and ours (bastion options without a bastion do nothing).
+    fn bastion_rules(&mut self, ebs: &AmazonEbs, node: &Node, path: &str) {
+        let at = |key: &str| at_of(node, key);
+        let field = |key: &str| join(path, key);
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+        let others = [
+            "ssh_bastion_port",
+            "ssh_bastion_username",
+            "ssh_bastion_private_key_file",
+            "ssh_bastion_agent_auth",
+            "ssh_bastion_password",
+        ];
+        if !set(&ebs.ssh_bastion_host) {
+            for key in others {
+                if node.get(key).is_some() {
+                    self.warn(
+                        Code::Deprecated,
+                        at(key),
+                        field(key),
+                        format!("{key} has no effect without ssh_bastion_host"),
+                    )
+                    .set_help(format!(
+                        "set \"ssh_bastion_host\" to the jump host, or remove {key}"
+                    ));
+                }
+            }
+            return;
+        }
+        if ebs.communicator.as_deref() == Some("none") {
+            self.warn(
+                Code::Deprecated,
+                at("ssh_bastion_host"),
+                field("ssh_bastion_host"),
+                "ssh_bastion_host has no effect with communicator \"none\"",
+            );
+        }
+        let password = ebs
+            .ssh_bastion_password
+            .as_ref()
+            .is_some_and(|p| !p.expose().is_empty());
+        let key_file = set(&ebs.ssh_bastion_private_key_file) || set(&ebs.ssh_private_key_file);
+        if ebs.ssh_bastion_agent_auth != Some(true) && !password && !key_file {
+            self.error(
+                Code::Missing,
+                at("ssh_bastion_host"),
+                field("ssh_bastion_private_key_file"),
+                "ssh_bastion_password or ssh_bastion_private_key_file must be specified",
+            )
+            .set_help("set \"ssh_bastion_private_key_file\" to the key that logs in to the bastion, or \"ssh_bastion_agent_auth\": true");
+        }
+        self.local_file(
+            ebs.ssh_bastion_private_key_file.as_deref(),
+            at("ssh_bastion_private_key_file"),
+            &field("ssh_bastion_private_key_file"),
+            "ssh_bastion_private_key_file",
+        );
     }
 
     pub(super) fn block_device_rules(&mut self, device: &BlockDevice, at: Position, path: &str) {

@@ -15,8 +15,9 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::json::{self, Member, Node, Position, Value};
 use crate::model::{
     AmazonEbs, AssumeRole, AwsPolling, BlockDevice, Builder, FileProvisioner,
-    ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner, ShellProvisioner,
-    SourceAmiFilter, Template, TemporaryVpc, Variable, VariableValue, option_names,
+    ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner, SecurityGroupFilter,
+    ShellLocalPostProcessor, ShellLocalProvisioner, ShellProvisioner, SourceAmiFilter,
+    SubnetFilter, Template, TemporaryVpc, Variable, VariableValue, VpcFilter, option_names,
 };
 use crate::render::{self, RenderContext, RenderError, Scope};
 use crate::suggest::did_you_mean;
@@ -134,7 +135,7 @@ pub(crate) fn check_tree(
     let mut template = Template::default();
     let builder_names = checker.builders(root, options, &mut template);
     checker.provisioners(root, options, &builder_names, &mut template);
-    checker.post_processors(root, options, &mut template);
+    checker.post_processors(root, options, &builder_names, &mut template);
     checker.finish(file, Some(template))
 }
 
@@ -354,7 +355,7 @@ impl Checker<'_> {
 
         let builder_names = self.builders(root, options, &mut template);
         self.provisioners(root, options, &builder_names, &mut template);
-        self.post_processors(root, options, &mut template);
+        self.post_processors(root, options, &builder_names, &mut template);
         Some(template)
     }
 

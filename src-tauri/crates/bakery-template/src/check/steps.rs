@@ -1,5 +1,5 @@
-//! Provisioners (`shell`, `file`) and post-processors (`manifest`): their options and rules,
-//! and `only`/`except`.
+//! Provisioners (`shell`, `file`, `shell-local`) and post-processors (`manifest`,
+//! `shell-local`): their options and rules, and `only`/`except`.
 
 use super::*;
 
@@ -17,7 +17,6 @@ pub(super) const OTHER_PROVISIONERS: &[&str] = &[
     "powershell",
     "windows-restart",
     "windows-shell",
-    "shell-local",
     "breakpoint",
 ];
 
@@ -32,7 +31,6 @@ pub(super) const OTHER_POST_PROCESSORS: &[&str] = &[
     "docker-tag",
     "googlecompute-export",
     "googlecompute-import",
-    "shell-local",
     "vagrant",
     "vagrant-cloud",
     "vsphere",
@@ -59,6 +57,15 @@ pub(super) const OTHER_SHELL_OPTIONS: &[&str] = &[
     "use_env_var_file",
     "valid_exit_codes",
     "pause_after",
+];
+
+/// Real shell-local options (provisioner and post-processor) this version does not run yet.
+pub(super) const OTHER_SHELL_LOCAL_OPTIONS: &[&str] = &[
+    "env_var_format",
+    "only_on",
+    "tempfile_extension",
+    "use_linux_pathing",
+    "valid_exit_codes",
 ];
 
 impl Checker<'_> {
@@ -115,20 +122,48 @@ impl Checker<'_> {
             if options.syntax_only {
                 continue;
             }
-            if kind != "shell" && kind != "file" {
+            if !["shell", "file", "shell-local"].contains(&kind) {
                 self.unsupported_type(
                     at_of(node, "type"),
                     &path,
                     "provisioner",
                     kind,
-                    &["shell", "file"],
+                    &["shell", "file", "shell-local"],
                     OTHER_PROVISIONERS,
                 );
                 continue;
             }
             // {{build_name}} is rendered for the first builder this step runs for.
             let build = first_builder_for(node, builders).map(|n| (n, "amazon-ebs".to_string()));
-            let steps: Vec<Provisioner> = if kind == "shell" {
+            let steps: Vec<Provisioner> = if kind == "shell-local" {
+                let mut known = option_names::<ShellLocalProvisioner>().to_vec();
+                known.push("type");
+                let other: Vec<&str> = OTHER_PROVISIONER_OPTIONS
+                    .iter()
+                    .chain(OTHER_SHELL_LOCAL_OPTIONS)
+                    .chain(&["override"])
+                    .copied()
+                    .collect();
+                self.check_keys(node, &path, &known, &other);
+                let value = self.render_node(node, &path, build);
+                let local: ShellLocalProvisioner = self.decode(node, value, &path);
+                self.shell_local_rules(&ShellLocalView::of_provisioner(&local), node, &path);
+                if let Some(pause) = &local.pause_before {
+                    self.duration(
+                        pause,
+                        at_of(node, "pause_before"),
+                        &join(&path, "pause_before"),
+                    );
+                }
+                self.only_except_rules(
+                    local.only.as_deref(),
+                    local.except.as_deref(),
+                    node,
+                    &path,
+                    builders,
+                );
+                vec![Provisioner::ShellLocal(local)]
+            } else if kind == "shell" {
                 let mut known = option_names::<ShellProvisioner>().to_vec();
                 known.push("type");
                 let other: Vec<&str> = OTHER_PROVISIONER_OPTIONS
@@ -323,6 +358,88 @@ impl Checker<'_> {
         }
     }
 
+    /// `shell-local` (provisioner or post-processor): Packer's rules.
+    fn shell_local_rules(&mut self, local: &ShellLocalView<'_>, node: &Node, path: &str) {
+        let given: Vec<&str> = [
+            ("command", local.command.is_some_and(|s| !s.is_empty())),
+            ("inline", local.inline.is_some_and(|v| !v.is_empty())),
+            ("script", local.script.is_some_and(|s| !s.is_empty())),
+            ("scripts", local.scripts.is_some_and(|v| !v.is_empty())),
+        ]
+        .into_iter()
+        .filter_map(|(k, set)| set.then_some(k))
+        .collect();
+        match given.as_slice() {
+            [] => {
+                self.error(
+                    Code::Missing,
+                    node.at,
+                    join(path, "inline"),
+                    "Command, Inline, Script and Scripts options cannot all be empty.",
+                )
+                .set_help(
+                    "add \"inline\": [\"command\", …], \"command\", \"script\" or \"scripts\"",
+                );
+            }
+            [_] => {}
+            [_, second, ..] => {
+                self.error(
+                    Code::Conflict,
+                    at_of(node, second),
+                    join(path, second),
+                    format!(
+                        "You may only specify one of the following options: Command, Inline, Script or Scripts. Please consolidate these options in your config. (found {})",
+                        given.join(" and ")
+                    ),
+                )
+                .set_help("keep one of them");
+            }
+        }
+        for (i, var) in local.environment_vars.into_iter().flatten().enumerate() {
+            if !var.contains('=') || var.starts_with('=') {
+                self.error(
+                    Code::InvalidValue,
+                    at_of(node, "environment_vars"),
+                    format!("{path}.environment_vars[{i}]"),
+                    format!("Environment variable not in format 'key=value': {var}"),
+                );
+            }
+        }
+        if let Some(command) = local.execute_command {
+            if command.is_empty() {
+                self.error(
+                    Code::InvalidValue,
+                    at_of(node, "execute_command"),
+                    join(path, "execute_command"),
+                    "execute_command needs a program to run",
+                )
+                .set_help("e.g. [\"/bin/bash\", \"-c\", \"{{.Vars}} {{.Script}}\"]");
+            } else if !command.iter().any(|c| c.contains(".Script")) {
+                self.warn(
+                    Code::InvalidValue,
+                    at_of(node, "execute_command"),
+                    join(path, "execute_command"),
+                    "execute_command never runs the script: it has no {{.Script}}",
+                )
+                .set_help("e.g. [\"/bin/sh\", \"-c\", \"{{.Vars}} {{.Script}}\"]");
+            }
+        }
+        self.local_file(
+            local.script.map(String::as_str),
+            at_of(node, "script"),
+            &join(path, "script"),
+            "script",
+        );
+        for (i, script) in local.scripts.into_iter().flatten().enumerate() {
+            self.local_file(
+                Some(script),
+                at_of(node, "scripts"),
+                &format!("{path}.scripts[{i}]"),
+                "script",
+            );
+        }
+    }
+
     pub(super) fn file_rules(&mut self, file: &FileProvisioner, node: &Node, path: &str) {
         let source = file.source.as_deref().is_some_and(|s| !s.is_empty());
         let sources = file.sources.as_ref().is_some_and(|s| !s.is_empty());
@@ -406,6 +523,7 @@ impl Checker<'_> {
         &mut self,
         root: &Node,
         options: &CheckOptions,
+        builders: &[String],
         template: &mut Template,
     ) {
         let Some(items) = self.list(root, "post-processors") else {
@@ -438,13 +556,41 @@ impl Checker<'_> {
                 } else {
                     at_of(node, "type")
                 };
+                if kind == "shell-local" {
+                    let local: ShellLocalPostProcessor = if node.as_str().is_some() {
+                        ShellLocalPostProcessor::default()
+                    } else {
+                        let mut known = option_names::<ShellLocalPostProcessor>().to_vec();
+                        known.push("type");
+                        let other: Vec<&str> = OTHER_SHELL_LOCAL_OPTIONS
+                            .iter()
+                            .chain(&["name"])
+                            .copied()
+                            .collect();
+                        self.check_keys(node, &path, &known, &other);
+                        let build = first_builder_for(node, builders)
+                            .map(|n| (n, "amazon-ebs".to_string()));
+                        let value = self.render_node(node, &path, build);
+                        self.decode(node, value, &path)
+                    };
+                    self.shell_local_rules(&ShellLocalView::of_post_processor(&local), node, &path);
+                    self.only_except_rules(
+                        local.only.as_deref(),
+                        local.except.as_deref(),
+                        node,
+                        &path,
+                        builders,
+                    );
+                    built.push(PostProcessor::ShellLocal(local));
+                    continue;
+                }
                 if kind != "manifest" {
                     self.unsupported_type(
                         type_at,
                         &path,
                         "post-processor",
                         kind,
-                        &["manifest"],
+                        &["manifest", "shell-local"],
                         OTHER_POST_PROCESSORS,
                     );
                     continue;
@@ -468,6 +614,40 @@ impl Checker<'_> {
             if !built.is_empty() {
                 template.post_processors.push(built);
             }
+        }
+    }
+}
+
+/// What the shell-local rules look at, for the provisioner and the post-processor alike.
+struct ShellLocalView<'a> {
+    command: Option<&'a String>,
+    inline: Option<&'a Vec<String>>,
+    script: Option<&'a String>,
+    scripts: Option<&'a Vec<String>>,
+    environment_vars: Option<&'a Vec<String>>,
+    execute_command: Option<&'a Vec<String>>,
+}
+
+impl<'a> ShellLocalView<'a> {
+    fn of_provisioner(p: &'a ShellLocalProvisioner) -> Self {
+        ShellLocalView {
+            command: p.command.as_ref(),
+            inline: p.inline.as_ref(),
+            script: p.script.as_ref(),
+            scripts: p.scripts.as_ref(),
+            environment_vars: p.environment_vars.as_ref(),
+            execute_command: p.execute_command.as_ref(),
+        }
+    }
+
+    fn of_post_processor(p: &'a ShellLocalPostProcessor) -> Self {
+        ShellLocalView {
+            command: p.command.as_ref(),
+            inline: p.inline.as_ref(),
+            script: p.script.as_ref(),
+            scripts: p.scripts.as_ref(),
+            environment_vars: p.environment_vars.as_ref(),
+            execute_command: p.execute_command.as_ref(),
         }
     }
 }

@@ -603,7 +603,7 @@ fn build_name_in_a_provisioner_is_the_first_builder_it_runs_for() {
         .iter()
         .map(|p| match p {
             Provisioner::Shell(s) => s.inline.as_ref().unwrap()[0].clone(),
-            Provisioner::File(_) => unreachable!(),
+            _ => unreachable!(),
         })
         .collect();
     assert_eq!(said, ["echo b", "echo b", "echo a"]);
@@ -639,7 +639,7 @@ fn an_override_becomes_a_step_of_its_own_for_its_builder() {
                     assert!(s.overrides.is_none());
                     (s.only, s.except, s.execute_command)
                 }
-                Provisioner::File(_) => unreachable!(),
+                _ => unreachable!(),
             })
             .collect()
     };
@@ -769,4 +769,252 @@ fn durations() {
     assert_eq!(go_duration("1m30.5s"), Some(Duration::from_millis(90_500)));
     assert_eq!(go_duration("250ms"), Some(Duration::from_millis(250)));
     assert_eq!(go_duration("0"), Some(Duration::ZERO));
+}
+
+#[test]
+fn network_filters_are_read_and_checked_like_packer() {
+    let checked = run(&ebs(
+        r#""security_group_filter": {"filters": {"tag:Class": "packer"}}, "subnet_filter": {"filters": {"tag:Tier": ["build", "ci"]}, "most_free": "true", "random": true}, "vpc_filter": {"filters": {"tag:Name": "main"}}"#,
+    ));
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    let Builder::AmazonEbs(b) = &checked.template.unwrap().builders[0];
+    let subnet = b.subnet_filter.as_ref().unwrap();
+    assert_eq!(subnet.most_free, Some(true));
+    assert_eq!(
+        subnet.filters.as_ref().unwrap()["tag:Tier"],
+        ["build", "ci"]
+    );
+    assert_eq!(
+        b.security_group_filter
+            .as_ref()
+            .unwrap()
+            .filters
+            .as_ref()
+            .unwrap()["tag:Class"],
+        ["packer"]
+    );
+
+    // Packer: an option a filter does not have is an unknown key, located at the key.
+    let d = only_error(r#""vpc_filter": {"filters": {"tag:A": "b"}, "most_free": true}"#);
+    assert_eq!(
+        (d.code, d.field.as_str()),
+        (Code::UnknownKey, "builders[0].vpc_filter.most_free")
+    );
+}
+
+#[test]
+fn a_network_filter_beside_its_id_or_without_filters_does_nothing_and_says_so() {
+    // Packer 1.6.6 accepts both and ignores the filter: warnings, not errors.
+    let checked = run(&ebs(
+        r#""security_group_ids": ["sg-0123abcd"], "security_group_filter": {"filters": {"tag:A": "b"}}, "subnet_id": "subnet-0123abcd", "subnet_filter": {"filters": {"tag:A": "b"}}, "vpc_filter": {}"#,
+    ));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let warnings: Vec<(&str, &str)> = checked
+        .warnings()
+        .map(|d| (d.field.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                "builders[0].security_group_filter",
+                "security_group_filter has no effect: security_group_ids is set"
+            ),
+            (
+                "builders[0].subnet_filter",
+                "subnet_filter has no effect: subnet_id is set"
+            ),
+            (
+                "builders[0].vpc_filter.filters",
+                "vpc_filter has no filters: it has no effect"
+            ),
+        ]
+    );
+    // The filter's groups replace the temporary group, as given ids do.
+    let checked = run(&ebs(
+        r#""security_group_filter": {"filters": {"tag:A": "b"}}, "temporary_security_group_source_cidrs": ["10.0.0.0/8"]"#,
+    ));
+    assert_eq!(checked.warnings().count(), 1, "{:#?}", checked.diagnostics);
+}
+
+#[test]
+fn network_filters_conflict_with_a_temporary_vpc() {
+    let d = only_error(r#""temporary_vpc": {}, "subnet_filter": {"filters": {"tag:A": "b"}}"#);
+    assert_eq!(
+        (d.code, d.field.as_str()),
+        (Code::Conflict, "builders[0].subnet_filter")
+    );
+}
+
+#[test]
+fn a_bastion_needs_a_way_to_log_in() {
+    let d = only_error(r#""ssh_bastion_host": "jump.example.com""#);
+    assert_eq!(d.code, Code::Missing);
+    assert_eq!(d.field, "builders[0].ssh_bastion_private_key_file");
+    assert_eq!(
+        d.message,
+        "ssh_bastion_password or ssh_bastion_private_key_file must be specified"
+    );
+    for login in [
+        r#""ssh_bastion_password": "pw""#,
+        r#""ssh_bastion_agent_auth": true"#,
+        r#""ssh_bastion_private_key_file": "jump.pem""#,
+        // Packer falls back to the instance's key.
+        r#""ssh_keypair_name": "k", "ssh_private_key_file": "key.pem""#,
+    ] {
+        let checked = run(&ebs(&format!(
+            r#""ssh_bastion_host": "jump.example.com", "ssh_bastion_port": "2222", {login}"#
+        )));
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{login}: {:#?}",
+            checked.diagnostics
+        );
+    }
+    let checked = run(&ebs(
+        r#""ssh_bastion_host": "jump", "ssh_bastion_password": "hunter2""#,
+    ));
+    let Builder::AmazonEbs(b) = &checked.template.unwrap().builders[0];
+    assert_eq!(format!("{:?}", b.ssh_bastion_password), "Some(***)");
+}
+
+#[test]
+fn bastion_options_without_a_bastion_do_nothing_and_its_key_must_exist() {
+    let checked = run(&ebs(
+        r#""ssh_bastion_username": "jump", "ssh_bastion_port": 2222"#,
+    ));
+    assert!(checked.is_valid());
+    let fields: Vec<&str> = checked.warnings().map(|d| d.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "builders[0].ssh_bastion_username",
+            "builders[0].ssh_bastion_port"
+        ]
+    );
+    let options = CheckOptions {
+        local_file_exists: Some(|path| path == "there.pem"),
+        ..CheckOptions::default()
+    };
+    let text = ebs(r#""ssh_bastion_host": "jump", "ssh_bastion_private_key_file": "gone.pem""#);
+    let checked = check("t.json", &text, &options, &mut RenderContext::fixed());
+    let errors: Vec<(Code, &str)> = checked
+        .errors()
+        .map(|d| (d.code, d.field.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [(Code::LocalFile, "builders[0].ssh_bastion_private_key_file")]
+    );
+    // Options Packer has that are not baked yet are said so.
+    let d = only_error(
+        r#""ssh_bastion_host": "jump", "ssh_bastion_agent_auth": true, "ssh_bastion_interactive": true"#,
+    );
+    assert_eq!(d.code, Code::NotSupported);
+}
+
+#[test]
+fn shell_local_rules_for_provisioners_and_post_processors() {
+    let with = |p: &str, pp: &str| {
+        format!(
+            "{}, \"provisioners\": [{p}], \"post-processors\": [{pp}]}}",
+            ebs("").trim_end_matches('}')
+        )
+    };
+    let ok = r#"{"type": "shell-local", "command": "true"}"#;
+    let cases = [
+        (
+            r#"{"type": "shell-local"}"#,
+            "Command, Inline, Script and Scripts options cannot all be empty.",
+            "provisioners[0].inline",
+        ),
+        (
+            r#"{"type": "shell-local", "inline": ["a"], "command": "b"}"#,
+            "You may only specify one of the following options: Command, Inline, Script or Scripts. Please consolidate these options in your config. (found command and inline)",
+            "provisioners[0].inline",
+        ),
+        (
+            r#"{"type": "shell-local", "inline": ["a"], "environment_vars": ["=x"]}"#,
+            "Environment variable not in format 'key=value': =x",
+            "provisioners[0].environment_vars[0]",
+        ),
+        (
+            r#"{"type": "shell-local", "inline": ["a"], "execute_command": []}"#,
+            "execute_command needs a program to run",
+            "provisioners[0].execute_command",
+        ),
+        (
+            r#"{"type": "shell-local", "inline": ["a"], "pause_before": "soon"}"#,
+            "\"soon\" is not a duration",
+            "provisioners[0].pause_before",
+        ),
+        (
+            r#"{"type": "shell-local", "inline": ["a"], "except": ["amazon-ebz"]}"#,
+            "'except' specified builder 'amazon-ebz' not found",
+            "provisioners[0].except[0]",
+        ),
+        (
+            r#"{"type": "shell-local", "inline": ["a"], "valid_exit_codes": [0, 1]}"#,
+            "\"valid_exit_codes\" is a Packer option that AMI Bakery does not support yet",
+            "provisioners[0].valid_exit_codes",
+        ),
+    ];
+    for (provisioner, message, field) in cases {
+        let checked = run(&with(provisioner, ok));
+        let errors: Vec<(&str, &str)> = checked
+            .errors()
+            .map(|d| (d.message.as_str(), d.field.as_str()))
+            .collect();
+        assert_eq!(errors, [(message, field)], "{provisioner}");
+        // The same step as a post-processor (pause_before is a provisioner's option only).
+        if !provisioner.contains("pause_before") {
+            let checked = run(&with(ok, provisioner));
+            let errors: Vec<(&str, String)> = checked
+                .errors()
+                .map(|d| (d.message.as_str(), d.field.clone()))
+                .collect();
+            let field = field.replace("provisioners[0]", "post-processors[0]");
+            assert_eq!(errors, [(message, field)], "post-processor {provisioner}");
+        }
+    }
+    // A bare "shell-local" post-processor has nothing to run.
+    let checked = run(&with(ok, r#"["manifest", "shell-local"]"#));
+    assert_eq!(
+        messages(&checked),
+        ["Command, Inline, Script and Scripts options cannot all be empty."]
+    );
+    // A script that never runs is a warning.
+    let checked = run(&with(
+        r#"{"type": "shell-local", "inline": ["a"], "execute_command": ["bash", "-c", "echo"]}"#,
+        ok,
+    ));
+    assert!(checked.is_valid());
+    assert_eq!(checked.warnings().count(), 1);
+}
+
+#[test]
+fn shell_local_steps_are_in_the_model_in_order() {
+    let text = format!(
+        "{}, \"provisioners\": [{{\"type\": \"shell-local\", \"inline\": [\"echo {{{{build_name}}}}\"], \"environment_vars\": [\"A=1\"], \"execute_command\": \"bash {{{{.Script}}}}\"}}], \"post-processors\": [[{{\"type\": \"manifest\", \"output\": \"m.json\"}}, {{\"type\": \"shell-local\", \"script\": \"read.sh\", \"only\": [\"amazon-ebs\"]}}]]}}",
+        ebs("").trim_end_matches('}')
+    );
+    let checked = run(&text);
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    let template = checked.template.unwrap();
+    let Provisioner::ShellLocal(local) = &template.provisioners[0] else {
+        panic!("{:?}", template.provisioners);
+    };
+    assert_eq!(local.inline.as_ref().unwrap()[0], "echo amazon-ebs");
+    assert_eq!(
+        local.execute_command.as_deref(),
+        Some(&["bash {{.Script}}".to_string()][..]),
+        "build-time placeholders stay for the engine; one string is a list of one"
+    );
+    let chain = &template.post_processors[0];
+    assert!(matches!(chain[0], PostProcessor::Manifest(_)));
+    let PostProcessor::ShellLocal(local) = &chain[1] else {
+        panic!("{chain:?}");
+    };
+    assert_eq!(local.script.as_deref(), Some("read.sh"));
+    assert_eq!(local.only.as_deref(), Some(&["amazon-ebs".to_string()][..]));
 }
