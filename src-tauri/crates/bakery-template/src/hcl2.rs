@@ -45,6 +45,7 @@ pub fn check_hcl(
         lines: line_starts(text),
         out: Vec::new(),
         amis: BTreeMap::new(),
+        paths: (ctx.template_dir.clone(), ctx.working_dir.clone()),
     };
     let body = match hcl_edit::parser::parse_body(text) {
         Ok(body) => body,
@@ -162,6 +163,33 @@ const FUNCTIONS: &[&str] = &[
     "length",
     "contains",
     "env",
+    "legacy_isotime",
+    "regex",
+    "regex_replace",
+    "can",
+    "try",
+];
+
+/// What `build.X` names in a provisioner or post-processor (Packer's build variables).
+const BUILD_VALUES: &[&str] = &[
+    "ID",
+    "Host",
+    "Port",
+    "User",
+    "Password",
+    "ConnType",
+    "PackerRunUUID",
+    "PackerHTTPAddr",
+    "PackerHTTPIP",
+    "PackerHTTPPort",
+    "SSHPublicKey",
+    "SSHPrivateKey",
+    "WinRMPassword",
+    "SourceAMI",
+    "SourceAMIName",
+    "SourceAMIOwner",
+    "SourceAMIOwnerName",
+    "SourceAMICreationDate",
 ];
 
 /// Real Packer HCL2 functions this version does not evaluate yet.
@@ -171,7 +199,6 @@ const OTHER_FUNCTIONS: &[&str] = &[
     "base64encode",
     "basename",
     "bcrypt",
-    "can",
     "chomp",
     "chunklist",
     "cidrhost",
@@ -196,14 +223,11 @@ const OTHER_FUNCTIONS: &[&str] = &[
     "jsondecode",
     "jsonencode",
     "keys",
-    "legacy_isotime",
     "legacy_strftime",
     "max",
     "md5",
     "min",
     "pathexpand",
-    "regex",
-    "regex_replace",
     "regexall",
     "reverse",
     "setintersection",
@@ -228,7 +252,6 @@ const OTHER_FUNCTIONS: &[&str] = &[
     "trimprefix",
     "trimspace",
     "trimsuffix",
-    "try",
     "urlencode",
     "uuidv5",
     "values",
@@ -253,6 +276,8 @@ struct Reader<'a> {
     out: Vec<Diagnostic>,
     /// `data "amazon-ami" "NAME"` blocks, as the source AMI filter they stand for.
     amis: BTreeMap<String, Node>,
+    /// `path.root` and `path.cwd`.
+    paths: (String, String),
 }
 
 /// A declared variable: where, its default, and whether it is sensitive.
@@ -332,6 +357,7 @@ impl Reader<'_> {
         let mut builds: Vec<&Block> = Vec::new();
         let mut amis: Vec<(&str, &Block)> = Vec::new();
         let mut validations: Vec<(String, Position, Expression, String)> = Vec::new();
+        let mut sensitive_locals: Vec<String> = Vec::new();
 
         for structure in body.iter() {
             match structure {
@@ -448,6 +474,14 @@ impl Reader<'_> {
                             if let (Some(name), Some(attr)) =
                                 (label(block, 0), block.body.get_attribute("expression"))
                             {
+                                if block
+                                    .body
+                                    .get_attribute("sensitive")
+                                    .and_then(|a| self.constant(&a.value, "sensitive"))
+                                    == Some(hcl::Value::Bool(true))
+                                {
+                                    sensitive_locals.push(name.to_string());
+                                }
                                 locals.push((
                                     name.to_string(),
                                     self.at(attr.value.span()),
@@ -538,7 +572,7 @@ impl Reader<'_> {
             if unset {
                 continue; // reported as required
             }
-            match hcl::Expression::from(condition).evaluate(&context) {
+            match eval(&condition, &context) {
                 Ok(hcl::Value::Bool(true)) => {}
                 Ok(hcl::Value::Bool(false)) => {
                     self.error(
@@ -559,7 +593,13 @@ impl Reader<'_> {
                         ),
                     );
                 }
-                Err(err) => self.eval_error(at, &format!("variables.{name}"), &err),
+                Err(err) => {
+                    let at = match condition.span() {
+                        Some(_) => self.error_at(&condition, &context),
+                        None => at,
+                    };
+                    self.eval_error(at, &format!("variables.{name}"), &err)
+                }
             }
         }
         // An amazon-ami data source is the source AMI filter of the sources using its id; its
@@ -609,7 +649,7 @@ impl Reader<'_> {
             let mut with_locals = context.clone();
             with_locals.declare_var("local", hcl::Value::Object(local_values.clone()));
             for (name, at, expr) in pending {
-                match hcl::Expression::from(expr.clone()).evaluate(&with_locals) {
+                match eval(&expr, &with_locals) {
                     Ok(value) => {
                         local_values.insert(name, value);
                         progressed = true;
@@ -621,12 +661,21 @@ impl Reader<'_> {
                 break;
             }
             if !progressed {
-                for (name, at, _, err) in next {
+                for (name, at, expr, err) in next {
+                    let at = match expr.span() {
+                        Some(_) => self.error_at(&expr, &with_locals),
+                        None => at,
+                    };
                     self.eval_error(at, &format!("locals.{name}"), &err);
                 }
                 break;
             }
             pending = next.into_iter().map(|(n, a, e, _)| (n, a, e)).collect();
+        }
+        for name in &sensitive_locals {
+            if let Some(hcl::Value::String(value)) = local_values.get(name) {
+                sensitive_values.push(Secret::new(value.clone()));
+            }
         }
         context.declare_var("local", hcl::Value::Object(local_values));
 
@@ -779,15 +828,21 @@ impl Reader<'_> {
 
     /// A value that needs no variables (a default): literals and functions.
     fn constant(&mut self, expr: &Expression, field: &str) -> Option<hcl::Value> {
-        let context = base_context(&RenderContext::fixed());
-        match hcl::Expression::from(expr.clone()).evaluate(&context) {
+        let context = paths_context(&self.paths.0, &self.paths.1);
+        match eval(expr, &context) {
             Ok(value) => Some(value),
             Err(err) => {
-                let at = self.at(expr.span());
+                let at = self.error_at(expr, &context);
                 self.eval_error(at, field, &err);
                 None
             }
         }
+    }
+
+    /// Where evaluating `expr` fails: the innermost part that fails on its own (an
+    /// interpolation inside a string, a function's argument), else the expression.
+    fn error_at(&self, expr: &Expression, context: &Context) -> Position {
+        self.at(failing_part(expr, context).or_else(|| expr.span()))
     }
 
     fn eval_error(&mut self, at: Position, field: &str, err: &hcl::eval::Error) {
@@ -829,8 +884,7 @@ impl Reader<'_> {
     ) {
         if self.description.is_none()
             && let Some(attr) = build.body.get_attribute("description")
-            && let Ok(hcl::Value::String(text)) =
-                hcl::Expression::from(attr.value.clone()).evaluate(context)
+            && let Ok(hcl::Value::String(text)) = eval(&attr.value, context)
         {
             self.description = Some(text);
         }
@@ -841,7 +895,7 @@ impl Reader<'_> {
             if let Expression::Array(items) = &attr.value {
                 for item in items.iter() {
                     let item_at = self.at(item.span());
-                    match hcl::Expression::from(item.clone()).evaluate(context) {
+                    match eval(item, context) {
                         Ok(hcl::Value::String(reference)) => {
                             wanted.push((reference, item_at, None))
                         }
@@ -896,8 +950,7 @@ impl Reader<'_> {
             let kind = label(source, 0).unwrap_or("").to_string();
             let mut name = label(source, 1).unwrap_or("").to_string();
             if let Some(own) = block.and_then(|b| b.body.get_attribute("name"))
-                && let Ok(hcl::Value::String(own)) =
-                    hcl::Expression::from(own.value.clone()).evaluate(context)
+                && let Ok(hcl::Value::String(own)) = eval(&own.value, context)
             {
                 name = own;
             }
@@ -973,6 +1026,15 @@ impl Reader<'_> {
         if let Some(first) = first_source {
             step_context.declare_var("source", first);
         }
+        // `build.X`: known once the instance runs, kept as the JSON dialect's `{{ build `X` }}`.
+        let mut build_values = hcl::Map::new();
+        for name in BUILD_VALUES {
+            build_values.insert(
+                name.to_string(),
+                hcl::Value::String(format!("{{{{ build `{name}` }}}}")),
+            );
+        }
+        step_context.declare_var("build", hcl::Value::Object(build_values));
         for inner in build.body.blocks() {
             let at = self.at(inner.ident.span());
             match inner.ident.as_str() {
@@ -1044,9 +1106,12 @@ impl Reader<'_> {
                     let value_at = self.at(attr.value.span());
                     let field = format!("{path}.{key}");
                     // `only`/`except` name builds as "TYPE.NAME"; a bare source name also works.
-                    match hcl::Expression::from(attr.value.clone()).evaluate(context) {
+                    match eval(&attr.value, context) {
                         Ok(value) => members.push(member(key, key_at, from_hcl(&value, value_at))),
-                        Err(err) => self.eval_error(value_at, &field, &err),
+                        Err(err) => {
+                            let at = self.error_at(&attr.value, context);
+                            self.eval_error(at, &field, &err)
+                        }
                     }
                 }
                 Structure::Block(block) => {
@@ -1105,6 +1170,105 @@ fn ami_reference(written: &str) -> Option<String> {
     rest[name.len()..].starts_with(".id").then_some(name)
 }
 
+/// Evaluates an expression, with `can()` and `try()` (which must see their arguments fail)
+/// resolved first.
+fn eval(expr: &Expression, context: &Context) -> Result<hcl::Value, hcl::eval::Error> {
+    let mut expr = hcl::Expression::from(expr.clone());
+    resolve_can_try(&mut expr, context);
+    expr.evaluate(context)
+}
+
+/// Replaces every `can(x)` by whether `x` evaluates, and `try(a, b, …)` by the first argument
+/// that does (the last one's error when none does).
+fn resolve_can_try(expr: &mut hcl::Expression, context: &Context) {
+    use hcl::Expression as E;
+    match expr {
+        E::FuncCall(call)
+            if call.name.namespace.is_empty()
+                && matches!(call.name.name.as_str(), "can" | "try") =>
+        {
+            for arg in &mut call.args {
+                resolve_can_try(arg, context);
+            }
+            if call.name.name.as_str() == "can" {
+                if call.args.len() == 1 {
+                    *expr = E::Bool(call.args[0].evaluate(context).is_ok());
+                }
+                return;
+            }
+            if let Some(value) = call.args.iter().find_map(|a| a.evaluate(context).ok()) {
+                *expr = E::from(value);
+            } else if let Some(last) = call.args.pop() {
+                *expr = last;
+            }
+        }
+        E::FuncCall(call) => {
+            for arg in &mut call.args {
+                resolve_can_try(arg, context);
+            }
+        }
+        E::Array(items) => items.iter_mut().for_each(|e| resolve_can_try(e, context)),
+        E::Object(map) => map.values_mut().for_each(|e| resolve_can_try(e, context)),
+        E::Parenthesis(inner) => resolve_can_try(inner, context),
+        E::Traversal(t) => resolve_can_try(&mut t.expr, context),
+        E::Conditional(c) => {
+            resolve_can_try(&mut c.cond_expr, context);
+            resolve_can_try(&mut c.true_expr, context);
+            resolve_can_try(&mut c.false_expr, context);
+        }
+        E::Operation(op) => match op.as_mut() {
+            hcl::expr::Operation::Unary(u) => resolve_can_try(&mut u.expr, context),
+            hcl::expr::Operation::Binary(b) => {
+                resolve_can_try(&mut b.lhs_expr, context);
+                resolve_can_try(&mut b.rhs_expr, context);
+            }
+        },
+        _ => {}
+    }
+}
+
+/// The span of the innermost part of `expr` that fails to evaluate on its own.
+fn failing_part(expr: &Expression, context: &Context) -> Option<std::ops::Range<usize>> {
+    use hcl_edit::template::Element;
+    let mut parts: Vec<&Expression> = Vec::new();
+    let template = match expr {
+        Expression::StringTemplate(t) => Some(&**t),
+        Expression::HeredocTemplate(h) => Some(&h.template),
+        _ => None,
+    };
+    if let Some(template) = template {
+        for element in template.iter() {
+            if let Element::Interpolation(i) = element {
+                parts.push(&i.expr);
+            }
+        }
+    }
+    match expr {
+        Expression::Array(items) => parts.extend(items.iter()),
+        Expression::Object(object) => parts.extend(object.iter().map(|(_, v)| v.expr())),
+        Expression::FuncCall(call) => {
+            if matches!(call.name.name.as_str(), "can" | "try") {
+                return None;
+            }
+            parts.extend(call.args.iter())
+        }
+        Expression::Parenthesis(p) => parts.push(p.inner()),
+        Expression::Conditional(c) => {
+            parts.extend([&c.cond_expr, &c.true_expr, &c.false_expr]);
+        }
+        Expression::Traversal(t) => parts.push(&t.expr),
+        Expression::UnaryOp(u) => parts.push(&u.expr),
+        Expression::BinaryOp(b) => parts.extend([&b.lhs_expr, &b.rhs_expr]),
+        _ => {}
+    }
+    for part in parts {
+        if eval(part, context).is_err() {
+            return failing_part(part, context).or_else(|| part.span());
+        }
+    }
+    None
+}
+
 fn node(at: Position, value: Value) -> Node {
     Node { at, value }
 }
@@ -1161,16 +1325,15 @@ fn plain_text(value: &hcl::Value) -> String {
 }
 
 fn base_context(ctx: &RenderContext) -> Context<'static> {
+    paths_context(&ctx.template_dir, &ctx.working_dir)
+}
+
+/// The functions, and `path.root` / `path.cwd`.
+fn paths_context(root: &str, cwd: &str) -> Context<'static> {
     let mut context = Context::new();
     let mut path = hcl::Map::new();
-    path.insert(
-        "root".to_string(),
-        hcl::Value::String(ctx.template_dir.clone()),
-    );
-    path.insert(
-        "cwd".to_string(),
-        hcl::Value::String(ctx.working_dir.clone()),
-    );
+    path.insert("root".to_string(), hcl::Value::String(root.to_string()));
+    path.insert("cwd".to_string(), hcl::Value::String(cwd.to_string()));
     context.declare_var("path", hcl::Value::Object(path));
     let string = || ParamType::String;
     context.declare_func("timestamp", FuncDef::builder().build(fn_timestamp));
@@ -1225,6 +1388,15 @@ fn base_context(ctx: &RenderContext) -> Context<'static> {
         ),
     );
     context.declare_func(
+        "legacy_isotime",
+        FuncDef::new(fn_legacy_isotime, [string()]),
+    );
+    context.declare_func(
+        "regex_replace",
+        FuncDef::new(fn_regex_replace, [string(), string(), string()]),
+    );
+    context.declare_func("regex", FuncDef::new(fn_regex, [string(), string()]));
+    context.declare_func(
         "coalesce",
         FuncDef::builder()
             .variadic_param(ParamType::Any)
@@ -1245,6 +1417,52 @@ fn fn_timestamp(_: FuncArgs) -> Result<hcl::Value, String> {
         .with(|e| e.borrow().as_ref().map(|w| w.now))
         .unwrap_or(UNIX_EPOCH);
     Ok(crate::isotime::format(now, crate::isotime::RFC3339).into())
+}
+
+/// `legacy_isotime("layout")`: the time of this run in a Go layout, like `{{isotime}}`.
+fn fn_legacy_isotime(args: FuncArgs) -> Result<hcl::Value, String> {
+    let now = EVAL
+        .with(|e| e.borrow().as_ref().map(|w| w.now))
+        .unwrap_or(UNIX_EPOCH);
+    Ok(crate::isotime::format(now, &text(&args[0])).into())
+}
+
+fn compile(pattern: &str) -> Result<regex_lite::Regex, String> {
+    regex_lite::Regex::new(pattern)
+        .map_err(|err| format!("invalid regular expression \"{pattern}\": {err}"))
+}
+
+/// `regex_replace(string, pattern, replacement)`: every match replaced (`$1` for groups).
+fn fn_regex_replace(args: FuncArgs) -> Result<hcl::Value, String> {
+    let re = compile(&text(&args[1]))?;
+    Ok(re
+        .replace_all(&text(&args[0]), text(&args[2]).as_str())
+        .into_owned()
+        .into())
+}
+
+/// `regex(pattern, string)`: the first match; its groups as a list (or an object when they
+/// are named) when there are any.
+fn fn_regex(args: FuncArgs) -> Result<hcl::Value, String> {
+    let pattern = text(&args[0]);
+    let re = compile(&pattern)?;
+    let subject = text(&args[1]);
+    let caps = re
+        .captures(&subject)
+        .ok_or_else(|| format!("regex: \"{pattern}\" does not match \"{subject}\""))?;
+    if caps.len() == 1 {
+        return Ok(caps.get(0).map_or("", |m| m.as_str()).into());
+    }
+    let group = |i: usize| caps.get(i).map_or(hcl::Value::Null, |m| m.as_str().into());
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.iter().all(Option::is_some) {
+        let mut map = hcl::Map::new();
+        for (i, name) in names.iter().enumerate() {
+            map.insert(name.unwrap_or_default().to_string(), group(i + 1));
+        }
+        return Ok(hcl::Value::Object(map));
+    }
+    Ok(hcl::Value::Array((1..caps.len()).map(group).collect()))
 }
 
 fn fn_uuidv4(_: FuncArgs) -> Result<hcl::Value, String> {
@@ -1640,7 +1858,7 @@ variable "name" {
   }
 }
 variable "ami" {
-  default = "ami-1"
+  default = "img-1"
   validation {
     condition     = can(regex("^ami-", var.ami))
     error_message = "An AMI id."
@@ -1663,12 +1881,8 @@ variable "ami" {
             )
         );
         assert_eq!(errors[1].0, 19);
-        assert_eq!(
-            errors[1].1,
-            Code::NotSupported,
-            "can() and regex() are not there yet"
-        );
-        assert_eq!(errors[1].2, "the function can() is not supported yet");
+        assert_eq!(errors[1].1, Code::InvalidValue, "can(regex()) is evaluated");
+        assert_eq!(errors[1].2, "invalid value for variable ami: An AMI id.");
 
         let mut ctx = RenderContext::fixed();
         ctx.env.insert("AWS_REGION".into(), "ca-central-1".into());

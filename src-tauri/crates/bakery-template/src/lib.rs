@@ -9,6 +9,7 @@
 //! [`RenderContext`]; file contents come in as text.
 
 mod check;
+mod convert;
 mod diagnostic;
 mod error;
 mod export;
@@ -29,6 +30,7 @@ pub use check::{
     CheckOptions, Checked, check, go_duration, valid_cidr, valid_duration, valid_kms_key,
     valid_region, valid_resource_id,
 };
+pub use convert::{format_hcl, hcl_to_json, json_to_hcl};
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use error::TemplateError;
 pub use export::{to_hcl, to_json};

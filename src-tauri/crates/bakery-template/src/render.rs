@@ -391,14 +391,14 @@ fn tokenize(text: &str) -> Result<Tokens, RenderError> {
 }
 
 #[derive(Debug, Clone)]
-enum Operand {
+pub(crate) enum Operand {
     Function(String),
     Str(String),
     Int(i64),
     Nested(Vec<Vec<Operand>>),
 }
 
-type Pipeline = Vec<Vec<Operand>>;
+pub(crate) type Pipeline = Vec<Vec<Operand>>;
 
 struct Parser<'a> {
     tokens: &'a [Token],
@@ -664,6 +664,86 @@ fn call(
         }
     };
     Ok(Arg::Str(value))
+}
+
+/// One piece of a string as written: literal text or a `{{ }}` action (for conversions).
+#[derive(Debug, Clone)]
+pub(crate) enum Piece {
+    Text(String),
+    /// A build-time action, kept verbatim (`{{ .SourceAMI }}`); `build` is X of `{{ build `X` }}`.
+    BuildTime {
+        text: String,
+        build: Option<String>,
+    },
+    /// An action rendered now; `at` is where its `{{` starts, in characters.
+    Action {
+        at: usize,
+        text: String,
+        pipeline: Pipeline,
+    },
+}
+
+/// `text` as literal pieces and parsed actions, without rendering anything.
+pub(crate) fn pieces(text: &str) -> Result<Vec<Piece>, RenderError> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    let mut literal_text = String::new();
+    while let Some(open) = rest.find("{{") {
+        let mut literal = &rest[..open];
+        let mut inner_start = open + 2;
+        if rest[inner_start..].starts_with("- ") {
+            literal = literal.trim_end();
+            inner_start += 1;
+        }
+        literal_text.push_str(literal);
+        let at = text[..text.len() - rest.len() + open].chars().count();
+        let located = |mut e: RenderError| {
+            e.at = Some(at);
+            e
+        };
+        let tokens = tokenize(&rest[inner_start..]).map_err(located)?;
+        let close = inner_start + tokens.end;
+        let action_text = rest[open..close + 2].to_string();
+        let mut after = &rest[close + 2..];
+        if tokens.trim_right {
+            after = after.trim_start();
+        }
+        if !literal_text.is_empty() {
+            out.push(Piece::Text(std::mem::take(&mut literal_text)));
+        }
+        if tokens.build_time() {
+            let build = match tokens.tokens.as_slice() {
+                [Token::Ident(f), Token::Str(x)] if f == "build" => Some(x.clone()),
+                _ => None,
+            };
+            out.push(Piece::BuildTime {
+                text: action_text,
+                build,
+            });
+        } else {
+            let mut parser = Parser {
+                tokens: &tokens.tokens,
+                at: 0,
+            };
+            let pipeline = parser.pipeline().map_err(located)?;
+            if parser.at != tokens.tokens.len() || pipeline.is_empty() {
+                return Err(located(RenderError::new(format!(
+                    "cannot read the action {action_text}"
+                ))));
+            }
+            out.push(Piece::Action {
+                at,
+                text: action_text,
+                pipeline,
+            });
+        }
+        rest = after;
+    }
+    literal_text.push_str(rest);
+    if !literal_text.is_empty() {
+        out.push(Piece::Text(literal_text));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
