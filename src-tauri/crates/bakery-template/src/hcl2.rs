@@ -46,6 +46,8 @@ pub fn check_hcl(
         out: Vec::new(),
         amis: BTreeMap::new(),
         paths: (ctx.template_dir.clone(), ctx.working_dir.clone()),
+        fields: Vec::new(),
+        build_label: String::new(),
     };
     let body = match hcl_edit::parser::parse_body(text) {
         Ok(body) => body,
@@ -87,6 +89,9 @@ pub fn check_hcl(
         ..options.clone()
     };
     let mut checked = check_tree(file, text, &root, &tree_options, ctx);
+    for d in &mut checked.diagnostics {
+        d.field = hcl_field(&d.field, &reader.fields);
+    }
     if let Some(template) = &mut checked.template {
         template.description = reader.description.take();
         template.min_packer_version = reader.min_packer_version.take();
@@ -278,6 +283,11 @@ struct Reader<'a> {
     amis: BTreeMap<String, Node>,
     /// `path.root` and `path.cwd`.
     paths: (String, String),
+    /// The JSON tree's paths (`builders[0]`) and what they are in HCL2
+    /// (`source.amazon-ebs.web`), for the checker's diagnostics.
+    fields: Vec<(String, String)>,
+    /// `build`, or `build[i]` when there are several.
+    build_label: String,
 }
 
 /// A declared variable: where, its default, and whether it is sensitive.
@@ -686,7 +696,13 @@ impl Reader<'_> {
         let root_at = builds
             .first()
             .map_or(self.position(0), |b| self.at(b.span()));
-        for build in builds {
+        let several = builds.len() > 1;
+        for (i, build) in builds.into_iter().enumerate() {
+            self.build_label = if several {
+                format!("build[{i}]")
+            } else {
+                "build".to_string()
+            };
             self.build(
                 build,
                 &sources,
@@ -1013,6 +1029,10 @@ impl Reader<'_> {
                 let at = members[i].key_at;
                 members[i] = member("source_ami_filter", at, node(at, filter.value.clone()));
             }
+            self.fields.push((
+                format!("builders[{}]", builders.len()),
+                format!("source.{key}"),
+            ));
             builders.push(node(self.at(source.span()), Value::Object(members)));
             if first_source.is_none() {
                 let mut object = hcl::Map::new();
@@ -1035,28 +1055,50 @@ impl Reader<'_> {
             );
         }
         step_context.declare_var("build", hcl::Value::Object(build_values));
+        let build_label = self.build_label.clone();
+        let (mut provisioner_index, mut post_index) = (0, 0);
         for inner in build.body.blocks() {
             let at = self.at(inner.ident.span());
             match inner.ident.as_str() {
                 "source" => {}
                 "provisioner" => {
                     let kind = label(inner, 0).unwrap_or("").to_string();
-                    provisioners.push(self.step(inner, &kind, &step_context, "provisioners"));
+                    let path = format!("{build_label}.provisioner[{provisioner_index}]");
+                    provisioner_index += 1;
+                    self.fields.push((
+                        format!("provisioners[{}]", provisioners.len()),
+                        path.clone(),
+                    ));
+                    provisioners.push(self.step(inner, &kind, &step_context, &path));
                 }
                 "post-processor" => {
                     let kind = label(inner, 0).unwrap_or("").to_string();
-                    post_processors.push(self.step(inner, &kind, &step_context, "post-processors"));
+                    let path = format!("{build_label}.post-processor[{post_index}]");
+                    post_index += 1;
+                    self.fields.push((
+                        format!("post-processors[{}]", post_processors.len()),
+                        path.clone(),
+                    ));
+                    post_processors.push(self.step(inner, &kind, &step_context, &path));
                 }
                 "post-processors" => {
-                    let chain: Vec<Node> = inner
+                    let path = format!("{build_label}.post-processors[{post_index}]");
+                    post_index += 1;
+                    let json_path = format!("post-processors[{}]", post_processors.len());
+                    let mut chain = Vec::new();
+                    for (k, b) in inner
                         .body
                         .blocks()
                         .filter(|b| b.ident.as_str() == "post-processor")
-                        .map(|b| {
-                            let kind = label(b, 0).unwrap_or("").to_string();
-                            self.step(b, &kind, &step_context, "post-processors")
-                        })
-                        .collect();
+                        .enumerate()
+                    {
+                        let kind = label(b, 0).unwrap_or("").to_string();
+                        let step_path = format!("{path}.post-processor[{k}]");
+                        self.fields
+                            .push((format!("{json_path}[{k}]"), step_path.clone()));
+                        chain.push(self.step(b, &kind, &step_context, &step_path));
+                    }
+                    self.fields.push((json_path, path));
                     post_processors.push(node(at, Value::Array(chain)));
                 }
                 other => {
@@ -1082,8 +1124,115 @@ impl Reader<'_> {
                 Value::String(kind.to_string()),
             ),
         )];
-        members.extend(self.body_members(&block.body, context, &format!("{path}.{kind}"), &[]));
+        members.extend(self.body_members(&block.body, context, path, &[]));
         node(at, Value::Object(members))
+    }
+
+    /// A `dynamic "NAME" { for_each = ...  content { ... } }` block: one `NAME` block per
+    /// element, with `NAME.key` / `NAME.value` (or the `iterator`'s name) in `content`.
+    fn dynamic(&mut self, block: &Block, context: &Context, path: &str) -> Vec<(String, Node)> {
+        let at = self.at(block.ident.span());
+        let Some(name) = label(block, 0).map(str::to_string) else {
+            self.error(
+                Code::Missing,
+                at,
+                format!("{path}.dynamic"),
+                "a dynamic block needs the name of the blocks it makes: dynamic \"tag\" {}",
+            );
+            return Vec::new();
+        };
+        let field = format!("{path}.dynamic.{name}");
+        let Some(for_each) = block.body.get_attribute("for_each") else {
+            self.error(
+                Code::Missing,
+                at,
+                format!("{field}.for_each"),
+                "a dynamic block needs for_each",
+            )
+            .set_help("for_each = a list or a map; one block is made per element");
+            return Vec::new();
+        };
+        let content = block.body.blocks().find(|b| b.ident.as_str() == "content");
+        let Some(content) = content else {
+            self.error(
+                Code::Missing,
+                at,
+                format!("{field}.content"),
+                "a dynamic block needs a content block",
+            )
+            .set_help("content { ... } holds the settings of each block made");
+            return Vec::new();
+        };
+        for other in block.body.iter() {
+            let (key, key_at) = match other {
+                Structure::Attribute(a) => (a.key.as_str(), a.key.span()),
+                Structure::Block(b) => (b.ident.as_str(), b.ident.span()),
+            };
+            if !["for_each", "iterator", "content", "labels"].contains(&key) {
+                let key_at = self.at(key_at);
+                self.error(
+                    Code::UnknownKey,
+                    key_at,
+                    format!("{field}.{key}"),
+                    format!("unexpected \"{key}\" in a dynamic block"),
+                )
+                .set_help("a dynamic block holds for_each, iterator and content");
+            }
+        }
+        let iterator = match block.body.get_attribute("iterator") {
+            Some(attr) => match &attr.value {
+                Expression::Variable(v) => v.as_str().to_string(),
+                other => {
+                    let at = self.at(other.span());
+                    self.error(
+                        Code::WrongType,
+                        at,
+                        format!("{field}.iterator"),
+                        "iterator is a plain name, e.g. iterator = mapping",
+                    );
+                    return Vec::new();
+                }
+            },
+            None => name.clone(),
+        };
+        let elements: Vec<(hcl::Value, hcl::Value)> = match eval(&for_each.value, context) {
+            Ok(hcl::Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (hcl::Value::from(i as u64), v))
+                .collect(),
+            Ok(hcl::Value::Object(map)) => map
+                .into_iter()
+                .map(|(k, v)| (hcl::Value::String(k), v))
+                .collect(),
+            Ok(other) => {
+                let at = self.at(for_each.value.span());
+                self.error(
+                    Code::WrongType,
+                    at,
+                    format!("{field}.for_each"),
+                    format!("for_each is a list or a map, not {}", plain_text(&other)),
+                );
+                return Vec::new();
+            }
+            Err(err) => {
+                let at = self.error_at(&for_each.value, context);
+                self.eval_error(at, &format!("{field}.for_each"), &err);
+                return Vec::new();
+            }
+        };
+        let block_at = self.at(content.span());
+        let mut out = Vec::new();
+        for (key, value) in elements {
+            let mut scoped = context.clone();
+            let mut each = hcl::Map::new();
+            each.insert("key".to_string(), key);
+            each.insert("value".to_string(), value);
+            scoped.declare_var(iterator.clone(), hcl::Value::Object(each));
+            let inner = self.body_members(&content.body, &scoped, &format!("{path}.{name}"), &[]);
+            out.push((name.clone(), node(block_at, Value::Object(inner))));
+        }
+        out
     }
 
     /// The attributes and nested blocks of a body, evaluated; repeated blocks become lists.
@@ -1117,14 +1266,11 @@ impl Reader<'_> {
                 Structure::Block(block) => {
                     let key = block.ident.as_str();
                     let at = self.at(block.span());
+                    let key_at = self.at(block.ident.span());
                     if key == "dynamic" {
-                        self.error(
-                            Code::NotSupported,
-                            at,
-                            format!("{path}.dynamic"),
-                            "dynamic blocks are not supported yet",
-                        )
-                        .set_help("write the blocks out one by one");
+                        for (name, inner) in self.dynamic(block, context, path) {
+                            push_block(&mut members, &name, key_at, inner);
+                        }
                         continue;
                     }
                     let inner = node(
@@ -1136,28 +1282,45 @@ impl Reader<'_> {
                             &[],
                         )),
                     );
-                    let listed = key.ends_with("block_device_mappings");
-                    match members.iter_mut().find(|m| m.key == key) {
-                        Some(existing) => match &mut existing.value.value {
-                            Value::Array(items) => items.push(inner),
-                            _ => {
-                                let first =
-                                    std::mem::replace(&mut existing.value, node(at, Value::Null));
-                                existing.value = node(first.at, Value::Array(vec![first, inner]));
-                            }
-                        },
-                        None if listed => members.push(member(
-                            key,
-                            self.at(block.ident.span()),
-                            node(at, Value::Array(vec![inner])),
-                        )),
-                        None => members.push(member(key, self.at(block.ident.span()), inner)),
-                    }
+                    push_block(&mut members, key, key_at, inner);
                 }
             }
         }
         members
     }
+}
+
+/// A nested block as a member: repeated blocks (and block device mappings) are a list.
+fn push_block(members: &mut Vec<Member>, key: &str, key_at: Position, inner: Node) {
+    let at = inner.at;
+    let listed = key.ends_with("block_device_mappings");
+    match members.iter_mut().find(|m| m.key == key) {
+        Some(existing) => match &mut existing.value.value {
+            Value::Array(items) => items.push(inner),
+            _ => {
+                let first = std::mem::replace(&mut existing.value, node(at, Value::Null));
+                existing.value = node(first.at, Value::Array(vec![first, inner]));
+            }
+        },
+        None if listed => members.push(member(key, key_at, node(at, Value::Array(vec![inner])))),
+        None => members.push(member(key, key_at, inner)),
+    }
+}
+
+/// A JSON tree path (`builders[0].ami_name`) in HCL2 terms (`source.amazon-ebs.web.ami_name`):
+/// the longest known prefix replaced.
+fn hcl_field(field: &str, fields: &[(String, String)]) -> String {
+    fields
+        .iter()
+        .filter(|(json, _)| {
+            field.starts_with(json.as_str())
+                && matches!(field[json.len()..].chars().next(), None | Some('.' | '['))
+        })
+        .max_by_key(|(json, _)| json.len())
+        .map_or_else(
+            || field.to_string(),
+            |(json, hcl)| format!("{hcl}{}", &field[json.len()..]),
+        )
 }
 
 /// `NAME` in an expression written as `data.amazon-ami.NAME.id`.
@@ -1951,6 +2114,150 @@ variable "ami" {
         );
         let Builder::AmazonEbs(ebs) = &checked.template.unwrap().builders[0];
         assert_eq!(ebs.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn dynamic_blocks_and_for_expressions_make_their_blocks() {
+        let text = r#"
+variable "disks" {
+  default = { "/dev/xvdb" = 50, "/dev/xvdc" = 100 }
+}
+locals {
+  names = [for n in ["a", "b"] : upper(n)]
+}
+source "amazon-ebs" "x" {
+  region        = "us-east-1"
+  source_ami    = "ami-01ccc867"
+  instance_type = "t3.micro"
+  ssh_username  = "u"
+  ami_name      = "x-${join("-", local.names)}-{{timestamp}}"
+  launch_block_device_mappings {
+    device_name = "/dev/xvda"
+    volume_size = 8
+  }
+  dynamic "launch_block_device_mappings" {
+    for_each = var.disks
+    iterator = disk
+    content {
+      device_name = disk.key
+      volume_size = disk.value
+    }
+  }
+  dynamic "ami_block_device_mappings" {
+    for_each = ["/dev/xvdb"]
+    content {
+      device_name  = ami_block_device_mappings.value
+      no_device    = true
+    }
+  }
+}
+build { sources = ["source.amazon-ebs.x"] }
+"#;
+        let checked = run(text, &CheckOptions::default());
+        assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+        let template = checked.template.unwrap();
+        let Builder::AmazonEbs(ebs) = &template.builders[0];
+        assert_eq!(ebs.ami_name.as_deref(), Some("x-A-B-1741064767"));
+        let disks: Vec<(Option<&str>, Option<u32>)> = ebs
+            .launch_block_device_mappings
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|d| (d.device_name.as_deref(), d.volume_size))
+            .collect();
+        assert_eq!(
+            disks,
+            [
+                (Some("/dev/xvda"), Some(8)),
+                (Some("/dev/xvdb"), Some(50)),
+                (Some("/dev/xvdc"), Some(100))
+            ]
+        );
+        assert_eq!(ebs.ami_block_device_mappings.as_ref().unwrap().len(), 1);
+
+        let broken = "source \"amazon-ebs\" \"x\" {\n  dynamic \"tag\" {\n    for_each = 3\n  }\n}\nbuild { sources = [\"source.amazon-ebs.x\"] }\n";
+        let checked = run(broken, &CheckOptions::default());
+        let errors: Vec<(u32, u32, String)> = checked
+            .errors()
+            .filter(|d| d.field.contains("dynamic"))
+            .map(|d| (d.line, d.column, d.message.clone()))
+            .collect();
+        assert_eq!(
+            errors,
+            [(2, 3, "a dynamic block needs a content block".to_string())]
+        );
+    }
+
+    #[test]
+    fn errors_inside_strings_point_at_the_interpolation_and_fields_are_hcl_paths() {
+        let text = "variable \"env\" {\n  default = \"dev\"\n}\nsource \"amazon-ebs\" \"web\" {\n  region = \"us-east-1\"\n  source_ami = \"ami-01ccc867\"\n  instance_type = \"t3.micro\"\n  ssh_username = \"u\"\n  ami_name = \"web-${var.env}-${var.nope}-{{timestamp}}\"\n  regoin = \"x\"\n}\nbuild {\n  sources = [\"source.amazon-ebs.web\"]\n  provisioner \"shell\" {\n    inline = [\"echo ${upper(local.missing)}\"]\n  }\n  provisioner \"shell\" {\n    inlin = [\"x\"]\n  }\n}\n";
+        let checked = run(text, &CheckOptions::default());
+        // (A value that can't be evaluated is left out, so "must be specified" follows.)
+        let errors: Vec<(u32, u32, String)> = checked
+            .errors()
+            .filter(|d| !d.message.contains("must be specified"))
+            .map(|d| (d.line, d.column, d.field.clone()))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                (9, 32, "source.amazon-ebs.web.ami_name".to_string()),
+                (10, 3, "source.amazon-ebs.web.regoin".to_string()),
+                (15, 29, "build.provisioner[0].inline".to_string()),
+                (18, 5, "build.provisioner[1].inlin".to_string()),
+            ],
+            "{:#?}",
+            checked.diagnostics
+        );
+    }
+
+    #[test]
+    fn regex_functions_and_legacy_isotime() {
+        let f = |expr: &str| {
+            let mut text = String::from("variable \"v\" {\n  default = \"x\"\n}\nlocals {\n  r = ");
+            text.push_str(expr);
+            text.push_str("\n}\n");
+            let mut reader_ctx = RenderContext::fixed();
+            EVAL.with(|e| {
+                *e.borrow_mut() = Some(EvalWorld {
+                    now: reader_ctx.now,
+                    ids: std::mem::replace(&mut reader_ctx.ids, Box::new(String::new)),
+                    env: BTreeMap::new(),
+                })
+            });
+            let value = expr
+                .parse::<hcl::Expression>()
+                .unwrap()
+                .evaluate(&base_context(&RenderContext::fixed()));
+            EVAL.with(|e| e.borrow_mut().take());
+            value
+        };
+        assert_eq!(
+            f(r#"regex_replace("Feature/Login Page!", "[^a-zA-Z0-9-]", "-")"#).unwrap(),
+            hcl::Value::from("Feature-Login-Page-")
+        );
+        assert_eq!(
+            f(r#"regex("^ami-([0-9a-f]+)$", "ami-0abc")"#).unwrap(),
+            hcl::Value::Array(vec!["0abc".into()])
+        );
+        assert_eq!(
+            f(r#"regex("v[0-9]+", "app-v12-x")"#).unwrap(),
+            hcl::Value::from("v12")
+        );
+        assert!(f(r#"regex("^ami-", "img")"#).is_err());
+        assert_eq!(
+            f(r#"legacy_isotime("2006-01-02 15:04")"#).unwrap(),
+            hcl::Value::from("2025-03-04 05:06")
+        );
+    }
+
+    #[test]
+    fn can_and_try_see_their_arguments_fail() {
+        let text = "locals {\n  a = try(local.nope, \"fallback\")\n  b = can(regex(\"^x\", \"y\"))\n  c = can(regex(\"^y\", \"y\"))\n}\nsource \"amazon-ebs\" \"x\" {\n  region = \"us-east-1\"\n  source_ami = \"ami-01ccc867\"\n  instance_type = \"t3.micro\"\n  ssh_username = \"u\"\n  ami_name = \"${local.a}-${local.b}-${local.c}\"\n}\nbuild { sources = [\"source.amazon-ebs.x\"] }\n";
+        let checked = run(text, &CheckOptions::default());
+        assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+        let Builder::AmazonEbs(ebs) = &checked.template.unwrap().builders[0];
+        assert_eq!(ebs.ami_name.as_deref(), Some("fallback-false-true"));
     }
 
     #[test]
