@@ -118,3 +118,31 @@ pub fn ssh_run(port: u16, user: &str, key: &Path, command: &str) -> (i32, String
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// The app's keyring item `user` (e.g. `aws-secret-access-key:NAME`) as `secret-tool` reads
+/// it from the Secret Service; None when there is none.
+pub fn secret_tool_lookup(user: &str) -> Option<String> {
+    let output = Command::new("secret-tool")
+        .args(["lookup", "service", "dev.amibakery.app", "username", user])
+        .output()
+        .expect("secret-tool runs (apt package libsecret-tools)");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Whether any file under `dir` (recursively) contains `needle`.
+pub fn any_file_contains(dir: &Path, needle: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            any_file_contains(&path, needle)
+        } else {
+            std::fs::read(&path).is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(needle))
+        }
+    })
+}

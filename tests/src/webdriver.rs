@@ -204,6 +204,48 @@ impl Session {
         }
     }
 
+    /// Whether an element matches `css` right now (no waiting).
+    pub fn exists(&self, css: &str) -> bool {
+        self.call(
+            "POST",
+            "/elements",
+            Some(json!({"using": "css selector", "value": css})),
+        )
+        .ok()
+        .and_then(|v| v.as_array().map(|a| !a.is_empty()))
+        .unwrap_or(false)
+    }
+
+    /// Waits until no element matches `css`.
+    pub fn wait_gone(&self, css: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.exists(css) {
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` is still there after {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The page's DOM as the webview holds it now (form values are properties, not in it:
+    /// see [`Session::script`]).
+    pub fn page_source(&self) -> String {
+        self.call("GET", "/source", None)
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .expect("the page source")
+    }
+
+    /// Runs `script` (a function body) in the page and returns what it returns.
+    pub fn script(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .unwrap_or_else(|err| panic!("script failed: {err}"))
+    }
+
     /// The window's title.
     pub fn title(&self) -> String {
         self.call("GET", "/title", None)
@@ -234,6 +276,17 @@ impl Element<'_> {
                 Some(json!({})),
             )
             .unwrap_or_else(|err| panic!("click failed: {err}"));
+    }
+
+    /// Types `text` into the element (an input), as a person would.
+    pub fn send_keys(&self, text: &str) {
+        self.session
+            .call(
+                "POST",
+                &format!("/element/{}/value", self.id),
+                Some(json!({"text": text})),
+            )
+            .unwrap_or_else(|err| panic!("typing failed: {err}"));
     }
 
     pub fn text(&self) -> String {

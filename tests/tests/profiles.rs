@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use bakery_tests::workspace_binary;
+use bakery_tests::{any_file_contains, secret_tool_lookup, workspace_binary};
 
 /// A user: a temp HOME (with ~/.aws) and a temp BAKERY_HOME.
 struct User {
@@ -91,28 +91,6 @@ fn ok(output: &Output) -> String {
         text(&output.stdout)
     );
     text(&output.stdout)
-}
-
-fn secret_tool_lookup(user: &str) -> Option<String> {
-    let output = Command::new("secret-tool")
-        .args(["lookup", "service", "dev.amibakery.app", "username", user])
-        .output()
-        .expect("secret-tool runs (apt package libsecret-tools)");
-    output.status.success().then(|| text(&output.stdout))
-}
-
-fn any_file_contains(dir: &Path, needle: &str) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let path = entry.path();
-        if path.is_dir() {
-            any_file_contains(&path, needle)
-        } else {
-            std::fs::read_to_string(&path).is_ok_and(|t| t.contains(needle))
-        }
-    })
 }
 
 #[test]

@@ -13,15 +13,29 @@ const awsInfo: AppInfo = {
   sandboxEndpoint: null,
 };
 
-/** Answers `app_info` like the Rust command would; any other command is a test failure. */
+/**
+ * Answers `app_info` like the Rust command would, and `list_profiles` with no profiles;
+ * any other command is a test failure. Events are mocked (the MFA dialog listens).
+ */
 function backendAnswering(answer: { ok: AppInfo } | { err: IpcError }): string[] {
   const calls: string[] = [];
-  mockIPC((cmd) => {
-    calls.push(cmd);
-    if (cmd !== "app_info") throw new Error(`unexpected command ${cmd}`);
-    if ("err" in answer) throw answer.err;
-    return answer.ok;
-  });
+  mockIPC(
+    (cmd) => {
+      calls.push(cmd);
+      if (cmd === "list_profiles") {
+        return {
+          profiles: [],
+          configFile: "/home/ops/.aws/config",
+          credentialsFile: "/home/ops/.aws/credentials",
+          appProfilesFile: "/data/profiles.json",
+        };
+      }
+      if (cmd !== "app_info") throw new Error(`unexpected command ${cmd}`);
+      if ("err" in answer) throw answer.err;
+      return answer.ok;
+    },
+    { shouldMockEvents: true },
+  );
   return calls;
 }
 
@@ -61,7 +75,7 @@ describe("app frame", () => {
     }
   });
 
-  it("says plainly which sections are not built yet", async () => {
+  it("says plainly which sections are not built yet, and lists profiles", async () => {
     backendAnswering({ ok: awsInfo });
     const user = userEvent.setup();
     render(App);
@@ -70,7 +84,9 @@ describe("app frame", () => {
       "Open and edit Packer templates (JSON and HCL2) with live validation — not built yet.",
     );
     await user.click(screen.getByTestId("nav-profiles"));
-    expect(screen.getByTestId("section-profiles")).toHaveTextContent("~/.aws");
+    expect(await screen.findByTestId("profiles-empty")).toHaveTextContent(
+      "none in /home/ops/.aws/config",
+    );
     expect(screen.getByTestId("section-profiles")).toHaveTextContent("keyring");
   });
 
@@ -99,7 +115,7 @@ describe("about view", () => {
     );
     expect(screen.getByTestId("about-app-name")).toHaveTextContent("AMI Bakery");
     expect(screen.queryByTestId("about-sandbox-endpoint")).not.toBeInTheDocument();
-    expect(calls).toEqual(["app_info"]);
+    expect(calls.filter((c) => !c.startsWith("plugin:event|"))).toEqual(["app_info"]);
   });
 
   it("shows the sandbox endpoint when there is one", async () => {
@@ -185,13 +201,16 @@ describe("backend errors", () => {
 
   it("recovers when Try again succeeds", async () => {
     let failures = 1;
-    mockIPC((cmd) => {
-      if (cmd !== "app_info") throw new Error(`unexpected command ${cmd}`);
-      if (failures-- > 0) {
-        throw { kind: "internal", message: "state not ready", field: null } satisfies IpcError;
-      }
-      return awsInfo;
-    });
+    mockIPC(
+      (cmd) => {
+        if (cmd !== "app_info") throw new Error(`unexpected command ${cmd}`);
+        if (failures-- > 0) {
+          throw { kind: "internal", message: "state not ready", field: null } satisfies IpcError;
+        }
+        return awsInfo;
+      },
+      { shouldMockEvents: true },
+    );
     const user = userEvent.setup();
     render(App);
 

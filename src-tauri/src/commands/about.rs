@@ -25,11 +25,16 @@ pub struct AppInfo {
 #[tauri::command]
 #[specta::specta]
 pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
-    Ok(AppInfo {
+    Ok(app_info_of(&state))
+}
+
+pub(crate) fn app_info_of(state: &AppState) -> AppInfo {
+    let target = state.target();
+    AppInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
         data_dir: state.home.path().display().to_string(),
-        profile: state.target.profile.clone(),
-        region: state.target.region.clone(),
-        sandbox_endpoint: state.target.sandbox_endpoint.clone(),
-    })
+        profile: target.profile,
+        region: target.region,
+        sandbox_endpoint: target.sandbox_endpoint,
+    }
 }

@@ -1,3 +1,4 @@
 //! Thin adapters between the webview and the crates: deserialize, call, map the error.
 
 pub mod about;
+pub mod profiles;

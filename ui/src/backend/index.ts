@@ -2,8 +2,20 @@
 // `@tauri-apps/api` or from the generated `bindings.ts` (which tauri-specta overwrites).
 // Every call resolves to its data or throws a `BackendError` carrying `{ kind, message, field }`.
 
-import { commands } from "./bindings";
-import type { AppInfo_Serialize, ErrorKind, IpcError_Serialize } from "./bindings";
+import { commands, events } from "./bindings";
+import type {
+  AppInfo_Serialize,
+  CallerIdentityView,
+  ErrorKind,
+  ImportView_Serialize,
+  IpcError_Serialize,
+  MfaRequested,
+  NewProfile_Deserialize,
+  ProfileList_Serialize,
+  ProfileView_Serialize,
+  SecretView_Serialize,
+  SsoSignInStarted,
+} from "./bindings";
 
 // What Rust sends (its `Serialize` shape: every field present, `null` when unset).
 export type AppInfo = AppInfo_Serialize;
@@ -75,4 +87,86 @@ async function call<T>(run: () => Promise<CommandResult<T>>): Promise<T> {
 /** Version, data directory, active profile and region, and the sandbox endpoint if any. */
 export function getAppInfo(): Promise<AppInfo> {
   return call(() => commands.appInfo());
+}
+
+// --- Profiles -------------------------------------------------------------------------------
+
+export type ProfileList = ProfileList_Serialize;
+export type ProfileView = ProfileView_Serialize;
+export type SecretView = SecretView_Serialize;
+export type ImportView = ImportView_Serialize;
+export type {
+  CallerIdentityView,
+  MfaRequested,
+  NewProfile_Deserialize as NewProfile,
+  SsoSignInStarted,
+};
+
+/** Every profile: `~/.aws/config`, `~/.aws/credentials` and the app's own (keyring). */
+export function listProfiles(): Promise<ProfileList> {
+  return call(() => commands.listProfiles());
+}
+
+/** Adds an app profile; the secret goes to the OS keyring and never comes back. */
+export function addProfile(profile: NewProfile_Deserialize): Promise<null> {
+  return call(() => commands.addProfile(profile));
+}
+
+/** Removes an app profile; resolves to the app info (it may have been the one in use). */
+export function removeProfile(name: string): Promise<AppInfo> {
+  return call(() => commands.removeProfile(name));
+}
+
+export function importProfile(name: string, removePlaintext: boolean): Promise<ImportView> {
+  return call(() => commands.importProfile(name, removePlaintext));
+}
+
+/** STS GetCallerIdentity with the profile (an MFA profile raises `MfaRequested` first). */
+export function testProfile(name: string): Promise<CallerIdentityView> {
+  return call(() => commands.testProfile(name));
+}
+
+/** SSO device sign-in; `SsoSignInStarted` carries the code to show while it waits. */
+export function signInProfile(name: string): Promise<null> {
+  return call(() => commands.signInProfile(name));
+}
+
+/** Makes `name` the profile bakes use; resolves to the new app info for the header. */
+export function useProfile(name: string): Promise<AppInfo> {
+  return call(() => commands.useProfile(name));
+}
+
+/** Answers an MFA dialog; `null` cancels. False when the question is no longer open. */
+export async function answerMfa(id: number, code: string | null): Promise<boolean> {
+  try {
+    return await commands.answerMfa(id, code);
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
+}
+
+/** Calls `handler` whenever Rust needs an MFA code; resolves to the function that stops it. */
+export function onMfaRequested(handler: (request: MfaRequested) => void): Promise<() => void> {
+  return listening(events.mfaRequested.listen((event) => handler(event.payload)));
+}
+
+/** Calls `handler` when an SSO sign-in waits for approval in the browser. */
+export function onSsoSignInStarted(
+  handler: (started: SsoSignInStarted) => void,
+): Promise<() => void> {
+  return listening(events.ssoSignInStarted.listen((event) => handler(event.payload)));
+}
+
+/**
+ * Without a backend (the UI opened in a plain browser) nothing can be listened to — and
+ * nothing will ever be asked: the app-info banner already says the backend is unreachable.
+ */
+function listening(started: Promise<() => void>): Promise<() => void> {
+  return started.then(
+    (unlisten) => () => {
+      // Tauri's unlisten is async underneath; once the app is going away it may fail.
+      void Promise.resolve(unlisten() as unknown).catch(() => {});
+    },
+    () => () => {},
+  );
 }

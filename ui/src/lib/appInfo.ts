@@ -12,6 +12,11 @@ const KIND_LABELS: Record<string, string> = {
   io: "File or disk error",
   invalid_input: "Invalid input",
   internal: "Internal error",
+  not_found: "Not found",
+  keyring: "Keyring problem",
+  credentials: "Credentials problem",
+  sign_in_needed: "Sign-in needed",
+  cancelled: "Cancelled",
   transport: "Backend not reachable",
 };
 

@@ -5,7 +5,6 @@
 //! after a prompt on stderr.
 
 use std::io::{BufRead, IsTerminal, Read, Write};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -411,21 +410,8 @@ impl SsoSignInPrompt for BrowserSignIn {
         eprintln!("To sign in, open {verification_uri}");
         eprintln!("and check that it shows the code {user_code}. Waiting for approval...");
         if self.open_browser {
-            let opener = if cfg!(target_os = "macos") {
-                Command::new("open").arg(verification_uri).spawn()
-            } else if cfg!(target_os = "windows") {
-                Command::new("cmd")
-                    .args(["/C", "start", ""])
-                    .arg(verification_uri)
-                    .spawn()
-            } else {
-                Command::new("xdg-open")
-                    .arg(verification_uri)
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-            };
-            if opener.is_err() {
+            let opened = sso::open_in_browser(verification_uri);
+            if !opened {
                 eprintln!("(no browser could be opened: open the address yourself)");
             }
         }

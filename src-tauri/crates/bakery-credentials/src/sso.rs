@@ -194,6 +194,31 @@ pub fn sign_in_status(
     })
 }
 
+/// Opens `url` in the person's browser (`open`, `start` or `xdg-open`); false when no opener
+/// could be started, so the caller can tell the person to open it themselves.
+pub fn open_in_browser(url: &str) -> bool {
+    use std::process::{Command, Stdio};
+    let mut command = if cfg!(target_os = "macos") {
+        let mut c = Command::new("open");
+        c.arg(url);
+        c
+    } else if cfg!(target_os = "windows") {
+        let mut c = Command::new("cmd");
+        c.args(["/C", "start", ""]).arg(url);
+        c
+    } else {
+        let mut c = Command::new("xdg-open");
+        c.arg(url);
+        c
+    };
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .is_ok()
+}
+
 /// Shows the person where to approve the sign-in (the CLI prints it and opens a browser,
 /// the GUI shows a dialog). Called on a blocking thread.
 pub trait SsoSignInPrompt: Send + Sync {
