@@ -133,3 +133,26 @@ fn json_to_hcl2_as_written_keeps_the_checked_model() {
         );
     }
 }
+
+/// JSON → HCL2 → JSON (both as written) checks into the same model as the original, names
+/// and all: nothing the corpus uses is lost on the way back.
+#[test]
+fn json_to_hcl2_and_back_keeps_the_checked_model() {
+    for (path, text, options, checked) in valid_corpus() {
+        let name = path.display().to_string();
+        let hcl = bakery_template::json_to_hcl(&name, &text).unwrap();
+        let json = bakery_template::hcl_to_json("t.pkr.hcl", &hcl)
+            .unwrap_or_else(|err| panic!("{name}:\n{hcl}\n{err:?}"));
+        let again = check(&name, &json, &options, &mut context(&path));
+        assert!(
+            again.is_valid(),
+            "{name}:\n{json}\n{:#?}",
+            again.diagnostics
+        );
+        assert_eq!(
+            bakery_template::to_json(again.template.as_ref().unwrap()),
+            bakery_template::to_json(checked.template.as_ref().unwrap()),
+            "{name}:\n{json}"
+        );
+    }
+}

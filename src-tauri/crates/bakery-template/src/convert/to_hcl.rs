@@ -427,16 +427,11 @@ impl Converter<'_> {
         }
         for name in &sensitive {
             if !members.iter().any(|m| &m.key == name) {
-                let at = root
-                    .get("sensitive-variables")
-                    .map_or(root.at, |m| m.value.at);
-                self.error(
-                    Code::Variable,
-                    at,
-                    "sensitive-variables",
-                    format!("sensitive variable {name} is not declared"),
-                    "declare it in \"variables\" or remove it from the list",
-                );
+                // Packer accepts it and it hides nothing: said, not converted.
+                items.push(Item::Comment(format!(
+                    "sensitive-variables names {name}, which is not declared: left out"
+                )));
+                items.push(Item::Blank);
             }
         }
         if !locals.is_empty() {
