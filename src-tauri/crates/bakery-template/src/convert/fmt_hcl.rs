@@ -146,9 +146,9 @@ enum Line {
 
 /// `key = value` (or `"key" = value`): the key and the value as written.
 fn attribute(line: &str) -> Option<(String, String)> {
-    let key_len = if line.starts_with('"') {
+    let key_len = if let Some(quoted) = line.strip_prefix('"') {
         let mut escaped = false;
-        let end = line[1..].char_indices().find(|&(_, c)| {
+        let end = quoted.char_indices().find(|&(_, c)| {
             let stop = c == '"' && !escaped;
             escaped = c == '\\' && !escaped;
             stop
