@@ -1,45 +1,112 @@
-//! `bakery fmt`: rewrites a JSON template in the canonical layout (like `packer fmt`), or
-//! with `--check` only tells whether it would.
+//! `bakery fmt`: rewrites a template in the canonical layout (like `packer fmt`), or with
+//! `--check` only tells whether it would; `--to hcl|json` converts it as written.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
 
+/// The dialect `--to` converts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    /// HCL2 (`.pkr.hcl`): variables, sources and one build block.
+    Hcl,
+    /// Packer's JSON template.
+    Json,
+}
+
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Without --to, FILE (JSON, or HCL2 when it ends in .hcl) is rewritten in place in the canonical
+layout and its name printed; --check and --diff only report.
+
+With --to, the template is converted as written (variables stay variables, functions become
+their equivalents) and printed on stdout; -w writes it next to FILE instead (packer.json ->
+packer.pkr.hcl, packer.pkr.hcl -> packer.json; an existing file is replaced) and prints the
+new name. What can't be converted is reported as FILE:LINE:COL with what to do, and nothing is
+written. --to hcl on an HCL2 file, or --to json on a JSON file, prints the canonical layout.")]
 pub struct FmtArgs {
-    /// Don't write: exit 3 when the file is not formatted (for CI).
+    /// Don't write: exit 3 when the file is not formatted (for CI); with --to, exit 1 when it
+    /// can't be converted.
     #[arg(long)]
     check: bool,
     /// Print the changes as a unified diff.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "to")]
     diff: bool,
-    /// The template or var file (JSON).
+    /// Convert the template as written to this dialect, on stdout.
+    #[arg(long, value_enum)]
+    to: Option<Dialect>,
+    /// With --to: write the converted template next to FILE instead of stdout.
+    #[arg(short = 'w', long, requires = "to")]
+    write: bool,
+    /// The template or var file (JSON or HCL2).
     file: PathBuf,
+}
+
+/// Where `-w` writes the converted template.
+fn converted_path(file: &Path, to: Dialect) -> PathBuf {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = ["pkr.json", "pkr.hcl", "json", "hcl"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(&format!(".{ext}")))
+        .unwrap_or(&name);
+    let stem = stem.strip_suffix(".pkr").unwrap_or(stem);
+    file.with_file_name(match to {
+        Dialect::Hcl => format!("{stem}.pkr.hcl"),
+        Dialect::Json => format!("{stem}.json"),
+    })
+}
+
+fn invalid(path: &Path, err: bakery_template::TemplateError) -> CliError {
+    match err {
+        bakery_template::TemplateError::Invalid(diagnostics) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            CliError::TemplateInvalid {
+                path: path.to_path_buf(),
+                errors: diagnostics.len(),
+            }
+        }
+        other => other.into(),
+    }
 }
 
 pub fn run(args: &FmtArgs) -> Result<(), CliError> {
     let text = crate::validate::read(&args.file)?;
     let name = args.file.display().to_string();
-    if crate::validate::is_hcl(&args.file) {
-        eprintln!("{name}: error: formatting HCL2 templates is not supported yet");
-        return Err(CliError::TemplateInvalid {
-            path: args.file.clone(),
-            errors: 1,
-        });
-    }
-    let formatted = match bakery_template::format_json(&name, &text) {
-        Ok(formatted) => formatted,
-        Err(bakery_template::TemplateError::Invalid(diagnostics)) => {
-            for diagnostic in &diagnostics {
-                eprintln!("{diagnostic}");
-            }
-            return Err(CliError::TemplateInvalid {
-                path: args.file.clone(),
-                errors: diagnostics.len(),
-            });
+    let hcl = crate::validate::is_hcl(&args.file);
+    if let Some(to) = args.to {
+        let converted = match (hcl, to) {
+            (false, Dialect::Hcl) => bakery_template::json_to_hcl(&name, &text),
+            (true, Dialect::Json) => bakery_template::hcl_to_json(&name, &text),
+            (true, Dialect::Hcl) => bakery_template::format_hcl(&name, &text),
+            (false, Dialect::Json) => bakery_template::format_json(&name, &text),
         }
-        Err(other) => return Err(other.into()),
-    };
+        .map_err(|err| invalid(&args.file, err))?;
+        if args.check {
+            return Ok(());
+        }
+        if args.write {
+            let target = converted_path(&args.file, to);
+            std::fs::write(&target, converted).map_err(|source| CliError::Write {
+                path: target.clone(),
+                source,
+            })?;
+            println!("{}", target.display());
+        } else {
+            print!("{converted}");
+        }
+        return Ok(());
+    }
+    let formatted = if hcl {
+        bakery_template::format_hcl(&name, &text)
+    } else {
+        bakery_template::format_json(&name, &text)
+    }
+    .map_err(|err| invalid(&args.file, err))?;
     if formatted == text {
         return Ok(());
     }
@@ -122,6 +189,14 @@ fn unified_diff(name: &str, before: &str, after: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn converted_files_go_next_to_the_original() {
+        let p = |s: &str, to| converted_path(Path::new(s), to).display().to_string();
+        assert_eq!(p("a/packer.json", Dialect::Hcl), "a/packer.pkr.hcl");
+        assert_eq!(p("a/web.pkr.json", Dialect::Hcl), "a/web.pkr.hcl");
+        assert_eq!(p("web.pkr.hcl", Dialect::Json), "web.json");
+    }
 
     #[test]
     fn diff_shows_changed_lines_with_context() {
