@@ -140,6 +140,15 @@ fn load_specs(args: &BakeArgs) -> Result<Loaded, CliError> {
                 )
             })?);
         }
+        if bakery_engine::plan::wants_bastion_agent(&template, &spec.build_name)
+            && let Some(bastion) = spec.ssh.bastion.as_mut()
+        {
+            bastion.agent_socket = Some(agent.clone().ok_or_else(|| {
+                bakery_engine::EngineError::Preflight(
+                    "ssh_bastion_agent_auth is set but no SSH agent runs (SSH_AUTH_SOCK is empty): start ssh-agent and ssh-add the bastion's key".into(),
+                )
+            })?);
+        }
     }
     let as_baked = bakery_template::to_json(&template);
     Ok((specs, as_baked, Arc::new(template)))

@@ -22,6 +22,7 @@ pub enum StepName {
     CreateImage,
     CopyImage,
     Share,
+    /// The post-processors (`manifest`, `shell-local`); named `manifest` in stored events.
     Manifest,
     Cleanup,
 }
@@ -41,7 +42,7 @@ impl StepName {
             Self::CreateImage => "Create the image",
             Self::CopyImage => "Copy the image to other regions",
             Self::Share => "Share the image",
-            Self::Manifest => "Write the manifest",
+            Self::Manifest => "Run the post-processors",
             Self::Cleanup => "Clean up",
         }
     }

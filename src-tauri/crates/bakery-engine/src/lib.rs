@@ -11,6 +11,7 @@ pub mod context;
 pub mod ec2;
 pub mod error;
 pub mod event;
+pub mod local;
 pub mod plan;
 pub mod spec;
 pub mod ssh;
@@ -25,7 +26,8 @@ pub use context::{BakeContext, Clock, OnError, Redactor, SystemClock};
 pub use error::EngineError;
 pub use event::{BakeEvent, BakeOutcome, OutputStream, StepName};
 pub use spec::{
-    BakeSpec, Polling, Provisioner, ShellProvisioner, SourceImage, SshSpec, TemporaryVpcSpec,
+    BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor, Provisioner, ShellProvisioner,
+    SourceImage, SshSpec, SubnetFilterSpec, TemporaryVpcSpec,
 };
 
 use crate::ec2::Ec2;
@@ -69,7 +71,7 @@ async fn run_step(step: StepName, bake: &mut Bake<'_>) -> Result<(), EngineError
         StepName::CreateImage => steps::create_image::run(bake).await,
         StepName::CopyImage => steps::copy_image::run(bake).await,
         StepName::Share => steps::share::run(bake).await,
-        StepName::Manifest => steps::manifest::run(bake).await,
+        StepName::Manifest => steps::post_process::run(bake).await,
         StepName::Cleanup => Ok(()),
     }
 }

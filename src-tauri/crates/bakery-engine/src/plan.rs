@@ -12,7 +12,8 @@ use bakery_template::{Template, go_duration};
 
 use crate::EngineError;
 use crate::spec::{
-    BakeSpec, Polling, Provisioner, ShellProvisioner, SourceImage, SshSpec, TemporaryVpcSpec,
+    BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor as PostProcessorSpec, Provisioner,
+    ShellProvisioner, SourceImage, SshSpec, SubnetFilterSpec, TemporaryVpcSpec,
 };
 
 /// The name a builder answers to in `only`/`except` and the output.
@@ -28,6 +29,20 @@ pub fn wants_agent(template: &Template, build: &str) -> bool {
     template.builders.iter().any(|builder| {
         let Builder::AmazonEbs(ebs) = builder;
         build_name(ebs) == build && ebs.ssh_agent_auth == Some(true)
+    })
+}
+
+/// Whether the builder logs in to its bastion through the SSH agent
+/// (`ssh_bastion_agent_auth`).
+pub fn wants_bastion_agent(template: &Template, build: &str) -> bool {
+    template.builders.iter().any(|builder| {
+        let Builder::AmazonEbs(ebs) = builder;
+        build_name(ebs) == build
+            && ebs
+                .ssh_bastion_host
+                .as_deref()
+                .is_some_and(|h| !h.is_empty())
+            && ebs.ssh_bastion_agent_auth == Some(true)
     })
 }
 
@@ -73,6 +88,49 @@ fn applies(only: &Option<Vec<String>>, except: &Option<Vec<String>>, build: &str
         .as_ref()
         .is_none_or(|names| !names.iter().any(|n| n == build));
     only_ok && except_ok
+}
+
+fn env_pairs(vars: Option<&Vec<String>>) -> Vec<(String, String)> {
+    vars.into_iter()
+        .flatten()
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (pair.clone(), String::new()),
+        })
+        .collect()
+}
+
+/// The fields `shell-local` has as a provisioner and as a post-processor.
+struct LocalFields<'a> {
+    command: &'a Option<String>,
+    inline: &'a Option<Vec<String>>,
+    script: &'a Option<String>,
+    scripts: &'a Option<Vec<String>>,
+    environment_vars: &'a Option<Vec<String>>,
+    execute_command: &'a Option<Vec<String>>,
+    inline_shebang: &'a Option<String>,
+}
+
+fn local_shell(fields: LocalFields<'_>, pause_before: Option<&str>, dir: &Path) -> LocalShell {
+    let mut inline: Vec<String> = fields.command.iter().cloned().collect();
+    inline.extend(fields.inline.iter().flatten().cloned());
+    let mut scripts: Vec<PathBuf> = fields.script.iter().map(|s| local(dir, s)).collect();
+    scripts.extend(fields.scripts.iter().flatten().map(|s| local(dir, s)));
+    LocalShell {
+        inline,
+        scripts,
+        environment_vars: env_pairs(fields.environment_vars.as_ref()),
+        execute_command: fields.execute_command.clone(),
+        inline_shebang: fields.inline_shebang.clone(),
+        pause_before: pause_before.and_then(go_duration).unwrap_or_default(),
+        working_dir: dir.to_path_buf(),
+    }
+}
+
+fn non_empty(
+    filters: Option<&BTreeMap<String, Vec<String>>>,
+) -> Option<BTreeMap<String, Vec<String>>> {
+    filters.filter(|f| !f.is_empty()).cloned()
 }
 
 fn spec_for(
@@ -128,15 +186,7 @@ fn spec_for(
                 for script in shell.scripts.iter().flatten() {
                     scripts.push(local(dir, script));
                 }
-                let environment_vars = shell
-                    .environment_vars
-                    .iter()
-                    .flatten()
-                    .map(|pair| match pair.split_once('=') {
-                        Some((k, v)) => (k.to_string(), v.to_string()),
-                        None => (pair.clone(), String::new()),
-                    })
-                    .collect();
+                let environment_vars = env_pairs(shell.environment_vars.as_ref());
                 provisioners.push(Provisioner::Shell(ShellProvisioner {
                     inline: shell.inline.clone().unwrap_or_default(),
                     scripts,
@@ -163,21 +213,84 @@ fn spec_for(
                     });
                 }
             }
+            model::Provisioner::ShellLocal(l) if applies(&l.only, &l.except, name) => {
+                provisioners.push(Provisioner::ShellLocal(local_shell(
+                    LocalFields {
+                        command: &l.command,
+                        inline: &l.inline,
+                        script: &l.script,
+                        scripts: &l.scripts,
+                        environment_vars: &l.environment_vars,
+                        execute_command: &l.execute_command,
+                        inline_shebang: &l.inline_shebang,
+                    },
+                    l.pause_before.as_deref(),
+                    dir,
+                )));
+            }
             _ => {}
         }
     }
 
-    let manifest_output = template
-        .post_processors
-        .iter()
-        .flatten()
-        .map(|pp| match pp {
-            PostProcessor::Manifest(manifest) => local(
-                dir,
-                manifest.output.as_deref().unwrap_or("packer-manifest.json"),
-            ),
-        })
-        .next();
+    let mut post_processors = Vec::new();
+    for pp in template.post_processors.iter().flatten() {
+        match pp {
+            PostProcessor::Manifest(manifest) => {
+                post_processors.push(PostProcessorSpec::Manifest {
+                    output: local(
+                        dir,
+                        manifest.output.as_deref().unwrap_or("packer-manifest.json"),
+                    ),
+                });
+            }
+            PostProcessor::ShellLocal(l) if applies(&l.only, &l.except, name) => {
+                post_processors.push(PostProcessorSpec::ShellLocal(local_shell(
+                    LocalFields {
+                        command: &l.command,
+                        inline: &l.inline,
+                        script: &l.script,
+                        scripts: &l.scripts,
+                        environment_vars: &l.environment_vars,
+                        execute_command: &l.execute_command,
+                        inline_shebang: &l.inline_shebang,
+                    },
+                    None,
+                    dir,
+                )));
+            }
+            PostProcessor::ShellLocal(_) => {}
+        }
+    }
+    let username = ebs
+        .ssh_username
+        .clone()
+        .unwrap_or_else(|| "ec2-user".to_string());
+    let bastion = ebs
+        .ssh_bastion_host
+        .as_ref()
+        .filter(|h| !h.is_empty())
+        .map(|host| BastionSpec {
+            host: host.clone(),
+            port: ebs.ssh_bastion_port.unwrap_or(22),
+            username: ebs
+                .ssh_bastion_username
+                .clone()
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| username.clone()),
+            private_key_file: ebs
+                .ssh_bastion_private_key_file
+                .as_deref()
+                .or(ebs.ssh_private_key_file.as_deref())
+                .filter(|f| !f.is_empty())
+                .map(|f| local(dir, f)),
+            // The socket comes from the caller's environment (SSH_AUTH_SOCK), set by the CLI.
+            agent_socket: None,
+            password: ebs
+                .ssh_bastion_password
+                .clone()
+                .filter(|p| !p.expose().is_empty()),
+        });
+    let id_given = |id: &Option<String>| id.as_deref().is_some_and(|i| !i.is_empty());
 
     Ok(BakeSpec {
         build_name: name.to_string(),
@@ -187,10 +300,7 @@ fn spec_for(
         ami_name: ebs.ami_name.clone().unwrap_or_default(),
         ami_description: ebs.ami_description.clone(),
         ssh: SshSpec {
-            username: ebs
-                .ssh_username
-                .clone()
-                .unwrap_or_else(|| "ec2-user".to_string()),
+            username,
             host: ebs.ssh_host.clone(),
             port: ebs.ssh_port.unwrap_or(22),
             timeout: ebs
@@ -199,9 +309,31 @@ fn spec_for(
                 .and_then(go_duration)
                 .unwrap_or(Duration::from_secs(300)),
             interface: ebs.ssh_interface.clone(),
+            bastion,
         },
         subnet_id: ebs.subnet_id.clone(),
         vpc_id: ebs.vpc_id.clone(),
+        subnet_filter: ebs
+            .subnet_filter
+            .as_ref()
+            .filter(|_| !id_given(&ebs.subnet_id))
+            .and_then(|f| {
+                Some(SubnetFilterSpec {
+                    filters: non_empty(f.filters.as_ref())?,
+                    most_free: f.most_free.unwrap_or(false),
+                    random: f.random.unwrap_or(false),
+                })
+            }),
+        vpc_filter: ebs
+            .vpc_filter
+            .as_ref()
+            .filter(|_| !id_given(&ebs.vpc_id))
+            .and_then(|f| non_empty(f.filters.as_ref())),
+        security_group_filter: ebs
+            .security_group_filter
+            .as_ref()
+            .filter(|_| security_group_ids.is_empty())
+            .and_then(|f| non_empty(f.filters.as_ref())),
         temporary_vpc: ebs.temporary_vpc.as_ref().map(|t| {
             let default = TemporaryVpcSpec::default();
             TemporaryVpcSpec {
@@ -246,7 +378,7 @@ fn spec_for(
         force_deregister: ebs.force_deregister.unwrap_or(false),
         force_delete_snapshot: ebs.force_delete_snapshot.unwrap_or(false),
         polling,
-        manifest_output,
+        post_processors,
     })
 }
 
@@ -272,6 +404,76 @@ mod tests {
             fill_build_variables("from {{ .SourceAMI }} / {{.SourceAMI}}", &values),
             "from ami-1 / ami-1"
         );
+    }
+
+    fn specs(text: &str) -> Vec<BakeSpec> {
+        let checked = bakery_template::check(
+            "t.json",
+            text,
+            &bakery_template::CheckOptions::default(),
+            &mut bakery_template::RenderContext::fixed(),
+        );
+        assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+        bake_specs(&checked.template.unwrap(), Path::new("/work/t"), &[]).unwrap()
+    }
+
+    const BUILDER: &str = r#""type": "amazon-ebs", "region": "eu-west-1", "source_ami": "ami-0123abcd", "instance_type": "t3.micro", "ssh_username": "admin", "ami_name": "x {{timestamp}}""#;
+
+    #[test]
+    fn bastion_defaults_come_from_the_instance_login_like_packer() {
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{BUILDER}, "ssh_bastion_host": "jump", "ssh_keypair_name": "k", "ssh_private_key_file": "key.pem"}}]}}"#
+        ))[0];
+        let bastion = spec.ssh.bastion.as_ref().unwrap();
+        assert_eq!(
+            (
+                bastion.host.as_str(),
+                bastion.port,
+                bastion.username.as_str()
+            ),
+            ("jump", 22, "admin")
+        );
+        assert_eq!(
+            bastion.private_key_file.as_deref(),
+            Some(Path::new("/work/t/key.pem"))
+        );
+    }
+
+    #[test]
+    fn filters_apply_only_where_packer_uses_them() {
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{BUILDER}, "subnet_id": "subnet-0123abcd", "subnet_filter": {{"filters": {{"tag:A": "b"}}}}, "vpc_filter": {{"filters": {{"tag:A": "b"}}}}, "security_group_filter": {{"filters": {{"tag:C": "d"}}}}}}]}}"#
+        ))[0];
+        assert_eq!(spec.subnet_filter, None, "subnet_id wins");
+        assert!(spec.vpc_filter.is_some());
+        assert_eq!(spec.security_group_filter.as_ref().unwrap()["tag:C"], ["d"]);
+    }
+
+    #[test]
+    fn post_processors_keep_their_order_and_only() {
+        let second = BUILDER.replace("x {{timestamp}}", "y {{timestamp}}");
+        let specs = specs(&format!(
+            r#"{{"builders": [{{{BUILDER}, "name": "a"}}, {{{second}, "name": "b"}}],
+               "provisioners": [{{"type": "shell-local", "command": "make", "except": ["b"]}}],
+               "post-processors": [[{{"type": "manifest", "output": "m.json"}}, {{"type": "shell-local", "inline": ["jq . m.json"], "only": ["b"]}}]]}}"#
+        ));
+        let kinds = |spec: &BakeSpec| -> Vec<String> {
+            spec.post_processors
+                .iter()
+                .map(|pp| match pp {
+                    PostProcessorSpec::Manifest { output } => output.display().to_string(),
+                    PostProcessorSpec::ShellLocal(l) => l.inline.join(";"),
+                })
+                .collect()
+        };
+        assert_eq!(kinds(&specs[0]), ["/work/t/m.json"]);
+        assert_eq!(kinds(&specs[1]), ["/work/t/m.json", "jq . m.json"]);
+        let Provisioner::ShellLocal(local) = &specs[0].provisioners[0] else {
+            panic!("{:?}", specs[0].provisioners);
+        };
+        assert_eq!(local.inline, ["make"], "command is one inline line");
+        assert_eq!(local.working_dir, Path::new("/work/t"));
+        assert!(specs[1].provisioners.is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+pub use bakery_template::Secret;
 pub use bakery_template::model::{BlockDevice, MetadataOptions};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,6 +35,24 @@ pub struct SshSpec {
     pub timeout: Duration,
     /// `ssh_interface`: `public_ip`, `private_ip`, `public_dns`, `private_dns`.
     pub interface: Option<String>,
+    /// `ssh_bastion_*`: reach the instance through this jump host.
+    pub bastion: Option<BastionSpec>,
+}
+
+/// A jump host: the engine logs in to it and tunnels the instance's SSH connection through
+/// it (a `direct-tcpip` channel, like `ssh -J`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BastionSpec {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    /// `ssh_bastion_private_key_file` (or `ssh_private_key_file`).
+    pub private_key_file: Option<PathBuf>,
+    /// `ssh_bastion_agent_auth`: the SSH agent at this socket (the CLI passes
+    /// `SSH_AUTH_SOCK`).
+    pub agent_socket: Option<PathBuf>,
+    /// `ssh_bastion_password`.
+    pub password: Option<Secret<String>>,
 }
 
 /// One provisioner, in order.
@@ -45,6 +64,46 @@ pub enum Provisioner {
         source: PathBuf,
         destination: String,
     },
+    /// `shell-local`: runs on this machine.
+    ShellLocal(LocalShell),
+}
+
+/// `shell-local` (provisioner or post-processor): commands or scripts run on the operator's
+/// machine, like Packer's: each script is run by `execute_command` with `{{.Vars}}` and
+/// `{{.Script}}` filled in.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LocalShell {
+    /// `inline` (or `command`, as one line): written to a temporary script.
+    pub inline: Vec<String>,
+    /// Script files, run in order.
+    pub scripts: Vec<PathBuf>,
+    pub environment_vars: Vec<(String, String)>,
+    /// Program and arguments (default `["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]`).
+    pub execute_command: Option<Vec<String>>,
+    pub inline_shebang: Option<String>,
+    pub pause_before: Duration,
+    /// Where the commands run (the template's folder).
+    pub working_dir: PathBuf,
+}
+
+/// One post-processor, in the order of the template's chains.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PostProcessor {
+    /// Packer's manifest: append this build to the JSON file at `output`.
+    Manifest {
+        output: PathBuf,
+    },
+    ShellLocal(LocalShell),
+}
+
+/// `subnet_filter`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SubnetFilterSpec {
+    pub filters: BTreeMap<String, Vec<String>>,
+    /// Several matches: the one with the most free addresses.
+    pub most_free: bool,
+    /// Several matches: one at random.
+    pub random: bool,
 }
 
 /// `shell`: inline commands and/or script files run on the instance.
@@ -108,6 +167,13 @@ pub struct BakeSpec {
     pub ssh: SshSpec,
     pub subnet_id: Option<String>,
     pub vpc_id: Option<String>,
+    /// `subnet_filter` (only when `subnet_id` is not set, like Packer).
+    pub subnet_filter: Option<SubnetFilterSpec>,
+    /// `vpc_filter`'s filters (only when `vpc_id` is not set): exactly one VPC must match.
+    pub vpc_filter: Option<BTreeMap<String, Vec<String>>>,
+    /// `security_group_filter`'s filters (only without `security_group_id(s)`): every group
+    /// that matches in the bake's VPC.
+    pub security_group_filter: Option<BTreeMap<String, Vec<String>>>,
     /// Our extension `temporary_vpc`: a VPC, subnet, internet gateway and route table made
     /// for the bake and torn down after it.
     pub temporary_vpc: Option<TemporaryVpcSpec>,
@@ -156,8 +222,8 @@ pub struct BakeSpec {
     pub force_deregister: bool,
     pub force_delete_snapshot: bool,
     pub polling: Polling,
-    /// Where to write Packer's manifest (`manifest` post-processor), if asked.
-    pub manifest_output: Option<PathBuf>,
+    /// The post-processors for this build, chains in order (`only`/`except` applied).
+    pub post_processors: Vec<PostProcessor>,
 }
 
 impl Default for SshSpec {
@@ -168,6 +234,7 @@ impl Default for SshSpec {
             port: 22,
             timeout: Duration::from_secs(300),
             interface: None,
+            bastion: None,
         }
     }
 }

@@ -13,6 +13,7 @@ use std::path::Path;
 use crate::EngineError;
 use crate::context::BakeContext;
 use crate::event::{BakeEvent, OutputStream, StepName};
+use crate::spec::Secret;
 
 /// A freshly generated ed25519 key pair, in memory only.
 pub struct TemporaryKey {
@@ -53,6 +54,17 @@ pub enum Login<'a> {
     Key(&'a TemporaryKey),
     /// Any key the SSH agent at this socket holds (`ssh_agent_auth`).
     Agent(&'a Path),
+    /// A password (`ssh_bastion_password`); never shown.
+    Password(&'a Secret<String>),
+}
+
+/// A jump host the instance is reached through (`ssh_bastion_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Bastion<'a> {
+    pub host: &'a str,
+    pub port: u16,
+    pub username: &'a str,
+    pub login: Login<'a>,
 }
 
 struct HostKeyRecorder {
@@ -91,6 +103,8 @@ impl client::Handler for HostKeyRecorder {
 /// An authenticated SSH session to the instance.
 pub struct SshSession {
     handle: Handle<HostKeyRecorder>,
+    /// The bastion's session, which carries `handle`'s connection (kept open with it).
+    bastion: Option<Handle<HostKeyRecorder>>,
     pub target: String,
     pub host_key: Option<String>,
 }
@@ -104,99 +118,159 @@ pub struct CommandResult {
     pub last_lines: Vec<String>,
 }
 
+/// Why one connection attempt failed: worth another try (not up yet), or final.
+enum Attempt {
+    Retry { what: String, state: String },
+    Fatal(EngineError),
+}
+
+fn client_config() -> Arc<client::Config> {
+    Arc::new(client::Config {
+        inactivity_timeout: Some(Duration::from_secs(3600)),
+        keepalive_interval: Some(Duration::from_secs(15)),
+        ..Default::default()
+    })
+}
+
+/// Logs in on an open connection; `Ok(false)` when the server refused.
+async fn authenticate(
+    handle: &mut Handle<HostKeyRecorder>,
+    username: &str,
+    login: Login<'_>,
+    target: &str,
+) -> Result<bool, EngineError> {
+    let ssh_err = |e: russh::Error| EngineError::Ssh {
+        target: target.to_string(),
+        message: e.to_string(),
+        hint: None,
+    };
+    Ok(match login {
+        Login::Key(key) => {
+            let hash = handle
+                .best_supported_rsa_hash()
+                .await
+                .ok()
+                .flatten()
+                .flatten();
+            handle
+                .authenticate_publickey(
+                    username,
+                    PrivateKeyWithHashAlg::new(key.private.clone(), hash),
+                )
+                .await
+                .map_err(ssh_err)?
+                .success()
+        }
+        Login::Agent(socket) => agent_login(handle, username, socket, target).await?,
+        Login::Password(password) => handle
+            .authenticate_password(username, password.expose())
+            .await
+            .map_err(ssh_err)?
+            .success(),
+    })
+}
+
+fn refused(target: String, login: Login<'_>, hint: String) -> EngineError {
+    EngineError::Ssh {
+        target,
+        message: match login {
+            Login::Key(_) => "the server refused the key".into(),
+            Login::Agent(_) => "the server refused every key of the SSH agent".into(),
+            Login::Password(_) => "the server refused the password".into(),
+        },
+        hint: Some(hint),
+    }
+}
+
 impl SshSession {
     /// Connects and authenticates, retrying (connection refused, no route, banner not yet
     /// ready) until `timeout`. An authentication failure is final: retrying won't help.
+    /// With a `bastion`, the engine logs in to the bastion first and runs the instance's
+    /// SSH session over a `direct-tcpip` channel of it (the instance is then resolved and
+    /// reached from the bastion, like `ssh -J`).
     pub async fn connect(
         ctx: &BakeContext,
         host: &str,
         port: u16,
         username: &str,
         login: Login<'_>,
+        bastion: Option<Bastion<'_>>,
         timeout: Duration,
     ) -> Result<Self, EngineError> {
         let target = format!("{username}@{host}:{port}");
         let started = Instant::now();
         let fingerprint = Arc::new(Mutex::new(None));
+        let bastion_fingerprint = Arc::new(Mutex::new(None));
+        let mut bastion_handle: Option<Handle<HostKeyRecorder>> = None;
         let mut attempt = 0u32;
         let mut delay = Duration::from_millis(200);
         loop {
             attempt += 1;
-            let config = Arc::new(client::Config {
-                inactivity_timeout: Some(Duration::from_secs(3600)),
-                keepalive_interval: Some(Duration::from_secs(15)),
-                ..Default::default()
-            });
             let handler = HostKeyRecorder {
                 fingerprint: fingerprint.clone(),
             };
-            let connected = tokio::time::timeout(
-                Duration::from_secs(30),
-                client::connect(config, (host, port), handler),
-            )
-            .await;
+            let connected = match bastion {
+                None => match tokio::time::timeout(
+                    Duration::from_secs(30),
+                    client::connect(client_config(), (host, port), handler),
+                )
+                .await
+                {
+                    Ok(Ok(handle)) => Ok(handle),
+                    Ok(Err(err)) => Err(Attempt::Retry {
+                        what: format!("SSH on {host}:{port}"),
+                        state: err.to_string(),
+                    }),
+                    Err(_) => Err(Attempt::Retry {
+                        what: format!("SSH on {host}:{port}"),
+                        state: "connection timed out".into(),
+                    }),
+                },
+                Some(jump) => {
+                    through_bastion(
+                        &jump,
+                        &mut bastion_handle,
+                        &bastion_fingerprint,
+                        (host, port),
+                        handler,
+                    )
+                    .await
+                }
+            };
             match connected {
-                Ok(Ok(mut handle)) => {
-                    let authenticated = match login {
-                        Login::Key(key) => {
-                            let hash = handle
-                                .best_supported_rsa_hash()
-                                .await
-                                .ok()
-                                .flatten()
-                                .flatten();
-                            handle
-                                .authenticate_publickey(
-                                    username,
-                                    PrivateKeyWithHashAlg::new(key.private.clone(), hash),
-                                )
-                                .await
-                                .map_err(|e| EngineError::Ssh {
-                                    target: target.clone(),
-                                    message: e.to_string(),
-                                    hint: None,
-                                })?
-                                .success()
-                        }
-                        Login::Agent(socket) => {
-                            agent_login(&mut handle, username, socket, &target).await?
-                        }
-                    };
-                    if !authenticated {
-                        return Err(EngineError::Ssh {
+                Ok(mut handle) => {
+                    if !authenticate(&mut handle, username, login, &target).await? {
+                        return Err(refused(
                             target,
-                            message: match login {
-                                Login::Key(_) => "the server refused the key".into(),
-                                Login::Agent(_) => {
-                                    "the server refused every key of the SSH agent".into()
-                                }
-                            },
-                            hint: Some(format!(
+                            login,
+                            format!(
                                 "check ssh_username (`{username}`: Amazon Linux uses ec2-user, Ubuntu ubuntu, Debian admin), that the instance was launched with the matching key pair, and that the image accepts the key type (else set temporary_key_pair_type to rsa)"
-                            )),
-                        });
+                            ),
+                        ));
                     }
                     let host_key = fingerprint
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .clone();
+                    let target = match &bastion {
+                        Some(jump) => format!(
+                            "{target} through bastion {}@{}:{}",
+                            jump.username, jump.host, jump.port
+                        ),
+                        None => target,
+                    };
                     return Ok(Self {
                         handle,
+                        bastion: bastion_handle,
                         target,
                         host_key,
                     });
                 }
-                Ok(Err(err)) => {
+                Err(Attempt::Fatal(err)) => return Err(err),
+                Err(Attempt::Retry { what, state }) => {
                     ctx.emit(BakeEvent::Waiting {
-                        what: format!("SSH on {host}:{port}"),
-                        state: err.to_string(),
-                        attempt,
-                    });
-                }
-                Err(_) => {
-                    ctx.emit(BakeEvent::Waiting {
-                        what: format!("SSH on {host}:{port}"),
-                        state: "connection timed out".into(),
+                        what,
+                        state,
                         attempt,
                     });
                 }
@@ -205,9 +279,13 @@ impl SshSession {
                 return Err(EngineError::Ssh {
                     target,
                     message: format!("no SSH answer within {timeout:?}"),
-                    hint: Some(
-                        "check that the security group allows your address, the instance has a reachable address (ssh_interface), and raise ssh_timeout if the image boots slowly".into(),
-                    ),
+                    hint: Some(match &bastion {
+                        Some(jump) => format!(
+                            "check that the bastion {}:{} answers and may forward to the instance (AllowTcpForwarding), that the instance's security group allows the bastion, and raise ssh_timeout if the image boots slowly",
+                            jump.host, jump.port
+                        ),
+                        None => "check that the security group allows your address, the instance has a reachable address (ssh_interface), and raise ssh_timeout if the image boots slowly".into(),
+                    }),
                 });
             }
             tokio::select! {
@@ -380,6 +458,92 @@ impl SshSession {
             .handle
             .disconnect(Disconnect::ByApplication, "bake done", "en")
             .await;
+        if let Some(bastion) = self.bastion {
+            let _ = bastion
+                .disconnect(Disconnect::ByApplication, "bake done", "en")
+                .await;
+        }
+    }
+}
+
+/// One attempt through the bastion: log in to it (once, kept for the next attempts while
+/// it stays open), open a `direct-tcpip` channel to the instance, start SSH over it.
+async fn through_bastion(
+    jump: &Bastion<'_>,
+    session: &mut Option<Handle<HostKeyRecorder>>,
+    fingerprint: &Arc<Mutex<Option<String>>>,
+    (host, port): (&str, u16),
+    handler: HostKeyRecorder,
+) -> Result<Handle<HostKeyRecorder>, Attempt> {
+    let bastion_target = format!("{}@{}:{}", jump.username, jump.host, jump.port);
+    if session.as_ref().is_some_and(|h| h.is_closed()) {
+        *session = None;
+    }
+    if session.is_none() {
+        let recorder = HostKeyRecorder {
+            fingerprint: fingerprint.clone(),
+        };
+        let retry = |state: String| Attempt::Retry {
+            what: format!("SSH on the bastion {}:{}", jump.host, jump.port),
+            state,
+        };
+        let mut handle = match tokio::time::timeout(
+            Duration::from_secs(30),
+            client::connect(client_config(), (jump.host, jump.port), recorder),
+        )
+        .await
+        {
+            Ok(Ok(handle)) => handle,
+            Ok(Err(err)) => return Err(retry(err.to_string())),
+            Err(_) => return Err(retry("connection timed out".into())),
+        };
+        if !authenticate(&mut handle, jump.username, jump.login, &bastion_target)
+            .await
+            .map_err(Attempt::Fatal)?
+        {
+            return Err(Attempt::Fatal(refused(
+                bastion_target,
+                jump.login,
+                format!(
+                    "check ssh_bastion_username (`{}`) and the bastion's key (ssh_bastion_private_key_file, ssh_bastion_agent_auth or ssh_bastion_password)",
+                    jump.username
+                ),
+            )));
+        }
+        *session = Some(handle);
+    }
+    let bastion = session.as_ref().expect("logged in above");
+    let what = format!(
+        "SSH on {host}:{port} through the bastion {}:{}",
+        jump.host, jump.port
+    );
+    let channel = match bastion
+        .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
+        .await
+    {
+        Ok(channel) => channel,
+        Err(err) => {
+            return Err(Attempt::Retry {
+                what,
+                state: format!("the bastion could not connect: {err}"),
+            });
+        }
+    };
+    match tokio::time::timeout(
+        Duration::from_secs(30),
+        client::connect_stream(client_config(), channel.into_stream(), handler),
+    )
+    .await
+    {
+        Ok(Ok(handle)) => Ok(handle),
+        Ok(Err(err)) => Err(Attempt::Retry {
+            what,
+            state: err.to_string(),
+        }),
+        Err(_) => Err(Attempt::Retry {
+            what,
+            state: "connection timed out".into(),
+        }),
     }
 }
 

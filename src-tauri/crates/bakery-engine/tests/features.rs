@@ -410,3 +410,379 @@ async fn ssh_agent_auth_logs_in_with_the_agents_key() {
         .texts("keyName");
     assert_eq!(keys, ["agent-key"], "no temporary key pair was made");
 }
+
+/// A resource made for a test, tagged `key=value` (raw EC2 call to the sandbox).
+fn create_tagged(
+    sandbox: &Sandbox,
+    action: &str,
+    resource: &str,
+    params: &[(&str, &str)],
+    (key, value): (&str, &str),
+    id_tag: &str,
+) -> String {
+    let mut all: Vec<(&str, &str)> = params.to_vec();
+    all.extend([
+        ("TagSpecification.1.ResourceType", resource),
+        ("TagSpecification.1.Tag.1.Key", key),
+        ("TagSpecification.1.Tag.1.Value", value),
+    ]);
+    sandbox
+        .ec2("us-east-1", action, &all)
+        .unwrap()
+        .texts(id_tag)[0]
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_filters_find_the_vpc_subnet_and_security_groups_by_tags() {
+    use bakery_engine::SubnetFilterSpec;
+    use std::collections::BTreeMap;
+    let (dir, sandbox) = recording_sandbox();
+    let record = dir.path().join("calls.jsonl");
+    let vpc = create_tagged(
+        &sandbox,
+        "CreateVpc",
+        "vpc",
+        &[("CidrBlock", "10.50.0.0/16")],
+        ("Name", "build-vpc"),
+        "vpcId",
+    );
+    let subnet = |cidr: &str, tier: &str| {
+        create_tagged(
+            &sandbox,
+            "CreateSubnet",
+            "subnet",
+            &[("VpcId", &vpc), ("CidrBlock", cidr)],
+            ("Tier", tier),
+            "subnetId",
+        )
+    };
+    let small = subnet("10.50.1.0/26", "build");
+    let big = subnet("10.50.2.0/24", "build");
+    let _other = subnet("10.50.8.0/22", "db");
+    let group = create_tagged(
+        &sandbox,
+        "CreateSecurityGroup",
+        "security-group",
+        &[
+            ("GroupName", "packer-builders"),
+            ("GroupDescription", "builders"),
+            ("VpcId", &vpc),
+        ],
+        ("Class", "packer"),
+        "groupId",
+    );
+    let filters = |k: &str, v: &str| BTreeMap::from([(k.to_string(), vec![v.to_string()])]);
+
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("filters");
+    let mut spec = article_spec(&sandbox, "found by tags");
+    spec.vpc_filter = Some(filters("tag:Name", "build-vpc"));
+    spec.subnet_filter = Some(SubnetFilterSpec {
+        filters: filters("tag:Tier", "build"),
+        most_free: true,
+        random: false,
+    });
+    spec.security_group_filter = Some(filters("tag:Class", "packer"));
+    bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+
+    let calls = recorded_calls(&record).unwrap();
+    let run = calls.iter().find(|c| c.action == "RunInstances").unwrap();
+    let launched_in = run
+        .param("SubnetId")
+        .or(run.param("NetworkInterface.1.SubnetId"));
+    assert_eq!(
+        launched_in,
+        Some(big.as_str()),
+        "most_free: the /24 ({big}), not the /26 ({small}): {run:?}"
+    );
+    assert!(
+        run.params.iter().any(|(_, v)| *v == group),
+        "launched with the filtered group: {run:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.action == "CreateSecurityGroup"
+            && c.param("GroupName") != Some("packer-builders")),
+        "no temporary group when the filter finds one"
+    );
+    let groups_call = calls
+        .iter()
+        .find(|c| c.action == "DescribeSecurityGroups")
+        .unwrap();
+    assert!(
+        groups_call.params.iter().any(|(_, v)| *v == vpc),
+        "groups are looked up in the bake's VPC: {groups_call:?}"
+    );
+    assert!(events.iter().any(
+        |e| matches!(e, BakeEvent::Note { text } if text.contains(&format!("found subnet {big} in {vpc}")))
+    ));
+
+    // Two subnets match and nothing says which: an error naming the filter, before anything
+    // is created.
+    let (ctx, _rx) = harness.context("ambiguous");
+    let mut spec = article_spec(&sandbox, "ambiguous");
+    spec.subnet_filter = Some(SubnetFilterSpec {
+        filters: filters("tag:Tier", "build"),
+        ..Default::default()
+    });
+    let err = bakery_engine::bake(&ctx, &sdk, &spec)
+        .await
+        .expect_err("two subnets match")
+        .to_string();
+    assert!(
+        err.contains("subnet_filter (tag:Tier=build) matched 2 subnets")
+            && err.contains("most_free"),
+        "{err}"
+    );
+
+    // No group matches: an error naming the filter; the key pair made before is gone.
+    let (ctx, _rx) = harness.context("nogroup");
+    let mut spec = article_spec(&sandbox, "no group");
+    spec.security_group_filter = Some(filters("tag:Class", "nobody"));
+    let err = bakery_engine::bake(&ctx, &sdk, &spec)
+        .await
+        .expect_err("no group matches")
+        .to_string();
+    assert!(
+        err.contains("security_group_filter (tag:Class=nobody) matched no security group"),
+        "{err}"
+    );
+    let left = leftovers(&sandbox, "us-east-1");
+    assert!(
+        left.instances.is_empty() && left.key_pairs.is_empty() && left.security_groups.is_empty(),
+        "{left:?}"
+    );
+
+    // A VPC filter must match exactly one VPC.
+    let (ctx, _rx) = harness.context("novpc");
+    let mut spec = article_spec(&sandbox, "no vpc");
+    spec.vpc_filter = Some(filters("tag:Name", "missing"));
+    let err = bakery_engine::bake(&ctx, &sdk, &spec)
+        .await
+        .expect_err("no vpc matches")
+        .to_string();
+    assert!(
+        err.contains("vpc_filter (tag:Name=missing) matched 0 VPCs"),
+        "{err}"
+    );
+    sandbox.stop().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ssh_session_goes_through_the_bastion() {
+    use bakery_engine::BastionSpec;
+    let sandbox = bakery_tests::sandbox();
+    // The sandbox's sshd is the bastion too: it accepts the key pairs moto knows, so the
+    // bastion's key is imported (it is not the bake's key).
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = bakery_tests::ssh_keygen(dir.path(), "jump-key");
+    use base64::Engine;
+    sandbox
+        .ec2(
+            "us-east-1",
+            "ImportKeyPair",
+            &[
+                ("KeyName", "jump-key"),
+                (
+                    "PublicKeyMaterial",
+                    &base64::engine::general_purpose::STANDARD.encode(&public),
+                ),
+            ],
+        )
+        .unwrap();
+    let fingerprint = std::process::Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(key.with_extension("pub"))
+        .output()
+        .unwrap();
+    let fingerprint = String::from_utf8_lossy(&fingerprint.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let log = sandbox.workdir().join("sshd.log");
+    let accepted = |fingerprint: &str| {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("Accepted publickey") && l.contains(fingerprint))
+            .count()
+    };
+    let before = accepted(&fingerprint);
+
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("bastion");
+    let mut spec = article_spec(&sandbox, "behind a bastion");
+    let bastion = BastionSpec {
+        host: "127.0.0.1".into(),
+        port: sandbox.ssh_port(),
+        username: "root".into(),
+        private_key_file: Some(key.clone()),
+        ..Default::default()
+    };
+    spec.ssh.bastion = Some(bastion.clone());
+    let baked = bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    let port = sandbox.ssh_port();
+    assert!(
+        events.iter().any(|e| matches!(e, BakeEvent::Note { text }
+            if text.starts_with(&format!("Connected to root@127.0.0.1:{port} through bastion root@127.0.0.1:{port}")))),
+        "{events:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, BakeEvent::Output { line, .. } if line == "hello from the bake")),
+        "the provisioner ran over the tunnel"
+    );
+    assert_eq!(
+        accepted(&fingerprint),
+        before + 1,
+        "sshd let the bastion key in once"
+    );
+
+    // A bastion that does not answer: the instance's own port answers, yet the bake can't
+    // reach it — SSH really goes through the bastion — and fails naming it.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (ctx, _rx) = harness.context("nobastion");
+    let mut spec = article_spec(&sandbox, "bastion down");
+    spec.ssh.timeout = std::time::Duration::from_secs(2);
+    spec.ssh.bastion = Some(BastionSpec {
+        port: closed_port,
+        ..bastion
+    });
+    let err = bakery_engine::bake(&ctx, &sdk, &spec)
+        .await
+        .expect_err("the bastion is down")
+        .to_string();
+    assert!(err.contains("bastion 127.0.0.1"), "{err}");
+    let left = leftovers(&sandbox, "us-east-1");
+    assert!(
+        left.instances.is_empty()
+            && left.security_groups.is_empty()
+            && left.images == [baked.artifacts[0].image_id.clone()],
+        "only the first bake's image stays: {left:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_local_runs_in_order_and_reads_the_manifest_after_it() {
+    use bakery_engine::{LocalShell, PostProcessor};
+    let sandbox = bakery_tests::sandbox();
+    let work = tempfile::tempdir().unwrap();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("local");
+    let mut spec = article_spec(&sandbox, "with local steps");
+    spec.provisioners.push(Provisioner::ShellLocal(LocalShell {
+        inline: vec!["echo \"local $PACKER_BUILD_NAME $GREETING in $(basename $PWD)\"".into()],
+        environment_vars: vec![("GREETING".into(), "it's here".into())],
+        working_dir: work.path().to_path_buf(),
+        ..Default::default()
+    }));
+    spec.provisioners.push(Provisioner::Shell(ShellProvisioner {
+        inline: vec!["echo remote after local".into()],
+        ..Default::default()
+    }));
+    let script = work.path().join("read.sh");
+    std::fs::write(&script, "echo \"read by script: $(cat ami-id.txt)\"\n").unwrap();
+    spec.post_processors = vec![
+        PostProcessor::Manifest {
+            output: work.path().join("manifest.json"),
+        },
+        PostProcessor::ShellLocal(LocalShell {
+            inline: vec![
+                "jq -r '.builds[-1].artifact_id' manifest.json | cut -d: -f2 > ami-id.txt".into(),
+            ],
+            working_dir: work.path().to_path_buf(),
+            ..Default::default()
+        }),
+        PostProcessor::ShellLocal(LocalShell {
+            scripts: vec![script],
+            execute_command: Some(vec!["/bin/bash".into(), "{{.Script}}".into()]),
+            working_dir: work.path().to_path_buf(),
+            ..Default::default()
+        }),
+    ];
+    let result = bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    let image = &result.artifacts[0].image_id;
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("ami-id.txt")).unwrap(),
+        format!("{image}\n"),
+        "the manifest was written before shell-local read it"
+    );
+    let lines: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            BakeEvent::Output { line, .. } => Some(line.as_str()),
+            _ => None,
+        })
+        .collect();
+    let folder = work.path().file_name().unwrap().to_string_lossy();
+    let local = format!("local amazon-ebs it's here in {folder}");
+    let read = format!("read by script: {image}");
+    let position = |wanted: &str| lines.iter().position(|l| *l == wanted);
+    assert!(
+        position("hello from the bake") < position(&local)
+            && position(&local) < position("remote after local")
+            && position(&read).is_some(),
+        "in order, each line an event: {lines:?}"
+    );
+    let leftover_scripts = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("bakery-local-local-")
+        })
+        .count();
+    assert_eq!(leftover_scripts, 0, "the inline scripts are removed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_shell_local_post_processor_fails_the_bake_and_leaves_nothing() {
+    use bakery_engine::{LocalShell, PostProcessor};
+    let sandbox = bakery_tests::sandbox();
+    let work = tempfile::tempdir().unwrap();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("localfail");
+    let mut spec = article_spec(&sandbox, "local failure");
+    spec.post_processors = vec![PostProcessor::ShellLocal(LocalShell {
+        inline: vec!["echo checking the image".into(), "exit 3".into()],
+        working_dir: work.path().to_path_buf(),
+        ..Default::default()
+    })];
+    let err = bakery_engine::bake(&ctx, &sdk, &spec)
+        .await
+        .expect_err("the post-processor fails");
+    drop(ctx);
+    let events = drain(rx).await;
+    let text = err.to_string();
+    assert!(
+        text.contains("exited with status 3") && text.contains("checking the image"),
+        "{text}"
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        BakeEvent::StepFailed {
+            step: bakery_engine::StepName::Manifest,
+            ..
+        }
+    )));
+    let left = leftovers(&sandbox, "us-east-1");
+    assert!(
+        left.is_empty(),
+        "the image of a failed bake is deleted too: {left:?}"
+    );
+}

@@ -1,8 +1,12 @@
 //! Wait for SSH: pick the address (`ssh_host` override, else by `ssh_interface`), then
-//! connect with retries until `ssh_timeout`.
+//! connect with retries until `ssh_timeout`, through the bastion when `ssh_bastion_host` is
+//! set.
 
 use crate::EngineError;
-use crate::ssh::{Login, SshSession};
+use std::path::Path;
+
+use crate::spec::BastionSpec;
+use crate::ssh::{Bastion, Login, SshSession, TemporaryKey};
 use crate::steps::Bake;
 
 pub fn ssh_address(bake: &Bake<'_>) -> Result<String, EngineError> {
@@ -36,12 +40,35 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         (None, Some(key)) => Login::Key(key),
         (None, None) => unreachable!("the key pair step makes or loads a key"),
     };
+    let bastion_key = match &bake.spec.ssh.bastion {
+        Some(BastionSpec {
+            agent_socket: None,
+            password: None,
+            private_key_file: Some(file),
+            ..
+        }) => Some(load_key(file, "ssh_bastion_private_key_file")?),
+        _ => None,
+    };
+    let bastion = bake.spec.ssh.bastion.as_ref().map(|spec| Bastion {
+        host: &spec.host,
+        port: spec.port,
+        username: &spec.username,
+        login: match (&spec.agent_socket, &spec.password, &bastion_key) {
+            (Some(socket), _, _) => Login::Agent(socket),
+            (None, Some(password), _) => Login::Password(password),
+            (None, None, Some(key)) => Login::Key(key),
+            // The template checker requires a way to log in; the temporary key is
+            // the last resort (a bastion that knows the bake's key pair).
+            (None, None, None) => login,
+        },
+    });
     let session = SshSession::connect(
         bake.ctx,
         &host,
         bake.spec.ssh.port,
         &bake.spec.ssh.username,
         login,
+        bastion,
         bake.spec.ssh.timeout,
     )
     .await?;
@@ -52,4 +79,19 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     ));
     bake.state.ssh = Some(session);
     Ok(())
+}
+
+/// A private key file (unencrypted OpenSSH or PEM), in memory.
+pub fn load_key(file: &Path, option: &str) -> Result<TemporaryKey, EngineError> {
+    let private = russh::keys::load_secret_key(file, None).map_err(|e| {
+        EngineError::Preflight(format!(
+            "cannot read {option} {}: {e} (an unencrypted OpenSSH or PEM key is needed)",
+            file.display()
+        ))
+    })?;
+    let public_openssh = private.public_key().to_openssh().unwrap_or_default();
+    Ok(TemporaryKey {
+        private: std::sync::Arc::new(private),
+        public_openssh,
+    })
 }

@@ -1,5 +1,6 @@
 //! Packer's `manifest` post-processor: append this build to the manifest JSON file.
 
+use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use serde_json::{Value, json};
@@ -17,10 +18,8 @@ pub fn artifact_id(bake: &Bake<'_>) -> String {
         .join(",")
 }
 
-pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
-    let Some(path) = &bake.spec.manifest_output else {
-        return Ok(());
-    };
+/// Appends this build to the manifest at `path`.
+pub fn write(bake: &Bake<'_>, path: &Path) -> Result<(), EngineError> {
     let mut manifest: Value = std::fs::read_to_string(path)
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
@@ -47,7 +46,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     manifest["last_run_uuid"] = json!(bake.ctx.bake_id);
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     std::fs::write(path, text).map_err(|source| EngineError::WriteFile {
-        path: path.clone(),
+        path: path.to_path_buf(),
         source,
     })?;
     bake.ctx

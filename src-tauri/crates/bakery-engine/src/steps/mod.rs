@@ -9,6 +9,7 @@ pub mod key_pair;
 pub mod launch;
 pub mod manifest;
 pub mod network;
+pub mod post_process;
 pub mod preflight;
 pub mod provision;
 pub mod security_group;

@@ -1,5 +1,8 @@
 //! Preflight: everything that can be checked before anything is created — credentials,
-//! regions, the AMI name free in every target region, the instance type, the network.
+//! regions, the AMI name free in every target region, the instance type, the network (ids,
+//! or `vpc_filter`/`subnet_filter` resolved like Packer).
+
+use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::Filter;
 
@@ -137,10 +140,139 @@ async fn diagnose_region(bake: &Bake<'_>, target: &str, err: EngineError) -> Eng
     ))
 }
 
+/// EC2 filters from a template's `filters` map.
+pub fn ec2_filters(filters: &BTreeMap<String, Vec<String>>) -> Vec<Filter> {
+    filters
+        .iter()
+        .map(|(name, values)| {
+            Filter::builder()
+                .name(name)
+                .set_values(Some(values.clone()))
+                .build()
+        })
+        .collect()
+}
+
+/// `name=value` pairs of a filter map, for messages.
+pub fn describe_filters(filters: &BTreeMap<String, Vec<String>>) -> String {
+    filters
+        .iter()
+        .map(|(name, values)| format!("{name}={}", values.join(",")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `vpc_filter`: exactly one available VPC must match (Packer's rule).
+async fn vpc_from_filter(
+    bake: &Bake<'_>,
+    filters: &BTreeMap<String, Vec<String>>,
+) -> Result<String, EngineError> {
+    let region = bake.region();
+    let mut wanted = filters.clone();
+    wanted.insert("state".into(), vec!["available".into()]);
+    let found = bake
+        .ec2
+        .client
+        .describe_vpcs()
+        .set_filters(Some(ec2_filters(&wanted)))
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeVpcs", region, e))?;
+    let ids: Vec<&str> = found.vpcs().iter().filter_map(|v| v.vpc_id()).collect();
+    match ids.as_slice() {
+        [one] => {
+            bake.ctx.note(format!(
+                "vpc_filter ({}) found VPC {one}",
+                describe_filters(filters)
+            ));
+            Ok(one.to_string())
+        }
+        _ => Err(EngineError::Preflight(format!(
+            "vpc_filter ({}) matched {} VPCs in {region}{}: exactly one must match; make the filters more specific or set vpc_id",
+            describe_filters(filters),
+            ids.len(),
+            if ids.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", ids.join(", "))
+            }
+        ))),
+    }
+}
+
+/// `subnet_filter`: the available subnets that match (in the VPC, when known); several
+/// need `most_free` (the most free addresses) or `random` (Packer's rules).
+async fn subnet_from_filter(
+    bake: &Bake<'_>,
+    filter: &crate::spec::SubnetFilterSpec,
+    vpc_id: Option<&str>,
+) -> Result<(String, String), EngineError> {
+    let region = bake.region();
+    let mut wanted = filter.filters.clone();
+    wanted.insert("state".into(), vec!["available".into()]);
+    if let Some(vpc) = vpc_id {
+        wanted.insert("vpc-id".into(), vec![vpc.to_string()]);
+    }
+    let found = bake
+        .ec2
+        .client
+        .describe_subnets()
+        .set_filters(Some(ec2_filters(&wanted)))
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeSubnets", region, e))?;
+    let subnets = found.subnets();
+    let shown = describe_filters(&filter.filters);
+    let within = vpc_id.map(|v| format!(" in {v}")).unwrap_or_default();
+    let chosen = match subnets {
+        [] => {
+            return Err(EngineError::Preflight(format!(
+                "subnet_filter ({shown}) matched no available subnet{within} in {region}: check the filters (tags are case-sensitive) or set subnet_id"
+            )));
+        }
+        [one] => one,
+        several if filter.most_free => several
+            .iter()
+            .max_by_key(|s| s.available_ip_address_count().unwrap_or(0))
+            .expect("not empty"),
+        several if filter.random => &several[rand::random_range(0..several.len())],
+        several => {
+            let ids: Vec<&str> = several.iter().filter_map(|s| s.subnet_id()).collect();
+            return Err(EngineError::Preflight(format!(
+                "subnet_filter ({shown}) matched {} subnets{within} ({}): make the filters more specific, or set \"most_free\" or \"random\" to true",
+                ids.len(),
+                ids.join(", ")
+            )));
+        }
+    };
+    let subnet = chosen.subnet_id().unwrap_or_default().to_string();
+    let vpc = chosen.vpc_id().unwrap_or_default().to_string();
+    bake.ctx.note(format!(
+        "subnet_filter ({shown}) found subnet {subnet} in {vpc} ({} free addresses, of {} matching)",
+        chosen.available_ip_address_count().unwrap_or(0),
+        subnets.len()
+    ));
+    Ok((subnet, vpc))
+}
+
 async fn resolve_network(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let region = bake.region().to_string();
     if bake.spec.temporary_vpc.is_some() {
         return Ok(()); // the network step makes one
+    }
+    let mut vpc_id = bake.spec.vpc_id.clone();
+    if vpc_id.is_none()
+        && let Some(filters) = &bake.spec.vpc_filter
+    {
+        vpc_id = Some(vpc_from_filter(bake, filters).await?);
+    }
+    if bake.spec.subnet_id.is_none()
+        && let Some(filter) = &bake.spec.subnet_filter
+    {
+        let (subnet, vpc) = subnet_from_filter(bake, filter, vpc_id.as_deref()).await?;
+        bake.state.subnet_id = Some(subnet);
+        bake.state.vpc_id = Some(vpc);
+        return Ok(());
     }
     if let Some(subnet_id) = &bake.spec.subnet_id {
         let subnets = bake
@@ -155,7 +287,7 @@ async fn resolve_network(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             EngineError::Preflight(format!("subnet `{subnet_id}` does not exist in {region}"))
         })?;
         let vpc = subnet.vpc_id().unwrap_or_default().to_string();
-        if let Some(wanted) = &bake.spec.vpc_id
+        if let Some(wanted) = &vpc_id
             && *wanted != vpc
         {
             return Err(EngineError::Preflight(format!(
@@ -166,7 +298,7 @@ async fn resolve_network(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         bake.state.vpc_id = Some(vpc);
         return Ok(());
     }
-    if let Some(vpc_id) = &bake.spec.vpc_id {
+    if let Some(vpc_id) = &vpc_id {
         let vpcs = bake
             .ec2
             .client

@@ -1,5 +1,6 @@
 //! Run the provisioners in order over SSH: `shell` (inline commands or scripts, with
-//! environment_vars and execute_command, like Packer) and `file` (upload).
+//! environment_vars and execute_command, like Packer) and `file` (upload); `shell-local`
+//! runs on this machine, in its place in the order.
 
 use std::time::Duration;
 
@@ -85,6 +86,16 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                     .note(format!("Uploading {} => {destination}", source.display()));
                 let files = session.upload(source, destination).await?;
                 bake.ctx.note(format!("Uploaded {files} file(s)"));
+            }
+            Provisioner::ShellLocal(local) => {
+                crate::local::run(
+                    bake.ctx,
+                    &bake.spec.build_name,
+                    local,
+                    StepName::Provision,
+                    &format!("provisioner {}", index + 1),
+                )
+                .await?;
             }
         }
     }

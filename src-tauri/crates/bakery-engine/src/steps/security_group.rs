@@ -1,5 +1,8 @@
 //! The temporary security group: SSH only from the template's CIDRs, else from the
-//! operator's address (/32). Never 0.0.0.0/0 unless the template says so.
+//! operator's address (/32). Never 0.0.0.0/0 unless the template says so. Groups given by id
+//! or found by `security_group_filter` are used as they are, and none is made.
+
+use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
 use bakery_history::ResourceKind;
@@ -9,6 +12,7 @@ use crate::ec2::tag_spec;
 use crate::error::aws_error;
 use crate::spec::DEFAULT_PUBLIC_IP_URL;
 use crate::steps::Bake;
+use crate::steps::preflight::{describe_filters, ec2_filters};
 
 pub fn group_name(bake_id: &str) -> String {
     format!("bakery_{bake_id}")
@@ -64,10 +68,58 @@ pub async fn lookup_public_ip(url: &str) -> Result<std::net::Ipv4Addr, String> {
     .map_err(|e| e.to_string())?
 }
 
+/// `security_group_filter`: every group that matches, in the bake's VPC (Packer's rule);
+/// none is an error here (Packer would launch with none and fail later at AWS).
+async fn groups_from_filter(
+    bake: &mut Bake<'_>,
+    filters: &BTreeMap<String, Vec<String>>,
+) -> Result<(), EngineError> {
+    let region = bake.region().to_string();
+    let mut wanted = filters.clone();
+    if let Some(vpc) = &bake.state.vpc_id {
+        wanted.insert("vpc-id".into(), vec![vpc.clone()]);
+    }
+    let found = bake
+        .ec2
+        .client
+        .describe_security_groups()
+        .set_filters(Some(ec2_filters(&wanted)))
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeSecurityGroups", &region, e))?;
+    let ids: Vec<String> = found
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_id().map(str::to_string))
+        .collect();
+    let within = bake
+        .state
+        .vpc_id
+        .as_deref()
+        .map(|v| format!(" in {v}"))
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return Err(EngineError::Preflight(format!(
+            "security_group_filter ({}) matched no security group{within} in {region}: check the filters (tags are case-sensitive) or set security_group_ids",
+            describe_filters(filters)
+        )));
+    }
+    bake.ctx.note(format!(
+        "security_group_filter ({}) found {}",
+        describe_filters(filters),
+        ids.join(", ")
+    ));
+    bake.state.security_group_ids = ids;
+    Ok(())
+}
+
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     if !bake.spec.security_group_ids.is_empty() {
         bake.state.security_group_ids = bake.spec.security_group_ids.clone();
         return Ok(());
+    }
+    if let Some(filters) = &bake.spec.security_group_filter {
+        return groups_from_filter(bake, filters).await;
     }
     let region = bake.region().to_string();
     let cidrs = source_cidrs(bake).await?;

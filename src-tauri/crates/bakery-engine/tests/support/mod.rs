@@ -50,6 +50,7 @@ pub fn article_spec(sandbox: &Sandbox, ami_name: &str) -> BakeSpec {
             port: sandbox.ssh_port(),
             timeout: Duration::from_secs(30),
             interface: None,
+            bastion: None,
         },
         tags: BTreeMap::from([("Name".to_string(), ami_name.to_string())]),
         provisioners: vec![Provisioner::Shell(ShellProvisioner {

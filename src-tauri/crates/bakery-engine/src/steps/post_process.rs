@@ -1,0 +1,29 @@
+//! The post-processors, in the order of the template's chains, once the image exists and
+//! is copied and shared: Packer's `manifest` (append this build to a JSON file) and
+//! `shell-local` (commands on this machine, e.g. reading the manifest with `jq`). A failure
+//! fails the bake, and cleanup then removes everything it made, images included.
+
+use crate::EngineError;
+use crate::event::StepName;
+use crate::spec::PostProcessor;
+use crate::steps::{Bake, manifest};
+
+pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    for (index, post_processor) in bake.spec.post_processors.iter().enumerate() {
+        bake.ctx.check_cancel(StepName::Manifest)?;
+        match post_processor {
+            PostProcessor::Manifest { output } => manifest::write(bake, output)?,
+            PostProcessor::ShellLocal(local) => {
+                crate::local::run(
+                    bake.ctx,
+                    &bake.spec.build_name,
+                    local,
+                    StepName::Manifest,
+                    &format!("post-processor {}", index + 1),
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
