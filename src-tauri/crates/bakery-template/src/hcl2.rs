@@ -1,19 +1,23 @@
 //! Packer HCL2 templates (`.pkr.hcl`): read with positions (hcl-edit), evaluated (hcl-rs), and
 //! turned into the JSON template's tree so the same checker and model serve both dialects.
 //!
-//! Covered: `variable` (default, sensitive, type ignored), `locals`/`local`, values from
-//! `PKR_VAR_name`, var files (`.pkrvars.hcl` or JSON) and `--var` (later wins, like Packer),
-//! `source "amazon-ebs" "name"`, `build` with `sources` and `source` blocks, `provisioner`,
-//! `post-processor`, `post-processors`, `packer {}` (accepted, nothing to install), the
-//! functions timestamp, formatdate, uuidv4, lower, upper, replace, split, join, concat, merge,
-//! lookup, coalesce, and `var.`, `local.`, `path.root`, `path.cwd`, `source.name`/`type`.
+//! Covered: `variable` (default, sensitive, validation, type ignored), `locals`/`local` (with
+//! `sensitive`), values from `PKR_VAR_name`, var files (`.pkrvars.hcl` or JSON) and `--var`
+//! (later wins, like Packer), `source "amazon-ebs" "name"`, `build` with `sources` and `source`
+//! blocks, `provisioner`, `post-processor`, `post-processors`, `packer {}` (accepted, nothing to
+//! install), `dynamic` blocks (`for_each` over a list or map, `iterator`, `content`), `for`
+//! expressions, the functions in [`FUNCTIONS`] (timestamp, formatdate, legacy_isotime, uuidv4,
+//! lower, upper, replace, regex, regex_replace, split, join, concat, merge, lookup, coalesce,
+//! length, contains, env, can, try), and `var.`, `local.`, `path.root`, `path.cwd`,
+//! `source.name`/`type`, `build.X` in steps (kept as the build-time `{{ build `X` }}`).
 //! `data "amazon-ami"` is read as the `source_ami_filter` of the sources whose `source_ami` is
 //! its `.id`; its `.id`/`.name` elsewhere are the build-time `{{ .SourceAMI }}` /
 //! `{{ .SourceAMIName }}`. A builder's name is `TYPE.NAME` (what `only`/`except` use in HCL2).
-//! `validation` blocks are evaluated (`length`, `contains` and the functions above), and
-//! `env()` reads the environment passed in. Real features this version does not read yet
-//! (other data sources, `dynamic` blocks, the functions in [`OTHER_FUNCTIONS`] such as
-//! `file()`, `can()`, `regex()`) are "not supported yet" errors at their line.
+//! An error inside an expression is reported at the innermost part that fails (the
+//! interpolation inside a string, the argument of a function), and the checker's fields are
+//! named in HCL2 terms (`source.amazon-ebs.web.ami_name`, `build.provisioner[0].inline`).
+//! Real features this version does not read yet (other data sources, the functions in
+//! [`OTHER_FUNCTIONS`] such as `file()`) are "not supported yet" errors at their line.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -48,6 +52,7 @@ pub fn check_hcl(
         paths: (ctx.template_dir.clone(), ctx.working_dir.clone()),
         fields: Vec::new(),
         build_label: String::new(),
+        failed: Vec::new(),
     };
     let body = match hcl_edit::parser::parse_body(text) {
         Ok(body) => body,
@@ -92,6 +97,9 @@ pub fn check_hcl(
     for d in &mut checked.diagnostics {
         d.field = hcl_field(&d.field, &reader.fields);
     }
+    checked
+        .diagnostics
+        .retain(|d| !(d.code == Code::Missing && reader.failed.contains(&d.field)));
     if let Some(template) = &mut checked.template {
         template.description = reader.description.take();
         template.min_packer_version = reader.min_packer_version.take();
@@ -288,6 +296,8 @@ struct Reader<'a> {
     fields: Vec<(String, String)>,
     /// `build`, or `build[i]` when there are several.
     build_label: String,
+    /// Fields whose value could not be evaluated (already reported): not "missing" too.
+    failed: Vec<String>,
 }
 
 /// A declared variable: where, its default, and whether it is sensitive.
@@ -1259,7 +1269,8 @@ impl Reader<'_> {
                         Ok(value) => members.push(member(key, key_at, from_hcl(&value, value_at))),
                         Err(err) => {
                             let at = self.error_at(&attr.value, context);
-                            self.eval_error(at, &field, &err)
+                            self.eval_error(at, &field, &err);
+                            self.failed.push(field);
                         }
                     }
                 }
@@ -2192,10 +2203,9 @@ build { sources = ["source.amazon-ebs.x"] }
     fn errors_inside_strings_point_at_the_interpolation_and_fields_are_hcl_paths() {
         let text = "variable \"env\" {\n  default = \"dev\"\n}\nsource \"amazon-ebs\" \"web\" {\n  region = \"us-east-1\"\n  source_ami = \"ami-01ccc867\"\n  instance_type = \"t3.micro\"\n  ssh_username = \"u\"\n  ami_name = \"web-${var.env}-${var.nope}-{{timestamp}}\"\n  regoin = \"x\"\n}\nbuild {\n  sources = [\"source.amazon-ebs.web\"]\n  provisioner \"shell\" {\n    inline = [\"echo ${upper(local.missing)}\"]\n  }\n  provisioner \"shell\" {\n    inlin = [\"x\"]\n  }\n}\n";
         let checked = run(text, &CheckOptions::default());
-        // (A value that can't be evaluated is left out, so "must be specified" follows.)
+        // A value that can't be evaluated is not "missing" as well.
         let errors: Vec<(u32, u32, String)> = checked
             .errors()
-            .filter(|d| !d.message.contains("must be specified"))
             .map(|d| (d.line, d.column, d.field.clone()))
             .collect();
         assert_eq!(
@@ -2204,6 +2214,7 @@ build { sources = ["source.amazon-ebs.x"] }
                 (9, 32, "source.amazon-ebs.web.ami_name".to_string()),
                 (10, 3, "source.amazon-ebs.web.regoin".to_string()),
                 (15, 29, "build.provisioner[0].inline".to_string()),
+                (17, 3, "build.provisioner[1].inline".to_string()),
                 (18, 5, "build.provisioner[1].inlin".to_string()),
             ],
             "{:#?}",
