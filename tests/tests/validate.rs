@@ -218,3 +218,30 @@ fn a_folder_of_hcl2_files_is_one_template() {
         "{output:?}"
     );
 }
+
+#[test]
+fn hcl2_mistakes_inside_expressions_are_located_in_hcl_terms() {
+    let file = template("corpus-hcl/h09-mistakes-in-expressions.pkr.hcl");
+    let output = bakery(&["validate"], &file);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let name = file.display().to_string();
+    assert!(
+        stderr.contains(&format!(
+            "{name}:17:30: error: no such key: `enviroment` in expression `\"web-${{var.env}}-${{var.enviroment}}\"` (field source.amazon-ebs.web.tags)"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{name}:32:1: error: data sources of type \"http\" are not supported yet (field data.http)"
+        )),
+        "{stderr}"
+    );
+    // The dynamic blocks of h08 are read: it is valid.
+    let output = bakery(
+        &["validate"],
+        &template("corpus-hcl/h08-dynamic-blocks.pkr.hcl"),
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}

@@ -39,7 +39,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Show a template's variables, builders, provisioners and post-processors.
     Inspect(inspect::InspectArgs),
-    /// Rewrite a template in canonical form (or check that it is: --check).
+    /// Rewrite a template in canonical form (or check that it is: --check), or convert it as
+    /// written between JSON and HCL2 (--to hcl|json).
     Fmt(fmt::FmtArgs),
     /// AWS profiles: list, show, add, remove, import into the keyring, test with STS.
     Profiles(profiles::ProfilesArgs),
