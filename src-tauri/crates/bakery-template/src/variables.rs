@@ -89,8 +89,8 @@ impl Variables {
                         let default = match &m.value.value {
                             Value::Null => None,
                             Value::String(s) => Some(s.clone()),
-                            Value::Bool(b) => Some(b.to_string()),
-                            Value::Number(n) => Some(n.to_string()),
+                            // Packer 1.6.6 refuses numbers and booleans here too ("expected
+                            // type 'string', got unconvertible type 'float64'").
                             _ => {
                                 out.push(
                                     Diagnostic::error(
@@ -102,7 +102,12 @@ impl Variables {
                                             m.value.kind()
                                         ),
                                     )
-                                    .help("write lists and maps as a string and split them with {{split}}"),
+                                    .help(match &m.value.value {
+                                        Value::Bool(_) | Value::Number(_) => {
+                                            format!("write it in quotes: \"{}\"", json_scalar(&m.value.value))
+                                        }
+                                        _ => "write lists and maps as a string and split them with {{split}}".to_string(),
+                                    }),
                                 );
                                 Some(String::new())
                             }
@@ -243,12 +248,12 @@ impl Variables {
             return;
         };
         for m in members {
+            // Packer 1.6.6 reads a var file as string values only ("cannot unmarshal number
+            // into Go value of type string").
             let value = match &m.value.value {
                 Value::String(s) => s.clone(),
-                Value::Bool(b) => b.to_string(),
-                Value::Number(n) => n.to_string(),
-                _ => {
-                    out.push(located(Diagnostic::error(
+                other => {
+                    let mut d = Diagnostic::error(
                         Code::WrongType,
                         m.value.at,
                         m.key.clone(),
@@ -256,7 +261,11 @@ impl Variables {
                             "a variable's value must be a string, not {}",
                             m.value.kind()
                         ),
-                    )));
+                    );
+                    if matches!(other, Value::Bool(_) | Value::Number(_)) {
+                        d = d.help(format!("write it in quotes: \"{}\"", json_scalar(other)));
+                    }
+                    out.push(located(d));
                     continue;
                 }
             };
@@ -346,6 +355,15 @@ impl Scope for DefaultScope<'_> {
     }
     fn env_allowed(&self) -> bool {
         true
+    }
+}
+
+/// A JSON number or boolean as written, for "write it in quotes" hints.
+fn json_scalar(value: &Value) -> String {
+    match value {
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
     }
 }
 
@@ -491,5 +509,30 @@ mod tests {
         );
         assert!(VariableInputs::parse_var("novalue").is_err());
         assert!(VariableInputs::parse_var("=x").is_err());
+    }
+    #[test]
+    fn numbers_and_booleans_are_refused_as_defaults_and_in_var_files_like_packer() {
+        // Packer 1.6.6: "variable size: '' expected type 'string', got unconvertible type
+        // 'float64'" and, for a var file, "cannot unmarshal number into Go value of type string".
+        let inputs = VariableInputs {
+            var_files: vec![var_file("vars.json", r#"{"size": 20, "name": "web", "on": true}"#)],
+            vars: Vec::new(),
+        };
+        let (_, out) = collect(
+            r#"{"variables": {"size": 8, "enabled": false, "name": "x", "on": "", "none": null}}"#,
+            &inputs,
+        );
+        let errors: Vec<_> = out.iter().filter(|d| d.is_error()).collect();
+        let fields: Vec<&str> = errors.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["variables.size", "variables.enabled", "size", "on", "variables.none"],
+            "{out:#?}"
+        );
+        assert_eq!(errors[0].help.as_deref(), Some("write it in quotes: \"8\""));
+        assert_eq!(errors[1].help.as_deref(), Some("write it in quotes: \"false\""));
+        assert_eq!(errors[2].file, "vars.json");
+        assert_eq!(errors[2].help.as_deref(), Some("write it in quotes: \"20\""));
+        assert!(errors[4].message.contains("required variable not set: none"));
     }
 }
