@@ -1,0 +1,4 @@
+#!/bin/sh
+# Stub: the corpus checks that scripts exist, not what they do.
+set -eu
+echo "tune"
