@@ -36,7 +36,19 @@ const DISAGREEMENTS: &[(&str, &str)] = &[
         "18-session-manager.json",
         "ssh_interface session_manager is a real feature we do not bake yet",
     ),
+    (
+        "42-undeclared-variable-in-ami-users.json",
+        "Packer renders an undeclared {{user `x`}} as empty (the AMI is silently shared with nobody); we report the undeclared variable",
+    ),
+    (
+        "48-source-ami-in-ami-name.json",
+        "Packer 1.6.6 does not render build-time variables in ami_name and rejects the braces; we keep {{ .SourceAMI }} and fill it at bake time",
+    ),
 ];
+
+/// The bar: full `packer validate` and `bakery validate` give the same verdict on at
+/// least this share of the corpus (every disagreement listed above, with its reason).
+const MIN_FULL_AGREEMENT_PERCENT: f64 = 95.0;
 
 fn packer() -> Option<PathBuf> {
     let found = Command::new("packer").arg("version").output().ok()?;
@@ -146,11 +158,26 @@ fn bakery_agrees_with_packer_1_6_6_except_where_listed() {
         }
     }
     eprintln!("{report}");
-    let listed: Vec<&str> = DISAGREEMENTS.iter().map(|(t, _)| *t).collect();
-    assert_eq!(disagreements, listed, "{report}");
     let agreeing = templates.len() - disagreements.len();
+    let percent = 100.0 * agreeing as f64 / templates.len() as f64;
     eprintln!(
-        "full validate agrees on {agreeing} of {} templates; syntax-only on all",
+        "full validate agrees on {agreeing} of {} templates ({percent:.1}%); syntax-only on all {}",
+        templates.len(),
+        templates.len()
+    );
+    let listed: Vec<&str> = DISAGREEMENTS.iter().map(|(t, _)| *t).collect();
+    let unlisted: Vec<&&str> = disagreements.iter().filter(|t| !listed.contains(t)).collect();
+    assert!(
+        unlisted.is_empty(),
+        "disagreements not listed in DISAGREEMENTS (decide who is right, then list them with their reason): {unlisted:?}\n{report}"
+    );
+    assert_eq!(
+        disagreements, listed,
+        "a listed disagreement now agrees: remove it from DISAGREEMENTS and the corpus README\n{report}"
+    );
+    assert!(
+        percent >= MIN_FULL_AGREEMENT_PERCENT,
+        "full validate agrees on {agreeing} of {} templates ({percent:.1}%), below {MIN_FULL_AGREEMENT_PERCENT}%",
         templates.len()
     );
 }
