@@ -128,6 +128,8 @@ pub fn check_template(
         syntax_only,
         inputs,
         local_file_exists: Some(|path| Path::new(path).exists()),
+        // HCL2's file() and templatefile(), relative to path.root (resolved by the checker).
+        read_local_file: Some(|path| std::fs::read_to_string(path)),
     };
     let name = file.display().to_string();
     let mut ctx = render_context(file);

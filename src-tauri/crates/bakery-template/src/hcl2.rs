@@ -8,7 +8,9 @@
 //! install), `dynamic` blocks (`for_each` over a list or map, `iterator`, `content`), `for`
 //! expressions, the functions in [`FUNCTIONS`] (timestamp, formatdate, legacy_isotime, uuidv4,
 //! lower, upper, replace, regex, regex_replace, split, join, concat, merge, lookup, coalesce,
-//! length, contains, env, can, try), and `var.`, `local.`, `path.root`, `path.cwd`,
+//! length, contains, env, can, try, and file, fileexists, templatefile: local files read through
+//! [`CheckOptions::read_local_file`] / `local_file_exists`, relative to `path.root` like
+//! Packer), and `var.`, `local.`, `path.root`, `path.cwd`,
 //! `source.name`/`type`, `build.X` in steps (kept as the build-time `{{ build `X` }}`).
 //! `data "amazon-ami"` is read as the `source_ami_filter` of the sources whose `source_ami` is
 //! its `.id`; its `.id`/`.name` elsewhere are the build-time `{{ .SourceAMI }}` /
@@ -17,7 +19,7 @@
 //! interpolation inside a string, the argument of a function), and the checker's fields are
 //! named in HCL2 terms (`source.amazon-ebs.web.ami_name`, `build.provisioner[0].inline`).
 //! Real features this version does not read yet (other data sources, the functions in
-//! [`OTHER_FUNCTIONS`] such as `file()`) are "not supported yet" errors at their line.
+//! [`OTHER_FUNCTIONS`] such as `fileset()`) are "not supported yet" errors at their line.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -82,6 +84,9 @@ pub fn check_hcl(
             now: ctx.now,
             ids,
             env: ctx.env.clone(),
+            paths: (ctx.template_dir.clone(), ctx.working_dir.clone()),
+            read_file: options.read_local_file,
+            file_exists: options.local_file_exists,
         })
     });
     let (root, variables, sensitive) = reader.read(&body, options, ctx);
@@ -157,6 +162,12 @@ struct EvalWorld {
     now: std::time::SystemTime,
     ids: Box<dyn FnMut() -> String + Send>,
     env: BTreeMap<String, String>,
+    /// `path.root` (what `file()` paths are relative to) and `path.cwd`.
+    paths: (String, String),
+    /// [`CheckOptions::read_local_file`].
+    read_file: Option<fn(&str) -> std::io::Result<String>>,
+    /// [`CheckOptions::local_file_exists`].
+    file_exists: Option<fn(&str) -> bool>,
 }
 
 /// The HCL2 functions this version evaluates.
@@ -181,6 +192,9 @@ const FUNCTIONS: &[&str] = &[
     "regex_replace",
     "can",
     "try",
+    "file",
+    "fileexists",
+    "templatefile",
 ];
 
 /// What `build.X` names in a provisioner or post-processor (Packer's build variables).
@@ -225,8 +239,6 @@ const OTHER_FUNCTIONS: &[&str] = &[
     "dirname",
     "distinct",
     "element",
-    "file",
-    "fileexists",
     "fileset",
     "flatten",
     "format",
@@ -253,7 +265,6 @@ const OTHER_FUNCTIONS: &[&str] = &[
     "sort",
     "strrev",
     "substr",
-    "templatefile",
     "title",
     "tobool",
     "tolist",
@@ -892,6 +903,22 @@ impl Reader<'_> {
                 if let Some(near) = did_you_mean(&name, FUNCTIONS.iter().copied()) {
                     d.set_help(format!("did you mean {near}()?"));
                 }
+            }
+            return;
+        }
+        if let hcl::eval::ErrorKind::FuncCall(name, message) = err.kind()
+            && FILE_FUNCTIONS.contains(&name.to_string().as_str())
+        {
+            let message = message.replace('\n', " ");
+            if message.starts_with("in template file") || message.starts_with("template file") {
+                self.error(Code::Render, at, field, message);
+            } else if message.ends_with(" here") {
+                self.error(Code::LocalFile, at, field, message).set_help(
+                    "this check has no access to local files; `bakery validate` reads them",
+                );
+            } else {
+                self.error(Code::LocalFile, at, field, message)
+                    .set_help("relative paths are relative to the template's folder (path.root), as in Packer: fix the path or create the file");
             }
             return;
         }
@@ -1576,7 +1603,126 @@ fn paths_context(root: &str, cwd: &str) -> Context<'static> {
             .variadic_param(ParamType::Any)
             .build(fn_coalesce),
     );
+    context.declare_func("file", FuncDef::new(fn_file, [string()]));
+    context.declare_func("fileexists", FuncDef::new(fn_fileexists, [string()]));
+    context.declare_func(
+        "templatefile",
+        FuncDef::new(
+            fn_templatefile,
+            [string(), ParamType::object_of(ParamType::Any)],
+        ),
+    );
     context
+}
+
+/// The functions that read local files: their errors are about a file (`Code::LocalFile`).
+const FILE_FUNCTIONS: &[&str] = &["file", "fileexists", "templatefile"];
+
+/// A path as `file()` reads it: `~/` is the home folder, a relative path is relative to
+/// `path.root` (the template's folder), like Packer.
+fn resolve_path(path: &str, root: &str, home: Option<&str>) -> String {
+    if let (Some(rest), Some(home)) = (path.strip_prefix("~/"), home) {
+        return std::path::Path::new(home).join(rest).display().to_string();
+    }
+    let written = std::path::Path::new(path);
+    if written.is_absolute() || root.is_empty() || root == "." {
+        return path.to_string();
+    }
+    std::path::Path::new(root)
+        .join(written)
+        .display()
+        .to_string()
+}
+
+/// The path resolved and the hooks that read it (none outside a check).
+#[allow(clippy::type_complexity)]
+fn file_world(
+    path: &str,
+) -> (
+    String,
+    Option<fn(&str) -> std::io::Result<String>>,
+    Option<fn(&str) -> bool>,
+    (String, String),
+) {
+    EVAL.with(|e| match e.borrow().as_ref() {
+        Some(w) => (
+            resolve_path(path, &w.paths.0, w.env.get("HOME").map(String::as_str)),
+            w.read_file,
+            w.file_exists,
+            w.paths.clone(),
+        ),
+        None => (path.to_string(), None, None, (String::new(), String::new())),
+    })
+}
+
+/// Reads a local file through the caller's hook, with an error that names the file.
+fn read_text(written: &str) -> Result<(String, (String, String)), String> {
+    let (resolved, read, _, paths) = file_world(written);
+    let Some(read) = read else {
+        return Err(format!("file \"{written}\" can't be read here"));
+    };
+    let looked = if resolved == written {
+        String::new()
+    } else {
+        format!(" (looked for {resolved})")
+    };
+    match read(&resolved) {
+        Ok(text) => Ok((text, paths)),
+        Err(err) => Err(match err.kind() {
+            std::io::ErrorKind::NotFound => format!("file \"{written}\" does not exist{looked}"),
+            std::io::ErrorKind::InvalidData => {
+                format!("file \"{written}\" is not UTF-8 text{looked}")
+            }
+            _ => format!("file \"{written}\" can't be read{looked}: {err}"),
+        }),
+    }
+}
+
+/// `file(path)`: the text of a local file.
+fn fn_file(args: FuncArgs) -> Result<hcl::Value, String> {
+    read_text(&text(&args[0])).map(|(text, _)| text.into())
+}
+
+/// `fileexists(path)`: whether a local file exists.
+fn fn_fileexists(args: FuncArgs) -> Result<hcl::Value, String> {
+    let written = text(&args[0]);
+    match file_world(&written) {
+        (resolved, _, Some(exists), _) => Ok(exists(&resolved).into()),
+        _ => Err(format!(
+            "fileexists(\"{written}\") can't look at local files here"
+        )),
+    }
+}
+
+/// `templatefile(path, vars)`: a local file read as a string template (`${}`, `%{ if }`,
+/// `%{ for }`) with `vars` as its variables and the functions but `templatefile` itself.
+fn fn_templatefile(args: FuncArgs) -> Result<hcl::Value, String> {
+    let written = text(&args[0]);
+    let (source, (root, cwd)) = read_text(&written)?;
+    let template: hcl::Template = source
+        .parse()
+        .map_err(|err: hcl::Error| format!("template file \"{written}\": {err}"))?;
+    let mut context = paths_context(&root, &cwd);
+    context.declare_func(
+        "templatefile",
+        FuncDef::builder()
+            .variadic_param(ParamType::Any)
+            .build(|_| Err("templatefile can't be called from inside a template file".to_string())),
+    );
+    if let hcl::Value::Object(vars) = &args[1] {
+        for (name, value) in vars {
+            context.declare_var(name.as_str(), value.clone());
+        }
+    }
+    template
+        .evaluate(&context)
+        .map(hcl::Value::from)
+        .map_err(|err| {
+            format!(
+                "in template file \"{written}\": {}",
+                err.to_string().replace('\n', " ")
+            )
+        })
 }
 
 fn text(value: &hcl::Value) -> String {
@@ -2234,6 +2380,9 @@ build { sources = ["source.amazon-ebs.x"] }
                     now: reader_ctx.now,
                     ids: std::mem::replace(&mut reader_ctx.ids, Box::new(String::new)),
                     env: BTreeMap::new(),
+                    paths: (".".into(), ".".into()),
+                    read_file: None,
+                    file_exists: None,
                 })
             });
             let value = expr
@@ -2269,6 +2418,94 @@ build { sources = ["source.amazon-ebs.x"] }
         assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
         let Builder::AmazonEbs(ebs) = &checked.template.unwrap().builders[0];
         assert_eq!(ebs.ami_name.as_deref(), Some("fallback-false-true"));
+    }
+
+    #[test]
+    fn file_functions_read_through_the_hook_relative_to_path_root() {
+        let text = r#"source "amazon-ebs" "x" {
+  region        = "us-east-1"
+  source_ami    = "ami-01ccc867"
+  instance_type = "t3.micro"
+  ssh_username  = "u"
+  ami_name      = "x-{{timestamp}}"
+  user_data     = file("scripts/boot.sh")
+  tags = {
+    Motd   = templatefile("/etc/motd.tpl", { name = "web", disks = ["a", "b"] })
+    Exists = "${fileexists("scripts/boot.sh")}-${fileexists("nope")}"
+    Gone   = "is ${file("gone.txt")}"
+  }
+}
+build { sources = ["source.amazon-ebs.x"] }
+"#;
+        let options = CheckOptions {
+            read_local_file: Some(|path| match path {
+                "/t/scripts/boot.sh" => Ok("#!/bin/sh\necho hi\n".to_string()),
+                "/etc/motd.tpl" => {
+                    Ok("%{ for d in disks }${upper(d)}%{ endfor } on ${name}".to_string())
+                }
+                _ => Err(std::io::ErrorKind::NotFound.into()),
+            }),
+            local_file_exists: Some(|path| path == "/t/scripts/boot.sh"),
+            ..CheckOptions::default()
+        };
+        let mut ctx = RenderContext::fixed();
+        ctx.template_dir = "/t".to_string();
+        let checked = check_hcl("t.pkr.hcl", text, &options, &mut ctx);
+        let errors: Vec<(u32, u32, Code, String, String)> = checked
+            .errors()
+            .map(|d| (d.line, d.column, d.code, d.field.clone(), d.message.clone()))
+            .collect();
+        assert_eq!(
+            errors,
+            [(
+                11,
+                20,
+                Code::LocalFile,
+                "source.amazon-ebs.x.tags".to_string(),
+                "file \"gone.txt\" does not exist (looked for /t/gone.txt)".to_string()
+            )]
+        );
+        assert!(
+            checked
+                .errors()
+                .next()
+                .unwrap()
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("path.root"),
+            "says what to do"
+        );
+        let Builder::AmazonEbs(ebs) = &checked.template.unwrap().builders[0];
+        assert_eq!(ebs.user_data.as_deref(), Some("#!/bin/sh\necho hi\n"));
+
+        // Without the failing tag, every value is read.
+        let fine = text.replace("    Gone   = \"is ${file(\"gone.txt\")}\"\n", "");
+        let checked = check_hcl("t.pkr.hcl", &fine, &options, &mut ctx);
+        assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+        let Builder::AmazonEbs(ebs) = &checked.template.unwrap().builders[0];
+        let tags = ebs.tags.as_ref().unwrap();
+        assert_eq!(tags["Motd"], "AB on web");
+        assert_eq!(tags["Exists"], "true-false");
+
+        // An editor without a disk: file() says it can't read, at the call (one error per
+        // attribute: the first value of `tags` that fails).
+        let checked = run(&fine, &CheckOptions::default());
+        let errors: Vec<(u32, u32, Code)> = checked
+            .errors()
+            .map(|d| (d.line, d.column, d.code))
+            .collect();
+        assert_eq!(
+            errors,
+            [(7, 19, Code::LocalFile), (9, 14, Code::LocalFile)],
+            "{:#?}",
+            checked.diagnostics
+        );
+        assert_eq!(
+            resolve_path("~/k.pem", "/t", Some("/home/u")),
+            "/home/u/k.pem"
+        );
+        assert_eq!(resolve_path("a/b", ".", None), "a/b");
     }
 
     #[test]

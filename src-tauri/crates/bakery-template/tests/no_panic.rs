@@ -110,6 +110,7 @@ fn check_all_ways(text: &str) {
                 ..VariableInputs::default()
             },
             local_file_exists: Some(|_| false),
+            read_local_file: Some(|_| Ok("#!/bin/sh\n${oops}\n%{ if }".to_string())),
         };
         let _ = check("f.json", text, &options, &mut RenderContext::fixed());
         let _ =

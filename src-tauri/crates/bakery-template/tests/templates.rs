@@ -258,6 +258,7 @@ fn the_hcl2_corpus_checks_as_expected() {
         let vars = PathBuf::from(path.to_string_lossy().replace(".pkr.hcl", ".pkrvars.hcl"));
         let mut options = CheckOptions {
             local_file_exists: Some(|file| Path::new(file).exists()),
+            read_local_file: Some(|file| std::fs::read_to_string(file)),
             ..CheckOptions::default()
         };
         if vars.exists() {

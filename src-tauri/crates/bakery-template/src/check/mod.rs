@@ -43,6 +43,10 @@ pub struct CheckOptions {
     /// Tells whether a local file exists (scripts, sources, user data, keys), relative to the
     /// current directory like Packer; `None` skips those checks (an editor without a disk).
     pub local_file_exists: Option<fn(&str) -> bool>,
+    /// Reads a local file's text, for HCL2's `file()` and `templatefile()` (given the path
+    /// already resolved against `path.root`, like Packer); `None` makes those functions errors
+    /// saying the file can't be read here. JSON templates never read files.
+    pub read_local_file: Option<fn(&str) -> std::io::Result<String>>,
 }
 
 /// What checking found: the model (as far as it could be read) and every problem.

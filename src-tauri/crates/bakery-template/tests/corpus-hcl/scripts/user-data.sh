@@ -1,0 +1,3 @@
+#!/bin/sh
+# stub user data for the HCL2 corpus
+echo "booted" > /var/tmp/booted
