@@ -16,7 +16,8 @@
 //! its `.id`; its `.id`/`.name` elsewhere are the build-time `{{ .SourceAMI }}` /
 //! `{{ .SourceAMIName }}`. A builder's name is `TYPE.NAME` (what `only`/`except` use in HCL2).
 //! An error inside an expression is reported at the innermost part that fails (the
-//! interpolation inside a string, the argument of a function), and the checker's fields are
+//! interpolation inside a string, the condition, collection or body of a `%{ if }` / `%{ for }`
+//! directive, the argument of a function), and the checker's fields are
 //! named in HCL2 terms (`source.amazon-ebs.web.ami_name`, `build.provisioner[0].inline`).
 //! Real features this version does not read yet (other data sources, the functions in
 //! [`OTHER_FUNCTIONS`] such as `fileset()`) are "not supported yet" errors at their line.
@@ -1430,19 +1431,16 @@ fn resolve_can_try(expr: &mut hcl::Expression, context: &Context) {
 
 /// The span of the innermost part of `expr` that fails to evaluate on its own.
 fn failing_part(expr: &Expression, context: &Context) -> Option<std::ops::Range<usize>> {
-    use hcl_edit::template::Element;
     let mut parts: Vec<&Expression> = Vec::new();
     let template = match expr {
         Expression::StringTemplate(t) => Some(&**t),
         Expression::HeredocTemplate(h) => Some(&h.template),
         _ => None,
     };
-    if let Some(template) = template {
-        for element in template.iter() {
-            if let Element::Interpolation(i) = element {
-                parts.push(&i.expr);
-            }
-        }
+    if let Some(template) = template
+        && let Some(span) = failing_in_template(template, context)
+    {
+        return Some(span);
     }
     match expr {
         Expression::Array(items) => parts.extend(items.iter()),
@@ -1465,6 +1463,85 @@ fn failing_part(expr: &Expression, context: &Context) -> Option<std::ops::Range<
     for part in parts {
         if eval(part, context).is_err() {
             return failing_part(part, context).or_else(|| part.span());
+        }
+    }
+    None
+}
+
+/// The span of what fails in a string template: inside `${ }` the innermost failing part;
+/// inside `%{ if }` its condition or the branch taken; inside `%{ for }` its collection or
+/// the body, with the loop's variables bound to each element in turn; else the directive.
+fn failing_in_template(
+    template: &hcl_edit::template::Template,
+    context: &Context,
+) -> Option<std::ops::Range<usize>> {
+    use hcl_edit::template::Element;
+    failing_element(template, context).or_else(|| {
+        // Nothing fails alone: the first directive, where the template's logic is.
+        template.iter().find_map(|element| match element {
+            Element::Directive(d) => d.span(),
+            _ => None,
+        })
+    })
+}
+
+fn failing_element(
+    template: &hcl_edit::template::Template,
+    context: &Context,
+) -> Option<std::ops::Range<usize>> {
+    use hcl_edit::template::{Directive, Element};
+    let at_expr = |expr: &Expression| failing_part(expr, context).or_else(|| expr.span());
+    for element in template.iter() {
+        match element {
+            Element::Literal(_) => {}
+            Element::Interpolation(i) => {
+                if eval(&i.expr, context).is_err() {
+                    return at_expr(&i.expr);
+                }
+            }
+            Element::Directive(directive) => match &**directive {
+                Directive::If(d) => {
+                    let cond = &d.if_expr.cond_expr;
+                    let branch = match eval(cond, context) {
+                        Err(_) => return at_expr(cond),
+                        Ok(hcl::Value::Bool(true)) => Some(&d.if_expr.template),
+                        Ok(hcl::Value::Bool(false)) => d.else_expr.as_ref().map(|e| &e.template),
+                        Ok(_) => return cond.span(), // not true or false
+                    };
+                    if let Some(branch) = branch
+                        && let Some(span) = failing_element(branch, context)
+                    {
+                        return Some(span);
+                    }
+                }
+                Directive::For(d) => {
+                    let f = &d.for_expr;
+                    let elements: Vec<(hcl::Value, hcl::Value)> =
+                        match eval(&f.collection_expr, context) {
+                            Err(_) => return at_expr(&f.collection_expr),
+                            Ok(hcl::Value::Array(items)) => items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, v)| (hcl::Value::from(i as u64), v))
+                                .collect(),
+                            Ok(hcl::Value::Object(map)) => map
+                                .into_iter()
+                                .map(|(k, v)| (hcl::Value::String(k), v))
+                                .collect(),
+                            Ok(_) => return f.collection_expr.span(), // not a list or map
+                        };
+                    for (key, value) in elements {
+                        let mut scoped = context.clone();
+                        if let Some(key_var) = &f.key_var {
+                            scoped.declare_var(key_var.as_str(), key);
+                        }
+                        scoped.declare_var(f.value_var.as_str(), value);
+                        if let Some(span) = failing_element(&f.template, &scoped) {
+                            return Some(span);
+                        }
+                    }
+                }
+            },
         }
     }
     None
@@ -2506,6 +2583,65 @@ build { sources = ["source.amazon-ebs.x"] }
             "/home/u/k.pem"
         );
         assert_eq!(resolve_path("a/b", ".", None), "a/b");
+    }
+
+    #[test]
+    fn errors_inside_template_directives_point_inside_them() {
+        let source = |value: &str| {
+            format!(
+                "variable \"disks\" {{\n  default = [\"b\", \"c\"]\n}}\nsource \"amazon-ebs\" \"x\" {{\n  region        = \"us-east-1\"\n  source_ami    = \"ami-01ccc867\"\n  instance_type = \"t3.micro\"\n  ssh_username  = \"u\"\n  ami_name      = \"x-{{{{timestamp}}}}\"\n  ami_description = {value}\n}}\nbuild {{ sources = [\"source.amazon-ebs.x\"] }}\n"
+            )
+        };
+        let located = |value: &str| {
+            let checked = run(&source(value), &CheckOptions::default());
+            let errors: Vec<(u32, u32, String)> = checked
+                .errors()
+                .map(|d| (d.line, d.column, d.field.clone()))
+                .collect();
+            (errors, checked)
+        };
+        // Evaluated when right.
+        let (errors, checked) =
+            located(r#""%{ for d in var.disks }${upper(d)}%{ endfor }%{ if true }!%{ endif }""#);
+        assert!(errors.is_empty(), "{:#?}", checked.diagnostics);
+        let Builder::AmazonEbs(ebs) = &checked.template.unwrap().builders[0];
+        assert_eq!(ebs.ami_description.as_deref(), Some("BC!"));
+        // Column 21 is the value's opening quote: each error is at what fails inside.
+        let cases = [
+            // the condition of an if
+            (r#""%{ if var.nope == "x" }a%{ endif }""#, 28),
+            // inside the branch taken
+            (r#""%{ if true }${local.gone}%{ else }b%{ endif }""#, 36),
+            // the else branch taken
+            (r#""%{ if false }a%{ else }${lowr("B")}%{ endif }""#, 47),
+            // a for's collection
+            (r#""%{ for d in var.disk }${d}%{ endfor }""#, 34),
+            // inside a for's body, with the loop variable bound
+            (
+                r#""%{ for i, d in var.disks }${d}-${upper(i)}%{ endfor }""#,
+                55,
+            ),
+            // a condition that is not true or false
+            (r#""%{ if "yes" }a%{ endif }""#, 28),
+            // a heredoc
+            (
+                "<<EOT\n%{ for d in var.disks }\n${d.size}\n%{ endfor }\nEOT",
+                0,
+            ),
+        ];
+        for (value, column) in cases {
+            let (errors, checked) = located(value);
+            let expected = if column == 0 {
+                (12, 3, "source.amazon-ebs.x.ami_description".to_string())
+            } else {
+                (
+                    10,
+                    column,
+                    "source.amazon-ebs.x.ami_description".to_string(),
+                )
+            };
+            assert_eq!(errors, [expected], "{value}: {:#?}", checked.diagnostics);
+        }
     }
 
     #[test]
