@@ -59,7 +59,8 @@ fn list(items: impl Iterator<Item = Node>) -> Node {
 
 /// A builder, provisioner or post-processor: `type` and `name` first.
 fn step<T: Serialize>(step: &T) -> Node {
-    let value = serde_json::to_value(step).unwrap_or(Json::Null);
+    let mut value = serde_json::to_value(step).unwrap_or(Json::Null);
+    one_string_filters(&mut value);
     let Json::Object(map) = value else {
         return from_json(&value);
     };
@@ -79,6 +80,21 @@ fn step<T: Serialize>(step: &T) -> Node {
     }
     first.extend(rest);
     plain(Value::Object(first))
+}
+
+/// `source_ami_filter.filters` values are one string each in Packer (the model holds them as
+/// lists): a one-value list is written as its string, so the template reads back.
+fn one_string_filters(builder: &mut Json) {
+    let Some(Json::Object(filters)) = builder.pointer_mut("/source_ami_filter/filters") else {
+        return;
+    };
+    for value in filters.values_mut() {
+        if let Json::Array(items) = value
+            && let [single] = items.as_slice()
+        {
+            *value = single.clone();
+        }
+    }
 }
 
 fn from_json(value: &Json) -> Node {
@@ -128,7 +144,8 @@ pub fn to_hcl(template: &Template) -> String {
     let mut labels = Vec::new();
     for builder in &template.builders {
         let label = builder.name().to_string();
-        let value = serde_json::to_value(builder).unwrap_or(Json::Null);
+        let mut value = serde_json::to_value(builder).unwrap_or(Json::Null);
+        one_string_filters(&mut value);
         out.push_str(&format!(
             "source {} {} {{\n",
             hcl_string(builder.type_name()),

@@ -85,6 +85,7 @@ impl Checker<'_> {
         let mut known: Vec<&str> = option_names::<AmazonEbs>().to_vec();
         known.push("type");
         self.check_keys(node, path, &known, OTHER_EBS_OPTIONS);
+        self.filter_values(node, path);
         let nested: [(&str, &[&str]); 8] = [
             ("source_ami_filter", option_names::<SourceAmiFilter>()),
             (
@@ -177,8 +178,11 @@ impl Checker<'_> {
                 && f.owners.as_ref().is_none_or(|o| o.is_empty())
                 && f.most_recent != Some(true)
         });
+        // A filter that failed to decode was reported with its own error.
+        let filter_unreadable =
+            node.get("source_ami_filter").is_some() && ebs.source_ami_filter.is_none();
         if !set(&ebs.source_ami) {
-            if filter_empty {
+            if filter_empty && !filter_unreadable {
                 self.error(Code::Missing, node.at, field("source_ami"), "a source_ami or source_ami_filter must be specified")
                     .set_help("set \"source_ami\": \"ami-…\", or a \"source_ami_filter\" with \"filters\" and \"owners\"");
             } else if ebs.source_ami_filter.as_ref().is_some_and(|f| {
@@ -320,8 +324,11 @@ impl Checker<'_> {
                 .and_then(|m| m.value.items())
                 .unwrap_or_default();
             for (i, device) in devices.iter().flatten().enumerate() {
-                let device_at = items.get(i).map(|n| n.at).unwrap_or(at(key));
-                self.block_device_rules(device, device_at, &format!("{path}.{key}[{i}]"));
+                let device_node = items.get(i);
+                let device_at = device_node.map(|n| n.at).unwrap_or(at(key));
+                let device_path = format!("{path}.{key}[{i}]");
+                self.block_device_rules(device, device_at, &device_path);
+                self.iops_rules(device, device_node, device_at, &device_path);
             }
         }
 
@@ -680,6 +687,29 @@ impl Checker<'_> {
                 }
             }
         }
+        // Packer: AWS can't share an image encrypted with the account's default key.
+        if ebs.encrypt_boot == Some(true) && ebs.ami_users.as_ref().is_some_and(|u| !u.is_empty()) {
+            if !kms {
+                self.error(
+                    Code::Conflict,
+                    at("ami_users"),
+                    field("ami_users"),
+                    "Cannot share AMI encrypted with default KMS key",
+                )
+                .set_help("set \"kms_key_id\" to a customer managed key the accounts in ami_users may use (AWS can't share an image encrypted with aws/ebs), or remove ami_users");
+            }
+            for (region, key) in ebs.region_kms_key_ids.iter().flatten() {
+                if key.is_empty() {
+                    self.error(
+                        Code::Conflict,
+                        at("region_kms_key_ids"),
+                        format!("{path}.region_kms_key_ids.{region}"),
+                        "Cannot share AMI encrypted with default KMS key for other regions",
+                    )
+                    .set_help(format!("set the key for {region} to a customer managed key the accounts in ami_users may use"));
+                }
+            }
+        }
         for (i, group) in ebs.ami_groups.iter().flatten().enumerate() {
             if group != "all" {
                 self.error(Code::InvalidValue, at("ami_groups"), format!("{path}.ami_groups[{i}]"), format!("\"{group}\" is not a launch permission group"))
@@ -815,6 +845,94 @@ impl Checker<'_> {
                 "a device with a kms_key_id must also have `encrypted: true`",
             )
             .set_help("add \"encrypted\": true");
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// Packer 1.6.6 decodes every `filters` value of `source_ami_filter` as one string
+    /// ("expected type 'string'"): a list is refused, even of one. (The network filters'
+    /// lists are still read as several values; Packer 1.6.6 refuses those too.)
+    fn filter_values(&mut self, node: &Node, path: &str) {
+        for key in ["source_ami_filter"] {
+            let Some(filters) = node
+                .get(key)
+                .and_then(|m| m.value.get("filters"))
+                .and_then(|m| m.value.members())
+            else {
+                continue;
+            };
+            for m in filters {
+                if m.value.items().is_some() {
+                    self.error(
+                        Code::WrongType,
+                        m.value.at,
+                        format!("{path}.{key}.filters.{}", m.key),
+                        format!("filter \"{}\" must be a string, not a list (Packer: expected type 'string')", m.key),
+                    )
+                    .set_help("give one value; wildcards match several: \"name\": \"ubuntu/images/*-22.04-*\"");
+                }
+            }
+        }
+    }
+
+    /// Provisioned IOPS: Packer's ranges (io1/io2 100 to 64000, gp3 3000 to 16000) and
+    /// AWS's IOPS-to-size ratios (io1 50:1, io2 500:1). AWS requires iops for io1 and io2
+    /// (Packer 1.6.6 only asks when volume_size is set).
+    fn iops_rules(&mut self, device: &BlockDevice, node: Option<&Node>, at: Position, path: &str) {
+        let kind = device.volume_type.as_deref().unwrap_or("");
+        let iops_at = node.map(|n| at_of(n, "iops")).unwrap_or(at);
+        let field = join(path, "iops");
+        let name = device.device_name.as_deref().unwrap_or("");
+        match (kind, device.iops) {
+            ("io1" | "io2", None) => {
+                let type_at = node.map(|n| at_of(n, "volume_type")).unwrap_or(at);
+                self.error(
+                    Code::Missing,
+                    type_at,
+                    field,
+                    format!("IOPS must be between 100 and 64000 for device {name}"),
+                )
+                .set_help(format!("{kind} volumes need \"iops\": the provisioned IOPS, 100 to 64000 (e.g. \"iops\": 3000); or use gp3"));
+            }
+            ("io1" | "io2", Some(iops)) => {
+                let ratio = if kind == "io1" { 50 } else { 500 };
+                if !(100..=64000).contains(&iops) {
+                    self.error(
+                        Code::InvalidValue,
+                        iops_at,
+                        field,
+                        format!("IOPS must be between 100 and 64000 for device {name}"),
+                    )
+                    .set_help(format!("{iops} is out of range for {kind}"));
+                } else if let Some(size) = device.volume_size.filter(|s| *s > 0)
+                    && u64::from(iops) > u64::from(size) * ratio
+                {
+                    self.error(
+                        Code::InvalidValue,
+                        iops_at,
+                        field,
+                        format!("{name}: the maximum ratio of provisioned IOPS to requested volume size (in GiB) is {ratio}:1 for {kind} volumes"),
+                    )
+                    .set_help(format!(
+                        "{size} GiB allows at most {} IOPS; lower iops or make volume_size at least {} GiB",
+                        u64::from(size) * ratio,
+                        u64::from(iops).div_ceil(ratio)
+                    ));
+                }
+            }
+            ("gp3", Some(iops)) if !(3000..=16000).contains(&iops) => {
+                self.error(
+                    Code::InvalidValue,
+                    iops_at,
+                    field,
+                    format!("IOPS must be between 3000 and 16000 for device {name}"),
+                )
+                .set_help(
+                    "gp3 includes 3000 IOPS: remove iops for the baseline, or set 3000 to 16000",
+                );
+            }
+            _ => {}
         }
     }
 }

@@ -761,6 +761,8 @@ fn render_tree(
             match rendered {
                 Ok(rendered) => serde_json::Value::String(rendered),
                 Err(err) => {
+                    // Reported here once: the unrendered text is not judged as a value.
+                    unsettled.push(path.to_string());
                     // A variable whose own value failed was reported at its declaration.
                     if !err.message.starts_with("in variable ") {
                         let code = if err.not_supported {

@@ -1018,3 +1018,109 @@ fn shell_local_steps_are_in_the_model_in_order() {
     assert_eq!(local.script.as_deref(), Some("read.sh"));
     assert_eq!(local.only.as_deref(), Some(&["amazon-ebs".to_string()][..]));
 }
+
+#[test]
+fn provisioned_iops_ranges_and_ratios() {
+    let d = only_error(
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "io1", "volume_size": 100}]"#,
+    );
+    assert_eq!(
+        d.message,
+        "IOPS must be between 100 and 64000 for device /dev/xvda"
+    );
+    assert_eq!(d.field, "builders[0].launch_block_device_mappings[0].iops");
+    assert_eq!(d.code, Code::Missing);
+    let d = only_error(
+        r#""ami_block_device_mappings": [{"device_name": "/dev/xvdf", "volume_type": "io2", "volume_size": 100, "iops": 50}]"#,
+    );
+    assert_eq!(
+        d.message,
+        "IOPS must be between 100 and 64000 for device /dev/xvdf"
+    );
+    assert_eq!(d.field, "builders[0].ami_block_device_mappings[0].iops");
+    // Located at the value.
+    let text = ebs(
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "io1", "volume_size": 10, "iops": 5000}]"#,
+    );
+    let checked = run(&text);
+    let d = checked.errors().next().unwrap();
+    assert!(d.message.contains("is 50:1 for io1 volumes"), "{d:?}");
+    assert_eq!(d.column as usize, text.find("5000").unwrap() + 1);
+    assert!(d.help.as_deref().unwrap().contains("at most 500 IOPS"));
+    let d = only_error(
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "gp3", "iops": 1000}]"#,
+    );
+    assert_eq!(
+        d.message,
+        "IOPS must be between 3000 and 16000 for device /dev/xvda"
+    );
+    // Within range and ratio: io2 allows 500 per GiB; gp3 iops is optional.
+    for ok in [
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "io2", "volume_size": 10, "iops": 5000}]"#,
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "io1", "volume_size": 100, "iops": 5000}]"#,
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "gp3", "iops": 3000}]"#,
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "gp3"}]"#,
+    ] {
+        let checked = run(&ebs(ok));
+        assert!(checked.is_valid(), "{ok}: {:#?}", checked.diagnostics);
+    }
+}
+
+#[test]
+fn an_image_encrypted_with_the_default_key_cannot_be_shared() {
+    let d = only_error(r#""encrypt_boot": true, "ami_users": ["123456789012"]"#);
+    assert_eq!(d.message, "Cannot share AMI encrypted with default KMS key");
+    assert_eq!(d.field, "builders[0].ami_users");
+    assert!(d.help.as_deref().unwrap().contains("kms_key_id"));
+    // Packer's condition: ami_users, encrypt_boot and no kms_key_id (region keys don't count).
+    let d = only_error(
+        r#""encrypt_boot": true, "ami_users": ["123456789012"], "ami_regions": ["us-east-1"], "region_kms_key_ids": {"us-east-1": "alias/share"}"#,
+    );
+    assert_eq!(d.message, "Cannot share AMI encrypted with default KMS key");
+    let checked = run(&ebs(
+        r#""encrypt_boot": true, "kms_key_id": "alias/share", "ami_users": ["123456789012"]"#,
+    ));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let checked = run(&ebs(r#""ami_users": ["123456789012"]"#));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+}
+
+#[test]
+fn filter_values_are_one_string_each() {
+    let text = ebs(
+        r#""source_ami": "", "source_ami_filter": {"filters": {"name": ["a-*", "b-*"]}, "owners": ["amazon"], "most_recent": true}"#,
+    );
+    let checked = run(&text);
+    let errors: Vec<&Diagnostic> = checked.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(
+        errors[0].field,
+        "builders[0].source_ami_filter.filters.name"
+    );
+    assert_eq!(
+        errors[0].column as usize,
+        text.find("[\"a-*\"").unwrap() + 1
+    );
+    let d = only_error(
+        r#""source_ami": "", "source_ami_filter": {"filters": {"name": ["a-*"]}, "owners": ["amazon"]}"#,
+    );
+    assert_eq!(d.code, Code::WrongType);
+}
+
+#[test]
+fn a_filter_or_value_that_failed_is_not_judged_again() {
+    // An unreadable source_ami_filter is its own error, not also "no source AMI".
+    let d = only_error(
+        r#""source_ami": "", "source_ami_filter": {"filters": {"name": "a-*"}, "owners": ["amazon"], "most_recent": "yes"}"#,
+    );
+    assert_eq!(d.field, "builders[0].source_ami_filter");
+    let d = only_error(r#""source_ami": "", "source_ami_filter": "ubuntu-*""#);
+    assert_eq!(d.field, "builders[0].source_ami_filter");
+    // A value whose {{ }} failed is not then checked as a key id or account id.
+    let d = only_error(
+        r#""encrypt_boot": true, "kms_key_id": "arn:aws:kms:eu-west-1:123456789012:key/{{ keyid }}""#,
+    );
+    assert_eq!(d.code, Code::Render);
+    let d = only_error(r#""ami_users": "{{user `nobody`}}""#);
+    assert_eq!(d.code, Code::Variable);
+}
