@@ -26,15 +26,7 @@ fn real_keyring() -> Keyring {
 
 /// `secret-tool lookup` of a profile's secret: what any other program on the desktop sees.
 fn secret_tool_lookup(profile: &str) -> Option<String> {
-    let output = Command::new("secret-tool")
-        .args(["lookup", "service", KEYRING_SERVICE, "username"])
-        .arg(secret_key_user(profile))
-        .output()
-        .expect("secret-tool runs (apt package libsecret-tools)");
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    bakery_tests::secret_tool_lookup(&secret_key_user(profile))
 }
 
 /// Every file under `dir` that contains `needle`.
