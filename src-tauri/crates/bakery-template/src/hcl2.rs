@@ -54,6 +54,7 @@ pub fn check_hcl(
         amis: BTreeMap::new(),
         paths: (ctx.template_dir.clone(), ctx.working_dir.clone()),
         fields: Vec::new(),
+        builder_names: Vec::new(),
         build_label: String::new(),
         failed: Vec::new(),
     };
@@ -101,7 +102,7 @@ pub fn check_hcl(
     };
     let mut checked = check_tree(file, text, &root, &tree_options, ctx);
     for d in &mut checked.diagnostics {
-        d.field = hcl_field(&d.field, &reader.fields);
+        d.field = hcl_field(&d.field, &reader.fields, &reader.builder_names);
     }
     checked
         .diagnostics
@@ -306,6 +307,8 @@ struct Reader<'a> {
     /// The JSON tree's paths (`builders[0]`) and what they are in HCL2
     /// (`source.amazon-ebs.web`), for the checker's diagnostics.
     fields: Vec<(String, String)>,
+    /// The builders' names (`TYPE.NAME`), which `override` keys are.
+    builder_names: Vec<String>,
     /// `build`, or `build[i]` when there are several.
     build_label: String,
     /// Fields whose value could not be evaluated (already reported): not "missing" too.
@@ -1065,12 +1068,18 @@ impl Reader<'_> {
                 && let Some(i) = members.iter().position(|m| m.key == "source_ami")
             {
                 let at = members[i].key_at;
-                members[i] = member("source_ami_filter", at, node(at, filter.value.clone()));
+                // The filter is written (and its problems are) in the data source.
+                members[i] = member("source_ami_filter", at, filter.clone());
+                self.fields.push((
+                    format!("builders[{}].source_ami_filter", builders.len()),
+                    format!("data.amazon-ami.{name}"),
+                ));
             }
             self.fields.push((
                 format!("builders[{}]", builders.len()),
                 format!("source.{key}"),
             ));
+            self.builder_names.push(format!("{kind}.{name}"));
             builders.push(node(self.at(source.span()), Value::Object(members)));
             if first_source.is_none() {
                 let mut object = hcl::Map::new();
@@ -1347,8 +1356,32 @@ fn push_block(members: &mut Vec<Member>, key: &str, key_at: Position, inner: Nod
 }
 
 /// A JSON tree path (`builders[0].ami_name`) in HCL2 terms (`source.amazon-ebs.web.ami_name`):
-/// the longest known prefix replaced.
-fn hcl_field(field: &str, fields: &[(String, String)]) -> String {
+/// the longest known prefix replaced; an `override` entry is the map key it is written as
+/// (`override["amazon-ebs.web"].inline`).
+fn hcl_field(field: &str, fields: &[(String, String)], builders: &[String]) -> String {
+    let field = hcl_prefix(field, fields);
+    let Some(start) = field.find(".override.") else {
+        return field;
+    };
+    let rest = &field[start + ".override.".len()..];
+    let name = builders
+        .iter()
+        .filter(|n| {
+            rest.starts_with(n.as_str())
+                && matches!(rest[n.len()..].chars().next(), None | Some('.' | '['))
+        })
+        .max_by_key(|n| n.len());
+    match name {
+        Some(name) => format!(
+            "{}.override[\"{name}\"]{}",
+            &field[..start],
+            &rest[name.len()..]
+        ),
+        None => field,
+    }
+}
+
+fn hcl_prefix(field: &str, fields: &[(String, String)]) -> String {
     fields
         .iter()
         .filter(|(json, _)| {
@@ -2642,6 +2675,80 @@ build { sources = ["source.amazon-ebs.x"] }
             };
             assert_eq!(errors, [expected], "{value}: {:#?}", checked.diagnostics);
         }
+    }
+
+    #[test]
+    fn fields_inside_options_are_named_as_written_in_hcl() {
+        let text = r#"data "amazon-ami" "base" {
+  owners      = ["amazon"]
+  most_recent = "maybe"
+}
+source "amazon-ebs" "web" {
+  region        = "us-east-1"
+  source_ami    = data.amazon-ami.base.id
+  instance_type = "t3.micro"
+  ssh_username  = "u"
+  ami_name      = "web-{{timestamp}}"
+  launch_block_device_mappings {
+    device_name = "/dev/xvda"
+    volume_size = 8
+  }
+  launch_block_device_mappings {
+    device_name = "/dev/xvdb"
+    volume_size = "big"
+  }
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+  provisioner "shell" {
+    inline   = ["a", "b", { x = 1 }]
+    override = {
+      "amazon-ebs.web" = { inlin = ["x"] }
+    }
+  }
+}
+"#;
+        let checked = run(text, &CheckOptions::default());
+        let errors: Vec<(u32, u32, &str)> = checked
+            .errors()
+            .map(|d| (d.line, d.column, d.field.as_str()))
+            .collect();
+        for expected in [
+            // the data source that stands for the source_ami_filter
+            (1, 1, "data.amazon-ami.base"),
+            // the second block, at its own line; the first block is kept
+            (
+                17,
+                19,
+                "source.amazon-ebs.web.launch_block_device_mappings[1].volume_size",
+            ),
+            (23, 16, "build.provisioner[0].inline[2]"),
+            // (inside an object expression, keys sit at the expression)
+            (
+                24,
+                16,
+                "build.provisioner[0].override[\"amazon-ebs.web\"].inlin",
+            ),
+        ] {
+            assert!(errors.contains(&expected), "{expected:?} in {errors:#?}");
+        }
+        let template = checked.template.unwrap();
+        let Builder::AmazonEbs(ebs) = &template.builders[0];
+        let sizes: Vec<Option<u32>> = ebs
+            .launch_block_device_mappings
+            .iter()
+            .flatten()
+            .map(|d| d.volume_size)
+            .collect();
+        assert_eq!(sizes, [Some(8), None], "only the wrong value is left out");
+        assert_eq!(
+            hcl_field(
+                "provisioners[0].override.amazon-ebs.web.inline[1]",
+                &[("provisioners[0]".into(), "build.provisioner[0]".into())],
+                &["amazon-ebs.web".into()]
+            ),
+            "build.provisioner[0].override[\"amazon-ebs.web\"].inline[1]"
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::variables::{VariableInputs, Variables};
 
 mod amazon_ebs;
 mod aws_values;
+mod decode_paths;
 mod steps;
 #[cfg(test)]
 mod tests;
@@ -136,6 +137,7 @@ pub(crate) fn check_tree(
     ctx: &mut RenderContext,
 ) -> Checked {
     let mut checker = Checker::new(source, options, ctx);
+    checker.inner_paths = true;
     let mut template = Template::default();
     let builder_names = checker.builders(root, options, &mut template);
     checker.provisioners(root, options, &builder_names, &mut template);
@@ -155,6 +157,10 @@ struct Checker<'a> {
     unsettled: Vec<String>,
     /// Where errors about unsettled fields go (never reported).
     discarded: Vec<Diagnostic>,
+    /// A value of the wrong type inside a list setting is reported at itself
+    /// (`launch_block_device_mappings[1].volume_size`, [`decode_paths`]) rather than at the
+    /// setting: for HCL2, whose nested blocks are such lists.
+    inner_paths: bool,
 }
 
 /// A builder's name and type, for `{{build_name}}`, `only` and `except`.
@@ -199,6 +205,7 @@ impl<'a> Checker<'a> {
             local_file_exists: options.local_file_exists,
             unsettled: Vec::new(),
             discarded: Vec::new(),
+            inner_paths: false,
         }
     }
 
@@ -564,23 +571,50 @@ impl Checker<'_> {
             Err(_) => {
                 let keys: Vec<String> = map.keys().cloned().collect();
                 for key in keys {
-                    let single: serde_json::Map<_, _> =
-                        [(key.clone(), map[&key].clone())].into_iter().collect();
-                    if let Err(err) = serde_json::from_value::<T>(serde_json::Value::Object(single))
-                    {
-                        map.remove(&key);
-                        let message = err.to_string();
-                        let message = message
-                            .split(" at line ")
-                            .next()
-                            .unwrap_or(&message)
-                            .to_string();
+                    let Err(message) = decode_paths::decode_alone::<T>(&key, map[&key].clone())
+                    else {
+                        continue;
+                    };
+                    // Each innermost part that fails is reported at its line and left out.
+                    let found = if self.inner_paths {
+                        decode_paths::failures::<T>(&key, &map[&key], message)
+                    } else {
+                        vec![decode_paths::Failure {
+                            steps: Vec::new(),
+                            message,
+                        }]
+                    };
+                    for failure in &found {
+                        let at = match node.get(&key) {
+                            Some(m) => decode_paths::position(&m.value, &failure.steps),
+                            None => node.at,
+                        };
+                        let field = format!("{key}{}", decode_paths::suffix(&failure.steps));
+                        let last = match failure.steps.last() {
+                            Some(decode_paths::Step::Key(k)) => k.as_str(),
+                            _ => "",
+                        };
+                        let message = failure
+                            .message
+                            .strip_prefix(&format!("\"{last}\": "))
+                            .unwrap_or(&failure.message);
                         self.error(
                             Code::WrongType,
-                            at_of(node, &key),
-                            join(path, &key),
-                            format!("\"{key}\": {message}"),
+                            at,
+                            join(path, &field),
+                            format!("\"{field}\": {message}"),
                         );
+                    }
+                    let mut paths: Vec<_> = found.into_iter().map(|f| f.steps).collect();
+                    if paths.iter().any(Vec::is_empty) {
+                        map.remove(&key);
+                        continue;
+                    }
+                    if let Some(value) = map.get_mut(&key) {
+                        decode_paths::remove_all(value, &mut paths);
+                    }
+                    if decode_paths::decode_alone::<T>(&key, map[&key].clone()).is_err() {
+                        map.remove(&key);
                     }
                 }
                 serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
