@@ -330,6 +330,7 @@ impl Checker<'_> {
         template.min_packer_version = self.plain_string(root, "min_packer_version");
 
         if !options.syntax_only {
+            self.min_packer_version(root);
             self.vars = Variables::collect(
                 root.get("variables"),
                 root.get("sensitive-variables"),
@@ -362,6 +363,8 @@ impl Checker<'_> {
                     sensitive: v.sensitive,
                 })
                 .collect();
+        } else {
+            self.parse_time_shapes(root, options);
         }
 
         let builder_names = self.builders(root, options, &mut template);
@@ -641,7 +644,8 @@ impl Checker<'_> {
             }
             return names;
         };
-        if items.is_empty() {
+        // Packer 1.6.6 parses an empty list and refuses it only in a full check.
+        if items.is_empty() && !options.syntax_only {
             self.error(
                 Code::Missing,
                 at_of(root, "builders"),

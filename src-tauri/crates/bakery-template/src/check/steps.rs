@@ -45,6 +45,9 @@ pub(super) const OTHER_POST_PROCESSORS: &[&str] = &[
 /// Options every provisioner takes in Packer that this version does not run yet.
 pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &["timeout", "max_retries"];
 
+/// Real file provisioner options this version does not run yet (with the common ones).
+const OTHER_FILE_OPTIONS: &[&str] = &["timeout", "max_retries", "generated"];
+
 /// Real shell provisioner options this version does not run yet.
 pub(super) const OTHER_SHELL_OPTIONS: &[&str] = &[
     "binary",
@@ -149,7 +152,7 @@ impl Checker<'_> {
                 let local: ShellLocalProvisioner = self.decode(node, value, &path);
                 self.shell_local_rules(&ShellLocalView::of_provisioner(&local), node, &path);
                 if let Some(pause) = &local.pause_before {
-                    self.duration(
+                    self.pause_before(
                         pause,
                         at_of(node, "pause_before"),
                         &join(&path, "pause_before"),
@@ -192,7 +195,7 @@ impl Checker<'_> {
             } else {
                 let mut known = option_names::<FileProvisioner>().to_vec();
                 known.push("type");
-                self.check_keys(node, &path, &known, OTHER_PROVISIONER_OPTIONS);
+                self.check_keys(node, &path, &known, OTHER_FILE_OPTIONS);
                 let value = self.render_node(node, &path, build);
                 let file: FileProvisioner = self.decode(node, value, &path);
                 self.file_rules(&file, node, &path);
@@ -201,7 +204,7 @@ impl Checker<'_> {
                     &path,
                     builders,
                     &known,
-                    OTHER_PROVISIONER_OPTIONS,
+                    OTHER_FILE_OPTIONS,
                     |checker, name| checker.file_rules(&file.for_builder(name), node, &path),
                 );
                 self.only_except_rules(
@@ -350,7 +353,7 @@ impl Checker<'_> {
             );
         }
         if let Some(pause) = &shell.pause_before {
-            self.duration(
+            self.pause_before(
                 pause,
                 at_of(node, "pause_before"),
                 &join(path, "pause_before"),
@@ -511,11 +514,82 @@ impl Checker<'_> {
             }
         }
         if let Some(pause) = &file.pause_before {
-            self.duration(
+            self.pause_before(
                 pause,
                 at_of(node, "pause_before"),
                 &join(path, "pause_before"),
             );
+        }
+    }
+
+    /// `min_packer_version` must be a version (Packer: "min_version is invalid: Malformed
+    /// version"), e.g. `1.5`, `1.6.6`, `v1.7.0-beta`.
+    pub(super) fn min_packer_version(&mut self, root: &Node) {
+        let Some(m) = root.get("min_packer_version") else {
+            return;
+        };
+        let Some(text) = m.value.as_str() else {
+            return; // reported as not a string
+        };
+        if !go_version(text) {
+            self.error(
+                Code::InvalidValue,
+                m.value.at,
+                "min_packer_version",
+                format!("min_version is invalid: Malformed version: {text}"),
+            )
+            .set_help("write the oldest Packer version this template needs, e.g. \"1.6.0\"");
+        }
+    }
+
+    /// A step's `pause_before`: a Go duration. Packer also accepts a negative one (it does
+    /// not pause); so do we, with a warning.
+    fn pause_before(&mut self, text: &str, at: Position, field: &str) {
+        if let Some(rest) = text.strip_prefix('-')
+            && rest != "0"
+            && go_duration(rest).is_some()
+        {
+            self.warn(
+                Code::Deprecated,
+                at,
+                field,
+                format!("pause_before \"{text}\" is negative: the step does not pause"),
+            )
+            .set_help(format!("write \"{rest}\" to pause, or remove pause_before"));
+            return;
+        }
+        self.duration(text, at, field);
+    }
+
+    /// What Packer 1.6.6 refuses already when it parses the template (so also with
+    /// `-syntax-only`): the shapes of `variables`, `sensitive-variables` and var files, and
+    /// each provisioner's `pause_before` (decoded as a duration before anything is rendered).
+    pub(super) fn parse_time_shapes(&mut self, root: &Node, options: &CheckOptions) {
+        let mut found = Vec::new();
+        Variables::collect(
+            root.get("variables"),
+            root.get("sensitive-variables"),
+            &options.inputs,
+            &mut found,
+        );
+        // Required variables without a value and undeclared names are judged in a full check.
+        self.out.extend(
+            found
+                .into_iter()
+                .filter(|d| d.is_error() && d.code != Code::Variable),
+        );
+        let items = root
+            .get("provisioners")
+            .and_then(|m| m.value.items())
+            .unwrap_or_default();
+        for (i, node) in items.iter().enumerate() {
+            if let Some(m) = node.get("pause_before")
+                && let Some(pause) = m.value.as_str()
+                && !pause.contains("{{")
+            {
+                let field = format!("provisioners[{i}].pause_before");
+                self.pause_before(pause, m.value.at, &field);
+            }
         }
     }
 
@@ -752,4 +826,32 @@ fn with_overrides_applied<T: Overridable>(step: T, builders: &[String]) -> Vec<T
         }
     }
     steps
+}
+
+/// A version as hashicorp/go-version reads it: `v`? then numbers separated by dots, then an
+/// optional pre-release (`-beta1`, `rc1`) and build metadata (`+abc`).
+fn go_version(text: &str) -> bool {
+    let s = text.strip_prefix('v').unwrap_or(text);
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (numbers, rest) = s.split_at(end);
+    if numbers.is_empty() || numbers.split('.').any(str::is_empty) {
+        return false;
+    }
+    let (pre, meta) = match rest.split_once('+') {
+        Some((pre, meta)) => (pre, Some(meta)),
+        None => (rest, None),
+    };
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'~')
+            })
+    };
+    let pre_ok = pre.is_empty() || word(pre.strip_prefix('-').unwrap_or(pre));
+    pre_ok && meta.is_none_or(word)
 }

@@ -1124,3 +1124,105 @@ fn a_filter_or_value_that_failed_is_not_judged_again() {
     let d = only_error(r#""ami_users": "{{user `nobody`}}""#);
     assert_eq!(d.code, Code::Variable);
 }
+
+#[test]
+fn syntax_only_refuses_what_packer_refuses_at_parse() {
+    let syntax_only = |text: &str, var_file: Option<&str>| {
+        let mut options = CheckOptions {
+            syntax_only: true,
+            ..Default::default()
+        };
+        if let Some(text) = var_file {
+            options.inputs.var_files.push(crate::VarFile {
+                name: "v.json".into(),
+                text: text.into(),
+            });
+        }
+        check("t.json", text, &options, &mut RenderContext::fixed())
+    };
+    let builders = r#""builders": [{"type": "amazon-ebs"}]"#;
+    for (text, field) in [
+        (
+            format!(r#"{{"variables": {{"size": 30}}, {builders}}}"#),
+            "variables.size",
+        ),
+        (
+            format!(r#"{{"variables": {{"on": true}}, {builders}}}"#),
+            "variables.on",
+        ),
+        (
+            format!(r#"{{"variables": ["a"], {builders}}}"#),
+            "variables",
+        ),
+        (
+            format!(r#"{{"variables": {{"a": ""}}, "sensitive-variables": "a", {builders}}}"#),
+            "sensitive-variables",
+        ),
+        (
+            format!(
+                r#"{{{builders}, "provisioners": [{{"type": "shell", "pause_before": "10 seconds"}}]}}"#
+            ),
+            "provisioners[0].pause_before",
+        ),
+    ] {
+        let checked = syntax_only(&text, None);
+        let errors: Vec<&Diagnostic> = checked.errors().collect();
+        assert_eq!(errors.len(), 1, "{text}: {errors:#?}");
+        assert_eq!(errors[0].field, field);
+    }
+    let text = format!(r#"{{"variables": {{"size": ""}}, {builders}}}"#);
+    let checked = syntax_only(&text, Some(r#"{"size": 30}"#));
+    assert_eq!(checked.errors().count(), 1, "{:#?}", checked.diagnostics);
+    assert_eq!(checked.errors().next().unwrap().file, "v.json");
+    // Required variables without a value, an empty builder list: only in a full check.
+    for text in [
+        format!(r#"{{"variables": {{"r": null}}, {builders}}}"#),
+        r#"{"builders": []}"#.to_string(),
+    ] {
+        let checked = syntax_only(&text, None);
+        assert!(checked.is_valid(), "{text}: {:#?}", checked.diagnostics);
+    }
+    assert!(!run(r#"{"builders": []}"#).is_valid());
+}
+
+#[test]
+fn a_negative_pause_before_is_accepted_like_packer_with_a_warning() {
+    let text = format!(
+        r#"{{"builders": [{{{}}}], "provisioners": [{{"type": "shell", "inline": ["true"], "pause_before": "-5s"}}]}}"#,
+        &ebs("")[15..ebs("").len() - 3]
+    );
+    let checked = run(&text);
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let warning = checked.warnings().next().unwrap();
+    assert_eq!(warning.field, "provisioners[0].pause_before");
+    assert!(warning.message.contains("does not pause"));
+}
+
+#[test]
+fn min_packer_version_must_be_a_version_and_generated_is_not_supported_yet() {
+    for ok in ["1.5", "1.6.6", "v1.7.0-beta", "1.6.0+ent"] {
+        let checked = run(&format!(
+            r#"{{"min_packer_version": "{ok}", {}"#,
+            &ebs("")[1..]
+        ));
+        assert!(checked.is_valid(), "{ok}: {:#?}", checked.diagnostics);
+    }
+    let checked = run(&format!(
+        r#"{{"min_packer_version": "latest", {}"#,
+        &ebs("")[1..]
+    ));
+    assert_eq!(
+        messages(&checked),
+        ["min_version is invalid: Malformed version: latest"]
+    );
+    assert_eq!(checked.errors().next().unwrap().column, 24);
+    let text = format!(
+        r#"{{"builders": [{{{}}}], "provisioners": [{{"type": "file", "source": "a", "destination": "/tmp/a", "generated": true}}]}}"#,
+        &ebs("")[15..ebs("").len() - 3]
+    );
+    let checked = run(&text);
+    let errors: Vec<&Diagnostic> = checked.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].code, Code::NotSupported);
+    assert_eq!(errors[0].field, "provisioners[0].generated");
+}
