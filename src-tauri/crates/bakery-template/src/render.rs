@@ -167,6 +167,7 @@ pub fn render(
             after = after.trim_start();
         }
         if tokens.build_time() {
+            tokens.known_build_variables().map_err(located)?;
             out.push_str(action_text);
         } else {
             let value = eval_action(&tokens, action_text, ctx, scope).map_err(located)?;
@@ -262,7 +263,66 @@ struct Tokens {
     trim_right: bool,
 }
 
+/// The build-time variables something fills at bake time: the amazon-ebs builder's
+/// (`{{ .SourceAMI }}`, `{{ .SourceAMITags.NAME }}`, …) and the provisioners'
+/// `execute_command` ones (`{{ .Path }}`, `{{ .Vars }}`, shell-local's `{{ .Script }}`,
+/// `{{ .Command }}`). Any other `{{ .X }}` would stay as written (Packer renders it
+/// `<no value>` or refuses it), so it is an error.
+pub const BUILD_TIME_VARIABLES: &[&str] = &[
+    "BuildRegion",
+    "SourceAMI",
+    "SourceAMICreationDate",
+    "SourceAMIName",
+    "SourceAMIOwner",
+    "SourceAMIOwnerName",
+    "SourceAMITags",
+    "Path",
+    "Vars",
+    "Script",
+    "Command",
+];
+
 impl Tokens {
+    /// Every `.X` of a build-time action names a variable something fills.
+    fn known_build_variables(&self) -> Result<(), RenderError> {
+        for token in &self.tokens {
+            let Token::Field(field) = token else {
+                continue;
+            };
+            let name = field
+                .trim_start_matches('.')
+                .split('.')
+                .next()
+                .unwrap_or("");
+            if name.is_empty() || BUILD_TIME_VARIABLES.contains(&name) {
+                continue;
+            }
+            let mut err = RenderError::new(format!(
+                "build-time variable .{name} is not known: nothing fills it at bake time"
+            ));
+            // did_you_mean compares in lower case.
+            let lower: Vec<String> = BUILD_TIME_VARIABLES
+                .iter()
+                .map(|v| v.to_lowercase())
+                .collect();
+            let near = crate::suggest::did_you_mean(name, lower.iter().map(String::as_str))
+                .and_then(|near| {
+                    BUILD_TIME_VARIABLES
+                        .iter()
+                        .find(|v| v.eq_ignore_ascii_case(near))
+                });
+            err = match near {
+                Some(near) => err.help(format!("did you mean {{{{ .{near} }}}}?")),
+                None => err.help(format!(
+                    "the build-time variables are .{}; for the time of the bake use {{{{timestamp}}}} or {{{{isotime}}}}",
+                    BUILD_TIME_VARIABLES.join(", .")
+                )),
+            };
+            return Err(err);
+        }
+        Ok(())
+    }
+
     fn build_time(&self) -> bool {
         self.tokens.iter().any(|t| match t {
             Token::Field(_) => true,
@@ -860,6 +920,23 @@ mod tests {
             "chmod +x {{ .Path }}; {{ .Vars }} sudo -E {{ .Path }} 1741064767"
         );
         assert_eq!(without_build_time_actions("a {{ .SourceAMI }} b"), "a  b");
+    }
+
+    #[test]
+    fn unknown_build_time_variables_are_errors_with_a_suggestion() {
+        let err = r("quick {{.CreateTime}}").unwrap_err();
+        assert_eq!(
+            err.message,
+            "build-time variable .CreateTime is not known: nothing fills it at bake time"
+        );
+        assert_eq!(err.at, Some(6));
+        assert!(err.help.unwrap().contains("{{timestamp}}"));
+        let err = r("{{ .SourceAMINme }}").unwrap_err();
+        assert_eq!(
+            err.help.as_deref(),
+            Some("did you mean {{ .SourceAMIName }}?")
+        );
+        assert!(r("{{ .SourceAMITags.team }} {{ .Script }} {{ .Command }}").is_ok());
     }
 
     #[test]

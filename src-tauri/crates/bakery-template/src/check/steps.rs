@@ -681,7 +681,11 @@ impl Checker<'_> {
                     &known,
                     &["only", "except", "name", "strip_time"],
                 );
-                let value = self.render_node(node, &path, None);
+                // Packer renders {{build_name}} here too (for each build); the model holds
+                // the first builder this post-processor runs for, as for shell-local.
+                let build =
+                    first_builder_for(node, builders).map(|n| (n, "amazon-ebs".to_string()));
+                let value = self.render_node(node, &path, build);
                 let manifest: ManifestPostProcessor = self.decode(node, value, &path);
                 built.push(PostProcessor::Manifest(manifest));
             }

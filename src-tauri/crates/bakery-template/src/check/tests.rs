@@ -1226,3 +1226,30 @@ fn min_packer_version_must_be_a_version_and_generated_is_not_supported_yet() {
     assert_eq!(errors[0].code, Code::NotSupported);
     assert_eq!(errors[0].field, "provisioners[0].generated");
 }
+
+#[test]
+fn a_build_time_variable_nothing_fills_is_located() {
+    let text = ebs(r#""ami_name": "quick {{.CreateTime}}""#);
+    let checked = run(&text);
+    let errors: Vec<&Diagnostic> = checked.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].field, "builders[0].ami_name");
+    assert_eq!(
+        errors[0].column as usize,
+        text.find("{{.Create").unwrap() + 1
+    );
+}
+
+#[test]
+fn build_name_in_a_manifest_output_is_the_builder_it_runs_for() {
+    let text = format!(
+        r#"{{"builders": [{{{}}}], "post-processors": [{{"type": "manifest", "output": "out/{{{{build_name}}}}-manifest.json"}}]}}"#,
+        &ebs("")[15..ebs("").len() - 3]
+    );
+    let checked = run(&text);
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let PostProcessor::Manifest(m) = &checked.template.unwrap().post_processors[0][0] else {
+        panic!("a manifest");
+    };
+    assert_eq!(m.output.as_deref(), Some("out/amazon-ebs-manifest.json"));
+}
