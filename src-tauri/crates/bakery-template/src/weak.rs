@@ -47,7 +47,12 @@ pub fn to_integer(value: &Value) -> Result<Option<i64>, String> {
         Value::Bool(b) => Ok(Some(i64::from(*b))),
         Value::Number(n) => n
             .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+            // Go's int64(f), as Packer's decoder does: 8.5 becomes 8 (the checker warns).
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.trunc() as i64)
+            })
             .map(Some)
             .ok_or_else(|| format!("expected a whole number, got {n}")),
         Value::String(s) if s.is_empty() => Ok(Some(0)),
@@ -182,6 +187,8 @@ mod tests {
         assert!(to_bool(&json!("yes")).is_err());
         assert_eq!(to_integer(&json!("22")), Ok(Some(22)));
         assert_eq!(to_integer(&json!(22.0)), Ok(Some(22)));
+        assert_eq!(to_integer(&json!(8.5)), Ok(Some(8)));
+        assert!(to_integer(&json!("8.5")).is_err());
         assert!(to_integer(&json!("2x")).is_err());
     }
 

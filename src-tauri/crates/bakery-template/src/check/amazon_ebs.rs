@@ -113,6 +113,7 @@ impl Checker<'_> {
                         option_names::<BlockDevice>(),
                         &[],
                     );
+                    self.fractional_numbers(item, &format!("{path}.{key}[{i}]"));
                 }
             }
         }
@@ -872,6 +873,35 @@ impl Checker<'_> {
                     )
                     .set_help("give one value; wildcards match several: \"name\": \"ubuntu/images/*-22.04-*\"");
                 }
+            }
+        }
+    }
+
+    /// A JSON number with a fraction where a whole number goes: Packer (Go) truncates it
+    /// and so does the model; AWS takes whole GiB, IOPS and MiB/s, so this says so.
+    fn fractional_numbers(&mut self, device: &Node, path: &str) {
+        for key in ["volume_size", "iops", "throughput"] {
+            let Some(m) = device.get(key) else { continue };
+            let Value::Number(n) = &m.value.value else {
+                continue;
+            };
+            if n.is_f64()
+                && let Some(f) = n.as_f64().filter(|f| f.fract() != 0.0)
+            {
+                self.warn(
+                    Code::InvalidValue,
+                    m.value.at,
+                    join(path, key),
+                    format!(
+                        "{key} {n} is not a whole number: it is used as {}",
+                        f.trunc()
+                    ),
+                )
+                .set_help(format!(
+                    "write {} or {} (AWS takes whole numbers)",
+                    f.trunc(),
+                    f.ceil()
+                ));
             }
         }
     }

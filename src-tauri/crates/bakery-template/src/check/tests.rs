@@ -1253,3 +1253,28 @@ fn build_name_in_a_manifest_output_is_the_builder_it_runs_for() {
     };
     assert_eq!(m.output.as_deref(), Some("out/amazon-ebs-manifest.json"));
 }
+
+#[test]
+fn a_fractional_volume_size_is_truncated_like_packer_with_a_warning() {
+    let text = ebs(
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_size": 8.5, "volume_type": "gp2"}]"#,
+    );
+    let checked = run(&text);
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let warning = checked.warnings().next().unwrap();
+    assert_eq!(
+        warning.field,
+        "builders[0].launch_block_device_mappings[0].volume_size"
+    );
+    assert_eq!(warning.column as usize, text.find("8.5").unwrap() + 1);
+    let Builder::AmazonEbs(b) = &checked.template.unwrap().builders[0];
+    assert_eq!(
+        b.launch_block_device_mappings.as_ref().unwrap()[0].volume_size,
+        Some(8)
+    );
+    // A string is parsed as an integer and refused, as in Packer.
+    let d = only_error(
+        r#""launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_size": "8.5"}]"#,
+    );
+    assert_eq!(d.code, Code::WrongType);
+}
