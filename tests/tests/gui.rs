@@ -21,6 +21,7 @@ fn the_app_opens_every_section_and_about_shows_what_rust_reports() {
         ("AWS_PROFILE", "sandbox".into()),
         ("AWS_REGION", "eu-west-1".into()),
         ("AWS_ENDPOINT_URL", "http://127.0.0.1:5999".into()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
     ]);
     let session = driver.session(&app);
 
@@ -50,6 +51,16 @@ fn the_app_opens_every_section_and_about_shows_what_rust_reports() {
             "the sidebar marks {heading} as the current section"
         );
     }
+
+    // Profiles: the environment's keys (how the sandbox is given to the app) are named, the
+    // secret key never.
+    session.find("[data-testid=nav-profiles]", WAIT).click();
+    let note = session.wait_text("[data-testid=profiles-environment]", WAIT, |t| {
+        t.contains("AWS_ACCESS_KEY_ID=testing")
+    });
+    assert!(note.contains("Sandbox"), "{note}");
+    assert!(note.contains("http://127.0.0.1:5999"), "{note}");
+    session.find("[data-testid=nav-about]", WAIT).click();
 
     // About: the version and data directory come from Rust, not from the front end.
     let version = session.wait_text("[data-testid=about-version]", WAIT, |t| !t.is_empty());

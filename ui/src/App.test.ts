@@ -25,6 +25,7 @@ function backendAnswering(answer: { ok: AppInfo } | { err: IpcError }): string[]
       if (cmd === "list_profiles") {
         return {
           profiles: [],
+          environment: null,
           configFile: "/home/ops/.aws/config",
           credentialsFile: "/home/ops/.aws/credentials",
           appProfilesFile: "/data/profiles.json",

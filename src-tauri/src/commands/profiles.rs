@@ -61,11 +61,26 @@ pub struct ProfileView {
     pub active: bool,
 }
 
+/// Keys given to the app in its environment (`AWS_ACCESS_KEY_ID`, …): what bakes use when
+/// no profile is chosen (the built-in sandbox gives them this way).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentKeys {
+    /// The access key id (not a secret; the secret key is never sent).
+    pub access_key_id: String,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// The endpoint is on this machine (the sandbox).
+    pub sandbox: bool,
+}
+
 /// Every profile, and the files they come from.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileList {
     pub profiles: Vec<ProfileView>,
+    /// Keys from the environment, when there are some.
+    pub environment: Option<EnvironmentKeys>,
     pub config_file: String,
     pub credentials_file: String,
     /// The app's own profiles (secrets in the keyring, the rest here).
@@ -225,8 +240,16 @@ pub async fn list_profiles(state: State<'_, AppState>) -> Result<ProfileList, Ip
         .into_iter()
         .map(|s| view(s, &profiles, &files, &keyring_has, active.as_deref()))
         .collect();
+    let env = AwsEnvironment::from_process();
+    let environment = env.access_key_id.map(|access_key_id| EnvironmentKeys {
+        access_key_id,
+        region: env.region,
+        sandbox: env.endpoint_url.as_deref().is_some_and(is_loopback_url),
+        endpoint_url: env.endpoint_url,
+    });
     Ok(ProfileList {
         profiles: views,
+        environment,
         config_file: files.config.display().to_string(),
         credentials_file: files.credentials.display().to_string(),
         app_profiles_file: store.path().display().to_string(),

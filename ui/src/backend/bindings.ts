@@ -91,6 +91,38 @@ export type CallerIdentityView = {
 	userId: string,
 };
 
+/**
+ *  Keys given to the app in its environment (`AWS_ACCESS_KEY_ID`, …): what bakes use when
+ *  no profile is chosen (the built-in sandbox gives them this way).
+ */
+export type EnvironmentKeys = EnvironmentKeys_Serialize | EnvironmentKeys_Deserialize;
+
+/**
+ *  Keys given to the app in its environment (`AWS_ACCESS_KEY_ID`, …): what bakes use when
+ *  no profile is chosen (the built-in sandbox gives them this way).
+ */
+export type EnvironmentKeys_Deserialize = {
+	/**  The access key id (not a secret; the secret key is never sent). */
+	accessKeyId: string,
+	region?: string | null,
+	endpointUrl?: string | null,
+	/**  The endpoint is on this machine (the sandbox). */
+	sandbox: boolean,
+};
+
+/**
+ *  Keys given to the app in its environment (`AWS_ACCESS_KEY_ID`, …): what bakes use when
+ *  no profile is chosen (the built-in sandbox gives them this way).
+ */
+export type EnvironmentKeys_Serialize = {
+	/**  The access key id (not a secret; the secret key is never sent). */
+	accessKeyId: string,
+	region: string | null,
+	endpointUrl: string | null,
+	/**  The endpoint is on this machine (the sandbox). */
+	sandbox: boolean,
+};
+
 /**  What went wrong, in a form the UI can branch on. Serialized in snake_case. */
 export type ErrorKind = 
 /**  Reading or writing a file or folder failed. */
@@ -188,6 +220,8 @@ export type ProfileList = ProfileList_Serialize | ProfileList_Deserialize;
 /**  Every profile, and the files they come from. */
 export type ProfileList_Deserialize = {
 	profiles: ProfileView_Deserialize[],
+	/**  Keys from the environment, when there are some. */
+	environment?: EnvironmentKeys_Deserialize | null,
 	configFile: string,
 	credentialsFile: string,
 	/**  The app's own profiles (secrets in the keyring, the rest here). */
@@ -197,6 +231,8 @@ export type ProfileList_Deserialize = {
 /**  Every profile, and the files they come from. */
 export type ProfileList_Serialize = {
 	profiles: ProfileView_Serialize[],
+	/**  Keys from the environment, when there are some. */
+	environment: EnvironmentKeys_Serialize | null,
 	configFile: string,
 	credentialsFile: string,
 	/**  The app's own profiles (secrets in the keyring, the rest here). */

@@ -43,6 +43,7 @@ const list: ProfileList = {
       problem: 'names source_profile "defualt"',
     }),
   ],
+  environment: null,
   configFile: "/home/ops/.aws/config",
   credentialsFile: "/home/ops/.aws/credentials",
   appProfilesFile: "/data/profiles.json",
@@ -83,6 +84,27 @@ describe("profiles view", () => {
     expect(screen.getByTestId("profile-signin-corp")).toHaveClass("primary");
     expect(screen.getByTestId("profile-problem-typo")).toHaveTextContent("defualt");
     expect(screen.getByTestId("profile-use-typo")).toBeDisabled();
+  });
+
+  it("says when the environment's keys are used, and that they go to the sandbox", async () => {
+    backend({
+      list_profiles: () => ({
+        ...list,
+        profiles: [],
+        environment: {
+          accessKeyId: "testing",
+          region: "us-east-1",
+          endpointUrl: "http://127.0.0.1:5000",
+          sandbox: true,
+        },
+      }),
+    });
+    render(ProfilesView, { onprofilechange: () => {} });
+
+    const note = await screen.findByTestId("profiles-environment");
+    expect(note).toHaveTextContent("Sandbox");
+    expect(note).toHaveTextContent("AWS_ACCESS_KEY_ID=testing, region us-east-1");
+    expect(screen.getByTestId("profiles-empty")).toBeInTheDocument();
   });
 
   it("points at the form field the backend names, and keeps the form open", async () => {
