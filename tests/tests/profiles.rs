@@ -8,7 +8,7 @@
 mod sso_stand_in;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use bakery_tests::{any_file_contains, secret_tool_lookup, workspace_binary};
