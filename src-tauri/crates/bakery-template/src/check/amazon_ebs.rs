@@ -139,9 +139,9 @@ impl Checker<'_> {
                 Code::Missing,
                 at("region"),
                 field("region"),
-                "region must be specified",
+                "region must be specified: AMI Bakery does not take it from the AWS configuration",
             )
-            .set_help("set \"region\" to the AWS region to bake in, e.g. \"eu-west-1\"");
+            .set_help("Packer falls back to AWS_REGION, AWS_DEFAULT_REGION or the profile's region; AMI Bakery bakes only in a region the template names: set \"region\": \"eu-west-1\", or \"{{user `aws_region`}}\" with the variable's default \"{{env `AWS_REGION`}}\"");
         }
         let has_secret = ebs
             .secret_key

@@ -1278,3 +1278,14 @@ fn a_fractional_volume_size_is_truncated_like_packer_with_a_warning() {
     );
     assert_eq!(d.code, Code::WrongType);
 }
+
+#[test]
+fn a_missing_region_says_it_is_not_taken_from_the_aws_configuration() {
+    let d = only_error(r#""region": """#);
+    assert_eq!(d.field, "builders[0].region");
+    assert!(
+        d.message
+            .contains("does not take it from the AWS configuration")
+    );
+    assert!(d.help.as_deref().unwrap().contains("AWS_REGION"));
+}
