@@ -104,7 +104,8 @@ pub async fn bake(
 
     let mut bake = Bake {
         ctx,
-        spec,
+        spec: std::borrow::Cow::Borrowed(spec),
+        written: spec,
         sdk,
         ec2: Ec2::new(sdk, &spec.region),
         state: BakeState::default(),

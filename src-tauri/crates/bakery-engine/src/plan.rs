@@ -383,7 +383,10 @@ fn spec_for(
 }
 
 /// Fills the build-time variables Packer leaves for the builder (`{{ .SourceAMI }}`, ...).
-pub fn fill_build_variables(text: &str, values: &BTreeMap<&str, String>) -> String {
+pub fn fill_build_variables(text: &str, values: &BTreeMap<String, String>) -> String {
+    if !text.contains("{{") {
+        return text.to_string();
+    }
     let mut out = text.to_string();
     for (name, value) in values {
         for form in [format!("{{{{ .{name} }}}}"), format!("{{{{.{name}}}}}")] {
@@ -399,7 +402,7 @@ mod tests {
 
     #[test]
     fn build_variables_are_filled_in_both_spellings() {
-        let values = BTreeMap::from([("SourceAMI", "ami-1".to_string())]);
+        let values = BTreeMap::from([("SourceAMI".to_string(), "ami-1".to_string())]);
         assert_eq!(
             fill_build_variables("from {{ .SourceAMI }} / {{.SourceAMI}}", &values),
             "from ami-1 / ami-1"

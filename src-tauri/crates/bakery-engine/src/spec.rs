@@ -238,3 +238,41 @@ impl Default for SshSpec {
         }
     }
 }
+
+impl BakeSpec {
+    /// Whether a name, description or tag holds a build-time variable (`{{ .SourceAMI }}`).
+    pub fn uses_build_variables(&self) -> bool {
+        let maps = [
+            &self.tags,
+            &self.run_tags,
+            &self.run_volume_tags,
+            &self.snapshot_tags,
+        ];
+        self.ami_name.contains("{{")
+            || self
+                .ami_description
+                .as_deref()
+                .is_some_and(|d| d.contains("{{"))
+            || maps
+                .iter()
+                .any(|m| m.iter().any(|(k, v)| k.contains("{{") || v.contains("{{")))
+    }
+
+    /// This spec with Packer's build-time variables filled in the AMI name, description and
+    /// every tag (keys and values), as Packer's amazon-ebs builder does.
+    pub fn with_build_variables(&self, vars: &BTreeMap<String, String>) -> BakeSpec {
+        let fill = |text: &str| crate::plan::fill_build_variables(text, vars);
+        let fill_map = |map: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+            map.iter().map(|(k, v)| (fill(k), fill(v))).collect()
+        };
+        BakeSpec {
+            ami_name: fill(&self.ami_name),
+            ami_description: self.ami_description.as_deref().map(fill),
+            tags: fill_map(&self.tags),
+            run_tags: fill_map(&self.run_tags),
+            run_volume_tags: fill_map(&self.run_volume_tags),
+            snapshot_tags: fill_map(&self.snapshot_tags),
+            ..self.clone()
+        }
+    }
+}

@@ -786,3 +786,131 @@ async fn a_failing_shell_local_post_processor_fails_the_bake_and_leaves_nothing(
         "the image of a failed bake is deleted too: {left:?}"
     );
 }
+
+/// The tags of `resource_id` in `region`, as EC2 lists them.
+fn tags_of(sandbox: &Sandbox, region: &str, resource_id: &str) -> Vec<(String, String)> {
+    let tags = sandbox
+        .ec2(
+            region,
+            "DescribeTags",
+            &[
+                ("Filter.1.Name", "resource-id"),
+                ("Filter.1.Value.1", resource_id),
+            ],
+        )
+        .unwrap();
+    tags.texts("key")
+        .into_iter()
+        .zip(tags.texts("value"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn build_time_variables_fill_the_name_description_and_tags_with_each_copys_region() {
+    let sandbox = bakery_tests::sandbox();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("buildvars");
+    let mut spec = article_spec(&sandbox, "ignored");
+    spec.ami_name = "base-{{ .SourceAMIName }}".into();
+    spec.ami_description = Some("from {{.SourceAMI}} owned by {{ .SourceAMIOwnerName }}".into());
+    spec.tags = [
+        ("Base".to_string(), "{{ .SourceAMIName }}".to_string()),
+        ("Region".to_string(), "{{ .BuildRegion }}".to_string()),
+    ]
+    .into();
+    spec.run_tags = [("From".to_string(), "{{ .SourceAMI }}".to_string())].into();
+    spec.ami_regions = vec!["us-west-2".into()];
+
+    let result = bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    let source = events
+        .iter()
+        .find_map(|e| match e {
+            BakeEvent::Note { text, .. } if text.starts_with("Source image: ") => {
+                Some(text.clone())
+            }
+            _ => None,
+        })
+        .expect("the source image is reported");
+    // "Source image: ami-… (NAME, created …)"
+    let source_id = source["Source image: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let source_name = source
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(source_name.starts_with("al2023-ami-2023."), "{source}");
+
+    assert_eq!(result.artifacts.len(), 2);
+    for artifact in &result.artifacts {
+        let image = sandbox
+            .ec2(
+                &artifact.region,
+                "DescribeImages",
+                &[("ImageId.1", &artifact.image_id)],
+            )
+            .unwrap();
+        assert_eq!(image.texts("name"), [format!("base-{source_name}")]);
+        assert_eq!(
+            image.texts("description"),
+            [format!("from {source_id} owned by amazon")],
+            "{}",
+            artifact.region
+        );
+        let tags = tags_of(&sandbox, &artifact.region, &artifact.image_id);
+        assert!(
+            tags.contains(&("Base".to_string(), source_name.clone())),
+            "{tags:?}"
+        );
+        assert!(
+            tags.contains(&("Region".to_string(), artifact.region.clone())),
+            "a copy's {{{{ .BuildRegion }}}} is its own region: {tags:?}"
+        );
+    }
+    // The instance carried the filled run tag (it is terminated, but still described).
+    let instances = sandbox
+        .ec2(
+            "us-east-1",
+            "DescribeInstances",
+            &[
+                ("Filter.1.Name", "tag:From"),
+                ("Filter.1.Value.1", &source_id),
+            ],
+        )
+        .unwrap();
+    assert_eq!(instances.texts("instanceId").len(), 1, "run_tags filled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_made_of_build_time_variables_is_checked_once_it_is_known() {
+    let sandbox = bakery_tests::sandbox();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, _rx) = harness.context("taken-1");
+    let mut spec = article_spec(&sandbox, "ignored");
+    spec.ami_name = "again-{{ .SourceAMIName }}".into();
+    bakery_engine::bake(&ctx, &sdk, &spec)
+        .await
+        .expect("first bake");
+
+    let (ctx, _rx) = harness.context("taken-2");
+    let err = bakery_engine::bake(&ctx, &sdk, &spec)
+        .await
+        .expect_err("the name is taken");
+    let text = err.to_string();
+    assert!(text.contains("already exists in us-east-1"), "{text}");
+    assert!(text.contains("again-al2023-ami-2023."), "{text}");
+    let own = leftovers(&sandbox, "us-east-1");
+    assert_eq!(own.images.len(), 1, "only the first bake's image: {own:?}");
+    assert!(own.instances.is_empty(), "{own:?}");
+    assert!(own.key_pairs.is_empty(), "{own:?}");
+}

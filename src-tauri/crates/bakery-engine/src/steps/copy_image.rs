@@ -1,10 +1,13 @@
 //! Copy the image to every `ami_regions` region at once, then wait for all copies.
 
+use std::borrow::Cow;
+
 use bakery_history::{Artifact, ResourceKind};
 
 use crate::EngineError;
 use crate::error::aws_error;
 use crate::event::{BakeEvent, StepName};
+use crate::spec::BakeSpec;
 use crate::steps::Bake;
 use crate::steps::create_image::{
     force_deregister, record_snapshots, tag_resources, wait_available,
@@ -30,9 +33,17 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let copies = targets.iter().map(|target| {
         let ec2 = bake.ec2_in(target);
         let ctx = bake.ctx;
-        let spec = bake.spec;
+        // A copy's name, description and tags see its own region as `{{ .BuildRegion }}`.
+        let spec = match &bake.state.source_image {
+            Some(image) if bake.written.uses_build_variables() => Cow::Owned(
+                bake.written
+                    .with_build_variables(&image.build_variables(target)),
+            ),
+            _ => Cow::Borrowed(&*bake.spec),
+        };
         let source = &source;
         async move {
+            let spec: &BakeSpec = &spec;
             let region = ec2.region.clone();
             if spec.force_deregister {
                 force_deregister(ctx, &ec2, spec).await?;

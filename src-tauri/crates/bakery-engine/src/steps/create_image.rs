@@ -167,7 +167,7 @@ pub fn intermediate_name(bake_id: &str) -> String {
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let region = bake.region().to_string();
     if bake.spec.force_deregister {
-        force_deregister(bake.ctx, &bake.ec2, bake.spec).await?;
+        force_deregister(bake.ctx, &bake.ec2, &bake.spec).await?;
     }
     let instance_id = bake
         .state
@@ -222,7 +222,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         bake.ctx,
         &bake.ec2,
         &image_id,
-        bake.spec,
+        &bake.spec,
         StepName::CreateImage,
     )
     .await?;
@@ -260,7 +260,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             bake.ctx,
             &bake.ec2,
             &encrypted_id,
-            bake.spec,
+            &bake.spec,
             StepName::CreateImage,
         )
         .await?;

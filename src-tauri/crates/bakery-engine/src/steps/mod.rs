@@ -30,6 +30,34 @@ use crate::ssh::{SshSession, TemporaryKey};
 pub struct FoundImage {
     pub id: String,
     pub name: String,
+    /// The owner's account id.
+    pub owner_id: String,
+    /// The owner's alias (`amazon`, `aws-marketplace`), else its account id.
+    pub owner_name: String,
+    pub creation_date: String,
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+impl FoundImage {
+    /// Packer's build-time variables for this source image, built in `region`
+    /// (`{{ .SourceAMI }}`, `{{ .SourceAMITags.Name }}`, `{{ .BuildRegion }}`, ...).
+    pub fn build_variables(&self, region: &str) -> std::collections::BTreeMap<String, String> {
+        let mut vars = std::collections::BTreeMap::from([
+            ("BuildRegion".to_string(), region.to_string()),
+            ("SourceAMI".to_string(), self.id.clone()),
+            ("SourceAMIName".to_string(), self.name.clone()),
+            ("SourceAMIOwner".to_string(), self.owner_id.clone()),
+            ("SourceAMIOwnerName".to_string(), self.owner_name.clone()),
+            (
+                "SourceAMICreationDate".to_string(),
+                self.creation_date.clone(),
+            ),
+        ]);
+        for (key, value) in &self.tags {
+            vars.insert(format!("SourceAMITags.{key}"), value.clone());
+        }
+        vars
+    }
 }
 
 /// The launched instance.
@@ -61,7 +89,11 @@ pub struct BakeState {
 /// A bake in progress: its inputs, its region's EC2, and its state.
 pub struct Bake<'a> {
     pub ctx: &'a BakeContext,
-    pub spec: &'a BakeSpec,
+    /// The spec with the build-time variables filled once the source image is known (as
+    /// written before).
+    pub spec: std::borrow::Cow<'a, BakeSpec>,
+    /// The spec as written (copies fill `{{ .BuildRegion }}` with their own region).
+    pub written: &'a BakeSpec,
     pub sdk: &'a SdkConfig,
     pub ec2: Ec2,
     pub state: BakeState,

@@ -28,49 +28,13 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     bake.state.account_id = Some(account);
     bake.ctx.check_cancel(StepName::Preflight)?;
 
-    let mut targets = vec![region.clone()];
-    targets.extend(
-        bake.spec
-            .ami_regions
-            .iter()
-            .filter(|r| **r != region)
-            .cloned(),
-    );
-
-    if !bake.spec.force_deregister {
-        for target in &targets {
-            let ec2 = bake.ec2_in(target);
-            let taken = ec2
-                .client
-                .describe_images()
-                .owners("self")
-                .filters(
-                    Filter::builder()
-                        .name("name")
-                        .values(&bake.spec.ami_name)
-                        .build(),
-                )
-                .send()
-                .await;
-            let taken = match taken {
-                Ok(taken) => taken,
-                Err(err) => {
-                    return Err(diagnose_region(
-                        bake,
-                        target,
-                        aws_error("DescribeImages", target, err),
-                    )
-                    .await);
-                }
-            };
-            if let Some(image) = taken.images().first() {
-                return Err(EngineError::Preflight(format!(
-                    "an AMI named `{}` already exists in {target} ({}): change ami_name (e.g. add {{{{timestamp}}}}) or set force_deregister",
-                    bake.spec.ami_name,
-                    image.image_id().unwrap_or_default()
-                )));
-            }
-        }
+    if bake.spec.ami_name.contains("{{") {
+        bake.ctx.note(format!(
+            "The AMI name `{}` uses build-time variables: it is checked once the source image is known",
+            bake.spec.ami_name
+        ));
+    } else if !bake.spec.force_deregister {
+        ami_name_free(bake).await?;
     }
     bake.ctx.check_cancel(StepName::Preflight)?;
 
@@ -106,6 +70,54 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     }
 
     resolve_network(bake).await
+}
+
+/// No image of the account is named `ami_name` in the build region or a copy region.
+pub(crate) async fn ami_name_free(bake: &Bake<'_>) -> Result<(), EngineError> {
+    let region = bake.region().to_string();
+    let mut targets = vec![region.clone()];
+    targets.extend(
+        bake.spec
+            .ami_regions
+            .iter()
+            .filter(|r| **r != region)
+            .cloned(),
+    );
+
+    for target in &targets {
+        let ec2 = bake.ec2_in(target);
+        let taken = ec2
+            .client
+            .describe_images()
+            .owners("self")
+            .filters(
+                Filter::builder()
+                    .name("name")
+                    .values(&bake.spec.ami_name)
+                    .build(),
+            )
+            .send()
+            .await;
+        let taken = match taken {
+            Ok(taken) => taken,
+            Err(err) => {
+                return Err(diagnose_region(
+                    bake,
+                    target,
+                    aws_error("DescribeImages", target, err),
+                )
+                .await);
+            }
+        };
+        if let Some(image) = taken.images().first() {
+            return Err(EngineError::Preflight(format!(
+                "an AMI named `{}` already exists in {target} ({}): change ami_name (e.g. add {{{{timestamp}}}}) or set force_deregister",
+                bake.spec.ami_name,
+                image.image_id().unwrap_or_default()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A call to `target` failed: if the region does not exist, say so (with the closest name,

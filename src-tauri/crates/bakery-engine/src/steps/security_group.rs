@@ -118,8 +118,8 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         bake.state.security_group_ids = bake.spec.security_group_ids.clone();
         return Ok(());
     }
-    if let Some(filters) = &bake.spec.security_group_filter {
-        return groups_from_filter(bake, filters).await;
+    if let Some(filters) = bake.spec.security_group_filter.clone() {
+        return groups_from_filter(bake, &filters).await;
     }
     let region = bake.region().to_string();
     let cidrs = source_cidrs(bake).await?;

@@ -1,6 +1,8 @@
 //! The source image: an explicit id, or `source_ami_filter` (filters + owners, newest first
 //! when `most_recent`) resolved like Packer does.
 
+use std::borrow::Cow;
+
 use aws_sdk_ec2::types::Filter;
 
 use crate::EngineError;
@@ -58,9 +60,21 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         images.sort_by(|a, b| b.creation_date().cmp(&a.creation_date()));
     }
     let image = &images[0];
+    let owner_id = image.owner_id().unwrap_or_default().to_string();
     let found = FoundImage {
         id: image.image_id().unwrap_or_default().to_string(),
         name: image.name().unwrap_or_default().to_string(),
+        owner_name: image
+            .image_owner_alias()
+            .map(str::to_string)
+            .unwrap_or_else(|| owner_id.clone()),
+        owner_id,
+        creation_date: image.creation_date().unwrap_or_default().to_string(),
+        tags: image
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect(),
     };
     bake.ctx.note(format!(
         "Source image: {} ({}, created {})",
@@ -68,6 +82,22 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         found.name,
         image.creation_date().unwrap_or("?")
     ));
+    if bake.written.uses_build_variables() {
+        bake.spec = Cow::Owned(
+            bake.written
+                .with_build_variables(&found.build_variables(&region)),
+        );
+        bake.ctx.note(format!(
+            "Build-time variables filled: the AMI will be named `{}`",
+            bake.spec.ami_name
+        ));
+        bake.state.source_image = Some(found);
+        // The name is known only now: preflight could not check it.
+        if bake.written.ami_name.contains("{{") && !bake.spec.force_deregister {
+            crate::steps::preflight::ami_name_free(bake).await?;
+        }
+        return Ok(());
+    }
     bake.state.source_image = Some(found);
     Ok(())
 }
