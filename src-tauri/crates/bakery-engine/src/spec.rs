@@ -276,3 +276,33 @@ impl BakeSpec {
         }
     }
 }
+
+impl Provisioner {
+    /// This step with the `build` function's values filled (`{{ build `ID` }}`, ...).
+    pub fn with_build_variables(&self, vars: &BTreeMap<String, String>) -> Provisioner {
+        let fill = |text: &String| crate::plan::fill_build_variables(text, vars);
+        let fill_env = |env: &[(String, String)]| -> Vec<(String, String)> {
+            env.iter().map(|(k, v)| (k.clone(), fill(v))).collect()
+        };
+        match self {
+            Provisioner::Shell(shell) => Provisioner::Shell(ShellProvisioner {
+                inline: shell.inline.iter().map(fill).collect(),
+                environment_vars: fill_env(&shell.environment_vars),
+                execute_command: shell.execute_command.as_ref().map(fill),
+                ..shell.clone()
+            }),
+            Provisioner::File {
+                source,
+                destination,
+            } => Provisioner::File {
+                source: source.clone(),
+                destination: fill(destination),
+            },
+            Provisioner::ShellLocal(local) => Provisioner::ShellLocal(LocalShell {
+                inline: local.inline.iter().map(fill).collect(),
+                environment_vars: fill_env(&local.environment_vars),
+                ..local.clone()
+            }),
+        }
+    }
+}

@@ -821,6 +821,17 @@ async fn build_time_variables_fill_the_name_description_and_tags_with_each_copys
     .into();
     spec.run_tags = [("From".to_string(), "{{ .SourceAMI }}".to_string())].into();
     spec.ami_regions = vec!["us-west-2".into()];
+    // Provisioners get them through Packer's `build` function, with the instance's id.
+    spec.provisioners = vec![Provisioner::Shell(ShellProvisioner {
+        inline: vec!["echo \"on {{ build `ID` }} from {{ build `SourceAMIName` }}\"".into()],
+        environment_vars: vec![("REGION".into(), "{{ build `BuildRegion` }}".into())],
+        ..Default::default()
+    })];
+    spec.provisioners.push(Provisioner::Shell(ShellProvisioner {
+        inline: vec!["echo \"region=$REGION\"".into()],
+        environment_vars: vec![("REGION".into(), "{{ build `BuildRegion` }}".into())],
+        ..Default::default()
+    }));
 
     let result = bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
     drop(ctx);

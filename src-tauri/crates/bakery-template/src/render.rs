@@ -282,9 +282,80 @@ pub const BUILD_TIME_VARIABLES: &[&str] = &[
     "Command",
 ];
 
+/// What `{{ build `X` }}` gives provisioners at bake time: the builder's variables and the
+/// instance's connection, as the engine fills them.
+pub const BUILD_FUNCTION_VALUES: &[&str] = &[
+    "ID",
+    "Host",
+    "Port",
+    "User",
+    "ConnType",
+    "BuildRegion",
+    "SourceAMI",
+    "SourceAMIName",
+    "SourceAMIOwner",
+    "SourceAMIOwnerName",
+    "SourceAMICreationDate",
+];
+
+/// Values Packer's `build` function has that AMI Bakery does not fill yet (passwords, the
+/// HTTP server, the run's UUID, the temporary key).
+const BUILD_FUNCTION_NOT_SUPPORTED: &[&str] = &[
+    "Password",
+    "PackerRunUUID",
+    "PackerHTTPAddr",
+    "PackerHTTPIP",
+    "PackerHTTPPort",
+    "SSHPublicKey",
+    "SSHPrivateKey",
+    "WinRMPassword",
+];
+
 impl Tokens {
+    /// `{{ build `X` }}` names a value the bake fills.
+    fn known_build_function_value(&self) -> Result<(), RenderError> {
+        let [Token::Ident(f), Token::Str(name)] = self.tokens.as_slice() else {
+            return Ok(());
+        };
+        if f != "build" || BUILD_FUNCTION_VALUES.contains(&name.as_str()) {
+            return Ok(());
+        }
+        if BUILD_FUNCTION_NOT_SUPPORTED.contains(&name.as_str()) {
+            let mut err = RenderError::new(format!(
+                "{{{{ build `{name}` }}}} is not supported yet: AMI Bakery does not fill it"
+            ));
+            err.not_supported = true;
+            return Err(err.help(format!("build gives {}", BUILD_FUNCTION_VALUES.join(", "))));
+        }
+        let near = BUILD_FUNCTION_VALUES
+            .iter()
+            .find(|v| v.eq_ignore_ascii_case(name))
+            .copied()
+            .or_else(|| {
+                let lower: Vec<String> = BUILD_FUNCTION_VALUES
+                    .iter()
+                    .map(|v| v.to_lowercase())
+                    .collect();
+                crate::suggest::did_you_mean(&name.to_lowercase(), lower.iter().map(String::as_str))
+                    .and_then(|near| {
+                        BUILD_FUNCTION_VALUES
+                            .iter()
+                            .find(|v| v.eq_ignore_ascii_case(near))
+                            .copied()
+                    })
+            });
+        let err = RenderError::new(format!(
+            "{{{{ build `{name}` }}}} is not known: nothing fills it at bake time"
+        ));
+        Err(match near {
+            Some(near) => err.help(format!("did you mean {{{{ build `{near}` }}}}?")),
+            None => err.help(format!("build gives {}", BUILD_FUNCTION_VALUES.join(", "))),
+        })
+    }
+
     /// Every `.X` of a build-time action names a variable something fills.
     fn known_build_variables(&self) -> Result<(), RenderError> {
+        self.known_build_function_value()?;
         for token in &self.tokens {
             let Token::Field(field) = token else {
                 continue;
@@ -937,6 +1008,20 @@ mod tests {
             Some("did you mean {{ .SourceAMIName }}?")
         );
         assert!(r("{{ .SourceAMITags.team }} {{ .Script }} {{ .Command }}").is_ok());
+    }
+
+    #[test]
+    fn the_build_function_names_a_value_the_bake_fills() {
+        assert!(r("{{ build `ID` }} {{ build `SourceAMIName` }} {{build `Host`}}").is_ok());
+        let err = r("on {{ build `Id` }}").unwrap_err();
+        assert_eq!(
+            err.message,
+            "{{ build `Id` }} is not known: nothing fills it at bake time"
+        );
+        assert_eq!(err.help.as_deref(), Some("did you mean {{ build `ID` }}?"));
+        assert_eq!(err.at, Some(3));
+        let err = r("{{ build `PackerHTTPAddr` }}").unwrap_err();
+        assert!(err.not_supported, "{err:?}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! environment_vars and execute_command, like Packer) and `file` (upload); `shell-local`
 //! runs on this machine, in its place in the order.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::EngineError;
@@ -50,9 +51,35 @@ pub fn inline_script(shell: &ShellProvisioner) -> String {
     script
 }
 
+/// What Packer's `build` function gives provisioners: the builder's variables and the
+/// instance's connection (`{{ build `ID` }}`, `Host`, `Port`, `User`, `ConnType`).
+fn build_function_values(bake: &Bake<'_>) -> Result<BTreeMap<String, String>, EngineError> {
+    let mut values = bake
+        .state
+        .source_image
+        .as_ref()
+        .map(|image| image.build_variables(bake.region()))
+        .unwrap_or_default();
+    if let Some(instance) = &bake.state.instance {
+        values.insert("ID".into(), instance.id.clone());
+    }
+    values.insert("Host".into(), crate::steps::connect::ssh_address(bake)?);
+    values.insert("Port".into(), bake.spec.ssh.port.to_string());
+    values.insert("User".into(), bake.spec.ssh.username.clone());
+    values.insert("ConnType".into(), "ssh".into());
+    Ok(values)
+}
+
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let session = bake.state.ssh.as_ref().expect("the connect step ran");
-    for (index, provisioner) in bake.spec.provisioners.iter().enumerate() {
+    let values = build_function_values(bake)?;
+    let provisioners: Vec<Provisioner> = bake
+        .spec
+        .provisioners
+        .iter()
+        .map(|p| p.with_build_variables(&values))
+        .collect();
+    for (index, provisioner) in provisioners.iter().enumerate() {
         bake.ctx.check_cancel(StepName::Provision)?;
         match provisioner {
             Provisioner::Shell(shell) => {
