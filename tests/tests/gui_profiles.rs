@@ -240,7 +240,7 @@ fn profiles_are_listed_added_tested_with_mfa_imported_signed_in_and_removed_from
     session.wait_text(
         &format!("[data-testid=profile-signin-status-{corp}]"),
         WAIT,
-        |t| t.contains("signed in until"),
+        |t| t.contains("signed in until 20") && t.ends_with(" UTC"),
     );
     session
         .find(&format!("[data-testid=profile-test-{corp}]"), WAIT)

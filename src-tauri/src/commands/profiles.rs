@@ -172,7 +172,10 @@ fn view(
     let (sign_in, sign_in_needed) = match profiles.find(&summary.name) {
         Some(profile) if profile.kind == ProfileKind::Sso => {
             match sso::sign_in_status(profile, &files.sso_cache, SystemTime::now()) {
-                Ok(status @ SignInStatus::ValidUntil(_)) => (Some(status.to_string()), false),
+                Ok(SignInStatus::ValidUntil(at)) => (
+                    Some(format!("signed in until {}", readable_time(&at))),
+                    false,
+                ),
                 Ok(status @ SignInStatus::Expired { renewable: true }) => {
                     (Some(status.to_string()), false)
                 }
@@ -203,6 +206,14 @@ fn view(
         sign_in,
         sign_in_needed,
         name: summary.name,
+    }
+}
+
+/// `2026-11-26T04:51:32.29Z` as `2026-11-26 04:51 UTC`: what a person reads in a table.
+fn readable_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(time)) if rfc3339.ends_with('Z') => format!("{day} {time} UTC"),
+        _ => rfc3339.to_string(),
     }
 }
 
@@ -396,4 +407,18 @@ pub async fn use_profile(state: State<'_, AppState>, name: String) -> Result<App
         .or(env.endpoint_url);
     state.set_active(&name, region, endpoint.filter(|url| is_loopback_url(url)))?;
     Ok(app_info_of(&state))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_times_read_as_minutes_in_utc() {
+        assert_eq!(
+            readable_time("2026-11-26T04:51:32.292615Z"),
+            "2026-11-26 04:51 UTC"
+        );
+        assert_eq!(readable_time("soon"), "soon");
+    }
 }
