@@ -94,6 +94,8 @@ pub async fn cleanup_bake(
 fn deletion_order(mut entries: Vec<LedgerEntry>) -> Vec<LedgerEntry> {
     let rank = |kind: ResourceKind| match kind {
         ResourceKind::Instance => 0,
+        // Nothing depends on it once the fleet has launched the instance.
+        ResourceKind::LaunchTemplate => 1,
         ResourceKind::Image => 1,
         ResourceKind::Snapshot => 2,
         ResourceKind::SecurityGroup => 3,
@@ -203,6 +205,35 @@ async fn delete_entry(
             )
             .await?;
             Ok(Some(ids.join(",")))
+        }
+        ResourceKind::LaunchTemplate => {
+            let id = match &entry.resource_id {
+                Some(id) => Some(id.clone()),
+                // The process died before CreateLaunchTemplate answered: by its tag.
+                None => ec2
+                    .client
+                    .describe_launch_templates()
+                    .filters(tag_filter())
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DescribeLaunchTemplates", region, e))?
+                    .launch_templates()
+                    .first()
+                    .and_then(|t| t.launch_template_id().map(str::to_string)),
+            };
+            let Some(id) = id else { return Ok(None) };
+            match ec2
+                .client
+                .delete_launch_template()
+                .launch_template_id(&id)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteLaunchTemplate", region, e))
+            {
+                Err(err) if err.is_not_found() => Ok(None),
+                Err(err) => Err(err),
+                Ok(_) => Ok(Some(id)),
+            }
         }
         ResourceKind::SecurityGroup => {
             let id = match &entry.resource_id {
@@ -683,6 +714,23 @@ async fn tagged_resources(ec2: &Ec2) -> Result<Vec<(ResourceKind, String, String
             ResourceKind::SecurityGroup,
             group.group_id().unwrap_or_default().to_string(),
             bake_of(group.tags()),
+        ));
+    }
+    let templates = ec2
+        .client
+        .describe_launch_templates()
+        .filters(tagged())
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeLaunchTemplates", region, e))?;
+    for template in templates.launch_templates() {
+        found.push((
+            ResourceKind::LaunchTemplate,
+            template
+                .launch_template_id()
+                .unwrap_or_default()
+                .to_string(),
+            bake_of(template.tags()),
         ));
     }
     let keys = ec2

@@ -27,7 +27,7 @@ pub use error::EngineError;
 pub use event::{BakeEvent, BakeOutcome, OutputStream, StepName};
 pub use spec::{
     BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor, Provisioner, ShellProvisioner,
-    SourceImage, SshSpec, SubnetFilterSpec, TemporaryVpcSpec,
+    SourceImage, SpotSpec, SshSpec, SubnetFilterSpec, TemporaryVpcSpec,
 };
 
 use crate::ec2::Ec2;

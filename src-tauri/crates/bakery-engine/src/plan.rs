@@ -13,7 +13,7 @@ use bakery_template::{Template, go_duration};
 use crate::EngineError;
 use crate::spec::{
     BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor as PostProcessorSpec, Provisioner,
-    ShellProvisioner, SourceImage, SshSpec, SubnetFilterSpec, TemporaryVpcSpec,
+    ShellProvisioner, SourceImage, SpotSpec, SshSpec, SubnetFilterSpec, TemporaryVpcSpec,
 };
 
 /// The name a builder answers to in `only`/`except` and the output.
@@ -291,12 +291,26 @@ fn spec_for(
                 .filter(|p| !p.expose().is_empty()),
         });
     let id_given = |id: &Option<String>| id.as_deref().is_some_and(|i| !i.is_empty());
+    // Packer: a spot_price other than "" or "0" asks for a spot instance.
+    let spot = ebs
+        .spot_price
+        .as_deref()
+        .filter(|p| !p.is_empty() && *p != "0")
+        .map(|price| SpotSpec {
+            max_price: (price != "auto").then(|| price.to_string()),
+            instance_types: match ebs.spot_instance_types.as_deref() {
+                Some(types) if !types.is_empty() => types.to_vec(),
+                _ => ebs.instance_type.iter().cloned().collect(),
+            },
+            tags: ebs.spot_tags.clone().unwrap_or_default(),
+        });
 
     Ok(BakeSpec {
         build_name: name.to_string(),
         region: ebs.region.clone().unwrap_or_default(),
         source,
         instance_type: ebs.instance_type.clone().unwrap_or_default(),
+        spot,
         ami_name: ebs.ami_name.clone().unwrap_or_default(),
         ami_description: ebs.ami_description.clone(),
         ssh: SshSpec {
@@ -508,6 +522,37 @@ mod tests {
         assert_eq!(local.inline, ["make"], "command is one inline line");
         assert_eq!(local.working_dir, Path::new("/work/t"));
         assert!(specs[1].provisioners.is_empty());
+    }
+
+    #[test]
+    fn spot_price_asks_for_a_spot_instance_over_its_types() {
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{BUILDER}, "spot_price": "auto", "spot_tags": {{"Team": "ci"}}}}]}}"#
+        ))[0];
+        let spot = spec.spot.as_ref().unwrap();
+        assert_eq!(spot.max_price, None, "auto: the on-demand price caps");
+        assert_eq!(
+            spot.instance_types,
+            ["t3.micro"],
+            "instance_type is the one type"
+        );
+        assert_eq!(spot.tags["Team"], "ci");
+        let types = BUILDER.replace(
+            r#""instance_type": "t3.micro""#,
+            r#""spot_instance_types": ["t3.small", "t3a.small"]"#,
+        );
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{types}, "spot_price": "0.02"}}]}}"#
+        ))[0];
+        let spot = spec.spot.as_ref().unwrap();
+        assert_eq!(spot.max_price.as_deref(), Some("0.02"));
+        assert_eq!(spot.instance_types, ["t3.small", "t3a.small"]);
+        for price in ["", "0"] {
+            let spec = &specs(&format!(
+                r#"{{"builders": [{{{BUILDER}, "spot_price": "{price}"}}]}}"#
+            ))[0];
+            assert_eq!(spec.spot, None, "{price:?} is on-demand");
+        }
     }
 
     #[test]

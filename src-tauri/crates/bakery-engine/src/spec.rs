@@ -138,6 +138,19 @@ impl Default for TemporaryVpcSpec {
     }
 }
 
+/// A spot instance instead of an on-demand one (`spot_price`), the way Packer's amazon-ebs
+/// launches it: a launch template made for the bake and an instant EC2 Fleet of one spot
+/// instance over it, EC2 picking among `instance_types`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpotSpec {
+    /// `spot_price`: the most to pay per hour; `None` for `auto` (the on-demand price caps).
+    pub max_price: Option<String>,
+    /// `spot_instance_types`, or the one `instance_type`: one fleet override each.
+    pub instance_types: Vec<String>,
+    /// `spot_tags`: on the launch template and the spot request (not the instance).
+    pub tags: BTreeMap<String, String>,
+}
+
 /// Packer's `aws_polling`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Polling {
@@ -162,6 +175,8 @@ pub struct BakeSpec {
     pub region: String,
     pub source: Option<SourceImage>,
     pub instance_type: String,
+    /// `spot_price` (with `spot_instance_types`, `spot_tags`): launch a spot instance.
+    pub spot: Option<SpotSpec>,
     pub ami_name: String,
     pub ami_description: Option<String>,
     pub ssh: SshSpec,
@@ -247,6 +262,7 @@ impl BakeSpec {
             &self.run_tags,
             &self.run_volume_tags,
             &self.snapshot_tags,
+            self.spot.as_ref().map_or(&self.snapshot_tags, |s| &s.tags),
         ];
         self.ami_name.contains("{{")
             || self
@@ -272,6 +288,10 @@ impl BakeSpec {
             run_tags: fill_map(&self.run_tags),
             run_volume_tags: fill_map(&self.run_volume_tags),
             snapshot_tags: fill_map(&self.snapshot_tags),
+            spot: self.spot.as_ref().map(|spot| SpotSpec {
+                tags: fill_map(&spot.tags),
+                ..spot.clone()
+            }),
             ..self.clone()
         }
     }

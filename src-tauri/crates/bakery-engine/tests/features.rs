@@ -925,3 +925,175 @@ async fn a_name_made_of_build_time_variables_is_checked_once_it_is_known() {
     assert!(own.instances.is_empty(), "{own:?}");
     assert!(own.key_pairs.is_empty(), "{own:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spot_bake_launches_through_a_fleet_and_leaves_nothing() {
+    use bakery_engine::SpotSpec;
+    let (dir, sandbox) = recording_sandbox();
+    let record = dir.path().join("calls.jsonl");
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("spot");
+    let mut spec = article_spec(&sandbox, "on spot");
+    // spot_instance_types instead of instance_type, like Packer.
+    spec.instance_type = String::new();
+    spec.spot = Some(SpotSpec {
+        max_price: Some("0.05".into()),
+        instance_types: vec!["t3.micro".into(), "t2.micro".into()],
+        tags: [("Purpose".to_string(), "ci {{ .SourceAMIName }}".to_string())].into(),
+    });
+    let result = bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, BakeEvent::Output { line, .. } if line == "hello from the bake")),
+        "the provisioner ran on the spot instance"
+    );
+
+    let calls = recorded_calls(&record).unwrap();
+    assert!(
+        !calls.iter().any(|c| c.action == "RunInstances"),
+        "no on-demand launch"
+    );
+    assert!(
+        !calls.iter().any(|c| c.action == "StopInstances"),
+        "a one-time spot instance is not stopped"
+    );
+    let template = calls
+        .iter()
+        .find(|c| c.action == "CreateLaunchTemplate")
+        .expect("a launch template");
+    let market = "LaunchTemplateData.InstanceMarketOptions";
+    assert_eq!(
+        template.param(&format!("{market}.MarketType")),
+        Some("spot"),
+        "{template:?}"
+    );
+    assert_eq!(
+        template.param(&format!("{market}.SpotOptions.MaxPrice")),
+        Some("0.05")
+    );
+    assert_eq!(
+        template.param(&format!("{market}.SpotOptions.SpotInstanceType")),
+        Some("one-time")
+    );
+    assert!(
+        template
+            .params
+            .iter()
+            .any(|(_, v)| v.starts_with("ci al2023-ami-")),
+        "spot_tags (build variables filled) on the launch template: {template:?}"
+    );
+    let fleet = calls
+        .iter()
+        .find(|c| c.action == "CreateFleet")
+        .expect("a fleet");
+    assert_eq!(fleet.param("Type"), Some("instant"), "{fleet:?}");
+    assert_eq!(
+        fleet.param("TargetCapacitySpecification.DefaultTargetCapacityType"),
+        Some("spot")
+    );
+    let types: Vec<&str> = fleet
+        .params
+        .iter()
+        .filter(|(k, _)| k.ends_with(".InstanceType"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(types, ["t3.micro", "t2.micro"], "one override per type");
+    assert!(calls.iter().any(|c| c.action == "DeleteLaunchTemplate"));
+
+    // EC2 says the instance was spot, and tagged for the bake at launch.
+    let instances = sandbox
+        .ec2(
+            "us-east-1",
+            "DescribeInstances",
+            &[
+                ("Filter.1.Name", "tag:bakery:bake-id"),
+                ("Filter.1.Value.1", "spot"),
+            ],
+        )
+        .unwrap();
+    assert_eq!(instances.texts("instanceLifecycle"), ["spot"]);
+    assert_eq!(instances.texts("instanceType"), ["t3.micro"]);
+
+    let left = leftovers(&sandbox, "us-east-1");
+    assert!(
+        left.instances.is_empty()
+            && left.key_pairs.is_empty()
+            && left.security_groups.is_empty()
+            && left.images == [result.artifacts[0].image_id.clone()],
+        "{left:?}"
+    );
+    let templates = sandbox
+        .ec2("us-east-1", "DescribeLaunchTemplates", &[])
+        .unwrap()
+        .texts("launchTemplateId");
+    assert!(templates.is_empty(), "{templates:?}");
+    sandbox.stop().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_launch_template_of_a_killed_bake_is_found_by_its_tag_and_deleted() {
+    use bakery_history::{NewBake, ResourceKind};
+    let sandbox = bakery_tests::sandbox();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    // The bake died between its intent row and CreateLaunchTemplate's answer.
+    harness
+        .history
+        .begin_bake(&NewBake {
+            id: "killed-spot",
+            template_path: None,
+            template_text: None,
+            build_name: Some("amazon-ebs"),
+            profile: None,
+            region: "us-east-1",
+            started_at: "2026-11-26T00:00:00Z",
+        })
+        .unwrap();
+    harness
+        .history
+        .intend(
+            "killed-spot",
+            "us-east-1",
+            ResourceKind::LaunchTemplate,
+            Some("bakery_killed-spot"),
+            "2026-11-26T00:00:01Z",
+        )
+        .unwrap();
+    let images = sandbox
+        .ec2("us-east-1", "DescribeImages", &[("Owner.1", "amazon")])
+        .unwrap()
+        .texts("imageId");
+    create_tagged(
+        &sandbox,
+        "CreateLaunchTemplate",
+        "launch-template",
+        &[
+            ("LaunchTemplateName", "bakery_killed-spot"),
+            ("LaunchTemplateData.ImageId", &images[0]),
+        ],
+        ("bakery:bake-id", "killed-spot"),
+        "launchTemplateId",
+    );
+    let recovered = bakery_engine::cleanup::recover_dead_bakes(
+        harness.history.clone(),
+        harness.data_dir(),
+        &sdk,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(recovered.len(), 1);
+    assert!(recovered[0].left.is_empty(), "{recovered:?}");
+    let templates = sandbox
+        .ec2("us-east-1", "DescribeLaunchTemplates", &[])
+        .unwrap()
+        .texts("launchTemplateName");
+    assert!(
+        !templates.contains(&"bakery_killed-spot".to_string()),
+        "{templates:?}"
+    );
+}

@@ -70,10 +70,12 @@ pub enum ResourceKind {
     Subnet,
     InternetGateway,
     RouteTable,
+    /// The launch template a spot instance's EC2 Fleet request launches from.
+    LaunchTemplate,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 9] = [
+    pub const ALL: [ResourceKind; 10] = [
         Self::KeyPair,
         Self::SecurityGroup,
         Self::Instance,
@@ -83,6 +85,7 @@ impl ResourceKind {
         Self::Subnet,
         Self::InternetGateway,
         Self::RouteTable,
+        Self::LaunchTemplate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +99,7 @@ impl ResourceKind {
             Self::Subnet => "subnet",
             Self::InternetGateway => "internet_gateway",
             Self::RouteTable => "route_table",
+            Self::LaunchTemplate => "launch_template",
         }
     }
 

@@ -200,6 +200,13 @@ pub struct AmazonEbs {
         skip_serializing_if = "Option::is_none"
     )]
     pub spot_instance_types: Option<Vec<String>>,
+    /// Tags on the spot request (and the launch template it is made from), not on the
+    /// instance (use `run_tags` for that).
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub spot_tags: Option<BTreeMap<String, String>>,
     /// The IAM instance profile given to the instance while it is being baked.
     #[serde(
         deserialize_with = "crate::weak::opt_string",

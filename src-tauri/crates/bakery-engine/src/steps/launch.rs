@@ -14,19 +14,96 @@ use crate::error::aws_error;
 use crate::event::StepName;
 use crate::steps::{Bake, LaunchedInstance};
 
+mod spot;
+
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
-    let region = bake.region().to_string();
     let image = bake
         .state
         .source_image
         .clone()
         .expect("the source image step ran");
+    let instance_id = match bake.spec.spot.clone() {
+        Some(spot) => spot::launch(bake, &image.id, &spot).await?,
+        None => launch_on_demand(bake, &image.id).await?,
+    };
+
+    let ec2 = bake.ec2.clone();
+    let id = instance_id.clone();
+    let (instance, spot_request) = poll_until(
+        bake.ctx,
+        StepName::Launch,
+        &format!("instance {instance_id}"),
+        bake.spec.polling,
+        || {
+            let ec2 = ec2.clone();
+            let id = id.clone();
+            async move {
+                let Some(instance) = ec2.instance(&id).await? else {
+                    // Eventual consistency: a new instance may not be listed yet.
+                    return Ok((None, "not listed yet".to_string()));
+                };
+                let state = instance
+                    .state()
+                    .and_then(|s| s.name())
+                    .cloned()
+                    .unwrap_or(InstanceStateName::Pending);
+                match state {
+                    InstanceStateName::Running => Ok((
+                        Some((
+                            LaunchedInstance {
+                                id: id.clone(),
+                                public_ip: instance.public_ip_address().map(str::to_string),
+                                private_ip: instance.private_ip_address().map(str::to_string),
+                                public_dns: instance
+                                    .public_dns_name()
+                                    .filter(|d| !d.is_empty())
+                                    .map(str::to_string),
+                                private_dns: instance
+                                    .private_dns_name()
+                                    .filter(|d| !d.is_empty())
+                                    .map(str::to_string),
+                            },
+                            instance.spot_instance_request_id().map(str::to_string),
+                        )),
+                        state.as_str().to_string(),
+                    )),
+                    InstanceStateName::Pending => Ok((None, state.as_str().to_string())),
+                    other => Err(EngineError::BadState {
+                        what: format!("instance {id}"),
+                        state: other.as_str().to_string(),
+                        reason: instance
+                            .state_reason()
+                            .and_then(|r| r.message())
+                            .unwrap_or("it stopped before it ran")
+                            .to_string(),
+                    }),
+                }
+            }
+        },
+    )
+    .await?;
+    if let Some(spot) = &bake.spec.spot {
+        spot::tag_spot_request(bake, spot, spot_request.as_deref()).await?;
+    }
+    bake.ctx.note(format!(
+        "Instance {} is running (public {}, private {})",
+        instance.id,
+        instance.public_ip.as_deref().unwrap_or("-"),
+        instance.private_ip.as_deref().unwrap_or("-")
+    ));
+    bake.state.instance = Some(instance);
+    Ok(())
+}
+
+/// RunInstances: one on-demand instance, tagged at launch. Returns its id.
+async fn launch_on_demand(bake: &Bake<'_>, image_id: &str) -> Result<String, EngineError> {
+    let region = bake.region().to_string();
     let entry = bake.ctx.intend(&region, ResourceKind::Instance, None)?;
     let mut run = bake
         .ec2
         .client
         .run_instances()
-        .image_id(&image.id)
+        .image_id(image_id)
         .instance_type(bake.spec.instance_type.as_str().into())
         .min_count(1)
         .max_count(1)
@@ -116,65 +193,5 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .to_string();
     bake.ctx
         .created(entry, &region, ResourceKind::Instance, &instance_id)?;
-
-    let ec2 = bake.ec2.clone();
-    let id = instance_id.clone();
-    let instance = poll_until(
-        bake.ctx,
-        StepName::Launch,
-        &format!("instance {instance_id}"),
-        bake.spec.polling,
-        || {
-            let ec2 = ec2.clone();
-            let id = id.clone();
-            async move {
-                let Some(instance) = ec2.instance(&id).await? else {
-                    // Eventual consistency: a new instance may not be listed yet.
-                    return Ok((None, "not listed yet".to_string()));
-                };
-                let state = instance
-                    .state()
-                    .and_then(|s| s.name())
-                    .cloned()
-                    .unwrap_or(InstanceStateName::Pending);
-                match state {
-                    InstanceStateName::Running => Ok((
-                        Some(LaunchedInstance {
-                            id: id.clone(),
-                            public_ip: instance.public_ip_address().map(str::to_string),
-                            private_ip: instance.private_ip_address().map(str::to_string),
-                            public_dns: instance
-                                .public_dns_name()
-                                .filter(|d| !d.is_empty())
-                                .map(str::to_string),
-                            private_dns: instance
-                                .private_dns_name()
-                                .filter(|d| !d.is_empty())
-                                .map(str::to_string),
-                        }),
-                        state.as_str().to_string(),
-                    )),
-                    InstanceStateName::Pending => Ok((None, state.as_str().to_string())),
-                    other => Err(EngineError::BadState {
-                        what: format!("instance {id}"),
-                        state: other.as_str().to_string(),
-                        reason: instance
-                            .state_reason()
-                            .and_then(|r| r.message())
-                            .unwrap_or("it stopped before it ran")
-                            .to_string(),
-                    }),
-                }
-            }
-        },
-    )
-    .await?;
-    bake.ctx.note(format!(
-        "Instance {} is running (public {}, private {})",
-        instance.id,
-        instance.public_ip.as_deref().unwrap_or("-"),
-        instance.private_ip.as_deref().unwrap_or("-")
-    ));
-    bake.state.instance = Some(instance);
-    Ok(())
+    Ok(instance_id)
 }

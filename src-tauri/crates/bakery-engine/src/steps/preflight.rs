@@ -38,6 +38,13 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     }
     bake.ctx.check_cancel(StepName::Preflight)?;
 
+    // A spot bake may use any of its types; each must be offered here.
+    let (types, option) = match &bake.spec.spot {
+        Some(spot) if !spot.instance_types.is_empty() => {
+            (spot.instance_types.clone(), "spot_instance_types")
+        }
+        _ => (vec![bake.spec.instance_type.clone()], "instance_type"),
+    };
     let offered = bake
         .ec2
         .client
@@ -46,7 +53,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .filters(
             Filter::builder()
                 .name("instance-type")
-                .values(&bake.spec.instance_type)
+                .set_values(Some(types.clone()))
                 .build(),
         )
         .send()
@@ -62,10 +69,18 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             .await);
         }
     };
-    if offered.instance_type_offerings().is_empty() {
+    let missing: Vec<&String> = types
+        .iter()
+        .filter(|t| {
+            !offered
+                .instance_type_offerings()
+                .iter()
+                .any(|o| o.instance_type().map(|i| i.as_str()) == Some(t.as_str()))
+        })
+        .collect();
+    if let Some(missing) = missing.first() {
         return Err(EngineError::Preflight(format!(
-            "instance type `{}` is not offered in {region}: check instance_type (e.g. t3.micro)",
-            bake.spec.instance_type
+            "instance type `{missing}` is not offered in {region}: check {option} (e.g. t3.micro)"
         )));
     }
 

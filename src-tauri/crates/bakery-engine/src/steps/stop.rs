@@ -1,4 +1,5 @@
-//! Stop the instance (closing SSH first) and wait until it is stopped.
+//! Stop the instance (closing SSH first) and wait until it is stopped; a spot instance is
+//! not stopped (Packer skips the stop too).
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, AttributeValue, InstanceStateName};
 
@@ -20,6 +21,14 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .expect("the launch step ran")
         .id
         .clone();
+    if bake.spec.spot.is_some() {
+        // Like Packer: a one-time spot instance can't be stopped; the image is taken from
+        // the running instance (CreateImage reboots it for a consistent file system).
+        bake.ctx.note(format!(
+            "Instance {id} is a spot instance: not stopped (EC2 can't stop a one-time spot instance)"
+        ));
+        return set_image_features(bake, &id).await;
+    }
     bake.ec2
         .client
         .stop_instances()

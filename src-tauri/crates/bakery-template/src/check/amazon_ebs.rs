@@ -43,7 +43,6 @@ pub(super) const OTHER_EBS_OPTIONS: &[&str] = &[
     "snapshot_tag",
     "spot_price_auto_product",
     "spot_tag",
-    "spot_tags",
     "ssh_bastion_certificate_file",
     "ssh_bastion_interactive",
     "ssh_certificate_file",
@@ -252,6 +251,17 @@ impl Checker<'_> {
             )
             .set_help(
                 "set \"spot_price\": \"auto\" (or a maximum price) to request a spot instance",
+            );
+        }
+        if spot.is_none() && ebs.spot_tags.as_ref().is_some_and(|t| !t.is_empty()) {
+            self.warn(
+                Code::Deprecated,
+                at("spot_tags"),
+                field("spot_tags"),
+                "spot_tags has no effect without spot_price: the instance is on-demand",
+            )
+            .set_help(
+                "set \"spot_price\": \"auto\" to bake on a spot instance, or remove spot_tags",
             );
         }
         if set(&ebs.user_data) && set(&ebs.user_data_file) {

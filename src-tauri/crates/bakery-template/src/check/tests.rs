@@ -1289,3 +1289,23 @@ fn a_missing_region_says_it_is_not_taken_from_the_aws_configuration() {
     );
     assert!(d.help.as_deref().unwrap().contains("AWS_REGION"));
 }
+
+#[test]
+fn spot_tags_are_baked_with_spot_price_and_a_no_op_without() {
+    let checked = run(&ebs(r#""spot_price": "auto", "spot_tags": {"Team": "ci"}"#));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    assert_eq!(checked.warnings().count(), 0, "{:#?}", checked.diagnostics);
+    let checked = run(&ebs(r#""spot_tags": {"Team": "ci"}"#));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let warnings: Vec<(&str, &str)> = checked
+        .warnings()
+        .map(|d| (d.field.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        [(
+            "builders[0].spot_tags",
+            "spot_tags has no effect without spot_price: the instance is on-demand"
+        )]
+    );
+}
