@@ -139,6 +139,13 @@ fn spec_for(
     name: &str,
     dir: &Path,
 ) -> Result<BakeSpec, EngineError> {
+    // What the checker warns "not supported yet" about and would bake wrong: refused here,
+    // before anything is created.
+    if ebs.communicator.as_deref() == Some("none") {
+        return Err(EngineError::Preflight(format!(
+            "build {name}: communicator \"none\" is not supported yet (AMI Bakery reaches the instance over SSH)"
+        )));
+    }
     let source = match (&ebs.source_ami, &ebs.source_ami_filter) {
         (Some(id), _) if !id.is_empty() => Some(SourceImage::Id(id.clone())),
         (_, Some(filter)) => Some(SourceImage::Filter {
@@ -203,6 +210,11 @@ fn spec_for(
                 }));
             }
             model::Provisioner::File(file) if applies(&file.only, &file.except, name) => {
+                if file.direction.as_deref() == Some("download") {
+                    return Err(EngineError::Preflight(
+                        "the file provisioner's direction \"download\" is not supported yet".into(),
+                    ));
+                }
                 let destination = file.destination.clone().unwrap_or_default();
                 let mut sources: Vec<String> = file.source.iter().cloned().collect();
                 sources.extend(file.sources.iter().flatten().cloned());
@@ -322,7 +334,12 @@ fn spec_for(
                 .as_deref()
                 .and_then(go_duration)
                 .unwrap_or(Duration::from_secs(300)),
-            interface: ebs.ssh_interface.clone(),
+            // The deprecated ssh_private_ip: true means ssh_interface private_ip (Packer).
+            interface: ebs
+                .ssh_interface
+                .clone()
+                .filter(|i| !i.is_empty())
+                .or_else(|| (ebs.ssh_private_ip == Some(true)).then(|| "private_ip".to_string())),
             bastion,
         },
         subnet_id: ebs.subnet_id.clone(),
@@ -553,6 +570,43 @@ mod tests {
             ))[0];
             assert_eq!(spec.spot, None, "{price:?} is on-demand");
         }
+    }
+
+    #[test]
+    fn the_deprecated_ssh_private_ip_picks_the_private_address() {
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{BUILDER}, "ssh_private_ip": true}}]}}"#
+        ))[0];
+        assert_eq!(spec.ssh.interface.as_deref(), Some("private_ip"));
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{BUILDER}, "ssh_private_ip": true, "ssh_interface": "public_dns"}}]}}"#
+        ))[0];
+        assert_eq!(spec.ssh.interface.as_deref(), Some("public_dns"));
+    }
+
+    #[test]
+    fn what_would_be_baked_wrong_is_refused_before_anything_is_made() {
+        let checked = |text: String| {
+            let checked = bakery_template::check(
+                "t.json",
+                &text,
+                &bakery_template::CheckOptions::default(),
+                &mut bakery_template::RenderContext::fixed(),
+            );
+            assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+            checked.template.unwrap()
+        };
+        let none = BUILDER.replace(r#""ssh_username": "admin", "#, "");
+        let template = checked(format!(
+            r#"{{"builders": [{{{none}, "communicator": "none"}}]}}"#
+        ));
+        let err = bake_specs(&template, Path::new("/work/t"), &[]).unwrap_err();
+        assert!(err.to_string().contains("not supported yet"), "{err}");
+        let template = checked(format!(
+            r#"{{"builders": [{{{BUILDER}}}], "provisioners": [{{"type": "file", "direction": "download", "source": "/var/log/cloud-init.log", "destination": "logs/"}}]}}"#
+        ));
+        let err = bake_specs(&template, Path::new("/work/t"), &[]).unwrap_err();
+        assert!(err.to_string().contains("download"), "{err}");
     }
 
     #[test]

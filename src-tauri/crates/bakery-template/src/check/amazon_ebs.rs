@@ -172,6 +172,28 @@ impl Checker<'_> {
             .set_help("set \"role_arn\": \"arn:aws:iam::123456789012:role/NAME\"");
         }
 
+        // Credentials written in the template are not read yet: say which ones are used.
+        for (key, given) in [
+            ("profile", set(&ebs.profile)),
+            ("access_key", set(&ebs.access_key)),
+            ("secret_key", has_secret),
+            (
+                "token",
+                ebs.token.as_ref().is_some_and(|t| !t.expose().is_empty()),
+            ),
+            ("assume_role", ebs.assume_role.is_some()),
+        ] {
+            if given {
+                self.warn(
+                    Code::NotSupported,
+                    at(key),
+                    field(key),
+                    format!("{key} in a template is not supported yet: the bake uses the credentials of `bakery bake --profile`, AWS_PROFILE or the environment"),
+                )
+                .set_help("pass the profile with --profile (it may assume a role) and leave credentials out of the template");
+            }
+        }
+
         // Source.
         let filter_empty = ebs.source_ami_filter.as_ref().is_none_or(|f| {
             f.filters.as_ref().is_none_or(|m| m.is_empty())
@@ -472,7 +494,15 @@ impl Checker<'_> {
                         .set_help("set the login user of the source AMI, e.g. \"ec2-user\" (Amazon Linux), \"ubuntu\", \"admin\" (Debian)");
                 }
             }
-            "none" => {}
+            "none" => {
+                self.warn(
+                    Code::NotSupported,
+                    at("communicator"),
+                    field("communicator"),
+                    "communicator \"none\" is not supported yet: `bakery bake` refuses this builder",
+                )
+                .set_help("bake it with Packer for now, or use SSH (ssh_username)");
+            }
             "winrm" => {
                 self.error(Code::NotSupported, at("communicator"), field("communicator"), "the winrm communicator is not supported yet")
                     .set_help("AMI Bakery reaches instances over SSH; bake Windows images with Packer for now");
@@ -528,6 +558,37 @@ impl Checker<'_> {
         {
             self.error(Code::Missing, at("ssh_keypair_name"), field("ssh_private_key_file"), "ssh_private_key_file must be provided or ssh_agent_auth enabled when ssh_keypair_name is specified.")
                 .set_help("set \"ssh_private_key_file\" to the key pair's private key, or \"ssh_agent_auth\": true");
+        }
+        if ebs
+            .ssh_password
+            .as_ref()
+            .is_some_and(|p| !p.expose().is_empty())
+        {
+            self.error(
+                Code::NotSupported,
+                at("ssh_password"),
+                field("ssh_password"),
+                "ssh_password is not supported yet: AMI Bakery logs in with a key",
+            )
+            .set_help("remove it: the bake makes a temporary key pair, or set ssh_keypair_name and ssh_private_key_file");
+        }
+        if ebs.ssh_pty == Some(true) {
+            self.warn(
+                Code::NotSupported,
+                at("ssh_pty"),
+                field("ssh_pty"),
+                "ssh_pty is not supported yet: commands run without a pseudo-terminal",
+            )
+            .set_help("if sudo needs a tty (requiretty), remove it from sudoers in user_data");
+        }
+        if ebs.temporary_key_pair_type.as_deref() == Some("rsa") {
+            self.warn(
+                Code::NotSupported,
+                at("temporary_key_pair_type"),
+                field("temporary_key_pair_type"),
+                "temporary_key_pair_type rsa is not supported yet: the temporary key pair is ed25519",
+            )
+            .set_help("remove it, or set ssh_keypair_name with an RSA key pair of yours");
         }
         self.bastion_rules(ebs, node, path);
         self.local_file(

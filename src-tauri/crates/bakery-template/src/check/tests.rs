@@ -1309,3 +1309,59 @@ fn spot_tags_are_baked_with_spot_price_and_a_no_op_without() {
         )]
     );
 }
+
+#[test]
+fn options_the_engine_does_not_bake_yet_say_so_at_their_line() {
+    let not_supported = |checked: &Checked| -> Vec<String> {
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::NotSupported)
+            .map(|d| d.field.clone())
+            .collect()
+    };
+    // Warnings: the verdict stays Packer's; the bake says what it does instead.
+    let checked = run(&ebs(
+        r#""profile": "prod", "access_key": "AKIA", "secret_key": "s", "assume_role": {"role_arn": "arn:aws:iam::123456789012:role/x"}, "ssh_pty": true, "temporary_key_pair_type": "rsa""#,
+    ));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    assert_eq!(
+        not_supported(&checked),
+        [
+            "builders[0].profile",
+            "builders[0].access_key",
+            "builders[0].secret_key",
+            "builders[0].assume_role",
+            "builders[0].ssh_pty",
+            "builders[0].temporary_key_pair_type",
+        ]
+    );
+    // Empty credentials (user variables left empty) are the usual idiom: nothing to say.
+    let checked = run(&ebs(r#""access_key": "", "secret_key": """#));
+    assert!(not_supported(&checked).is_empty());
+    let checked = run(&ebs(r#""communicator": "none", "ssh_username": """#));
+    assert_eq!(not_supported(&checked), ["builders[0].communicator"]);
+    // ssh_password would log in another way than the bake does: an error.
+    let d = only_error(r#""ssh_password": "hunter2""#);
+    assert_eq!(
+        (d.code, d.field.as_str()),
+        (Code::NotSupported, "builders[0].ssh_password")
+    );
+
+    let text = format!(
+        r#"{{"builders": [{}], "provisioners": [{{"type": "file", "direction": "download", "source": "/tmp/x", "destination": "x", "pause_before": "5s"}}], "post-processors": [{{"type": "manifest", "custom_data": {{"k": "v"}}}}]}}"#,
+        &ebs("")[14..ebs("").len() - 2]
+    );
+    let checked = run(&text);
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let mut fields = not_supported(&checked);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "post-processors[0].custom_data",
+            "provisioners[0].direction",
+            "provisioners[0].pause_before",
+        ]
+    );
+}
