@@ -515,7 +515,10 @@ mod tests {
         // Packer 1.6.6: "variable size: '' expected type 'string', got unconvertible type
         // 'float64'" and, for a var file, "cannot unmarshal number into Go value of type string".
         let inputs = VariableInputs {
-            var_files: vec![var_file("vars.json", r#"{"size": 20, "name": "web", "on": true}"#)],
+            var_files: vec![var_file(
+                "vars.json",
+                r#"{"size": 20, "name": "web", "on": true}"#,
+            )],
             vars: Vec::new(),
         };
         let (_, out) = collect(
@@ -526,13 +529,29 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|d| d.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["variables.size", "variables.enabled", "size", "on", "variables.none"],
+            [
+                "variables.size",
+                "variables.enabled",
+                "size",
+                "on",
+                "variables.none"
+            ],
             "{out:#?}"
         );
         assert_eq!(errors[0].help.as_deref(), Some("write it in quotes: \"8\""));
-        assert_eq!(errors[1].help.as_deref(), Some("write it in quotes: \"false\""));
+        assert_eq!(
+            errors[1].help.as_deref(),
+            Some("write it in quotes: \"false\"")
+        );
         assert_eq!(errors[2].file, "vars.json");
-        assert_eq!(errors[2].help.as_deref(), Some("write it in quotes: \"20\""));
-        assert!(errors[4].message.contains("required variable not set: none"));
+        assert_eq!(
+            errors[2].help.as_deref(),
+            Some("write it in quotes: \"20\"")
+        );
+        assert!(
+            errors[4]
+                .message
+                .contains("required variable not set: none")
+        );
     }
 }

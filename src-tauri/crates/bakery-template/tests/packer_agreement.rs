@@ -167,7 +167,10 @@ fn bakery_agrees_with_packer_1_6_6_except_where_listed() {
         templates.len()
     );
     let listed: Vec<&str> = DISAGREEMENTS.iter().map(|(t, _)| *t).collect();
-    let unlisted: Vec<&&str> = disagreements.iter().filter(|t| !listed.contains(t)).collect();
+    let unlisted: Vec<&&str> = disagreements
+        .iter()
+        .filter(|t| !listed.contains(t))
+        .collect();
     assert!(
         unlisted.is_empty(),
         "disagreements not listed in DISAGREEMENTS (decide who is right, then list them with their reason): {unlisted:?}\n{report}"
