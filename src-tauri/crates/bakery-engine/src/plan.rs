@@ -127,6 +127,14 @@ fn local_shell(fields: LocalFields<'_>, pause_before: Option<&str>, dir: &Path) 
     }
 }
 
+/// Packer 1.6.6 fails such a build when it reaches the provisioner ("No communicator found
+/// for provisioners!"); the bake refuses it before anything is created.
+fn no_communicator(build: &str, kind: &str) -> EngineError {
+    EngineError::Preflight(format!(
+        "build {build}: a {kind} provisioner needs a communicator, and the builder's communicator is \"none\" (only shell-local runs without one): use SSH (ssh_username), or keep the provisioner off this build with \"except\": [\"{build}\"]"
+    ))
+}
+
 fn non_empty(
     filters: Option<&BTreeMap<String, Vec<String>>>,
 ) -> Option<BTreeMap<String, Vec<String>>> {
@@ -139,13 +147,7 @@ fn spec_for(
     name: &str,
     dir: &Path,
 ) -> Result<BakeSpec, EngineError> {
-    // What the checker warns "not supported yet" about and would bake wrong: refused here,
-    // before anything is created.
-    if ebs.communicator.as_deref() == Some("none") {
-        return Err(EngineError::Preflight(format!(
-            "build {name}: communicator \"none\" is not supported yet (AMI Bakery reaches the instance over SSH)"
-        )));
-    }
+    let communicator_none = ebs.communicator.as_deref() == Some("none");
     let source = match (&ebs.source_ami, &ebs.source_ami_filter) {
         (Some(id), _) if !id.is_empty() => Some(SourceImage::Id(id.clone())),
         (_, Some(filter)) => Some(SourceImage::Filter {
@@ -186,6 +188,9 @@ fn spec_for(
     for provisioner in &template.provisioners {
         match provisioner {
             model::Provisioner::Shell(shell) if applies(&shell.only, &shell.except, name) => {
+                if communicator_none {
+                    return Err(no_communicator(name, "shell"));
+                }
                 let mut scripts: Vec<PathBuf> = Vec::new();
                 if let Some(script) = &shell.script {
                     scripts.push(local(dir, script));
@@ -210,18 +215,24 @@ fn spec_for(
                 }));
             }
             model::Provisioner::File(file) if applies(&file.only, &file.except, name) => {
-                if file.direction.as_deref() == Some("download") {
-                    return Err(EngineError::Preflight(
-                        "the file provisioner's direction \"download\" is not supported yet".into(),
-                    ));
+                if communicator_none {
+                    return Err(no_communicator(name, "file"));
                 }
                 let destination = file.destination.clone().unwrap_or_default();
                 let mut sources: Vec<String> = file.source.iter().cloned().collect();
                 sources.extend(file.sources.iter().flatten().cloned());
                 for source in sources {
-                    provisioners.push(Provisioner::File {
-                        source: local(dir, &source),
-                        destination: destination.clone(),
+                    provisioners.push(if file.direction.as_deref() == Some("download") {
+                        // The source is on the instance; the destination on this machine.
+                        Provisioner::Download {
+                            source,
+                            destination: local(dir, &destination),
+                        }
+                    } else {
+                        Provisioner::File {
+                            source: local(dir, &source),
+                            destination: destination.clone(),
+                        }
                     });
                 }
             }
@@ -325,6 +336,7 @@ fn spec_for(
         spot,
         ami_name: ebs.ami_name.clone().unwrap_or_default(),
         ami_description: ebs.ami_description.clone(),
+        communicator_none,
         ssh: SshSpec {
             username,
             host: ebs.ssh_host.clone(),
@@ -585,28 +597,62 @@ mod tests {
     }
 
     #[test]
-    fn what_would_be_baked_wrong_is_refused_before_anything_is_made() {
-        let checked = |text: String| {
+    fn communicator_none_bakes_without_ssh_and_refuses_remote_provisioners() {
+        let none = BUILDER.replace(r#""ssh_username": "admin", "#, "");
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{none}, "communicator": "none"}}], "provisioners": [{{"type": "shell-local", "inline": ["echo local"]}}]}}"#
+        ))[0];
+        assert!(spec.communicator_none);
+        assert!(matches!(
+            spec.provisioners[..],
+            [Provisioner::ShellLocal(_)]
+        ));
+        // A remote step is refused here too (the checker reports it as an error).
+        for step in [
+            r#"{"type": "shell", "inline": ["true"]}"#,
+            r#"{"type": "file", "source": "t.json", "destination": "/tmp/"}"#,
+        ] {
             let checked = bakery_template::check(
                 "t.json",
-                &text,
+                &format!(
+                    r#"{{"builders": [{{{none}, "communicator": "none"}}], "provisioners": [{step}]}}"#
+                ),
                 &bakery_template::CheckOptions::default(),
                 &mut bakery_template::RenderContext::fixed(),
             );
-            assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
-            checked.template.unwrap()
-        };
-        let none = BUILDER.replace(r#""ssh_username": "admin", "#, "");
-        let template = checked(format!(
-            r#"{{"builders": [{{{none}, "communicator": "none"}}]}}"#
-        ));
-        let err = bake_specs(&template, Path::new("/work/t"), &[]).unwrap_err();
-        assert!(err.to_string().contains("not supported yet"), "{err}");
-        let template = checked(format!(
-            r#"{{"builders": [{{{BUILDER}}}], "provisioners": [{{"type": "file", "direction": "download", "source": "/var/log/cloud-init.log", "destination": "logs/"}}]}}"#
-        ));
-        let err = bake_specs(&template, Path::new("/work/t"), &[]).unwrap_err();
-        assert!(err.to_string().contains("download"), "{err}");
+            assert!(!checked.is_valid(), "{step}");
+            let err = bake_specs(&checked.template.unwrap(), Path::new("/work/t"), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("needs a communicator"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_download_copies_from_the_instance_into_the_templates_folder() {
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{BUILDER}}}], "provisioners": [{{"type": "file", "direction": "download", "source": "/var/log/cloud-init.log", "destination": "logs/"}}, {{"type": "file", "direction": "download", "sources": ["/etc/app/", "/etc/hostname"], "destination": "/srv/out/"}}]}}"#
+        ))[0];
+        let downloads: Vec<(&str, String)> = spec
+            .provisioners
+            .iter()
+            .map(|p| match p {
+                Provisioner::Download {
+                    source,
+                    destination,
+                } => (source.as_str(), destination.display().to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            downloads,
+            [
+                ("/var/log/cloud-init.log", "/work/t/logs/".to_string()),
+                ("/etc/app/", "/srv/out/".to_string()),
+                ("/etc/hostname", "/srv/out/".to_string()),
+            ],
+            "the trailing slash (a folder) is kept"
+        );
     }
 
     #[test]

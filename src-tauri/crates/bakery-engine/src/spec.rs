@@ -64,6 +64,13 @@ pub enum Provisioner {
         source: PathBuf,
         destination: String,
     },
+    /// `file` with `direction: "download"`: copy `source` (a file, or a folder with a
+    /// trailing slash or found to be one) from the instance to `destination` on this machine
+    /// (a folder when it ends with a slash), with Packer's rules.
+    Download {
+        source: String,
+        destination: PathBuf,
+    },
     /// `shell-local`: runs on this machine.
     ShellLocal(LocalShell),
 }
@@ -180,6 +187,9 @@ pub struct BakeSpec {
     pub ami_name: String,
     pub ami_description: Option<String>,
     pub ssh: SshSpec,
+    /// `communicator: "none"`: the bake never connects to the instance (no SSH wait, no
+    /// SSH rule in the temporary security group); only `shell-local` provisioners run.
+    pub communicator_none: bool,
     pub subnet_id: Option<String>,
     pub vpc_id: Option<String>,
     /// `subnet_filter` (only when `subnet_id` is not set, like Packer).
@@ -317,6 +327,13 @@ impl Provisioner {
             } => Provisioner::File {
                 source: source.clone(),
                 destination: fill(destination),
+            },
+            Provisioner::Download {
+                source,
+                destination,
+            } => Provisioner::Download {
+                source: fill(source),
+                destination: destination.clone(),
             },
             Provisioner::ShellLocal(local) => Provisioner::ShellLocal(LocalShell {
                 inline: local.inline.iter().map(fill).collect(),

@@ -1,5 +1,5 @@
 //! The SSH communicator (russh): connect with retries until `ssh_timeout`, run a command
-//! streaming its output line by line, upload bytes. The temporary key never touches disk.
+//! streaming its output line by line, upload and download files over SFTP. The temporary key never touches disk.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -366,18 +366,7 @@ impl SshSession {
     /// `destination`, without one the folder itself; a file goes to `destination`, or into
     /// it when `destination` ends with a slash. Returns the number of files uploaded.
     pub async fn upload(&self, local: &Path, destination: &str) -> Result<usize, EngineError> {
-        let channel = self
-            .handle
-            .channel_open_session()
-            .await
-            .map_err(|e| self.ssh_err(e))?;
-        channel
-            .request_subsystem(true, "sftp")
-            .await
-            .map_err(|e| self.ssh_err(e))?;
-        let sftp = SftpSession::new(channel.into_stream())
-            .await
-            .map_err(|e| self.ssh_err(format!("SFTP: {e}")))?;
+        let sftp = self.sftp().await?;
         let read_err = |path: &Path, source| EngineError::ReadFile {
             path: path.to_path_buf(),
             source,
@@ -432,6 +421,133 @@ impl SshSession {
         }
         let _ = sftp.close().await;
         Ok(count)
+    }
+
+    /// An SFTP session on a channel of this connection.
+    async fn sftp(&self) -> Result<SftpSession, EngineError> {
+        let channel = self
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(|e| self.ssh_err(e))?;
+        channel
+            .request_subsystem(true, "sftp")
+            .await
+            .map_err(|e| self.ssh_err(e))?;
+        SftpSession::new(channel.into_stream())
+            .await
+            .map_err(|e| self.ssh_err(format!("SFTP: {e}")))
+    }
+
+    /// Downloads `remote` over SFTP to `local` on this machine, with Packer's rules (the
+    /// file provisioner's `direction: "download"`): a file goes to `local`, or into it when
+    /// `local` ends with a slash; a folder (a trailing slash, or found to be one) comes with
+    /// everything in it and lands in `local` under its own name, as `scp -r` gives Packer.
+    /// Missing local folders are made. Emits a note per file; returns how many came.
+    pub async fn download(
+        &self,
+        ctx: &BakeContext,
+        remote: &str,
+        local: &Path,
+    ) -> Result<usize, EngineError> {
+        let sftp = self.sftp().await?;
+        let result = self.download_with(&sftp, ctx, remote, local).await;
+        let _ = sftp.close().await;
+        result
+    }
+
+    async fn download_with(
+        &self,
+        sftp: &SftpSession,
+        ctx: &BakeContext,
+        remote: &str,
+        local: &Path,
+    ) -> Result<usize, EngineError> {
+        let write_err = |path: &Path, source| EngineError::WriteFile {
+            path: path.to_path_buf(),
+            source,
+        };
+        let trimmed = remote.trim_end_matches('/');
+        let name = trimmed.rsplit('/').next().unwrap_or(trimmed).to_string();
+        let is_dir = remote.ends_with('/')
+            || sftp
+                .metadata(remote)
+                .await
+                .map_err(|e| self.ssh_err(format!("SFTP stat {remote}: {e}")))?
+                .is_dir();
+        if !is_dir {
+            let target = if local.to_string_lossy().ends_with('/') {
+                local.join(&name)
+            } else {
+                local.to_path_buf()
+            };
+            if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| write_err(parent, e))?;
+            }
+            self.get(sftp, ctx, remote, &target).await?;
+            return Ok(1);
+        }
+        let root = if trimmed.is_empty() { "/" } else { trimmed };
+        let mut count = 0;
+        let mut todo = vec![(root.to_string(), local.join(&name))];
+        while let Some((dir, into)) = todo.pop() {
+            std::fs::create_dir_all(&into).map_err(|e| write_err(&into, e))?;
+            let entries = sftp
+                .read_dir(dir.as_str())
+                .await
+                .map_err(|e| self.ssh_err(format!("SFTP list {dir}: {e}")))?;
+            for entry in entries {
+                let file = entry.file_name();
+                if file == "." || file == ".." {
+                    continue;
+                }
+                let path = format!("{}/{file}", dir.trim_end_matches('/'));
+                let mut kind = entry.file_type();
+                if kind.is_symlink() {
+                    // Followed, as scp -r does.
+                    kind = sftp
+                        .metadata(path.as_str())
+                        .await
+                        .map_err(|e| self.ssh_err(format!("SFTP stat {path}: {e}")))?
+                        .file_type();
+                }
+                if kind.is_dir() {
+                    todo.push((path, into.join(&file)));
+                } else if kind.is_file() {
+                    self.get(sftp, ctx, &path, &into.join(&file)).await?;
+                    count += 1;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    async fn get(
+        &self,
+        sftp: &SftpSession,
+        ctx: &BakeContext,
+        remote: &str,
+        local: &Path,
+    ) -> Result<(), EngineError> {
+        use tokio::io::AsyncReadExt;
+        let mut file = sftp
+            .open(remote)
+            .await
+            .map_err(|e| self.ssh_err(format!("SFTP open {remote}: {e}")))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .await
+            .map_err(|e| self.ssh_err(format!("SFTP read {remote}: {e}")))?;
+        std::fs::write(local, &bytes).map_err(|source| EngineError::WriteFile {
+            path: local.to_path_buf(),
+            source,
+        })?;
+        ctx.note(format!(
+            "Downloaded {remote} => {} ({} bytes)",
+            local.display(),
+            bytes.len()
+        ));
+        Ok(())
     }
 
     async fn put(&self, sftp: &SftpSession, local: &Path, remote: &str) -> Result<(), EngineError> {

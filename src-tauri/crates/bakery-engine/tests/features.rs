@@ -1097,3 +1097,119 @@ async fn a_launch_template_of_a_killed_bake_is_found_by_its_tag_and_deleted() {
         "{templates:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn communicator_none_bakes_without_connecting_and_leaves_nothing() {
+    use bakery_engine::LocalShell;
+    let (dir, sandbox) = recording_sandbox();
+    let record = dir.path().join("calls.jsonl");
+    let work = tempfile::tempdir().unwrap();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("quiet");
+    let mut spec = article_spec(&sandbox, "no communicator");
+    spec.communicator_none = true;
+    // Nothing answers here: a bake that tried SSH would wait out its timeout and fail.
+    spec.ssh.host = Some("192.0.2.1".into());
+    spec.ssh.timeout = std::time::Duration::from_secs(2);
+    spec.provisioners = vec![Provisioner::ShellLocal(LocalShell {
+        inline: vec!["echo \"conn {{ build `ConnType` }} for {{ build `ID` }}\"".into()],
+        working_dir: work.path().to_path_buf(),
+        ..Default::default()
+    })];
+    let result = bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, BakeEvent::Output { line, .. }
+            if line.starts_with("conn none for i-"))),
+        "shell-local ran, with the build function's values: {events:#?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, BakeEvent::Waiting { what, .. } if what.contains("SSH"))),
+        "no SSH wait"
+    );
+
+    let calls = recorded_calls(&record).unwrap();
+    let count = |action: &str| calls.iter().filter(|c| c.action == action).count();
+    // Packer 1.6.6 still makes its temporary key pair and security group with communicator
+    // "none"; the group lets nothing in here (Packer's rule is for port 0).
+    assert_eq!(count("ImportKeyPair"), 1);
+    assert_eq!(count("DeleteKeyPair"), 1);
+    assert_eq!(count("CreateSecurityGroup"), 1);
+    assert_eq!(
+        count("AuthorizeSecurityGroupIngress"),
+        0,
+        "nothing connects: no way in"
+    );
+    assert_eq!(count("CreateImage"), 1);
+    let left = leftovers(&sandbox, "us-east-1");
+    assert!(
+        left.instances.is_empty()
+            && left.key_pairs.is_empty()
+            && left.security_groups.is_empty()
+            && left.images == [result.artifacts[0].image_id.clone()],
+        "{left:?}"
+    );
+    sandbox.stop().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_file_provisioner_downloads_a_file_and_a_folder_over_sftp() {
+    let sandbox = bakery_tests::sandbox();
+    // The stand-in "instance" is this machine: a report and a folder of logs on it.
+    let remote = tempfile::tempdir().unwrap();
+    let logs = remote.path().join("logs");
+    std::fs::create_dir_all(logs.join("app")).unwrap();
+    std::fs::write(logs.join("boot.log"), "booted\n").unwrap();
+    std::fs::write(logs.join("app/app.log"), "started\n").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let out = local.path().join("out");
+
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("fetch");
+    let mut spec = article_spec(&sandbox, "with downloads");
+    let report = format!("{}/report.txt", remote.path().display());
+    spec.provisioners = vec![
+        Provisioner::Shell(ShellProvisioner {
+            inline: vec![format!("echo 'packages: 42' > {report}")],
+            ..Default::default()
+        }),
+        // Into a folder (a trailing slash): under the file's own name.
+        Provisioner::Download {
+            source: report.clone(),
+            destination: PathBuf::from(format!("{}/", out.display())),
+        },
+        // To a file name, its folder made on the way.
+        Provisioner::Download {
+            source: report.clone(),
+            destination: out.join("renamed/packages.txt"),
+        },
+        // A folder, with everything in it, under its own name.
+        Provisioner::Download {
+            source: format!("{}/", logs.display()),
+            destination: PathBuf::from(format!("{}/", out.display())),
+        },
+    ];
+    bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    let read = |path: &str| std::fs::read_to_string(out.join(path)).unwrap();
+    assert_eq!(read("report.txt"), "packages: 42\n");
+    assert_eq!(read("renamed/packages.txt"), "packages: 42\n");
+    assert_eq!(read("logs/boot.log"), "booted\n");
+    assert_eq!(read("logs/app/app.log"), "started\n");
+    let notes: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            BakeEvent::Note { text } if text.starts_with("Downloaded /") => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 4, "a note per file: {notes:#?}");
+}

@@ -1,6 +1,6 @@
 //! Wait for SSH: pick the address (`ssh_host` override, else by `ssh_interface`), then
 //! connect with retries until `ssh_timeout`, through the bastion when `ssh_bastion_host` is
-//! set.
+//! set. With `communicator: "none"`, nothing: the bake never connects.
 
 use crate::EngineError;
 use std::path::Path;
@@ -34,6 +34,12 @@ pub fn ssh_address(bake: &Bake<'_>) -> Result<String, EngineError> {
 }
 
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
+    if bake.spec.communicator_none {
+        // Packer's StepConnect does nothing for communicator "none".
+        bake.ctx
+            .note("communicator \"none\": not connecting to the instance");
+        return Ok(());
+    }
     let host = ssh_address(bake)?;
     let login = match (&bake.spec.ssh_agent_socket, &bake.state.key) {
         (Some(socket), _) => Login::Agent(socket),

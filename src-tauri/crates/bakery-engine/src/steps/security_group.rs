@@ -122,7 +122,13 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         return groups_from_filter(bake, &filters).await;
     }
     let region = bake.region().to_string();
-    let cidrs = source_cidrs(bake).await?;
+    // communicator "none": the group lets nothing in (Packer 1.6.6 still makes it, with a
+    // rule for port 0, as nothing connects), so no address is looked up.
+    let cidrs = if bake.spec.communicator_none {
+        Vec::new()
+    } else {
+        source_cidrs(bake).await?
+    };
     let name = group_name(&bake.ctx.bake_id);
     let entry = bake
         .ctx
@@ -148,6 +154,13 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let group_id = created.group_id().unwrap_or_default().to_string();
     bake.ctx
         .created(entry, &region, ResourceKind::SecurityGroup, &group_id)?;
+    if cidrs.is_empty() {
+        bake.ctx.note(format!(
+            "Security group {group_id} allows nothing in (communicator \"none\")"
+        ));
+        bake.state.security_group_ids = vec![group_id];
+        return Ok(());
+    }
     let port = i32::from(bake.spec.ssh.port);
     let mut permission = IpPermission::builder()
         .ip_protocol("tcp")

@@ -494,15 +494,9 @@ impl Checker<'_> {
                         .set_help("set the login user of the source AMI, e.g. \"ec2-user\" (Amazon Linux), \"ubuntu\", \"admin\" (Debian)");
                 }
             }
-            "none" => {
-                self.warn(
-                    Code::NotSupported,
-                    at("communicator"),
-                    field("communicator"),
-                    "communicator \"none\" is not supported yet: `bakery bake` refuses this builder",
-                )
-                .set_help("bake it with Packer for now, or use SSH (ssh_username)");
-            }
+            // Baked without connecting, like Packer: remote provisioners are refused at
+            // their line (steps.rs).
+            "none" => {}
             "winrm" => {
                 self.error(Code::NotSupported, at("communicator"), field("communicator"), "the winrm communicator is not supported yet")
                     .set_help("AMI Bakery reaches instances over SSH; bake Windows images with Packer for now");

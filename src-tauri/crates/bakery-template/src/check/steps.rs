@@ -188,6 +188,13 @@ impl Checker<'_> {
                     &path,
                     builders,
                 );
+                self.needs_communicator(
+                    node,
+                    &path,
+                    "shell",
+                    (shell.only.as_deref(), shell.except.as_deref()),
+                    template,
+                );
                 with_overrides_applied(shell, builders)
                     .into_iter()
                     .map(Provisioner::Shell)
@@ -213,6 +220,13 @@ impl Checker<'_> {
                     node,
                     &path,
                     builders,
+                );
+                self.needs_communicator(
+                    node,
+                    &path,
+                    "file",
+                    (file.only.as_deref(), file.except.as_deref()),
+                    template,
                 );
                 with_overrides_applied(file, builders)
                     .into_iter()
@@ -478,16 +492,8 @@ impl Checker<'_> {
         }
         match file.direction.as_deref().unwrap_or("upload") {
             "upload" | "" => {}
-            "download" => {
-                if sources {
-                    self.error(
-                        Code::Conflict,
-                        at_of(node, "sources"),
-                        join(path, "sources"),
-                        "a download takes one source, not sources",
-                    );
-                }
-            }
+            // Packer 1.6.6 downloads each of `sources` too.
+            "download" => {}
             other => {
                 self.error(
                     Code::InvalidValue,
@@ -529,14 +535,40 @@ impl Checker<'_> {
                 .set_help("put the pause on the provisioner before it, or a shell step with `sleep`");
             }
         }
-        if file.direction.as_deref() == Some("download") {
-            self.warn(
-                Code::NotSupported,
-                at_of(node, "direction"),
-                join(path, "direction"),
-                "direction \"download\" is not supported yet: `bakery bake` refuses this template",
-            )
-            .set_help("download with a shell-local step (e.g. scp) for now, or bake with Packer");
+    }
+
+    /// A `shell` or `file` step needs a communicator: a build with `communicator: "none"`
+    /// it runs for fails there in Packer 1.6.6 ("No communicator found for provisioners!");
+    /// here it is an error at the step, before anything is created.
+    fn needs_communicator(
+        &mut self,
+        node: &Node,
+        path: &str,
+        kind: &str,
+        (only, except): (Option<&[String]>, Option<&[String]>),
+        template: &Template,
+    ) {
+        for builder in &template.builders {
+            let Builder::AmazonEbs(ebs) = builder;
+            if ebs.communicator.as_deref() != Some("none") {
+                continue;
+            }
+            let name = ebs.name.as_deref().unwrap_or("amazon-ebs");
+            let runs = only.is_none_or(|o| o.is_empty() || o.iter().any(|n| n == name))
+                && except.is_none_or(|e| !e.iter().any(|n| n == name));
+            if runs {
+                self.error(
+                    Code::Conflict,
+                    at_of(node, "type"),
+                    join(path, "type"),
+                    format!(
+                        "a {kind} provisioner needs a communicator, and builder '{name}' has communicator \"none\""
+                    ),
+                )
+                .set_help(format!(
+                    "only shell-local runs without one: give the builder SSH (ssh_username), or keep this step off it with \"except\": [\"{name}\"]"
+                ));
+            }
         }
     }
 

@@ -90,6 +90,46 @@ fn required_fields_are_all_reported() {
 }
 
 #[test]
+fn without_a_communicator_only_shell_local_steps_may_run() {
+    let builders = r#""builders": [{"type": "amazon-ebs", "name": "quiet", "communicator": "none", "region": "eu-west-1", "source_ami": "ami-0123abcd", "instance_type": "t3.micro", "ami_name": "q {{timestamp}}"}, {"type": "amazon-ebs", "name": "ssh", "ssh_username": "admin", "region": "eu-west-1", "source_ami": "ami-0123abcd", "instance_type": "t3.micro", "ami_name": "s {{timestamp}}"}]"#;
+    let text = format!(
+        r#"{{{builders}, "provisioners": [
+            {{"type": "shell-local", "inline": ["echo here"]}},
+            {{"type": "shell", "inline": ["true"], "only": ["ssh"]}},
+            {{"type": "shell", "inline": ["true"], "except": ["ssh"]}},
+            {{"type": "file", "direction": "download", "source": "/etc/hostname", "destination": "out/"}}
+        ]}}"#
+    );
+    let checked = run(&text);
+    let errors: Vec<(&str, Code)> = checked
+        .errors()
+        .map(|d| (d.field.as_str(), d.code))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("provisioners[2].type", Code::Conflict),
+            ("provisioners[3].type", Code::Conflict),
+        ],
+        "{:#?}",
+        checked.diagnostics
+    );
+    let message = &checked.errors().next().unwrap().message;
+    assert!(message.contains("'quiet'"), "{message}");
+}
+
+#[test]
+fn a_download_may_take_several_sources_like_packer() {
+    let text = format!(
+        r#"{{"builders": [{}], "provisioners": [{{"type": "file", "direction": "download", "sources": ["/etc/hostname", "/var/log/app/"], "destination": "out/"}}]}}"#,
+        &ebs("")[14..ebs("").len() - 2]
+    );
+    let checked = run(&text);
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    assert_eq!(checked.warnings().count(), 0, "{:#?}", checked.diagnostics);
+}
+
+#[test]
 fn ssh_username_is_not_needed_without_a_communicator() {
     let checked = run(&ebs(r#""communicator": "none", "ssh_username": """#));
     assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
@@ -1339,8 +1379,9 @@ fn options_the_engine_does_not_bake_yet_say_so_at_their_line() {
     // Empty credentials (user variables left empty) are the usual idiom: nothing to say.
     let checked = run(&ebs(r#""access_key": "", "secret_key": """#));
     assert!(not_supported(&checked).is_empty());
+    // communicator "none" is baked (without connecting).
     let checked = run(&ebs(r#""communicator": "none", "ssh_username": """#));
-    assert_eq!(not_supported(&checked), ["builders[0].communicator"]);
+    assert!(not_supported(&checked).is_empty(), "{checked:#?}");
     // ssh_password would log in another way than the bake does: an error.
     let d = only_error(r#""ssh_password": "hunter2""#);
     assert_eq!(
@@ -1360,7 +1401,6 @@ fn options_the_engine_does_not_bake_yet_say_so_at_their_line() {
         fields,
         [
             "post-processors[0].custom_data",
-            "provisioners[0].direction",
             "provisioners[0].pause_before",
         ]
     );
