@@ -358,3 +358,80 @@ fn sensitive_variables_never_reach_the_output_or_the_history() {
         );
     }
 }
+
+#[test]
+fn credentials_written_in_the_template_sign_the_bake_and_assume_its_role() {
+    // A sandbox of its own, recording, to see which keys signed each call.
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("calls.jsonl");
+    let sandbox = Sandbox::start(&bakery_sandbox::SandboxOptions {
+        record: Some(record.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let template = article_template(&sandbox, &["echo baked with the role of the template"]).replace(
+        r#""ami_users": ["111122223333"]"#,
+        r#""ami_users": ["111122223333"],
+        "access_key": "AKIATEMPLATEKEY01",
+        "secret_key": "{{user `secret`}}",
+        "assume_role": {"role_arn": "arn:aws:iam::123456789012:role/baker", "session_name": "from-template"}"#,
+    );
+    let template = template.replacen(
+        "{\n    \"builders\"",
+        "{\n    \"variables\": {\"secret\": \"not-a-real-secret-key\"},\n    \"sensitive-variables\": [\"secret\"],\n    \"builders\"",
+        1,
+    );
+    let path = home.path().join("packer.json");
+    std::fs::write(&path, &template).unwrap();
+    // No keys and no profile in the environment: only the template's can sign.
+    let output = bakery(&sandbox, home.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .arg("bake")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(!stdout.contains("not-a-real-secret-key") && !stderr.contains("not-a-real-secret-key"));
+
+    let calls = bakery_sandbox::recorded_calls(&record).unwrap();
+    let assume = calls
+        .iter()
+        .find(|c| c.action == "AssumeRole")
+        .expect("the template's role is assumed");
+    assert_eq!(
+        assume.param("RoleArn"),
+        Some("arn:aws:iam::123456789012:role/baker")
+    );
+    assert_eq!(assume.param("RoleSessionName"), Some("from-template"));
+    assert_eq!(assume.access_key_id.as_deref(), Some("AKIATEMPLATEKEY01"));
+    let launch = calls
+        .iter()
+        .find(|c| c.action == "RunInstances")
+        .expect("an instance was launched");
+    let signer = launch.access_key_id.clone().unwrap_or_default();
+    assert!(
+        !signer.is_empty() && signer != "AKIATEMPLATEKEY01",
+        "EC2 calls are signed with the role's session, not the template's keys: {signer}"
+    );
+    // Every call after the role is assumed (the first one is this test's own lookup).
+    let assumed_at = calls.iter().position(|c| c.action == "AssumeRole").unwrap();
+    assert!(
+        calls[assumed_at + 1..]
+            .iter()
+            .all(|c| c.access_key_id.as_deref() == Some(signer.as_str())),
+        "every other call uses the role's session: {:?}",
+        calls
+            .iter()
+            .map(|c| (c.action.as_str(), c.access_key_id.as_deref()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(leftovers(&sandbox, false), Vec::<String>::new());
+    sandbox.stop().unwrap();
+}

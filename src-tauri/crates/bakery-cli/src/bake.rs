@@ -25,7 +25,8 @@ pub enum OnErrorArg {
 
 #[derive(Debug, clap::Args)]
 pub struct BakeArgs {
-    /// The AWS profile to use (default: AWS_PROFILE or the default chain).
+    /// The AWS profile to use; wins over the template's credentials (default: the
+    /// template's access_key/secret_key or profile, else AWS_PROFILE, else the environment).
     #[arg(long)]
     profile: Option<String>,
     /// Bake in this region instead of the template's.
@@ -64,6 +65,73 @@ pub async fn sdk_config(profile: Option<&str>, region: &str) -> Result<SdkConfig
             .load()
             .await),
     }
+}
+
+/// The SDK configuration for one builder: `--profile` when given; else the template's
+/// `access_key`/`secret_key`(/`token`), else its `profile`, else `AWS_PROFILE` or the
+/// environment; then the template's `assume_role` on top, as Packer does. Returns the
+/// profile used (for the history), if any.
+pub async fn sdk_for_spec(
+    flag: Option<&str>,
+    spec: &BakeSpec,
+) -> Result<(SdkConfig, Option<String>), CliError> {
+    let template = &spec.credentials;
+    let (base, profile) = match (flag, &template.static_keys, &template.profile) {
+        (Some(name), _, _) => (
+            sdk_config(Some(name), &spec.region).await?,
+            Some(name.to_string()),
+        ),
+        (None, Some(keys), _) => {
+            let credentials = aws_credential_types::Credentials::new(
+                keys.access_key.clone(),
+                keys.secret_key.expose().clone(),
+                keys.token.as_ref().map(|t| t.expose().clone()),
+                None,
+                "template",
+            );
+            let config = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(spec.region.clone()))
+                .credentials_provider(credentials)
+                .load()
+                .await;
+            (config, None)
+        }
+        (None, None, Some(name)) => (
+            sdk_config(Some(name), &spec.region).await?,
+            Some(name.clone()),
+        ),
+        (None, None, None) => (
+            sdk_config(None, &spec.region).await?,
+            std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
+        ),
+    };
+    let Some(role) = &template.assume_role else {
+        return Ok((base, profile));
+    };
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(role.role_arn.clone())
+        .session_name(
+            role.session_name
+                .clone()
+                .unwrap_or_else(|| format!("bakery-{}", spec.build_name.replace('.', "-"))),
+        )
+        .configure(&base);
+    if let Some(id) = &role.external_id {
+        provider = provider.external_id(id.clone());
+    }
+    if let Some(seconds) = role.duration_seconds {
+        provider = provider.session_length(std::time::Duration::from_secs(u64::from(seconds)));
+    }
+    if let Some(policy) = &role.policy {
+        provider = provider.policy(policy.clone());
+    }
+    let provider = provider.build().await;
+    let config = base
+        .into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build();
+    Ok((config, profile))
 }
 
 /// Opens the history in the data directory and cleans up after bakes that died.
@@ -178,7 +246,7 @@ async fn bake_all(
     let mut failures = 0;
     let mut cancelled = false;
     for spec in specs {
-        let sdk = sdk_config(args.profile.as_deref(), &spec.region).await?;
+        let (sdk, profile) = sdk_for_spec(args.profile.as_deref(), &spec).await?;
         let bake_id = uuid::Uuid::new_v4().to_string();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut ctx = BakeContext::new(&bake_id, history.clone(), data_dir.clone());
@@ -190,7 +258,7 @@ async fn bake_all(
         };
         ctx.template_path = Some(args.file.display().to_string());
         ctx.template_text = Some(text.clone());
-        ctx.profile = args.profile.clone();
+        ctx.profile = profile;
         let redactor = template.clone();
         ctx.redact = Some(Arc::new(move |line: &str| redactor.redact(line)));
 

@@ -26,8 +26,9 @@ pub use context::{BakeContext, Clock, OnError, Redactor, SystemClock};
 pub use error::EngineError;
 pub use event::{BakeEvent, BakeOutcome, OutputStream, StepName};
 pub use spec::{
-    BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor, Provisioner, ShellProvisioner,
-    SourceImage, SpotSpec, SshSpec, SubnetFilterSpec, TemporaryVpcSpec,
+    BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor, Provisioner, RoleSpec,
+    ShellProvisioner, SourceImage, SpotSpec, SshSpec, StaticKeys, SubnetFilterSpec,
+    TemplateCredentials, TemporaryVpcSpec,
 };
 
 use crate::ec2::Ec2;

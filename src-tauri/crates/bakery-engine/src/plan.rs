@@ -13,7 +13,8 @@ use bakery_template::{Template, go_duration};
 use crate::EngineError;
 use crate::spec::{
     BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor as PostProcessorSpec, Provisioner,
-    ShellProvisioner, SourceImage, SpotSpec, SshSpec, SubnetFilterSpec, TemporaryVpcSpec,
+    RoleSpec, ShellProvisioner, SourceImage, SpotSpec, SshSpec, StaticKeys, SubnetFilterSpec,
+    TemplateCredentials, TemporaryVpcSpec,
 };
 
 /// The name a builder answers to in `only`/`except` and the output.
@@ -328,12 +329,35 @@ fn spec_for(
             tags: ebs.spot_tags.clone().unwrap_or_default(),
         });
 
+    let text = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let credentials = TemplateCredentials {
+        profile: text(&ebs.profile),
+        static_keys: match (text(&ebs.access_key), &ebs.secret_key) {
+            (Some(access_key), Some(secret)) if !secret.expose().is_empty() => Some(StaticKeys {
+                access_key,
+                secret_key: secret.clone(),
+                token: ebs.token.clone().filter(|t| !t.expose().is_empty()),
+            }),
+            _ => None,
+        },
+        assume_role: ebs.assume_role.as_ref().and_then(|role| {
+            Some(RoleSpec {
+                role_arn: text(&role.role_arn)?,
+                session_name: text(&role.session_name),
+                external_id: text(&role.external_id),
+                duration_seconds: role.duration_seconds,
+                policy: text(&role.policy),
+            })
+        }),
+    };
+
     Ok(BakeSpec {
         build_name: name.to_string(),
         region: ebs.region.clone().unwrap_or_default(),
         source,
         instance_type: ebs.instance_type.clone().unwrap_or_default(),
         spot,
+        credentials,
         ami_name: ebs.ami_name.clone().unwrap_or_default(),
         ami_description: ebs.ami_description.clone(),
         communicator_none,

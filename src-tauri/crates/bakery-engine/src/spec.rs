@@ -184,6 +184,9 @@ pub struct BakeSpec {
     pub instance_type: String,
     /// `spot_price` (with `spot_instance_types`, `spot_tags`): launch a spot instance.
     pub spot: Option<SpotSpec>,
+    /// Credentials the template names for this builder; the front end turns them into the
+    /// SDK configuration it passes in.
+    pub credentials: TemplateCredentials,
     pub ami_name: String,
     pub ami_description: Option<String>,
     pub ssh: SshSpec,
@@ -342,4 +345,30 @@ impl Provisioner {
             }),
         }
     }
+}
+
+/// `profile`, `access_key`/`secret_key`/`token` and `assume_role` of an amazon-ebs builder.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TemplateCredentials {
+    pub profile: Option<String>,
+    pub static_keys: Option<StaticKeys>,
+    pub assume_role: Option<RoleSpec>,
+}
+
+/// `access_key` + `secret_key` (+ `token`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaticKeys {
+    pub access_key: String,
+    pub secret_key: Secret<String>,
+    pub token: Option<Secret<String>>,
+}
+
+/// `assume_role`: a role assumed with the credentials found otherwise.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoleSpec {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<u32>,
+    pub policy: Option<String>,
 }

@@ -343,6 +343,8 @@ pub fn process_alive(pid: u32) -> bool {
 pub struct RecordedCall {
     pub action: String,
     pub params: Vec<(String, String)>,
+    /// The access key id the request was signed with (from its SigV4 `Authorization`).
+    pub access_key_id: Option<String>,
 }
 
 impl RecordedCall {
@@ -407,7 +409,16 @@ pub fn recorded_calls(path: &Path) -> Result<Vec<RecordedCall>, SandboxError> {
             .find(|(k, _)| k == "Action")
             .map(|(_, v)| v.clone())
         {
-            calls.push(RecordedCall { action, params });
+            let access_key_id = record["headers"]["Authorization"]
+                .as_str()
+                .and_then(|auth| auth.split("Credential=").nth(1))
+                .and_then(|credential| credential.split('/').next())
+                .map(str::to_string);
+            calls.push(RecordedCall {
+                action,
+                params,
+                access_key_id,
+            });
         }
     }
     Ok(calls)

@@ -172,28 +172,6 @@ impl Checker<'_> {
             .set_help("set \"role_arn\": \"arn:aws:iam::123456789012:role/NAME\"");
         }
 
-        // Credentials written in the template are not read yet: say which ones are used.
-        for (key, given) in [
-            ("profile", set(&ebs.profile)),
-            ("access_key", set(&ebs.access_key)),
-            ("secret_key", has_secret),
-            (
-                "token",
-                ebs.token.as_ref().is_some_and(|t| !t.expose().is_empty()),
-            ),
-            ("assume_role", ebs.assume_role.is_some()),
-        ] {
-            if given {
-                self.warn(
-                    Code::NotSupported,
-                    at(key),
-                    field(key),
-                    format!("{key} in a template is not supported yet: the bake uses the credentials of `bakery bake --profile`, AWS_PROFILE or the environment"),
-                )
-                .set_help("pass the profile with --profile (it may assume a role) and leave credentials out of the template");
-            }
-        }
-
         // Source.
         let filter_empty = ebs.source_ami_filter.as_ref().is_none_or(|f| {
             f.filters.as_ref().is_none_or(|m| m.is_empty())

@@ -1360,21 +1360,15 @@ fn options_the_engine_does_not_bake_yet_say_so_at_their_line() {
             .map(|d| d.field.clone())
             .collect()
     };
-    // Warnings: the verdict stays Packer's; the bake says what it does instead.
+    // Warnings: the verdict stays Packer's; the bake says what it does instead. Credentials
+    // in the template are baked with (`bakery bake` turns them into the SDK configuration).
     let checked = run(&ebs(
         r#""profile": "prod", "access_key": "AKIA", "secret_key": "s", "assume_role": {"role_arn": "arn:aws:iam::123456789012:role/x"}, "ssh_pty": true, "temporary_key_pair_type": "rsa""#,
     ));
     assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
     assert_eq!(
         not_supported(&checked),
-        [
-            "builders[0].profile",
-            "builders[0].access_key",
-            "builders[0].secret_key",
-            "builders[0].assume_role",
-            "builders[0].ssh_pty",
-            "builders[0].temporary_key_pair_type",
-        ]
+        ["builders[0].ssh_pty", "builders[0].temporary_key_pair_type",]
     );
     // Empty credentials (user variables left empty) are the usual idiom: nothing to say.
     let checked = run(&ebs(r#""access_key": "", "secret_key": """#));
