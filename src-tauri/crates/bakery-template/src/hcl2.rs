@@ -199,28 +199,6 @@ const FUNCTIONS: &[&str] = &[
     "templatefile",
 ];
 
-/// What `build.X` names in a provisioner or post-processor (Packer's build variables).
-const BUILD_VALUES: &[&str] = &[
-    "ID",
-    "Host",
-    "Port",
-    "User",
-    "Password",
-    "ConnType",
-    "PackerRunUUID",
-    "PackerHTTPAddr",
-    "PackerHTTPIP",
-    "PackerHTTPPort",
-    "SSHPublicKey",
-    "SSHPrivateKey",
-    "WinRMPassword",
-    "SourceAMI",
-    "SourceAMIName",
-    "SourceAMIOwner",
-    "SourceAMIOwnerName",
-    "SourceAMICreationDate",
-];
-
 /// Real Packer HCL2 functions this version does not evaluate yet.
 const OTHER_FUNCTIONS: &[&str] = &[
     "abspath",
@@ -1095,7 +1073,12 @@ impl Reader<'_> {
         }
         // `build.X`: known once the instance runs, kept as the JSON dialect's `{{ build `X` }}`.
         let mut build_values = hcl::Map::new();
-        for name in BUILD_VALUES {
+        // Every name Packer's `build` has: the JSON dialect's check then says which ones the
+        // bake fills and which are not supported yet.
+        let names = crate::render::BUILD_FUNCTION_VALUES
+            .iter()
+            .chain(crate::render::BUILD_FUNCTION_NOT_SUPPORTED);
+        for name in names {
             build_values.insert(
                 name.to_string(),
                 hcl::Value::String(format!("{{{{ build `{name}` }}}}")),

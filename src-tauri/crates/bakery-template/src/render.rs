@@ -300,7 +300,7 @@ pub const BUILD_FUNCTION_VALUES: &[&str] = &[
 
 /// Values Packer's `build` function has that AMI Bakery does not fill yet (passwords, the
 /// HTTP server, the run's UUID, the temporary key).
-const BUILD_FUNCTION_NOT_SUPPORTED: &[&str] = &[
+pub(crate) const BUILD_FUNCTION_NOT_SUPPORTED: &[&str] = &[
     "Password",
     "PackerRunUUID",
     "PackerHTTPAddr",
@@ -310,6 +310,18 @@ const BUILD_FUNCTION_NOT_SUPPORTED: &[&str] = &[
     "SSHPrivateKey",
     "WinRMPassword",
 ];
+
+/// The name in `names` that `name` was probably meant to be (any case; did_you_mean
+/// compares in lower case).
+fn near_name(name: &str, names: &[&'static str]) -> Option<&'static str> {
+    if let Some(same) = names.iter().find(|v| v.eq_ignore_ascii_case(name)) {
+        return Some(same);
+    }
+    let lower: Vec<String> = names.iter().map(|v| v.to_lowercase()).collect();
+    let near =
+        crate::suggest::did_you_mean(&name.to_lowercase(), lower.iter().map(String::as_str))?;
+    names.iter().find(|v| v.eq_ignore_ascii_case(near)).copied()
+}
 
 impl Tokens {
     /// `{{ build `X` }}` names a value the bake fills.
@@ -327,23 +339,7 @@ impl Tokens {
             err.not_supported = true;
             return Err(err.help(format!("build gives {}", BUILD_FUNCTION_VALUES.join(", "))));
         }
-        let near = BUILD_FUNCTION_VALUES
-            .iter()
-            .find(|v| v.eq_ignore_ascii_case(name))
-            .copied()
-            .or_else(|| {
-                let lower: Vec<String> = BUILD_FUNCTION_VALUES
-                    .iter()
-                    .map(|v| v.to_lowercase())
-                    .collect();
-                crate::suggest::did_you_mean(&name.to_lowercase(), lower.iter().map(String::as_str))
-                    .and_then(|near| {
-                        BUILD_FUNCTION_VALUES
-                            .iter()
-                            .find(|v| v.eq_ignore_ascii_case(near))
-                            .copied()
-                    })
-            });
+        let near = near_name(name, BUILD_FUNCTION_VALUES);
         let err = RenderError::new(format!(
             "{{{{ build `{name}` }}}} is not known: nothing fills it at bake time"
         ));
@@ -371,17 +367,7 @@ impl Tokens {
             let mut err = RenderError::new(format!(
                 "build-time variable .{name} is not known: nothing fills it at bake time"
             ));
-            // did_you_mean compares in lower case.
-            let lower: Vec<String> = BUILD_TIME_VARIABLES
-                .iter()
-                .map(|v| v.to_lowercase())
-                .collect();
-            let near = crate::suggest::did_you_mean(name, lower.iter().map(String::as_str))
-                .and_then(|near| {
-                    BUILD_TIME_VARIABLES
-                        .iter()
-                        .find(|v| v.eq_ignore_ascii_case(near))
-                });
+            let near = near_name(name, BUILD_TIME_VARIABLES);
             err = match near {
                 Some(near) => err.help(format!("did you mean {{{{ .{near} }}}}?")),
                 None => err.help(format!(
