@@ -219,6 +219,14 @@ fn spec_for(
                 if communicator_none {
                     return Err(no_communicator(name, "file"));
                 }
+                let pause = file
+                    .pause_before
+                    .as_deref()
+                    .and_then(go_duration)
+                    .unwrap_or_default();
+                if !pause.is_zero() {
+                    provisioners.push(Provisioner::Pause(pause));
+                }
                 let destination = file.destination.clone().unwrap_or_default();
                 let mut sources: Vec<String> = file.source.iter().cloned().collect();
                 sources.extend(file.sources.iter().flatten().cloned());
@@ -265,6 +273,7 @@ fn spec_for(
                         dir,
                         manifest.output.as_deref().unwrap_or("packer-manifest.json"),
                     ),
+                    custom_data: manifest.custom_data.clone().unwrap_or_default(),
                 });
             }
             PostProcessor::ShellLocal(l) if applies(&l.only, &l.except, name) => {
@@ -562,7 +571,7 @@ mod tests {
             spec.post_processors
                 .iter()
                 .map(|pp| match pp {
-                    PostProcessorSpec::Manifest { output } => output.display().to_string(),
+                    PostProcessorSpec::Manifest { output, .. } => output.display().to_string(),
                     PostProcessorSpec::ShellLocal(l) => l.inline.join(";"),
                 })
                 .collect()
@@ -686,5 +695,24 @@ mod tests {
         assert!(!applies(&names, &None, "db"));
         assert!(!applies(&None, &names, "web"));
         assert!(applies(&None, &None, "db"));
+    }
+
+    #[test]
+    fn a_file_steps_pause_and_the_manifests_custom_data_are_baked() {
+        let specs = specs(&format!(
+            r#"{{"builders": [{{{BUILDER}}}], "provisioners": [{{"type": "file", "source": "/etc/hostname", "destination": "/tmp/h", "pause_before": "2s"}}], "post-processors": [{{"type": "manifest", "custom_data": {{"team": "platform"}}}}]}}"#
+        ));
+        assert_eq!(
+            specs[0].provisioners[0],
+            Provisioner::Pause(Duration::from_secs(2))
+        );
+        assert!(matches!(specs[0].provisioners[1], Provisioner::File { .. }));
+        let PostProcessorSpec::Manifest { custom_data, .. } = &specs[0].post_processors[0] else {
+            panic!("a manifest");
+        };
+        assert_eq!(
+            custom_data.get("team").map(String::as_str),
+            Some("platform")
+        );
     }
 }

@@ -73,6 +73,9 @@ pub enum Provisioner {
     },
     /// `shell-local`: runs on this machine.
     ShellLocal(LocalShell),
+    /// A step's `pause_before` where the step has no pause of its own (the file
+    /// provisioner): wait this long before the next step.
+    Pause(Duration),
 }
 
 /// `shell-local` (provisioner or post-processor): commands or scripts run on the operator's
@@ -99,6 +102,8 @@ pub enum PostProcessor {
     /// Packer's manifest: append this build to the JSON file at `output`.
     Manifest {
         output: PathBuf,
+        /// `custom_data`: written into this build's entry.
+        custom_data: BTreeMap<String, String>,
     },
     ShellLocal(LocalShell),
 }
@@ -338,6 +343,7 @@ impl Provisioner {
                 source: fill(source),
                 destination: destination.clone(),
             },
+            Provisioner::Pause(duration) => Provisioner::Pause(*duration),
             Provisioner::ShellLocal(local) => Provisioner::ShellLocal(LocalShell {
                 inline: local.inline.iter().map(fill).collect(),
                 environment_vars: fill_env(&local.environment_vars),

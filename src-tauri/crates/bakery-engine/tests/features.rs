@@ -687,6 +687,9 @@ async fn shell_local_runs_in_order_and_reads_the_manifest_after_it() {
         working_dir: work.path().to_path_buf(),
         ..Default::default()
     }));
+    // A file step's pause_before becomes a pause of its own.
+    spec.provisioners
+        .push(Provisioner::Pause(std::time::Duration::from_millis(200)));
     spec.provisioners.push(Provisioner::Shell(ShellProvisioner {
         inline: vec!["echo remote after local".into()],
         ..Default::default()
@@ -696,6 +699,7 @@ async fn shell_local_runs_in_order_and_reads_the_manifest_after_it() {
     spec.post_processors = vec![
         PostProcessor::Manifest {
             output: work.path().join("manifest.json"),
+            custom_data: [("team".to_string(), "platform".to_string())].into(),
         },
         PostProcessor::ShellLocal(LocalShell {
             inline: vec![
@@ -719,6 +723,20 @@ async fn shell_local_runs_in_order_and_reads_the_manifest_after_it() {
         std::fs::read_to_string(work.path().join("ami-id.txt")).unwrap(),
         format!("{image}\n"),
         "the manifest was written before shell-local read it"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["builds"][0]["custom_data"],
+        serde_json::json!({"team": "platform"})
+    );
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            BakeEvent::Note { text, .. } if text.starts_with("Pausing 200ms")
+        )),
+        "the pause is reported"
     );
     let lines: Vec<&str> = events
         .iter()

@@ -1,5 +1,6 @@
 //! Packer's `manifest` post-processor: append this build to the manifest JSON file.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
@@ -18,8 +19,13 @@ pub fn artifact_id(bake: &Bake<'_>) -> String {
         .join(",")
 }
 
-/// Appends this build to the manifest at `path`.
-pub fn write(bake: &Bake<'_>, path: &Path) -> Result<(), EngineError> {
+/// Appends this build to the manifest at `path`, with the template's `custom_data` (null
+/// when there is none, as Packer writes it).
+pub fn write(
+    bake: &Bake<'_>,
+    path: &Path,
+    custom_data: &BTreeMap<String, String>,
+) -> Result<(), EngineError> {
     let mut manifest: Value = std::fs::read_to_string(path)
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
@@ -38,7 +44,7 @@ pub fn write(bake: &Bake<'_>, path: &Path) -> Result<(), EngineError> {
         "files": null,
         "artifact_id": artifact_id(bake),
         "packer_run_uuid": bake.ctx.bake_id,
-        "custom_data": null,
+        "custom_data": if custom_data.is_empty() { Value::Null } else { json!(custom_data) },
     });
     if let Some(builds) = manifest["builds"].as_array_mut() {
         builds.push(entry);

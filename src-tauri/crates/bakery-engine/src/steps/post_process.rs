@@ -12,7 +12,10 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     for (index, post_processor) in bake.spec.post_processors.iter().enumerate() {
         bake.ctx.check_cancel(StepName::Manifest)?;
         match post_processor {
-            PostProcessor::Manifest { output } => manifest::write(bake, output)?,
+            PostProcessor::Manifest {
+                output,
+                custom_data,
+            } => manifest::write(bake, output, custom_data)?,
             PostProcessor::ShellLocal(local) => {
                 crate::local::run(
                     bake.ctx,

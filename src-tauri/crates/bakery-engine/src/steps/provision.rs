@@ -91,7 +91,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     for (index, provisioner) in provisioners.iter().enumerate() {
         bake.ctx.check_cancel(StepName::Provision)?;
         let session = match (provisioner, bake.state.ssh.as_ref()) {
-            (Provisioner::ShellLocal(_), _) => None,
+            (Provisioner::ShellLocal(_) | Provisioner::Pause(_), _) => None,
             (_, Some(session)) => Some(session),
             // The plan refuses these for communicator "none"; a spec built by hand may not.
             (_, None) => {
@@ -144,6 +144,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                 let files = session().download(bake.ctx, source, destination).await?;
                 bake.ctx.note(format!("Downloaded {files} file(s)"));
             }
+            Provisioner::Pause(duration) => pause(bake, *duration).await?,
             Provisioner::ShellLocal(local) => {
                 crate::local::run(
                     bake.ctx,

@@ -525,15 +525,6 @@ impl Checker<'_> {
                 at_of(node, "pause_before"),
                 &join(path, "pause_before"),
             );
-            if go_duration(pause).is_some_and(|d| !d.is_zero()) {
-                self.warn(
-                    Code::NotSupported,
-                    at_of(node, "pause_before"),
-                    join(path, "pause_before"),
-                    "pause_before on a file provisioner is not supported yet: the upload does not wait",
-                )
-                .set_help("put the pause on the provisioner before it, or a shell step with `sleep`");
-            }
         }
     }
 
@@ -737,15 +728,6 @@ impl Checker<'_> {
                     first_builder_for(node, builders).map(|n| (n, "amazon-ebs".to_string()));
                 let value = self.render_node(node, &path, build);
                 let manifest: ManifestPostProcessor = self.decode(node, value, &path);
-                if manifest.custom_data.as_ref().is_some_and(|d| !d.is_empty()) {
-                    self.warn(
-                        Code::NotSupported,
-                        at_of(node, "custom_data"),
-                        join(&path, "custom_data"),
-                        "custom_data is not supported yet: the manifest's custom_data is null",
-                    )
-                    .set_help("add the values with a shell-local post-processor (jq) for now");
-                }
                 built.push(PostProcessor::Manifest(manifest));
             }
             if !built.is_empty() {
