@@ -386,6 +386,7 @@ fn spec_for(
                 .filter(|i| !i.is_empty())
                 .or_else(|| (ebs.ssh_private_ip == Some(true)).then(|| "private_ip".to_string())),
             bastion,
+            pty: ebs.ssh_pty == Some(true),
         },
         subnet_id: ebs.subnet_id.clone(),
         vpc_id: ebs.vpc_id.clone(),

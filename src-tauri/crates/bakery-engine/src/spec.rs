@@ -37,6 +37,8 @@ pub struct SshSpec {
     pub interface: Option<String>,
     /// `ssh_bastion_*`: reach the instance through this jump host.
     pub bastion: Option<BastionSpec>,
+    /// `ssh_pty`: run the shell provisioner's commands under a pseudo-terminal.
+    pub pty: bool,
 }
 
 /// A jump host: the engine logs in to it and tunnels the instance's SSH connection through
@@ -268,6 +270,7 @@ impl Default for SshSpec {
             timeout: Duration::from_secs(300),
             interface: None,
             bastion: None,
+            pty: false,
         }
     }
 }

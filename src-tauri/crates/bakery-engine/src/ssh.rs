@@ -311,11 +311,29 @@ impl SshSession {
         command: &str,
         stdin: Option<&[u8]>,
     ) -> Result<CommandResult, EngineError> {
+        self.run_in(ctx, command, stdin, false).await
+    }
+
+    /// Like [`Self::run`]; with `pty` the command runs under a pseudo-terminal (`ssh_pty`,
+    /// for sudo with `requiretty`): its stdout and stderr arrive as one stream.
+    pub async fn run_in(
+        &self,
+        ctx: &BakeContext,
+        command: &str,
+        stdin: Option<&[u8]>,
+        pty: bool,
+    ) -> Result<CommandResult, EngineError> {
         let mut channel = self
             .handle
             .channel_open_session()
             .await
             .map_err(|e| self.ssh_err(e))?;
+        if pty {
+            channel
+                .request_pty(true, "xterm", 80, 40, 0, 0, &[])
+                .await
+                .map_err(|e| self.ssh_err(e))?;
+        }
         channel
             .exec(true, command)
             .await
@@ -551,16 +569,33 @@ impl SshSession {
     }
 
     async fn put(&self, sftp: &SftpSession, local: &Path, remote: &str) -> Result<(), EngineError> {
-        use tokio::io::AsyncWriteExt;
         let bytes = std::fs::read(local).map_err(|source| EngineError::ReadFile {
             path: local.to_path_buf(),
             source,
         })?;
+        self.put_bytes(sftp, &bytes, remote).await
+    }
+
+    /// Writes `bytes` to the file `remote` over SFTP (one session for this file).
+    pub async fn write_file(&self, bytes: &[u8], remote: &str) -> Result<(), EngineError> {
+        let sftp = self.sftp().await?;
+        let written = self.put_bytes(&sftp, bytes, remote).await;
+        let _ = sftp.close().await;
+        written
+    }
+
+    async fn put_bytes(
+        &self,
+        sftp: &SftpSession,
+        bytes: &[u8],
+        remote: &str,
+    ) -> Result<(), EngineError> {
+        use tokio::io::AsyncWriteExt;
         let mut file = sftp
             .create(remote)
             .await
             .map_err(|e| self.ssh_err(format!("SFTP create {remote}: {e}")))?;
-        file.write_all(&bytes)
+        file.write_all(bytes)
             .await
             .map_err(|e| self.ssh_err(format!("SFTP write {remote}: {e}")))?;
         file.shutdown()

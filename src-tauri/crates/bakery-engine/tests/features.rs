@@ -1231,3 +1231,37 @@ async fn the_file_provisioner_downloads_a_file_and_a_folder_over_sftp() {
         .collect();
     assert_eq!(notes.len(), 4, "a note per file: {notes:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_pty_runs_the_shell_provisioner_under_a_terminal() {
+    let sandbox = bakery_tests::sandbox();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let probe =
+        "if [ -t 0 ] && [ -t 1 ]; then echo \"terminal: yes\"; else echo \"terminal: no\"; fi";
+    let outputs = |events: &[BakeEvent]| -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                BakeEvent::Output { line, .. } if line.starts_with("terminal: ") => {
+                    Some(line.trim_end_matches('\r').to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    for (pty, expected) in [(true, "terminal: yes"), (false, "terminal: no")] {
+        let (ctx, rx) = harness.context(&format!("pty-{pty}"));
+        let mut spec = article_spec(&sandbox, &format!("pty {pty}"));
+        spec.ssh.pty = pty;
+        spec.provisioners = vec![Provisioner::Shell(ShellProvisioner {
+            inline: vec![probe.into()],
+            ..Default::default()
+        })];
+        bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+        drop(ctx);
+        let events = drain(rx).await;
+        assert_eq!(outputs(&events), [expected], "ssh_pty {pty}");
+    }
+    assert!(leftovers(&sandbox, "us-east-1").instances.is_empty());
+}

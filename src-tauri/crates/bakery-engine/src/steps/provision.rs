@@ -175,13 +175,25 @@ async fn run_script(
         .execute_command
         .as_deref()
         .unwrap_or(DEFAULT_EXECUTE_COMMAND);
-    // One round trip: the script arrives on stdin, runs, and is removed, whatever its status.
     let quoted = shell_quote(&path);
-    let command = format!(
-        "cat > {quoted} && {{ {}\n}} </dev/null; status=$?; rm -f {quoted}; exit $status",
-        execute_command(template, &vars, &path)
-    );
-    let result = session.run(bake.ctx, &command, Some(bytes)).await?;
+    let result = if bake.spec.ssh.pty {
+        // ssh_pty: a terminal would read the script as typed input, so it goes over SFTP
+        // first; then it runs under the pseudo-terminal and is removed, whatever its status.
+        session.write_file(bytes, &path).await?;
+        let command = format!(
+            "{{ {}\n}}; status=$?; rm -f {quoted}; exit $status",
+            execute_command(template, &vars, &path)
+        );
+        session.run_in(bake.ctx, &command, None, true).await?
+    } else {
+        // One round trip: the script arrives on stdin, runs, and is removed, whatever its
+        // status.
+        let command = format!(
+            "cat > {quoted} && {{ {}\n}} </dev/null; status=$?; rm -f {quoted}; exit $status",
+            execute_command(template, &vars, &path)
+        );
+        session.run(bake.ctx, &command, Some(bytes)).await?
+    };
     match result.exit_status {
         Some(0) => Ok(()),
         None if shell.expect_disconnect => {

@@ -51,6 +51,7 @@ pub fn article_spec(sandbox: &Sandbox, ami_name: &str) -> BakeSpec {
             timeout: Duration::from_secs(30),
             interface: None,
             bastion: None,
+            pty: false,
         },
         tags: BTreeMap::from([("Name".to_string(), ami_name.to_string())]),
         provisioners: vec![Provisioner::Shell(ShellProvisioner {

@@ -544,15 +544,6 @@ impl Checker<'_> {
             )
             .set_help("remove it: the bake makes a temporary key pair, or set ssh_keypair_name and ssh_private_key_file");
         }
-        if ebs.ssh_pty == Some(true) {
-            self.warn(
-                Code::NotSupported,
-                at("ssh_pty"),
-                field("ssh_pty"),
-                "ssh_pty is not supported yet: commands run without a pseudo-terminal",
-            )
-            .set_help("if sudo needs a tty (requiretty), remove it from sudoers in user_data");
-        }
         if ebs.temporary_key_pair_type.as_deref() == Some("rsa") {
             self.warn(
                 Code::NotSupported,

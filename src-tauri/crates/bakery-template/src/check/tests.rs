@@ -1368,7 +1368,7 @@ fn options_the_engine_does_not_bake_yet_say_so_at_their_line() {
     assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
     assert_eq!(
         not_supported(&checked),
-        ["builders[0].ssh_pty", "builders[0].temporary_key_pair_type",]
+        ["builders[0].temporary_key_pair_type"]
     );
     // Empty credentials (user variables left empty) are the usual idiom: nothing to say.
     let checked = run(&ebs(r#""access_key": "", "secret_key": """#));
