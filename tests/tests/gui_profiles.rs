@@ -18,10 +18,11 @@ fn row(name: &str) -> String {
     format!("[data-testid=profile-row-{name}]")
 }
 
-/// Waits for the row status of `name` to settle (not "busy") and returns it.
+/// Waits for the row status of `name` to settle (not "busy") and returns it. Empty text is
+/// not settled: it is what WebDriver gives for an element Svelte just replaced.
 fn settled_status(session: &Session, name: &str) -> String {
     session.wait_text(&format!("[data-testid=profile-status-{name}]"), WAIT, |t| {
-        !t.ends_with('…')
+        !t.is_empty() && !t.ends_with('…')
     })
 }
 

@@ -392,20 +392,20 @@ pub fn answer_mfa(state: State<'_, AppState>, id: u32, code: Option<String>) -> 
 /// endpoint become the active ones.
 #[tauri::command]
 #[specta::specta]
-pub async fn use_profile(state: State<'_, AppState>, name: String) -> Result<AppInfo, IpcError> {
-    let (_, _, profiles) = load(&state)?;
-    profiles.get(&name)?;
-    let chain = profiles.chain(&name)?;
-    let env = AwsEnvironment::from_process();
-    let region = chain
-        .iter()
-        .find_map(|p| p.region.clone())
-        .or(env.region.clone());
-    let endpoint = chain
-        .iter()
-        .find_map(|p| p.endpoint_url.clone())
-        .or(env.endpoint_url);
-    state.set_active(&name, region, endpoint.filter(|url| is_loopback_url(url)))?;
+pub async fn use_profile(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<AppInfo, IpcError> {
+    // The region and endpoint its calls will go to, by the resolver's own rules.
+    let resolver = resolver(&app, &state)?;
+    let region = resolver.region(&name)?;
+    let endpoint = resolver.endpoint_url(&name)?;
+    state.set_active(
+        &name,
+        Some(region),
+        endpoint.filter(|url| is_loopback_url(url)),
+    )?;
     Ok(app_info_of(&state))
 }
 
