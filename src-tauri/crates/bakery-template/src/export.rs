@@ -9,6 +9,7 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use crate::convert::hcl_string;
 use crate::json::{Member, Node, Position, Value};
 use crate::model::{PostProcessor, Template};
 
@@ -275,28 +276,6 @@ fn hcl_value(value: &Json) -> String {
                 .join(", ")
         ),
     }
-}
-
-/// An HCL string literal: escapes, and `${`/`%{` doubled so they stay text.
-fn hcl_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
