@@ -7,72 +7,22 @@ pub mod prompts;
 
 use std::sync::{Arc, RwLock};
 
+use bakery_app::{ActiveTarget, Bakery, Environment};
 use bakery_credentials::KeyringAccess;
 use bakery_home::BakeryHome;
-use serde::{Deserialize, Serialize};
+use tauri::Manager;
 
-use crate::error::{ErrorKind, IpcError};
-use crate::prompts::PendingAnswers;
+use crate::error::IpcError;
+use crate::prompts::{DialogMfaPrompt, PendingAnswers};
 
 /// Where the app's generated TypeScript bindings live, relative to this crate.
 pub const BINDINGS_PATH: &str = "../ui/src/backend/bindings.ts";
 
-/// The AWS target bakes use: from the environment at start (`AWS_PROFILE`, `AWS_REGION`,
-/// a loopback `AWS_ENDPOINT_URL` = the sandbox), else the profile chosen last time in the
-/// Profiles view.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActiveTarget {
-    pub profile: Option<String>,
-    pub region: Option<String>,
-    pub sandbox_endpoint: Option<String>,
-}
-
-impl ActiveTarget {
-    pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let endpoint = var("AWS_ENDPOINT_URL_EC2").or_else(|| var("AWS_ENDPOINT_URL"));
-        Self {
-            profile: var("AWS_PROFILE"),
-            region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
-            sandbox_endpoint: endpoint.filter(|url| is_loopback_url(url)),
-        }
-    }
-}
-
-/// The file in the data directory that remembers the chosen profile.
-const ACTIVE_TARGET_FILE: &str = "active-profile.json";
-
-impl ActiveTarget {
-    /// The environment's target when it names a profile or keys; else the one remembered in
-    /// `home`; else whatever the environment gives.
-    pub fn at_start(home: &BakeryHome) -> Self {
-        let from_env = Self::from_env();
-        if from_env.profile.is_some() || std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-            return from_env;
-        }
-        std::fs::read(home.path().join(ACTIVE_TARGET_FILE))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<ActiveTarget>(&bytes).ok())
-            .filter(|t| t.profile.is_some())
-            .unwrap_or(from_env)
-    }
-}
-
-pub(crate) fn is_loopback_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .unwrap_or(url);
-    rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
-}
-
 /// State shared by all commands.
 pub struct AppState {
-    pub home: BakeryHome,
+    /// The use cases, with this window's MFA dialog as their prompt.
+    pub bakery: Arc<Bakery>,
     target: RwLock<ActiveTarget>,
-    /// The OS keyring, connected on first use and shared.
-    pub keyring: KeyringAccess,
     /// MFA dialogs waiting for the webview's answer.
     pub pending: Arc<PendingAnswers>,
     /// Open the browser for SSO sign-ins (off with `BAKERY_NO_BROWSER=1`).
@@ -80,16 +30,6 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(home: BakeryHome, target: ActiveTarget) -> Self {
-        Self {
-            home,
-            target: RwLock::new(target),
-            keyring: KeyringAccess::native(),
-            pending: Arc::new(PendingAnswers::default()),
-            open_browser: std::env::var_os("BAKERY_NO_BROWSER").is_none(),
-        }
-    }
-
     /// The target bakes use now.
     pub fn target(&self) -> ActiveTarget {
         self.target
@@ -98,27 +38,9 @@ impl AppState {
             .clone()
     }
 
-    /// Makes `profile` the active one and remembers it for the next start.
-    pub fn set_active(
-        &self,
-        profile: &str,
-        region: Option<String>,
-        sandbox_endpoint: Option<String>,
-    ) -> Result<(), IpcError> {
-        let target = ActiveTarget {
-            profile: Some(profile.to_string()),
-            region,
-            sandbox_endpoint,
-        };
-        let json = serde_json::to_vec_pretty(&target)
-            .map_err(|err| IpcError::internal(err.to_string()))?;
-        let path = self.home.path().join(ACTIVE_TARGET_FILE);
-        std::fs::write(&path, json).map_err(|err| {
-            IpcError::new(
-                ErrorKind::Io,
-                format!("cannot write {}: {err}", path.display()),
-            )
-        })?;
+    /// Makes `profile` the active one (remembered for the next start).
+    pub fn set_active(&self, profile: &str) -> Result<(), IpcError> {
+        let target = self.bakery.choose_profile(profile)?;
         *self.target.write().unwrap_or_else(|p| p.into_inner()) = target;
         Ok(())
     }
@@ -126,9 +48,8 @@ impl AppState {
     /// After `profile` is removed: it is no longer active, here or at the next start.
     pub fn forget_active_if(&self, profile: &str) {
         let mut target = self.target.write().unwrap_or_else(|p| p.into_inner());
-        if target.profile.as_deref() == Some(profile) {
-            *target = ActiveTarget::from_env();
-            let _ = std::fs::remove_file(self.home.path().join(ACTIVE_TARGET_FILE));
+        if let Some(from_env) = self.bakery.forget_profile(&target, profile) {
+            *target = from_env;
         }
     }
 }
@@ -146,6 +67,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::profiles::sign_in_profile,
             commands::profiles::answer_mfa,
             commands::profiles::use_profile,
+            commands::bakes::pick_template,
+            commands::bakes::prepare_bake,
+            commands::bakes::start_bake,
+            commands::bakes::follow_bake,
+            commands::bakes::cancel_bake,
+            commands::bakes::list_bakes,
+            commands::bakes::list_unfinished,
+            commands::bakes::clean_up_bake,
         ])
         .events(tauri_specta::collect_events![
             prompts::MfaRequested,
@@ -183,14 +112,33 @@ pub fn run() {
         std::process::exit(2);
     }
     let builder = specta_builder();
+    let data_dir = home.path().to_path_buf();
     tauri::Builder::default()
-        .manage({
-            let target = ActiveTarget::at_start(&home);
-            AppState::new(home, target)
-        })
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            let pending = Arc::new(PendingAnswers::default());
+            let env = Environment::from_process();
+            let target = ActiveTarget::at_start(&data_dir, &env);
+            let mfa = DialogMfaPrompt {
+                app: app.handle().clone(),
+                pending: pending.clone(),
+            };
+            let open_browser = env.var("BAKERY_NO_BROWSER").is_none();
+            let bakery = Arc::new(Bakery::new(
+                &data_dir,
+                env,
+                KeyringAccess::native(),
+                Arc::new(mfa),
+            ));
+            app.manage(AppState {
+                bakery,
+                target: RwLock::new(target),
+                pending,
+                open_browser,
+            });
             Ok(())
         })
         .run(tauri::generate_context!())
@@ -218,12 +166,5 @@ mod tests {
             "{} is stale: run `UPDATE_BINDINGS=1 cargo test -p ami-bakery bindings` and commit it",
             path.display()
         );
-    }
-
-    #[test]
-    fn only_loopback_endpoints_count_as_the_sandbox() {
-        assert!(is_loopback_url("http://127.0.0.1:5000"));
-        assert!(is_loopback_url("http://localhost:5000"));
-        assert!(!is_loopback_url("https://ec2.eu-west-1.amazonaws.com"));
     }
 }

@@ -8,8 +8,8 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bakery_credentials::MfaPrompt;
 use bakery_credentials::sso::{SsoSignInPrompt, open_in_browser};
+use bakery_credentials::{MfaPrompt, MfaRefusal};
 use serde::{Deserialize, Serialize};
 use tauri::AppHandle;
 use tauri_specta::Event;
@@ -78,7 +78,7 @@ pub struct DialogMfaPrompt {
 }
 
 impl MfaPrompt for DialogMfaPrompt {
-    fn mfa_code(&self, profile: &str, serial: &str) -> Result<String, String> {
+    fn mfa_code(&self, profile: &str, serial: &str) -> Result<String, MfaRefusal> {
         let (id, answer) = self.pending.ask();
         let event = MfaRequested {
             id,
@@ -87,15 +87,17 @@ impl MfaPrompt for DialogMfaPrompt {
         };
         if let Err(err) = event.emit(&self.app) {
             self.pending.forget(id);
-            return Err(format!("the MFA dialog could not be shown: {err}"));
+            return Err(MfaRefusal::Unavailable(format!(
+                "the MFA dialog could not be shown: {err}"
+            )));
         }
         let result = match answer.recv_timeout(MFA_WAIT) {
             Ok(Some(code)) if !code.trim().is_empty() => Ok(code.trim().to_string()),
-            Ok(_) => Err("the dialog was cancelled".to_string()),
-            Err(_) => Err(format!(
+            Ok(_) => Err(MfaRefusal::Cancelled),
+            Err(_) => Err(MfaRefusal::Unavailable(format!(
                 "no code was entered within {} minutes",
                 MFA_WAIT.as_secs() / 60
-            )),
+            ))),
         };
         self.pending.forget(id);
         result

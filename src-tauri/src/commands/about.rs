@@ -32,7 +32,7 @@ pub(crate) fn app_info_of(state: &AppState) -> AppInfo {
     let target = state.target();
     AppInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
-        data_dir: state.home.path().display().to_string(),
+        data_dir: state.bakery.data_dir().display().to_string(),
         profile: target.profile,
         region: target.region,
         sandbox_endpoint: target.sandbox_endpoint,

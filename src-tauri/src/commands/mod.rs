@@ -1,4 +1,5 @@
 //! Thin adapters between the webview and the crates: deserialize, call, map the error.
 
 pub mod about;
+pub mod bakes;
 pub mod profiles;

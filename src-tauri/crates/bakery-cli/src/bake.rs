@@ -2,18 +2,17 @@
 //! JSON event per line with --json), and on Ctrl-C / SIGTERM cancels and cleans up.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use bakery_engine::{BakeContext, BakeEvent, BakeSpec, OnError, OutputStream};
-use bakery_history::History;
+use bakery_app::{AppError, BakeRequest, Bakery, Environment, Plan, PlanOptions, VariableValues};
+use bakery_credentials::KeyringAccess;
+use bakery_engine::{BakeEvent, OnError, OutputStream, StampedEvent};
 use bakery_home::BakeryHome;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CliError;
-use crate::validate::check_template;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OnErrorArg {
@@ -51,231 +50,83 @@ pub struct BakeArgs {
     file: PathBuf,
 }
 
-/// The SDK configuration for a bake: the named profile (from ~/.aws or the app's own,
-/// secrets from the keyring, MFA asked on the terminal, sessions refreshed while the bake
-/// runs), `AWS_PROFILE` when no --profile is given, else the default chain (environment).
-pub async fn sdk_config(profile: Option<&str>, region: &str) -> Result<SdkConfig, CliError> {
-    let from_env = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
-    match profile.map(str::to_string).or(from_env) {
-        Some(name) => Ok(crate::profiles::resolver_from_env()?
-            .sdk_config_in(&name, region)
-            .await?),
-        None => Ok(aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .load()
-            .await),
-    }
-}
-
-/// The SDK configuration for one builder: `--profile` when given; else the template's
-/// `access_key`/`secret_key`(/`token`), else its `profile`, else `AWS_PROFILE` or the
-/// environment; then the template's `assume_role` on top, as Packer does. Returns the
-/// profile used (for the history), if any.
-pub async fn sdk_for_spec(
-    flag: Option<&str>,
-    spec: &BakeSpec,
-) -> Result<(SdkConfig, Option<String>), CliError> {
-    let template = &spec.credentials;
-    let (base, profile) = match (flag, &template.static_keys, &template.profile) {
-        (Some(name), _, _) => (
-            sdk_config(Some(name), &spec.region).await?,
-            Some(name.to_string()),
-        ),
-        (None, Some(keys), _) => {
-            let credentials = aws_credential_types::Credentials::new(
-                keys.access_key.clone(),
-                keys.secret_key.expose().clone(),
-                keys.token.as_ref().map(|t| t.expose().clone()),
-                None,
-                "template",
-            );
-            let config = aws_config::defaults(BehaviorVersion::latest())
-                .region(Region::new(spec.region.clone()))
-                .credentials_provider(credentials)
-                .load()
-                .await;
-            (config, None)
-        }
-        (None, None, Some(name)) => (
-            sdk_config(Some(name), &spec.region).await?,
-            Some(name.clone()),
-        ),
-        (None, None, None) => (
-            sdk_config(None, &spec.region).await?,
-            std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
-        ),
-    };
-    let Some(role) = &template.assume_role else {
-        return Ok((base, profile));
-    };
-    let mut provider = aws_config::sts::AssumeRoleProvider::builder(role.role_arn.clone())
-        .session_name(
-            role.session_name
-                .clone()
-                .unwrap_or_else(|| format!("bakery-{}", spec.build_name.replace('.', "-"))),
-        )
-        .configure(&base);
-    if let Some(id) = &role.external_id {
-        provider = provider.external_id(id.clone());
-    }
-    if let Some(seconds) = role.duration_seconds {
-        provider = provider.session_length(std::time::Duration::from_secs(u64::from(seconds)));
-    }
-    if let Some(policy) = &role.policy {
-        provider = provider.policy(policy.clone());
-    }
-    let provider = provider.build().await;
-    let config = base
-        .into_builder()
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-        )
-        .build();
-    Ok((config, profile))
-}
-
-/// Opens the history in the data directory and cleans up after bakes that died.
-pub async fn open_history(
-    sdk_region: &str,
-    profile: Option<&str>,
-    json: bool,
-) -> Result<(Arc<History>, PathBuf), CliError> {
+/// The front end's bakery: this process's environment, the native keyring, MFA codes
+/// asked on the terminal.
+pub fn bakery() -> Result<Arc<Bakery>, CliError> {
     let home = BakeryHome::from_env()?;
     let dir = home.ensure()?.to_path_buf();
-    let history = Arc::new(History::open_in(&dir)?);
-    if !history.bakes_with_open_entries()?.is_empty() {
-        let sdk = sdk_config(profile, sdk_region).await?;
-        let recovered =
-            bakery_engine::cleanup::recover_dead_bakes(history.clone(), &dir, &sdk, false).await?;
-        for bake in recovered {
-            if !json {
-                eprintln!(
-                    "Cleaned up after bake {} (its process had stopped){}",
-                    bake.bake_id,
-                    if bake.left.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; still left: {}", bake.left.join("; "))
-                    }
-                );
-            }
-        }
-    }
-    Ok((history, dir))
-}
-
-/// The checked template's bakes, the template as baked (secrets redacted, for the history)
-/// and its redaction of sensitive values (for every line the bake reports).
-type Loaded = (Vec<BakeSpec>, String, Arc<bakery_template::Template>);
-
-fn load_specs(args: &BakeArgs) -> Result<Loaded, CliError> {
-    let checked = check_template(&args.file, &args.vars, &args.var_files, false)?;
-    for diagnostic in &checked.diagnostics {
-        eprintln!("{diagnostic}");
-    }
-    let errors = checked.errors().count();
-    let Some(template) = checked.template.filter(|_| errors == 0) else {
-        return Err(CliError::TemplateInvalid {
-            path: args.file.clone(),
-            errors: errors.max(1),
-        });
-    };
-    let absolute = std::path::absolute(&args.file).unwrap_or_else(|_| args.file.clone());
-    let dir = if absolute.is_dir() {
-        absolute
-    } else {
-        absolute
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
-    };
-    let mut specs = bakery_engine::plan::bake_specs(&template, &dir, &args.only)?;
-    let lookup = std::env::var("BAKERY_PUBLIC_IP_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    let agent = std::env::var_os("SSH_AUTH_SOCK")
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from);
-    for spec in &mut specs {
-        if let Some(region) = &args.region {
-            spec.region = region.clone();
-        }
-        spec.public_ip_lookup_url = lookup.clone();
-        if bakery_engine::plan::wants_agent(&template, &spec.build_name) {
-            spec.ssh_agent_socket = Some(agent.clone().ok_or_else(|| {
-                bakery_engine::EngineError::Preflight(
-                    "ssh_agent_auth is set but no SSH agent runs (SSH_AUTH_SOCK is empty): start ssh-agent and ssh-add the key".into(),
-                )
-            })?);
-        }
-        if bakery_engine::plan::wants_bastion_agent(&template, &spec.build_name)
-            && let Some(bastion) = spec.ssh.bastion.as_mut()
-        {
-            bastion.agent_socket = Some(agent.clone().ok_or_else(|| {
-                bakery_engine::EngineError::Preflight(
-                    "ssh_bastion_agent_auth is set but no SSH agent runs (SSH_AUTH_SOCK is empty): start ssh-agent and ssh-add the bastion's key".into(),
-                )
-            })?);
-        }
-    }
-    let as_baked = bakery_template::to_json(&template);
-    Ok((specs, as_baked, Arc::new(template)))
+    Ok(Arc::new(Bakery::new(
+        &dir,
+        Environment::from_process(),
+        KeyringAccess::native(),
+        Arc::new(crate::profiles::StdinMfaPrompt),
+    )))
 }
 
 pub fn run(args: &BakeArgs) -> Result<(), CliError> {
-    let (specs, text, template) = load_specs(args)?;
+    let bakery = bakery()?;
+    let values = VariableValues {
+        vars: args.vars.clone(),
+        var_files: args.var_files.clone(),
+    };
+    let checked =
+        bakery_app::template::check_template(&args.file, &values, false, bakery.environment())?;
+    for diagnostic in &checked.diagnostics {
+        eprintln!("{diagnostic}");
+    }
+    let options = PlanOptions {
+        only: args.only.clone(),
+        region: args.region.clone(),
+    };
+    let plan = bakery_app::plan::plan(&args.file, checked, &options, bakery.environment())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    runtime.block_on(bake_all(args, specs, text, template))
+    runtime.block_on(bake_all(args, &bakery, plan))
 }
 
-async fn bake_all(
-    args: &BakeArgs,
-    specs: Vec<BakeSpec>,
-    text: String,
-    template: Arc<bakery_template::Template>,
-) -> Result<(), CliError> {
-    let first_region = specs[0].region.clone();
-    let (history, data_dir) =
-        open_history(&first_region, args.profile.as_deref(), args.json).await?;
+async fn bake_all(args: &BakeArgs, bakery: &Bakery, plan: Plan) -> Result<(), CliError> {
+    let first_region = plan.specs[0].region.clone();
+    for bake in bakery
+        .recover(args.profile.as_deref(), &first_region)
+        .await?
+    {
+        if !args.json {
+            eprintln!(
+                "Cleaned up after bake {} (its process had stopped){}",
+                bake.bake_id,
+                if bake.left.is_empty() {
+                    String::new()
+                } else {
+                    format!("; still left: {}", join(&bake.left))
+                }
+            );
+        }
+    }
     let cancel = CancellationToken::new();
     listen_for_signals(cancel.clone(), args.json)?;
 
     let mut failures = 0;
     let mut cancelled = false;
-    for spec in specs {
-        let (sdk, profile) = sdk_for_spec(args.profile.as_deref(), &spec).await?;
-        let bake_id = uuid::Uuid::new_v4().to_string();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut ctx = BakeContext::new(&bake_id, history.clone(), data_dir.clone());
-        ctx.cancel = cancel.clone();
-        ctx.events = Some(tx);
-        ctx.on_error = match args.on_error {
-            OnErrorArg::Cleanup => OnError::Cleanup,
-            OnErrorArg::Abort => OnError::Abort,
+    for spec in plan.specs.clone() {
+        let request = BakeRequest {
+            profile: args.profile.clone(),
+            on_error: match args.on_error {
+                OnErrorArg::Cleanup => OnError::Cleanup,
+                OnErrorArg::Abort => OnError::Abort,
+            },
+            cancel: cancel.clone(),
         };
-        ctx.template_path = Some(args.file.display().to_string());
-        ctx.template_text = Some(text.clone());
-        ctx.profile = profile;
-        let redactor = template.clone();
-        ctx.redact = Some(Arc::new(move |line: &str| redactor.redact(line)));
-
-        let json = args.json;
         let build = spec.build_name.clone();
-        let printer = tokio::spawn(async move {
-            let mut printer = Printer::new(build, json);
-            while let Some(event) = rx.recv().await {
-                printer.print(&bake_id, &event);
-            }
-        });
-        let result = bakery_engine::bake(&ctx, &sdk, &spec).await;
-        drop(ctx);
-        let _ = printer.await;
-        match result {
+        let mut handle = bakery.start(&plan, spec, &request).await?;
+        let mut printer = Printer::new(build.clone(), args.json);
+        while let Some(event) = handle.next_event().await {
+            printer.print(&handle.bake_id, &event);
+        }
+        match handle.finish().await {
             Ok(_) => {}
-            Err(bakery_engine::EngineError::Cancelled(_)) => {
+            Err(AppError::Engine(bakery_engine::EngineError::Cancelled(_))) => {
                 cancelled = true;
                 break;
             }
@@ -283,9 +134,8 @@ async fn bake_all(
                 failures += 1;
                 if !args.json {
                     eprintln!(
-                        "Build '{}' errored: {}",
-                        spec.build_name,
-                        template.redact(&err.to_string())
+                        "Build '{build}' errored: {}",
+                        plan.template.redact(&err.to_string())
                     );
                 }
             }
@@ -298,6 +148,14 @@ async fn bake_all(
         0 => Ok(()),
         n => Err(CliError::BakesFailed(n)),
     }
+}
+
+fn join<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn listen_for_signals(cancel: CancellationToken, json: bool) -> Result<(), CliError> {
@@ -337,10 +195,11 @@ impl Printer {
         }
     }
 
-    fn print(&mut self, bake_id: &str, event: &BakeEvent) {
+    fn print(&mut self, bake_id: &str, stamped: &StampedEvent) {
         let mut out = std::io::stdout().lock();
+        let event = &stamped.event;
         if self.json {
-            let mut value = serde_json::to_value(event).unwrap_or_default();
+            let mut value = serde_json::to_value(stamped).unwrap_or_default();
             if let Some(object) = value.as_object_mut() {
                 object.insert("bake_id".into(), bake_id.into());
                 object.insert("build".into(), self.build.clone().into());
@@ -389,6 +248,10 @@ impl Printer {
             ),
             BakeEvent::Waiting { what, state, .. } => {
                 format!("    {build}: waiting for {what}: {state}")
+            }
+            // The notes already say which provisioner runs; its end shows in the step's.
+            BakeEvent::ProvisionerStarted { .. } | BakeEvent::ProvisionerFinished { .. } => {
+                return;
             }
             BakeEvent::Output { stream, line } => match stream {
                 OutputStream::Stdout => format!("    {build}: {line}"),

@@ -9,13 +9,11 @@ pub enum CliError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: std::path::PathBuf,
-        source: std::io::Error,
-    },
     #[error(transparent)]
     Template(#[from] bakery_template::TemplateError),
+    /// A use case failed (its message says what to do).
+    #[error(transparent)]
+    App(bakery_app::AppError),
     /// The template has errors; they were printed above, one per line.
     #[error("{path}: {errors} error(s)")]
     TemplateInvalid {
@@ -35,10 +33,6 @@ pub enum CliError {
     Signals(std::io::Error),
     #[error(transparent)]
     Home(#[from] bakery_home::HomeError),
-    #[error(transparent)]
-    History(#[from] bakery_history::HistoryError),
-    #[error(transparent)]
-    Engine(#[from] bakery_engine::EngineError),
     #[error("cancelled; everything the bake created was cleaned up")]
     Cancelled,
     #[error("{0} build(s) failed")]
@@ -58,6 +52,20 @@ impl CliError {
             // Like a shell: 128 + SIGINT.
             CliError::Cancelled => 130,
             _ => 1,
+        }
+    }
+}
+
+impl From<bakery_app::AppError> for CliError {
+    fn from(err: bakery_app::AppError) -> Self {
+        match err {
+            bakery_app::AppError::TemplateInvalid { path, errors } => {
+                CliError::TemplateInvalid { path, errors }
+            }
+            bakery_app::AppError::Engine(bakery_engine::EngineError::Cancelled(_)) => {
+                CliError::Cancelled
+            }
+            other => CliError::App(other),
         }
     }
 }

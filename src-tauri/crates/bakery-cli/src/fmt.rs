@@ -75,9 +75,9 @@ fn invalid(path: &Path, err: bakery_template::TemplateError) -> CliError {
 }
 
 pub fn run(args: &FmtArgs) -> Result<(), CliError> {
-    let text = crate::validate::read(&args.file)?;
+    let text = bakery_app::template::read(&args.file)?;
     let name = args.file.display().to_string();
-    let hcl = crate::validate::is_hcl(&args.file);
+    let hcl = bakery_app::template::is_hcl(&args.file);
     if let Some(to) = args.to {
         let converted = match (hcl, to) {
             (false, Dialect::Hcl) => bakery_template::json_to_hcl(&name, &text),

@@ -15,16 +15,16 @@ pub struct InspectArgs {
 pub fn run(args: &InspectArgs) -> Result<(), CliError> {
     let name = args.file.display().to_string();
     let text = if args.file.is_dir() {
-        let folder = crate::validate::hcl_folder(&args.file)?;
+        let folder = bakery_app::template::hcl_folder(&args.file)?;
         folder
             .files
             .into_iter()
             .map(|(_, text)| text + "\n")
             .collect()
     } else {
-        crate::validate::read(&args.file)?
+        bakery_app::template::read(&args.file)?
     };
-    let outline = if args.file.is_dir() || crate::validate::is_hcl(&args.file) {
+    let outline = if args.file.is_dir() || bakery_app::template::is_hcl(&args.file) {
         bakery_template::outline_hcl(&name, &text)?
     } else {
         bakery_template::outline(&name, &text)?

@@ -8,15 +8,17 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use bakery_app::profiles::{NewProfile, sign_in_status};
 use bakery_credentials::keyring::{KEYRING_SERVICE, secret_key_user};
-use bakery_credentials::manage::{self, NewAppProfile};
 use bakery_credentials::profiles::RoleSource;
-use bakery_credentials::sso::{self, SignInStatus, SsoSignInPrompt};
+use bakery_credentials::sso::{self, SsoSignInPrompt};
 use bakery_credentials::{
-    AppProfileStore, AwsFiles, CredentialResolver, CredentialsError, Keyring, MfaPrompt, Profile,
-    ProfileKind, ProfileSource, Profiles, Secret,
+    AppProfileStore, AwsFiles, CredentialsError, Keyring, MfaPrompt, MfaRefusal, Profile,
+    ProfileField, ProfileKind, ProfileSource, Profiles, Secret,
 };
 use bakery_home::BakeryHome;
+
+use crate::bake::bakery;
 use clap::{Args, Subcommand};
 
 use crate::error::CliError;
@@ -102,14 +104,14 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
                 .into());
             }
             let secret = read_secret(name)?;
-            let keyring = Keyring::native()?;
-            let new = NewAppProfile {
+            let new = NewProfile {
                 name: name.clone(),
                 access_key_id: access_key_id.clone(),
+                secret_access_key: secret.expose().to_string(),
                 region: region.clone(),
                 endpoint_url: endpoint_url.clone(),
             };
-            manage::add_profile(&store, &keyring, &profiles, new, &secret)?;
+            runtime()?.block_on(bakery()?.add_profile(new))?;
             println!(
                 "added profile \"{name}\": secret access key in the keyring ({KEYRING_SERVICE}, {})",
                 secret_key_user(name)
@@ -117,15 +119,12 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
             Ok(())
         }
         ProfilesCommand::Remove { name } => {
-            let profiles = Profiles::load(&files, &store)?;
-            let keyring = Keyring::native()?;
-            manage::remove_profile(&store, &keyring, &profiles, name)?;
+            let shadowed = runtime()?.block_on(bakery()?.remove_profile(name))?;
             println!("removed profile \"{name}\" and its keyring items");
-            if let Some(shadowed) = profiles.find(name).and_then(|p| p.shadows.as_ref()) {
-                let places: Vec<String> = shadowed.iter().map(ToString::to_string).collect();
+            if !shadowed.is_empty() {
                 println!(
                     "\"{name}\" from your AWS files ({}) is used again",
-                    places.join(", ")
+                    shadowed.join(", ")
                 );
             }
             Ok(())
@@ -134,28 +133,18 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
             name,
             remove_plaintext,
         } => {
-            let keyring = Keyring::native()?;
-            let outcome = manage::import_profile(
-                &files,
-                &store,
-                &keyring,
-                name,
-                *remove_plaintext,
-                SystemTime::now(),
-            )?;
+            let outcome = runtime()?.block_on(bakery()?.import_profile(name, *remove_plaintext))?;
             println!(
                 "imported the keys of \"{name}\" from {} into the keyring",
                 files.credentials.display()
             );
-            match outcome.plaintext_removed {
-                Some(removal) => println!(
-                    "removed {} key line(s) from {}; the old file is at {} (it still holds the keys: delete it once you have checked `bakery profiles test {name}`)",
-                    removal.lines_removed,
-                    removal.credentials_file.display(),
-                    removal.backup.display()
+            match (outcome.credentials_file, outcome.backup) {
+                (Some(credentials_file), Some(backup)) => println!(
+                    "removed {} key line(s) from {credentials_file}; the old file is at {backup} (it still holds the keys: delete it once you have checked `bakery profiles test {name}`)",
+                    outcome.lines_removed,
                 ),
-                None if *remove_plaintext => {}
-                None => println!(
+                _ if *remove_plaintext => {}
+                _ => println!(
                     "the keys are still in {} too; run again with --remove-plaintext to delete them there",
                     files.credentials.display()
                 ),
@@ -163,19 +152,17 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
             Ok(())
         }
         ProfilesCommand::Test { name } => {
-            let resolver = resolver_from_env()?;
-            let identity = runtime()?.block_on(resolver.caller_identity(name))?;
+            let identity = runtime()?.block_on(bakery()?.test_profile(name))?;
             println!("account: {}", identity.account);
             println!("arn:     {}", identity.arn);
             println!("user id: {}", identity.user_id);
             Ok(())
         }
         ProfilesCommand::Login { name, no_browser } => {
-            let resolver = resolver_from_env()?;
             let prompt = Arc::new(BrowserSignIn {
                 open_browser: !no_browser,
             });
-            let cache = runtime()?.block_on(resolver.sso_login(name, prompt))?;
+            let cache = runtime()?.block_on(bakery()?.sign_in(name, prompt))?;
             println!(
                 "signed in \"{name}\"; the token is cached in {}",
                 cache.display()
@@ -183,14 +170,6 @@ pub fn run(args: &ProfilesArgs) -> Result<(), CliError> {
             Ok(())
         }
     }
-}
-
-/// The resolver other commands (e.g. `bake --profile NAME`) use: the user's `~/.aws`
-/// files, the app's profiles and keyring, MFA codes asked on the terminal. Its
-/// `sdk_config_in(name, region)` gives an SDK configuration whose credentials renew
-/// themselves while a long command runs.
-pub(crate) fn resolver_from_env() -> Result<CredentialResolver, CliError> {
-    Ok(CredentialResolver::from_env(Arc::new(StdinMfaPrompt))?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -303,12 +282,15 @@ fn show(profiles: &Profiles, name: &str) -> Result<(), CliError> {
         lines.push(("sso_account_id", dash(&sso.account_id)));
         lines.push(("sso_role_name", dash(&sso.role_name)));
         if let Some(files) = profiles.files() {
-            let status = match sso::sign_in_status(profile, &files.sso_cache, SystemTime::now()) {
-                Ok(SignInStatus::ValidUntil(at)) => format!("signed in until {at}"),
-                Ok(status) => format!("{status} (sign in: `bakery profiles login {name}`)"),
-                Err(err) => err.to_string(),
-            };
-            lines.push(("sign-in", status));
+            let (status, needed) = sign_in_status(profile, files, SystemTime::now());
+            lines.push((
+                "sign-in",
+                if needed {
+                    format!("{status} (sign in: `bakery profiles login {name}`)")
+                } else {
+                    status
+                },
+            ));
         }
     }
     if let Some(command) = &profile.credential_process {
@@ -377,7 +359,8 @@ fn read_secret(name: &str) -> Result<Secret, CliError> {
     let secret = Secret::new(value.trim());
     if secret.is_empty() {
         return Err(CredentialsError::EmptyField {
-            field: "secret access key (give it on stdin or at the prompt)",
+            field: ProfileField::SecretAccessKey,
+            hint: " (give it on stdin or at the prompt)",
         }
         .into());
     }
@@ -388,14 +371,16 @@ fn read_secret(name: &str) -> Result<Secret, CliError> {
 pub(crate) struct StdinMfaPrompt;
 
 impl MfaPrompt for StdinMfaPrompt {
-    fn mfa_code(&self, profile: &str, serial: &str) -> Result<String, String> {
+    fn mfa_code(&self, profile: &str, serial: &str) -> Result<String, MfaRefusal> {
         eprint!("MFA code for {serial} (profile \"{profile}\"): ");
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         match std::io::stdin().lock().read_line(&mut line) {
-            Ok(0) => Err("stdin closed before a code was given".into()),
+            Ok(0) => Err(MfaRefusal::Unavailable(
+                "stdin closed before a code was given".into(),
+            )),
             Ok(_) => Ok(line.trim().to_string()),
-            Err(err) => Err(err.to_string()),
+            Err(err) => Err(MfaRefusal::Unavailable(err.to_string())),
         }
     }
 }

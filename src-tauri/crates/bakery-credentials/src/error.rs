@@ -32,8 +32,13 @@ pub enum CredentialsError {
     },
     #[error("endpoint URL \"{url}\" must start with http:// or https://")]
     InvalidEndpointUrl { url: String },
-    #[error("the {field} is empty")]
-    EmptyField { field: &'static str },
+    #[error("the {field}{hint} is empty")]
+    EmptyField {
+        /// Which input is empty.
+        field: ProfileField,
+        /// How to give it, when the front end has something to say (e.g. " (give it on stdin)").
+        hint: &'static str,
+    },
     #[error(
         "profile \"{name}\" is defined in your AWS files ({location}), not by AMI Bakery; edit that file to remove it"
     )]
@@ -88,8 +93,12 @@ pub enum CredentialsError {
     )]
     SecretMissing { profile: String },
 
-    #[error("the MFA code for {serial} was not given: {message}")]
-    MfaCodeMissing { serial: String, message: String },
+    #[error("the MFA code for {serial} was not given: {reason}")]
+    MfaCodeMissing {
+        serial: String,
+        /// Why: declined by the person, or no way to ask.
+        reason: MfaRefusal,
+    },
     #[error(
         "STS rejected the MFA code for {serial} (profile \"{profile}\"): {message}; wait for the next code and try again"
     )]
@@ -153,6 +162,51 @@ impl CredentialsError {
             CredentialsError::Sso { .. } => "sso",
             CredentialsError::CredentialProcess { .. } => "credential_process",
             CredentialsError::Provider { .. } => "provider",
+        }
+    }
+}
+
+/// An input of a profile a person fills in (the Add form, `bakery profiles add`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileField {
+    /// The profile's name.
+    Name,
+    /// The access key id.
+    AccessKeyId,
+    /// The secret access key.
+    SecretAccessKey,
+    /// The endpoint URL.
+    EndpointUrl,
+}
+
+impl std::fmt::Display for ProfileField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Name => "profile name",
+            Self::AccessKeyId => "access key id",
+            Self::SecretAccessKey => "secret access key",
+            Self::EndpointUrl => "endpoint URL",
+        })
+    }
+}
+
+/// Why no MFA code came back from a [`crate::MfaPrompt`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MfaRefusal {
+    /// The person declined (closed the dialog).
+    Cancelled,
+    /// The code was empty.
+    Empty,
+    /// Nobody could be asked, or asking failed; says why.
+    Unavailable(String),
+}
+
+impl std::fmt::Display for MfaRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Cancelled => f.write_str("the dialog was cancelled"),
+            Self::Empty => f.write_str("the code was empty"),
+            Self::Unavailable(why) => f.write_str(why),
         }
     }
 }

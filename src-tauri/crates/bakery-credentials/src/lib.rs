@@ -32,18 +32,20 @@ pub mod keyring;
 pub mod manage;
 pub mod profiles;
 pub mod provider;
+pub mod role;
 pub mod secret;
 pub mod sso;
 pub mod summary;
 
 pub use app_profiles::{AppProfile, AppProfileStore};
 pub use aws_files::AwsFiles;
-pub use error::CredentialsError;
+pub use error::{CredentialsError, MfaRefusal, ProfileField};
 pub use keyring::Keyring;
 pub use profiles::{Profile, ProfileKind, ProfileSource, Profiles};
 pub use provider::{
     AwsEnvironment, CallerIdentity, CredentialResolver, KeyringAccess, MfaPrompt, NoMfaPrompt,
     ProfileCredentials,
 };
+pub use role::{RoleRequest, role_on_top};
 pub use secret::Secret;
 pub use summary::{ProfileProblem, ProfileSummary, SecretLocation};

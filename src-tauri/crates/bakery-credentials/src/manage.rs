@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::app_profiles::{AppProfile, AppProfileStore, validate_profile_name};
 use crate::aws_files::{self, AwsFiles, FileKind};
-use crate::error::CredentialsError;
+use crate::error::{CredentialsError, ProfileField};
 use crate::keyring::Keyring;
 use crate::profiles::{ProfileSource, Profiles};
 use crate::secret::Secret;
@@ -45,12 +45,14 @@ pub fn add_profile(
     let access_key_id = new.access_key_id.trim().to_string();
     if access_key_id.is_empty() {
         return Err(CredentialsError::EmptyField {
-            field: "access key id",
+            field: ProfileField::AccessKeyId,
+            hint: "",
         });
     }
     if secret.expose().trim().is_empty() {
         return Err(CredentialsError::EmptyField {
-            field: "secret access key",
+            field: ProfileField::SecretAccessKey,
+            hint: "",
         });
     }
     if let Some(url) = new.endpoint_url.as_deref().filter(|u| !u.is_empty())

@@ -17,6 +17,7 @@ use crate::error::CredentialsError;
 use crate::secret::Secret;
 
 /// How a profile gets its credentials.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileKind {

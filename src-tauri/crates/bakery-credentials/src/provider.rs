@@ -25,7 +25,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_sts::config::Region;
 
-use crate::error::CredentialsError;
+use crate::error::{CredentialsError, MfaRefusal};
 use crate::keyring::{CachedSession, Keyring};
 use crate::profiles::{Profile, ProfileKind, Profiles, RoleSource};
 use crate::secret::Secret;
@@ -40,8 +40,9 @@ pub const FALLBACK_REGION: &str = "us-east-1";
 /// Asks the person for an MFA code. Called on a blocking thread: it may block on a
 /// terminal prompt or wait for a dialog.
 pub trait MfaPrompt: Send + Sync {
-    /// The current code of device `serial`, for `profile`; `Err` = the person declined.
-    fn mfa_code(&self, profile: &str, serial: &str) -> Result<String, String>;
+    /// The current code of device `serial`, for `profile`; `Err` says why there is none
+    /// (declined, or nobody to ask).
+    fn mfa_code(&self, profile: &str, serial: &str) -> Result<String, MfaRefusal>;
 }
 
 /// For callers that cannot ask anyone (scripts, tests): every MFA profile fails clearly.
@@ -49,8 +50,10 @@ pub trait MfaPrompt: Send + Sync {
 pub struct NoMfaPrompt;
 
 impl MfaPrompt for NoMfaPrompt {
-    fn mfa_code(&self, _profile: &str, _serial: &str) -> Result<String, String> {
-        Err("no one to ask for it here (non-interactive)".into())
+    fn mfa_code(&self, _profile: &str, _serial: &str) -> Result<String, MfaRefusal> {
+        Err(MfaRefusal::Unavailable(
+            "no one to ask for it here (non-interactive)".into(),
+        ))
     }
 }
 
@@ -560,17 +563,17 @@ impl CredentialResolver {
         let answer =
             tokio::task::spawn_blocking(move || prompt.mfa_code(&owned_profile, &owned_serial))
                 .await
-                .map_err(|err| err.to_string())
+                .map_err(|err| MfaRefusal::Unavailable(err.to_string()))
                 .and_then(|answer| answer);
-        let code = answer.map_err(|message| CredentialsError::MfaCodeMissing {
+        let code = answer.map_err(|reason| CredentialsError::MfaCodeMissing {
             serial: serial.to_string(),
-            message,
+            reason,
         })?;
         let code = code.trim().to_string();
         if code.is_empty() {
             return Err(CredentialsError::MfaCodeMissing {
                 serial: serial.to_string(),
-                message: "the code was empty".into(),
+                reason: MfaRefusal::Empty,
             });
         }
         Ok(code)
@@ -597,24 +600,30 @@ impl CredentialResolver {
                 now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
             )
         });
-        let mut request = client
-            .assume_role()
-            .role_arn(&role.role_arn)
-            .role_session_name(session_name)
-            .set_external_id(role.external_id.clone())
-            .set_duration_seconds(role.duration_seconds);
-        if let Some(serial) = &profile.mfa_serial {
-            let code = self.ask_mfa_code(&profile.name, serial).await?;
-            request = request.serial_number(serial).token_code(code);
-        }
-        let output = request.send().await.map_err(|err| {
-            sts_error(
-                &profile.name,
-                "AssumeRole",
-                err,
-                profile.mfa_serial.as_deref(),
-            )
-        })?;
+        let request = crate::role::RoleRequest {
+            role_arn: role.role_arn.clone(),
+            session_name,
+            external_id: role.external_id.clone(),
+            duration_seconds: role.duration_seconds,
+            policy: None,
+        };
+        let mfa = match &profile.mfa_serial {
+            Some(serial) => Some((
+                serial.as_str(),
+                self.ask_mfa_code(&profile.name, serial).await?,
+            )),
+            None => None,
+        };
+        let output = crate::role::assume(&client, &request, mfa)
+            .await
+            .map_err(|err| {
+                sts_error(
+                    &profile.name,
+                    "AssumeRole",
+                    err,
+                    profile.mfa_serial.as_deref(),
+                )
+            })?;
         let session = session_from_sts(profile, "AssumeRole", output.credentials())?;
         self.finish_session(profile, session).await
     }
@@ -852,7 +861,7 @@ sso_start_url = https://corp.awsapps.com/start
     /// Fails the test if anyone is asked for a code.
     struct NoAsking;
     impl MfaPrompt for NoAsking {
-        fn mfa_code(&self, profile: &str, _serial: &str) -> Result<String, String> {
+        fn mfa_code(&self, profile: &str, _serial: &str) -> Result<String, MfaRefusal> {
             panic!("no MFA code should be asked for {profile}")
         }
     }
@@ -950,9 +959,9 @@ sso_start_url = https://corp.awsapps.com/start
         // (here unreachable), after asking for a code.
         struct Declines;
         impl MfaPrompt for Declines {
-            fn mfa_code(&self, _profile: &str, serial: &str) -> Result<String, String> {
+            fn mfa_code(&self, _profile: &str, serial: &str) -> Result<String, MfaRefusal> {
                 assert_eq!(serial, "arn:aws:iam::123456789012:mfa/me");
-                Err("declined".into())
+                Err(MfaRefusal::Cancelled)
             }
         }
         let mut late = resolver.with_clock(move || now + Duration::from_secs(3500));
@@ -965,8 +974,8 @@ sso_start_url = https://corp.awsapps.com/start
     async fn a_session_cached_for_another_role_is_not_used() {
         struct Declines;
         impl MfaPrompt for Declines {
-            fn mfa_code(&self, _profile: &str, _serial: &str) -> Result<String, String> {
-                Err("declined".into())
+            fn mfa_code(&self, _profile: &str, _serial: &str) -> Result<String, MfaRefusal> {
+                Err(MfaRefusal::Cancelled)
             }
         }
         let keyring = Keyring::in_memory();

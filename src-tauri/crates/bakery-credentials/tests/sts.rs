@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use bakery_credentials::{
     AppProfileStore, AwsEnvironment, AwsFiles, CredentialResolver, Keyring, KeyringAccess,
-    MfaPrompt, NoMfaPrompt, Profiles,
+    MfaPrompt, MfaRefusal, NoMfaPrompt, Profiles,
 };
 use bakery_sandbox::{Sandbox, SandboxOptions};
 
@@ -132,7 +132,7 @@ struct FixedCode {
 }
 
 impl MfaPrompt for FixedCode {
-    fn mfa_code(&self, _profile: &str, serial: &str) -> Result<String, String> {
+    fn mfa_code(&self, _profile: &str, serial: &str) -> Result<String, MfaRefusal> {
         self.asked.fetch_add(1, Ordering::SeqCst);
         self.serials.lock().unwrap().push(serial.to_string());
         Ok(self.code.to_string())

@@ -11,7 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use crate::EngineError;
-use crate::event::BakeEvent;
+use crate::event::{BakeEvent, StampedEvent};
 
 /// The time source.
 pub trait Clock: Send + Sync {
@@ -32,7 +32,9 @@ impl Clock for SystemClock {
 pub type Redactor = Arc<dyn Fn(&str) -> String + Send + Sync>;
 
 /// What to do with the bake's resources when it fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
 pub enum OnError {
     /// Delete everything the bake created (the default).
     #[default]
@@ -50,7 +52,8 @@ pub struct BakeContext {
     pub history: Arc<History>,
     /// The data directory (for the bake's lock file).
     pub data_dir: PathBuf,
-    pub events: Option<UnboundedSender<BakeEvent>>,
+    /// Where every event goes as it happens, stamped with its `seq` and time.
+    pub events: Option<UnboundedSender<StampedEvent>>,
     pub on_error: OnError,
     /// The template's path and text, recorded in the history as baked.
     pub template_path: Option<String>,
@@ -94,6 +97,20 @@ impl BakeContext {
         }
     }
 
+    /// A context for more work on a bake that already ran (cleanup after a crash or after
+    /// `--on-error=abort`): its events continue the bake's numbering in the history.
+    pub fn resume(bake_id: impl Into<String>, history: Arc<History>, data_dir: PathBuf) -> Self {
+        let bake_id = bake_id.into();
+        let next = history
+            .events(&bake_id)
+            .ok()
+            .and_then(|events| events.last().map(|e| e.seq + 1))
+            .unwrap_or(0);
+        let ctx = Self::new(bake_id, history, data_dir);
+        ctx.seq.store(next, Ordering::SeqCst);
+        ctx
+    }
+
     /// The current time, RFC 3339 with milliseconds (UTC).
     pub fn now(&self) -> String {
         humantime::format_rfc3339_millis(self.clock.now()).to_string()
@@ -111,6 +128,10 @@ impl BakeContext {
                 | BakeEvent::Note { text }
                 | BakeEvent::StepFailed { error: text, .. }
                 | BakeEvent::ResourceLeft { reason: text, .. }
+                | BakeEvent::ProvisionerStarted { title: text, .. }
+                | BakeEvent::ProvisionerFinished {
+                    error: Some(text), ..
+                }
                 | BakeEvent::BakeFinished {
                     error: Some(text), ..
                 } => *text = redact(text),
@@ -118,14 +139,17 @@ impl BakeContext {
             }
         }
         let seq = self.seq.fetch_add(1, Ordering::SeqCst);
+        let at = self.now();
         if let Ok(json) = serde_json::to_string(&event) {
             // The history is best effort for events; the ledger (below) is not.
-            let _ = self
-                .history
-                .append_event(&self.bake_id, seq, &self.now(), &json);
+            let _ = self.history.append_event(&self.bake_id, seq, &at, &json);
         }
         if let Some(events) = &self.events {
-            let _ = events.send(event);
+            let _ = events.send(StampedEvent {
+                seq: u64::try_from(seq).unwrap_or_default(),
+                at,
+                event,
+            });
         }
     }
 

@@ -2,12 +2,13 @@
 //! shell forwards it to the webview, the history stores it; the timeline is a query over it.
 //! No event ever carries a secret.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use bakery_history::ResourceKind;
 
 /// The steps of a bake, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum StepName {
     Preflight,
@@ -48,7 +49,8 @@ impl StepName {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum OutputStream {
     Stdout,
@@ -56,7 +58,8 @@ pub enum OutputStream {
 }
 
 /// How a bake ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum BakeOutcome {
     Succeeded,
@@ -65,7 +68,25 @@ pub enum BakeOutcome {
     Aborted,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An event as it is stored and sent: its place in the bake (`seq`, from 0, no gaps) and
+/// when it happened (`at`, RFC 3339 UTC with milliseconds, from the bake's injected clock),
+/// then the event's own fields. `bakery bake --json` prints exactly this (plus the bake id
+/// and build name).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct StampedEvent {
+    /// The event's number in its bake, from 0.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub seq: u64,
+    /// When it happened, e.g. `2026-12-02T21:03:04.123Z`.
+    pub at: String,
+    /// The event itself.
+    #[serde(flatten)]
+    pub event: BakeEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BakeEvent {
     BakeStarted {
@@ -78,10 +99,12 @@ pub enum BakeEvent {
     },
     StepFinished {
         step: StepName,
+        #[cfg_attr(feature = "specta", specta(type = u32))]
         duration_ms: u64,
     },
     StepFailed {
         step: StepName,
+        #[cfg_attr(feature = "specta", specta(type = u32))]
         duration_ms: u64,
         error: String,
     },
@@ -112,6 +135,22 @@ pub enum BakeEvent {
         state: String,
         attempt: u32,
     },
+    /// A provisioner begins: the output lines after it are its own.
+    ProvisionerStarted {
+        /// Its place in the template's provisioners, from 0.
+        index: u32,
+        /// Its type as the template names it (`shell`, `file`, `shell-local`, ...).
+        kind: String,
+        /// What it does, as the log's group heading shows it.
+        title: String,
+    },
+    /// A provisioner ended (an error when it failed).
+    ProvisionerFinished {
+        index: u32,
+        #[cfg_attr(feature = "specta", specta(type = u32))]
+        duration_ms: u64,
+        error: Option<String>,
+    },
     Output {
         stream: OutputStream,
         line: String,
@@ -122,6 +161,7 @@ pub enum BakeEvent {
     },
     BakeFinished {
         outcome: BakeOutcome,
+        #[cfg_attr(feature = "specta", specta(type = u32))]
         duration_ms: u64,
         error: Option<String>,
     },

@@ -24,7 +24,7 @@ use bakery_history::{Artifact, BakeLock, BakeStatus, NewBake};
 
 pub use context::{BakeContext, Clock, OnError, Redactor, SystemClock};
 pub use error::EngineError;
-pub use event::{BakeEvent, BakeOutcome, OutputStream, StepName};
+pub use event::{BakeEvent, BakeOutcome, OutputStream, StampedEvent, StepName};
 pub use spec::{
     BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor, Provisioner, RoleSpec,
     ShellProvisioner, SourceImage, SpotSpec, SshSpec, StaticKeys, SubnetFilterSpec,

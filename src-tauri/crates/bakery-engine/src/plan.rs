@@ -72,6 +72,56 @@ pub fn bake_specs(
     Ok(specs)
 }
 
+/// What planning takes from the machine the bake runs on, passed in (boundary rule 5) and
+/// never read from the process here: the SSH agent, the public-address lookup, a region that
+/// overrides the template's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanEnvironment {
+    /// The SSH agent's socket (`SSH_AUTH_SOCK`), for `ssh_agent_auth` and
+    /// `ssh_bastion_agent_auth`.
+    pub ssh_agent_socket: Option<PathBuf>,
+    /// Where the temporary security group asks for this machine's public address.
+    pub public_ip_lookup_url: Option<String>,
+    /// Bake in this region instead of the template's (`bakery bake --region`).
+    pub region: Option<String>,
+}
+
+/// The bakes a template asks for, planned for `env`: every spec carries the region, agent
+/// socket and lookup address it will use. A build that logs in through an agent when none
+/// runs is refused here, before anything is created.
+pub fn bake_specs_in(
+    template: &Template,
+    template_dir: &Path,
+    only: &[String],
+    env: &PlanEnvironment,
+) -> Result<Vec<BakeSpec>, EngineError> {
+    let mut specs = bake_specs(template, template_dir, only)?;
+    for spec in &mut specs {
+        if let Some(region) = &env.region {
+            spec.region = region.clone();
+        }
+        spec.public_ip_lookup_url = env.public_ip_lookup_url.clone();
+        let agent = || env.ssh_agent_socket.clone();
+        if wants_agent(template, &spec.build_name) {
+            spec.ssh_agent_socket = Some(agent().ok_or_else(|| {
+                EngineError::Preflight(
+                    "ssh_agent_auth is set but no SSH agent runs (SSH_AUTH_SOCK is empty): start ssh-agent and ssh-add the key".into(),
+                )
+            })?);
+        }
+        if wants_bastion_agent(template, &spec.build_name)
+            && let Some(bastion) = spec.ssh.bastion.as_mut()
+        {
+            bastion.agent_socket = Some(agent().ok_or_else(|| {
+                EngineError::Preflight(
+                    "ssh_bastion_agent_auth is set but no SSH agent runs (SSH_AUTH_SOCK is empty): start ssh-agent and ssh-add the bastion's key".into(),
+                )
+            })?);
+        }
+    }
+    Ok(specs)
+}
+
 fn local(dir: &Path, path: &str) -> PathBuf {
     let path = Path::new(path);
     if path.is_absolute() {

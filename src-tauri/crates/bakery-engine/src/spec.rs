@@ -80,6 +80,59 @@ pub enum Provisioner {
     Pause(Duration),
 }
 
+impl Provisioner {
+    /// Its type as a template names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Shell(_) => "shell",
+            Self::File { .. } | Self::Download { .. } => "file",
+            Self::ShellLocal(_) => "shell-local",
+            Self::Pause(_) => "pause",
+        }
+    }
+
+    /// What it does, in a few words (the log's group heading).
+    pub fn title(&self) -> String {
+        fn lines(n: usize) -> String {
+            if n == 1 {
+                "1 line".into()
+            } else {
+                format!("{n} lines")
+            }
+        }
+        match self {
+            Self::Shell(shell) if shell.scripts.is_empty() => {
+                format!("shell: inline ({})", lines(shell.inline.len()))
+            }
+            Self::Shell(shell) => {
+                let names: Vec<String> = shell
+                    .scripts
+                    .iter()
+                    .map(|p| {
+                        p.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| p.display().to_string())
+                    })
+                    .collect();
+                format!("shell: {}", names.join(", "))
+            }
+            Self::File {
+                source,
+                destination,
+            } => format!("file: {} → {destination}", source.display()),
+            Self::Download {
+                source,
+                destination,
+            } => format!("file: {source} → {} (download)", destination.display()),
+            Self::ShellLocal(local) if local.scripts.is_empty() => {
+                format!("shell-local: inline ({})", lines(local.inline.len()))
+            }
+            Self::ShellLocal(local) => format!("shell-local: {} script(s)", local.scripts.len()),
+            Self::Pause(duration) => format!("pause {}", humantime::format_duration(*duration)),
+        }
+    }
+}
+
 /// `shell-local` (provisioner or post-processor): commands or scripts run on the operator's
 /// machine, like Packer's: each script is run by `execute_command` with `{{.Vars}}` and
 /// `{{.Script}}` filled in.

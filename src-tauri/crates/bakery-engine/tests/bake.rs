@@ -195,7 +195,7 @@ async fn a_cancel_at_every_step_boundary_leaves_nothing_behind() {
         let harness = Harness::new();
         let bake_id = format!("cancel-{n}");
         let (mut ctx, mut rx) = harness.context(&bake_id);
-        let (tx, listener_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, listener_rx) = support::unstamped();
         ctx.events = Some(tx);
         let cancel = ctx.cancel.clone();
         // Cancel as the step starts: the step before it has finished (the boundary).

@@ -23,6 +23,7 @@ pub use lock::BakeLock;
 pub const DATABASE_FILE: &str = "history.sqlite3";
 
 /// How a bake ended (or that it has not).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BakeStatus {
@@ -58,6 +59,7 @@ impl BakeStatus {
 }
 
 /// The kinds of cloud resource a bake creates.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::EngineError;
-use crate::event::StepName;
+use crate::event::{BakeEvent, StepName};
 use crate::spec::{Provisioner, ShellProvisioner};
 use crate::ssh::SshSession;
 use crate::steps::Bake;
@@ -102,60 +102,79 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             }
         };
         let session = || session.expect("checked above");
-        match provisioner {
-            Provisioner::Shell(shell) => {
-                if !shell.pause_before.is_zero() {
-                    pause(bake, shell.pause_before).await?;
+        let started = bake.ctx.clock.now();
+        let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);
+        bake.ctx.emit(BakeEvent::ProvisionerStarted {
+            index: index_u32,
+            kind: provisioner.kind().to_string(),
+            title: provisioner.title(),
+        });
+        let result: Result<(), EngineError> = async {
+            match provisioner {
+                Provisioner::Shell(shell) => {
+                    if !shell.pause_before.is_zero() {
+                        pause(bake, shell.pause_before).await?;
+                    }
+                    let mut scripts: Vec<(String, Vec<u8>)> = Vec::new();
+                    if !shell.inline.is_empty() {
+                        scripts.push((
+                            format!("inline commands of provisioner {}", index + 1),
+                            inline_script(shell).into_bytes(),
+                        ));
+                    }
+                    for path in &shell.scripts {
+                        let bytes =
+                            std::fs::read(path).map_err(|source| EngineError::ReadFile {
+                                path: path.clone(),
+                                source,
+                            })?;
+                        scripts.push((path.display().to_string(), bytes));
+                    }
+                    for (n, (label, bytes)) in scripts.iter().enumerate() {
+                        bake.ctx.note(format!("Provisioning with shell: {label}"));
+                        run_script(bake, session(), shell, index, n, &bytes[..]).await?;
+                    }
                 }
-                let mut scripts: Vec<(String, Vec<u8>)> = Vec::new();
-                if !shell.inline.is_empty() {
-                    scripts.push((
-                        format!("inline commands of provisioner {}", index + 1),
-                        inline_script(shell).into_bytes(),
-                    ));
+                Provisioner::File {
+                    source,
+                    destination,
+                } => {
+                    bake.ctx
+                        .note(format!("Uploading {} => {destination}", source.display()));
+                    let files = session().upload(source, destination).await?;
+                    bake.ctx.note(format!("Uploaded {files} file(s)"));
                 }
-                for path in &shell.scripts {
-                    let bytes = std::fs::read(path).map_err(|source| EngineError::ReadFile {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    scripts.push((path.display().to_string(), bytes));
+                Provisioner::Download {
+                    source,
+                    destination,
+                } => {
+                    bake.ctx
+                        .note(format!("Downloading {source} => {}", destination.display()));
+                    let files = session().download(bake.ctx, source, destination).await?;
+                    bake.ctx.note(format!("Downloaded {files} file(s)"));
                 }
-                for (n, (label, bytes)) in scripts.iter().enumerate() {
-                    bake.ctx.note(format!("Provisioning with shell: {label}"));
-                    run_script(bake, session(), shell, index, n, &bytes[..]).await?;
+                Provisioner::Pause(duration) => pause(bake, *duration).await?,
+                Provisioner::ShellLocal(local) => {
+                    crate::local::run(
+                        bake.ctx,
+                        &bake.spec.build_name,
+                        local,
+                        StepName::Provision,
+                        &format!("provisioner {}", index + 1),
+                    )
+                    .await?;
                 }
             }
-            Provisioner::File {
-                source,
-                destination,
-            } => {
-                bake.ctx
-                    .note(format!("Uploading {} => {destination}", source.display()));
-                let files = session().upload(source, destination).await?;
-                bake.ctx.note(format!("Uploaded {files} file(s)"));
-            }
-            Provisioner::Download {
-                source,
-                destination,
-            } => {
-                bake.ctx
-                    .note(format!("Downloading {source} => {}", destination.display()));
-                let files = session().download(bake.ctx, source, destination).await?;
-                bake.ctx.note(format!("Downloaded {files} file(s)"));
-            }
-            Provisioner::Pause(duration) => pause(bake, *duration).await?,
-            Provisioner::ShellLocal(local) => {
-                crate::local::run(
-                    bake.ctx,
-                    &bake.spec.build_name,
-                    local,
-                    StepName::Provision,
-                    &format!("provisioner {}", index + 1),
-                )
-                .await?;
-            }
+            Ok(())
         }
+        .await;
+        bake.ctx.emit(BakeEvent::ProvisionerFinished {
+            index: index_u32,
+            duration_ms: u64::try_from(bake.ctx.elapsed_since(started).as_millis())
+                .unwrap_or(u64::MAX),
+            error: result.as_ref().err().map(ToString::to_string),
+        });
+        result?;
     }
     Ok(())
 }

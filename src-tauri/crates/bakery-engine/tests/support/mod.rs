@@ -74,6 +74,23 @@ pub struct Harness {
     pub history: Arc<History>,
 }
 
+/// A stamped-event sender whose receiver gets the bare events (the tests match on those).
+pub fn unstamped() -> (
+    mpsc::UnboundedSender<bakery_engine::StampedEvent>,
+    mpsc::UnboundedReceiver<BakeEvent>,
+) {
+    let (stamped_tx, mut stamped_rx) = mpsc::unbounded_channel::<bakery_engine::StampedEvent>();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(stamped) = stamped_rx.recv().await {
+            if tx.send(stamped.event).is_err() {
+                break;
+            }
+        }
+    });
+    (stamped_tx, rx)
+}
+
 impl Harness {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
@@ -82,8 +99,8 @@ impl Harness {
     }
 
     pub fn context(&self, bake_id: &str) -> (BakeContext, mpsc::UnboundedReceiver<BakeEvent>) {
-        let (tx, rx) = mpsc::unbounded_channel();
         let mut ctx = BakeContext::new(bake_id, self.history.clone(), self.data_dir().into());
+        let (tx, rx) = unstamped();
         ctx.events = Some(tx);
         (ctx, rx)
     }

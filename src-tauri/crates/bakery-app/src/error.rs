@@ -1,0 +1,188 @@
+//! The one error of the use cases, and the stable code a front end branches on
+//! ([`AppError::kind`]) with the form input it is about ([`AppError::field`]) — never by
+//! reading the message.
+
+use std::path::PathBuf;
+
+use bakery_credentials::{CredentialsError, MfaRefusal, ProfileField};
+
+/// What went wrong, in a form a front end can branch on. Serialized in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Reading or writing a file or folder failed.
+    Io,
+    /// The request named something that does not exist or is malformed; see `field`.
+    InvalidInput,
+    /// A defect in the app; the message says what to report.
+    Internal,
+    /// No profile, bake (or other named thing) of that name.
+    NotFound,
+    /// The OS keyring is missing, locked or failed; the message says what to start or unlock.
+    Keyring,
+    /// Credentials could not be had (STS, a role chain, MFA, credential_process, SSO).
+    Credentials,
+    /// An SSO profile needs a (new) sign-in: offer the sign-in button.
+    SignInNeeded,
+    /// The person declined (closed the MFA dialog), or cancelled a bake.
+    Cancelled,
+    /// The template has errors (each one located in the diagnostics).
+    TemplateInvalid,
+    /// A bake could not start or did not succeed; the message says what to do.
+    Bake,
+}
+
+/// Every way a use case can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A file or folder could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// What was read.
+        path: PathBuf,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// What was written.
+        path: PathBuf,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// A value given for the template (e.g. a malformed `--var`).
+    #[error(transparent)]
+    Template(#[from] bakery_template::TemplateError),
+    /// The template has errors; they are in the check's diagnostics.
+    #[error("{path}: {errors} error(s)")]
+    TemplateInvalid {
+        /// The template.
+        path: PathBuf,
+        /// How many errors it has.
+        errors: usize,
+    },
+    /// Profiles and credentials.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    /// The data directory.
+    #[error(transparent)]
+    Home(#[from] bakery_home::HomeError),
+    /// The history database.
+    #[error(transparent)]
+    History(#[from] bakery_history::HistoryError),
+    /// The bake engine.
+    #[error(transparent)]
+    Engine(#[from] bakery_engine::EngineError),
+    /// No bake with this id runs in this process.
+    #[error("no running bake has the id {0}")]
+    NoRunningBake(String),
+    /// A defect: says what to report.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The stable code a front end branches on.
+    pub fn kind(&self) -> ErrorKind {
+        use CredentialsError as C;
+        match self {
+            Self::Read { .. } | Self::Write { .. } | Self::Home(_) => ErrorKind::Io,
+            Self::Template(_) => ErrorKind::InvalidInput,
+            Self::TemplateInvalid { .. } => ErrorKind::TemplateInvalid,
+            Self::History(_) | Self::Internal(_) => ErrorKind::Internal,
+            Self::NoRunningBake(_) => ErrorKind::NotFound,
+            Self::Engine(bakery_engine::EngineError::Cancelled(_)) => ErrorKind::Cancelled,
+            Self::Engine(_) => ErrorKind::Bake,
+            Self::Credentials(err) => match err {
+                C::Read { .. } | C::Write { .. } | C::AppProfilesCorrupt { .. } | C::Home(_) => {
+                    ErrorKind::Io
+                }
+                C::UnknownProfile { .. } => ErrorKind::NotFound,
+                C::ProfileExists { .. }
+                | C::InvalidProfileName { .. }
+                | C::InvalidEndpointUrl { .. }
+                | C::EmptyField { .. }
+                | C::NotAnAppProfile { .. }
+                | C::NothingToImport { .. }
+                | C::NotSso { .. } => ErrorKind::InvalidInput,
+                C::NoSecretService { .. }
+                | C::KeyringLocked { .. }
+                | C::Keyring { .. }
+                | C::SecretMissing { .. } => ErrorKind::Keyring,
+                C::SsoLoginNeeded { .. } => ErrorKind::SignInNeeded,
+                C::MfaCodeMissing {
+                    reason: MfaRefusal::Cancelled,
+                    ..
+                } => ErrorKind::Cancelled,
+                _ => ErrorKind::Credentials,
+            },
+        }
+    }
+
+    /// The form input the error is about (as the Profiles form names its inputs), if any.
+    pub fn field(&self) -> Option<&'static str> {
+        use CredentialsError as C;
+        let field = match self {
+            Self::Credentials(C::UnknownProfile { .. })
+            | Self::Credentials(C::ProfileExists { .. })
+            | Self::Credentials(C::InvalidProfileName { .. }) => ProfileField::Name,
+            Self::Credentials(C::InvalidEndpointUrl { .. }) => ProfileField::EndpointUrl,
+            Self::Credentials(C::EmptyField { field, .. }) => *field,
+            _ => return None,
+        };
+        Some(match field {
+            ProfileField::Name => "name",
+            ProfileField::AccessKeyId => "accessKeyId",
+            ProfileField::SecretAccessKey => "secretAccessKey",
+            ProfileField::EndpointUrl => "endpointUrl",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_errors_name_the_form_field_and_what_the_ui_can_offer() {
+        let err = AppError::from(CredentialsError::EmptyField {
+            field: ProfileField::SecretAccessKey,
+            hint: "",
+        });
+        assert_eq!(
+            (err.kind(), err.field()),
+            (ErrorKind::InvalidInput, Some("secretAccessKey"))
+        );
+        let err = AppError::from(CredentialsError::InvalidEndpointUrl {
+            url: "ftp://x".into(),
+        });
+        assert_eq!(err.field(), Some("endpointUrl"));
+        let err = AppError::from(CredentialsError::SsoLoginNeeded {
+            profile: "corp".into(),
+            reason: "no token".into(),
+        });
+        assert_eq!(err.kind(), ErrorKind::SignInNeeded);
+        let err = AppError::from(CredentialsError::KeyringLocked {
+            message: "locked".into(),
+        });
+        assert_eq!(err.kind(), ErrorKind::Keyring);
+        assert!(err.to_string().contains("unlock"), "{err}");
+    }
+
+    #[test]
+    fn a_declined_mfa_dialog_is_a_cancel_by_its_type_not_its_words() {
+        let declined = AppError::from(CredentialsError::MfaCodeMissing {
+            serial: "arn:aws:iam::1:mfa/me".into(),
+            reason: MfaRefusal::Cancelled,
+        });
+        assert_eq!(declined.kind(), ErrorKind::Cancelled);
+        // A reason that merely says "cancelled" is not a cancel.
+        let failed = AppError::from(CredentialsError::MfaCodeMissing {
+            serial: "arn:aws:iam::1:mfa/me".into(),
+            reason: MfaRefusal::Unavailable("the prompt was cancelled by a timeout".into()),
+        });
+        assert_eq!(failed.kind(), ErrorKind::Credentials);
+    }
+}
