@@ -187,6 +187,56 @@ fn a_failing_provisioner_exits_1_and_leaves_nothing() {
     assert_eq!(leftovers(&sandbox, true), Vec::<String>::new());
 }
 
+#[test]
+fn bake_json_prints_every_event_numbered_and_timestamped_with_the_provisioners_output_grouped() {
+    let sandbox = sandbox();
+    let home = tempfile::tempdir().unwrap();
+    let template = home.path().join("packer.json");
+    std::fs::write(
+        &template,
+        article_template(&sandbox, &["echo first line", "echo second line"]),
+    )
+    .unwrap();
+    let output = bakery(&sandbox, home.path())
+        .args(["bake", "--json"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let bake_id = events[0]["bake_id"].as_str().unwrap().to_string();
+    for (n, event) in events.iter().enumerate() {
+        assert_eq!(
+            event["seq"], n as u64,
+            "numbered from 0 without gaps: {event}"
+        );
+        let at = event["at"].as_str().unwrap_or_default();
+        // RFC 3339 in UTC with milliseconds: 2026-12-02T21:03:04.123Z
+        assert!(
+            at.len() == 24 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+            "{event}"
+        );
+        assert_eq!(event["bake_id"], bake_id.as_str());
+        assert_eq!(event["build"], "amazon-ebs");
+    }
+    let times: Vec<&str> = events.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
+    let position =
+        |check: &dyn Fn(&serde_json::Value) -> bool| events.iter().position(|e| check(e)).unwrap();
+    let started = position(&|e| e["type"] == "provisioner_started");
+    let output_line = position(&|e| e["type"] == "output" && e["line"] == "second line");
+    let finished = position(&|e| e["type"] == "provisioner_finished");
+    assert!(started < output_line && output_line < finished);
+    assert_eq!(events[started]["kind"], "shell");
+    assert_eq!(events[started]["title"], "shell: inline (2 lines)");
+    assert!(events[finished]["error"].is_null());
+    assert!(events[finished]["duration_ms"].is_u64());
+}
+
 /// Starts `bakery bake --json`, and when the event `step_started` of `step` is printed,
 /// sends `signal`. Returns the exit status.
 fn interrupt_at(sandbox: &Sandbox, home: &Path, step: &str, signal: Signal) -> Option<i32> {

@@ -2,9 +2,24 @@
 // `@tauri-apps/api` or from the generated `bindings.ts` (which tauri-specta overwrites).
 // Every call resolves to its data or throws a `BackendError` carrying `{ kind, message, field }`.
 
+import { Channel } from "@tauri-apps/api/core";
 import { commands, events } from "./bindings";
 import type {
   AppInfo_Serialize,
+  BakeEvent_Serialize,
+  BakeStatus,
+  BakeSummary_Serialize,
+  LeftResource,
+  OnError,
+  Preparation_Serialize,
+  Problem_Serialize,
+  ResourceKind,
+  StampedEvent_Deserialize,
+  StampedEvent_Serialize,
+  StepName,
+  UnfinishedBake_Serialize,
+  VariableField_Serialize,
+  VariableInput,
   CallerIdentityView,
   ErrorKind,
   ImportView_Serialize,
@@ -169,4 +184,75 @@ function listening(started: Promise<() => void>): Promise<() => void> {
     },
     () => () => {},
   );
+}
+
+// --- Bakes ----------------------------------------------------------------------------------
+
+export type BakeEvent = BakeEvent_Serialize;
+export type StampedEvent = StampedEvent_Serialize;
+export type BakeSummary = BakeSummary_Serialize;
+export type Preparation = Preparation_Serialize;
+export type Problem = Problem_Serialize;
+export type VariableField = VariableField_Serialize;
+export type UnfinishedBake = UnfinishedBake_Serialize;
+export type { BakeStatus, LeftResource, OnError, ResourceKind, StepName, VariableInput };
+
+/** The native open dialog for a template; `null` when it was closed. */
+export function pickTemplate(): Promise<string | null> {
+  return call(() => commands.pickTemplate());
+}
+
+/** Checks a template with the values given so far: problems, variables, builds. */
+export function prepareBake(path: string, vars: VariableInput[]): Promise<Preparation> {
+  return call(() => commands.prepareBake(path, vars));
+}
+
+/** Starts baking every build of the template with the active profile; the bakes' ids. */
+export function startBake(
+  path: string,
+  vars: VariableInput[],
+  onError: OnError,
+): Promise<string[]> {
+  return call(() => commands.startBake({ path, vars, onError }));
+}
+
+/**
+ * Follows a bake: `onBatch` gets every event it has reported so far, then its live events
+ * in batches (about every 50 ms). Resolves to a function that stops delivering.
+ */
+export async function followBake(
+  bakeId: string,
+  onBatch: (events: StampedEvent[]) => void,
+): Promise<() => void> {
+  let following = true;
+  // tauri-specta types a channel by its Deserialize side; Rust sends the Serialize shape
+  // (every field present, `null` when unset).
+  const channel = new Channel<StampedEvent_Deserialize[]>();
+  channel.onmessage = (batch) => {
+    if (following) onBatch(batch as StampedEvent[]);
+  };
+  await call(() => commands.followBake(bakeId, channel));
+  return () => {
+    following = false;
+  };
+}
+
+/** Cancels a running bake; its cleanup then shows in its events. */
+export function cancelBake(bakeId: string): Promise<null> {
+  return call(() => commands.cancelBake(bakeId));
+}
+
+/** Running and recent bakes, running ones first. */
+export function listBakes(): Promise<BakeSummary[]> {
+  return call(() => commands.listBakes());
+}
+
+/** Bakes that stopped without cleaning up, with what they left. */
+export function listUnfinished(): Promise<UnfinishedBake[]> {
+  return call(() => commands.listUnfinished());
+}
+
+/** "Clean up now": what is still left afterwards (empty: nothing). */
+export function cleanUpBake(bakeId: string): Promise<string[]> {
+  return call(() => commands.cleanUpBake(bakeId));
 }

@@ -23,10 +23,28 @@ pub async fn sdk_config(
 ) -> Result<SdkConfig, AppError> {
     match profile.or(env.profile()) {
         Some(name) => Ok(resolver.sdk_config_in(name, region).await?),
-        None => Ok(aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .load()
-            .await),
+        None => {
+            // The default chain, with the given environment's keys and endpoint first (the
+            // process's own are the same in a front end; tests give theirs).
+            let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(region.to_string()));
+            if let (Some(id), Some(secret)) = (
+                env.var("AWS_ACCESS_KEY_ID"),
+                env.var("AWS_SECRET_ACCESS_KEY"),
+            ) {
+                loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                    id,
+                    secret,
+                    env.var("AWS_SESSION_TOKEN").map(str::to_string),
+                    None,
+                    "environment",
+                ));
+            }
+            if let Some(url) = env.var("AWS_ENDPOINT_URL") {
+                loader = loader.endpoint_url(url);
+            }
+            Ok(loader.load().await)
+        }
     }
 }
 
