@@ -832,6 +832,25 @@ impl Provisioner {
             Provisioner::ShellLocal(l) => (l.only.as_deref(), l.except.as_deref()),
         }
     }
+
+    /// Whether this provisioner runs for the build named `build_name` (see [`runs_for`]).
+    pub fn runs_for(&self, build_name: &str) -> bool {
+        let (only, except) = self.only_except();
+        runs_for(only, except, build_name)
+    }
+}
+
+/// Whether a step with these `only` / `except` lists runs for the build named `build_name`,
+/// as Packer 1.6.6 decides it (`OnlyExcept.Skip`): a non-empty `only` runs it for the builds
+/// it names; else a non-empty `except` runs it for the others; an empty or absent list
+/// (`"only": []`) limits nothing, so the step runs for every build.
+pub fn runs_for(only: Option<&[String]>, except: Option<&[String]>, build_name: &str) -> bool {
+    let named = |names: &[String]| names.iter().any(|n| n == build_name);
+    match (only, except) {
+        (Some(only), _) if !only.is_empty() => named(only),
+        (_, Some(except)) if !except.is_empty() => !named(except),
+        _ => true,
+    }
 }
 
 /// The `shell` provisioner's settings.
@@ -1278,6 +1297,28 @@ mod tests {
             shell.for_builder("al2023").execute_command,
             shell.execute_command
         );
+    }
+
+    #[test]
+    fn only_and_except_pick_builds_like_packer() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let web = names(&["web"]);
+        assert!(runs_for(Some(&web), None, "web"));
+        assert!(!runs_for(Some(&web), None, "db"));
+        assert!(!runs_for(None, Some(&web), "web"));
+        assert!(runs_for(None, Some(&web), "db"));
+        assert!(runs_for(None, None, "db"));
+        // Packer 1.6.6: an empty list limits nothing, `"only": []` runs for every build.
+        assert!(runs_for(Some(&[]), None, "db"));
+        assert!(runs_for(None, Some(&[]), "db"));
+        assert!(runs_for(Some(&[]), Some(&[]), "db"));
+        // A non-empty `only` decides alone (the checker refuses both together).
+        assert!(runs_for(Some(&web), Some(&web), "web"));
+        let shell = Provisioner::Shell(ShellProvisioner {
+            only: Some(Vec::new()),
+            ..ShellProvisioner::default()
+        });
+        assert!(shell.runs_for("web"));
     }
 
     #[test]
