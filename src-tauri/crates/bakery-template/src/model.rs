@@ -2,7 +2,7 @@
 //!
 //! Values are held as they will be baked: user variables and functions rendered, build-time
 //! placeholders (`{{ .SourceAMI }}`, `{{ .Path }}`) kept verbatim for the engine. Every option
-//! is optional here; which ones are required is the checker's business (`check.rs`), so a
+//! is optional here; which ones are required is the checker's business (`check`), so a
 //! half-written template still has a model for the editor. The doc comment of each option is
 //! its user-facing documentation (tooltips, JSON schema).
 
@@ -69,11 +69,14 @@ pub struct Variable {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum VariableValue {
+    /// A value that may be shown.
     Plain(String),
+    /// A sensitive value: shown as `***`.
     Secret(Secret<String>),
 }
 
 impl VariableValue {
+    /// A secret value when `sensitive`, else a plain one.
     pub fn new(value: String, sensitive: bool) -> Self {
         if sensitive {
             VariableValue::Secret(Secret::new(value))
@@ -109,6 +112,7 @@ impl Builder {
         }
     }
 
+    /// The builder's `type` (`amazon-ebs`).
     pub fn type_name(&self) -> &'static str {
         match self {
             Builder::AmazonEbs(_) => "amazon-ebs",
@@ -816,6 +820,7 @@ pub enum Provisioner {
 }
 
 impl Provisioner {
+    /// The provisioner's `type` (`shell`, `file`, `shell-local`).
     pub fn type_name(&self) -> &'static str {
         match self {
             Provisioner::Shell(_) => "shell",
@@ -1034,6 +1039,7 @@ pub enum PostProcessor {
 }
 
 impl PostProcessor {
+    /// The post-processor's `type` (`manifest`, `shell-local`).
     pub fn type_name(&self) -> &'static str {
         match self {
             PostProcessor::Manifest(_) => "manifest",

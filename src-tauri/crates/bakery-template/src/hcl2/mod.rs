@@ -7,8 +7,9 @@
 //! blocks, `provisioner`, `post-processor`, `post-processors`, `packer {}` (accepted, nothing to
 //! install), `dynamic` blocks (`for_each` over a list or map, `iterator`, `content`), `for`
 //! expressions, the functions [`functions::FUNCTIONS`] marks evaluated (timestamp, formatdate,
-//! legacy_isotime, uuidv4, lower, upper, replace, regex, regex_replace, split, join, concat, merge, lookup, coalesce,
-//! length, contains, env, can, try, and file, fileexists, templatefile: local files read through
+//! legacy_isotime, uuidv4, lower, upper, replace, regex, regex_replace, split, join, concat,
+//! merge, lookup, coalesce, length, contains, env, can, try, and file, fileexists,
+//! templatefile: local files read through
 //! [`CheckOptions::read_local_file`] / `local_file_exists`, relative to `path.root` like
 //! Packer), and `var.`, `local.`, `path.root`, `path.cwd`,
 //! `source.name`/`type`, `build.X` in steps (kept as the build-time `{{ build `X` }}`).

@@ -25,8 +25,11 @@ pub(super) struct Reader<'a> {
     pub(super) description: Option<String>,
     /// `packer { required_version = ">= X" }`'s X.
     pub(super) min_packer_version: Option<String>,
+    /// The template's text.
     pub(super) source: &'a str,
+    /// Where each line of it starts.
     pub(super) lines: Vec<usize>,
+    /// The problems found while reading, beside the checker's.
     pub(super) out: Vec<Diagnostic>,
     /// `data "amazon-ami" "NAME"` blocks, as the source AMI filter they stand for.
     pub(super) amis: BTreeMap<String, Node>,
