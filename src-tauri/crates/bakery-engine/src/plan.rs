@@ -131,14 +131,9 @@ fn local(dir: &Path, path: &str) -> PathBuf {
     }
 }
 
+/// Whether a step runs for this build: the template's one rule (Packer's `OnlyExcept.Skip`).
 fn applies(only: &Option<Vec<String>>, except: &Option<Vec<String>>, build: &str) -> bool {
-    let only_ok = only
-        .as_ref()
-        .is_none_or(|names| names.iter().any(|n| n == build));
-    let except_ok = except
-        .as_ref()
-        .is_none_or(|names| !names.iter().any(|n| n == build));
-    only_ok && except_ok
+    model::runs_for(only.as_deref(), except.as_deref(), build)
 }
 
 fn env_pairs(vars: Option<&Vec<String>>) -> Vec<(String, String)> {
@@ -746,6 +741,8 @@ mod tests {
         assert!(!applies(&names, &None, "db"));
         assert!(!applies(&None, &names, "web"));
         assert!(applies(&None, &None, "db"));
+        // Packer 1.6.6: `"only": []` limits nothing.
+        assert!(applies(&Some(Vec::new()), &None, "db"));
     }
 
     #[test]

@@ -10,7 +10,9 @@ use crate::json::Position;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The template can't be baked as written.
     Error,
+    /// Worth fixing, but the bake can go on.
     Warning,
 }
 
@@ -47,20 +49,26 @@ pub enum Code {
 /// One problem in a template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Whether it stops the bake.
     pub severity: Severity,
+    /// What kind of problem it is.
     pub code: Code,
     /// The file the problem is in (the template, a var file, or `--var`).
     pub file: String,
+    /// The 1-based line (0 when the problem has no line, like a `--var`).
     pub line: u32,
+    /// The 1-based column, in characters.
     pub column: u32,
     /// Where in the template, e.g. `builders[0].ami_name` (empty for the whole file).
     pub field: String,
+    /// What is wrong, in one sentence.
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error of this kind at this position.
     pub fn error(
         code: Code,
         at: Position,
@@ -79,6 +87,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning of this kind at this position.
     pub fn warning(
         code: Code,
         at: Position,
@@ -91,6 +100,7 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic with what to do about it.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -102,6 +112,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether it stops the bake.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -2,6 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 
+/// Why a template could not be read or checked.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     /// The template (or a var file) has problems; all of them are listed.

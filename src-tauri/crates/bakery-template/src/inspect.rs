@@ -9,16 +9,20 @@ use crate::json::{self, Node};
 /// A variable as declared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutlineVariable {
+    /// Its name.
     pub name: String,
     /// The default as written; `None` when the variable is required.
     pub default: Option<String>,
+    /// Whether its value is hidden (`sensitive-variables`, `sensitive = true`).
     pub sensitive: bool,
 }
 
 /// The parts of a template.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Outline {
+    /// The template's `description`.
     pub description: Option<String>,
+    /// The variables, in the order declared.
     pub variables: Vec<OutlineVariable>,
     /// Each builder's name and type.
     pub builders: Vec<(String, String)>,

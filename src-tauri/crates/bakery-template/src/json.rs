@@ -11,8 +11,12 @@ use std::fmt;
 /// and the byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Position {
+    /// The byte offset in the text (the HCL2 reader puts the text's length here, past any
+    /// string a JSON walk would look into).
     pub offset: usize,
+    /// The 1-based line.
     pub line: u32,
+    /// The 1-based column, in characters.
     pub column: u32,
 }
 
@@ -25,51 +29,71 @@ impl fmt::Display for Position {
 /// A JSON value and where it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// Where the value starts.
     pub at: Position,
+    /// The value.
     pub value: Value,
 }
 
+/// A JSON value; objects keep their members in the order written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number, as written.
     Number(serde_json::Number),
+    /// A string, unescaped.
     String(String),
+    /// An array's items.
     Array(Vec<Node>),
+    /// An object's members, in the order written (the first of a duplicated key).
     Object(Vec<Member>),
 }
 
 /// One `"key": value` pair of an object, in the order written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
+    /// The key, unescaped.
     pub key: String,
+    /// Where the key starts.
     pub key_at: Position,
+    /// The value and where it starts.
     pub value: Node,
 }
 
 /// A key written twice in the same object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuplicateKey {
+    /// The key.
     pub key: String,
+    /// Where it is written again.
     pub at: Position,
+    /// Where it is written first (the occurrence kept in the tree).
     pub first: Position,
 }
 
 /// A whole JSON file read into a tree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
+    /// The top-level value.
     pub root: Node,
+    /// Every key written again in its object, in the order found.
     pub duplicates: Vec<DuplicateKey>,
 }
 
 /// Why a JSON text could not be read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
+    /// The offending character.
     pub at: Position,
+    /// What is wrong there.
     pub message: String,
 }
 
 impl Node {
+    /// What kind of value this is, as an error message says it (`a string`, `an array`).
     pub fn kind(&self) -> &'static str {
         match self.value {
             Value::Null => "null",
@@ -81,6 +105,7 @@ impl Node {
         }
     }
 
+    /// The text, when this is a string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::String(s) => Some(s),
@@ -88,6 +113,7 @@ impl Node {
         }
     }
 
+    /// The members, when this is an object.
     pub fn members(&self) -> Option<&[Member]> {
         match &self.value {
             Value::Object(members) => Some(members),
@@ -95,6 +121,7 @@ impl Node {
         }
     }
 
+    /// The items, when this is an array.
     pub fn items(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Array(items) => Some(items),

@@ -8,6 +8,8 @@
 //! Pure: no AWS, no SSH, no SQL, no tauri. Time, ids and the environment come in through a
 //! [`RenderContext`]; file contents come in as text.
 
+#![warn(missing_docs)]
+
 mod check;
 mod convert;
 mod diagnostic;

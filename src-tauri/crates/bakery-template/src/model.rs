@@ -2,7 +2,7 @@
 //!
 //! Values are held as they will be baked: user variables and functions rendered, build-time
 //! placeholders (`{{ .SourceAMI }}`, `{{ .Path }}`) kept verbatim for the engine. Every option
-//! is optional here; which ones are required is the checker's business (`check.rs`), so a
+//! is optional here; which ones are required is the checker's business (`check`), so a
 //! half-written template still has a model for the editor. The doc comment of each option is
 //! its user-facing documentation (tooltips, JSON schema).
 
@@ -69,11 +69,14 @@ pub struct Variable {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum VariableValue {
+    /// A value that may be shown.
     Plain(String),
+    /// A sensitive value: shown as `***`.
     Secret(Secret<String>),
 }
 
 impl VariableValue {
+    /// A secret value when `sensitive`, else a plain one.
     pub fn new(value: String, sensitive: bool) -> Self {
         if sensitive {
             VariableValue::Secret(Secret::new(value))
@@ -109,6 +112,7 @@ impl Builder {
         }
     }
 
+    /// The builder's `type` (`amazon-ebs`).
     pub fn type_name(&self) -> &'static str {
         match self {
             Builder::AmazonEbs(_) => "amazon-ebs",
@@ -816,6 +820,7 @@ pub enum Provisioner {
 }
 
 impl Provisioner {
+    /// The provisioner's `type` (`shell`, `file`, `shell-local`).
     pub fn type_name(&self) -> &'static str {
         match self {
             Provisioner::Shell(_) => "shell",
@@ -831,6 +836,25 @@ impl Provisioner {
             Provisioner::File(f) => (f.only.as_deref(), f.except.as_deref()),
             Provisioner::ShellLocal(l) => (l.only.as_deref(), l.except.as_deref()),
         }
+    }
+
+    /// Whether this provisioner runs for the build named `build_name` (see [`runs_for`]).
+    pub fn runs_for(&self, build_name: &str) -> bool {
+        let (only, except) = self.only_except();
+        runs_for(only, except, build_name)
+    }
+}
+
+/// Whether a step with these `only` / `except` lists runs for the build named `build_name`,
+/// as Packer 1.6.6 decides it (`OnlyExcept.Skip`): a non-empty `only` runs it for the builds
+/// it names; else a non-empty `except` runs it for the others; an empty or absent list
+/// (`"only": []`) limits nothing, so the step runs for every build.
+pub fn runs_for(only: Option<&[String]>, except: Option<&[String]>, build_name: &str) -> bool {
+    let named = |names: &[String]| names.iter().any(|n| n == build_name);
+    match (only, except) {
+        (Some(only), _) if !only.is_empty() => named(only),
+        (_, Some(except)) if !except.is_empty() => !named(except),
+        _ => true,
     }
 }
 
@@ -1015,6 +1039,7 @@ pub enum PostProcessor {
 }
 
 impl PostProcessor {
+    /// The post-processor's `type` (`manifest`, `shell-local`).
     pub fn type_name(&self) -> &'static str {
         match self {
             PostProcessor::Manifest(_) => "manifest",
@@ -1278,6 +1303,28 @@ mod tests {
             shell.for_builder("al2023").execute_command,
             shell.execute_command
         );
+    }
+
+    #[test]
+    fn only_and_except_pick_builds_like_packer() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let web = names(&["web"]);
+        assert!(runs_for(Some(&web), None, "web"));
+        assert!(!runs_for(Some(&web), None, "db"));
+        assert!(!runs_for(None, Some(&web), "web"));
+        assert!(runs_for(None, Some(&web), "db"));
+        assert!(runs_for(None, None, "db"));
+        // Packer 1.6.6: an empty list limits nothing, `"only": []` runs for every build.
+        assert!(runs_for(Some(&[]), None, "db"));
+        assert!(runs_for(None, Some(&[]), "db"));
+        assert!(runs_for(Some(&[]), Some(&[]), "db"));
+        // A non-empty `only` decides alone (the checker refuses both together).
+        assert!(runs_for(Some(&web), Some(&web), "web"));
+        let shell = Provisioner::Shell(ShellProvisioner {
+            only: Some(Vec::new()),
+            ..ShellProvisioner::default()
+        });
+        assert!(shell.runs_for("web"));
     }
 
     #[test]

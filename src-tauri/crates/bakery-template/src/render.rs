@@ -74,6 +74,7 @@ pub trait Scope {
 /// Why a string could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderError {
+    /// What went wrong.
     pub message: String,
     /// What the user can do about it, when there is something to say.
     pub help: Option<String>,
@@ -84,6 +85,7 @@ pub struct RenderError {
 }
 
 impl RenderError {
+    /// An error with this message, no help and no position.
     pub fn new(message: impl Into<String>) -> Self {
         RenderError {
             message: message.into(),
@@ -92,6 +94,7 @@ impl RenderError {
             at: None,
         }
     }
+    /// The same error with what the user can do about it.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

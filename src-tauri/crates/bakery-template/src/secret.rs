@@ -10,6 +10,7 @@ use std::fmt;
 pub struct Secret<T>(T);
 
 impl<T> Secret<T> {
+    /// Wraps a value so it is never shown.
     pub fn new(value: T) -> Self {
         Secret(value)
     }

@@ -15,7 +15,9 @@ use crate::suggest::did_you_mean;
 /// A `--var-file`: its name (for messages) and its JSON text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VarFile {
+    /// The file's name, for messages.
     pub name: String,
+    /// The file's text.
     pub text: String,
 }
 
@@ -43,14 +45,18 @@ impl VariableInputs {
 /// Where a variable's current value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueSource {
+    /// The declaration's default.
     Default,
+    /// The `--var-file` of this name.
     VarFile(String),
+    /// A `--var` argument.
     CommandLine,
 }
 
 /// One declared variable and the value it ends up with, before rendering.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Declared {
+    /// The variable's name.
     pub name: String,
     /// Where it is declared in the template.
     pub at: Position,
@@ -58,13 +64,16 @@ pub struct Declared {
     pub default: Option<String>,
     /// The value after every source is applied, not yet rendered.
     pub raw: Option<String>,
+    /// Where the value comes from.
     pub source: ValueSource,
+    /// Whether it is listed in `sensitive-variables`.
     pub sensitive: bool,
 }
 
 /// The template's variables with every source applied; renders values on demand.
 #[derive(Debug, Default)]
 pub struct Variables {
+    /// Every declared variable, in the order declared.
     pub declared: Vec<Declared>,
     index: BTreeMap<String, usize>,
     rendered: BTreeMap<String, Result<String, RenderError>>,
@@ -279,6 +288,7 @@ impl Variables {
         }
     }
 
+    /// The declared variable called `name`.
     pub fn get(&self, name: &str) -> Option<&Declared> {
         self.index.get(name).map(|&i| &self.declared[i])
     }

@@ -157,9 +157,7 @@ async fn diagnose_region(bake: &Bake<'_>, target: &str, err: EngineError) -> Eng
     if known.contains(&target) {
         return err;
     }
-    let close = known
-        .iter()
-        .min_by_key(|k| edit_distance(k, target))
+    let close = bakery_template::did_you_mean(target, known.iter().copied())
         .map(|k| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default();
     EngineError::Preflight(format!(
@@ -361,27 +359,13 @@ async fn resolve_network(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     }
 }
 
-/// Levenshtein distance, for "did you mean" on region names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
-    fn edit_distance_finds_region_typos() {
-        assert_eq!(super::edit_distance("eu-west-1", "eu-wset-1"), 2);
-        assert_eq!(super::edit_distance("us-east-1", "us-east-1"), 0);
+    fn region_typos_find_the_region() {
+        let known = ["us-east-1", "us-west-1", "eu-west-1", "eu-west-2"];
+        let near = |typo| bakery_template::did_you_mean(typo, known.iter().copied());
+        assert_eq!(near("eu-wset-1"), Some("eu-west-1"));
+        assert_eq!(near("us-eats-1"), Some("us-east-1"));
     }
 }

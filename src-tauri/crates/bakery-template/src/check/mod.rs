@@ -60,14 +60,17 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// The problems that stop a bake.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
     }
 
+    /// The problems that do not stop a bake.
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| !d.is_error())
     }
 
+    /// Whether the template has no errors (warnings allowed).
     pub fn is_valid(&self) -> bool {
         self.errors().next().is_none()
     }

@@ -545,9 +545,7 @@ impl Checker<'_> {
                 continue;
             }
             let name = ebs.name.as_deref().unwrap_or("amazon-ebs");
-            let runs = only.is_none_or(|o| o.is_empty() || o.iter().any(|n| n == name))
-                && except.is_none_or(|e| !e.iter().any(|n| n == name));
-            if runs {
+            if crate::model::runs_for(only, except, name) {
                 self.error(
                     Code::Conflict,
                     at_of(node, "type"),
@@ -773,20 +771,24 @@ impl<'a> ShellLocalView<'a> {
 
 /// The first builder a provisioner runs for, from its `only`/`except` as written.
 fn first_builder_for(node: &Node, builders: &[String]) -> Option<String> {
-    let names = |key: &str| -> Option<Vec<&str>> {
+    let names = |key: &str| -> Option<Vec<String>> {
         let member = node.get(key)?;
         match member.value.items() {
-            Some(items) => Some(items.iter().filter_map(Node::as_str).collect()),
-            None => member.value.as_str().map(|s| vec![s]),
+            Some(items) => Some(
+                items
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            None => member.value.as_str().map(|s| vec![s.to_string()]),
         }
     };
     let only = names("only");
-    let except = names("except").unwrap_or_default();
+    let except = names("except");
     builders
         .iter()
-        .find(|b| {
-            only.as_ref().is_none_or(|o| o.contains(&b.as_str())) && !except.contains(&b.as_str())
-        })
+        .find(|b| crate::model::runs_for(only.as_deref(), except.as_deref(), b))
         .or(builders.first())
         .cloned()
 }
@@ -833,9 +835,7 @@ fn with_overrides_applied<T: Overridable>(step: T, builders: &[String]) -> Vec<T
     };
     let runs_for = |step: &mut T, name: &str| {
         let (only, except) = step.only_except();
-        only.as_ref()
-            .is_none_or(|o| o.is_empty() || o.iter().any(|b| b == name))
-            && !except.as_ref().is_some_and(|e| e.iter().any(|b| b == name))
+        crate::model::runs_for(only.as_deref(), except.as_deref(), name)
     };
     let overridden: Vec<&String> = overrides
         .keys()
