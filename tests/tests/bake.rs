@@ -226,7 +226,7 @@ fn bake_json_prints_every_event_numbered_and_timestamped_with_the_provisioners_o
     let times: Vec<&str> = events.iter().map(|e| e["at"].as_str().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
     let position =
-        |check: &dyn Fn(&serde_json::Value) -> bool| events.iter().position(|e| check(e)).unwrap();
+        |check: &dyn Fn(&serde_json::Value) -> bool| events.iter().position(check).unwrap();
     let started = position(&|e| e["type"] == "provisioner_started");
     let output_line = position(&|e| e["type"] == "output" && e["line"] == "second line");
     let finished = position(&|e| e["type"] == "provisioner_finished");
