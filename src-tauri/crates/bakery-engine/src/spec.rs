@@ -54,7 +54,7 @@ pub struct BastionSpec {
     /// `SSH_AUTH_SOCK`).
     pub agent_socket: Option<PathBuf>,
     /// `ssh_bastion_password`.
-    pub password: Option<Secret<String>>,
+    pub password: Option<Secret>,
 }
 
 /// One provisioner, in order.
@@ -421,8 +421,8 @@ pub struct TemplateCredentials {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaticKeys {
     pub access_key: String,
-    pub secret_key: Secret<String>,
-    pub token: Option<Secret<String>>,
+    pub secret_key: Secret,
+    pub token: Option<Secret>,
 }
 
 /// `assume_role`: a role assumed with the credentials found otherwise.

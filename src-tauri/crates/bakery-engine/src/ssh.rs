@@ -55,7 +55,7 @@ pub enum Login<'a> {
     /// Any key the SSH agent at this socket holds (`ssh_agent_auth`).
     Agent(&'a Path),
     /// A password (`ssh_bastion_password`); never shown.
-    Password(&'a Secret<String>),
+    Password(&'a Secret),
 }
 
 /// A jump host the instance is reached through (`ssh_bastion_*`).

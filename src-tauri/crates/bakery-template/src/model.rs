@@ -32,7 +32,7 @@ pub struct Template {
     /// setting (an `environment_vars` entry, a tag), so output is passed through
     /// [`Template::redact`] before it is shown or stored.
     #[serde(skip)]
-    pub sensitive_values: Vec<Secret<String>>,
+    pub sensitive_values: Vec<Secret>,
 }
 
 impl Template {
@@ -72,7 +72,7 @@ pub enum VariableValue {
     /// A value that may be shown.
     Plain(String),
     /// A sensitive value: shown as `***`.
-    Secret(Secret<String>),
+    Secret(Secret),
 }
 
 impl VariableValue {
@@ -157,13 +157,13 @@ pub struct AmazonEbs {
         deserialize_with = "crate::weak::opt_secret",
         skip_serializing_if = "Option::is_none"
     )]
-    pub secret_key: Option<Secret<String>>,
+    pub secret_key: Option<Secret>,
     /// A session token for temporary credentials. Never shown.
     #[serde(
         deserialize_with = "crate::weak::opt_secret",
         skip_serializing_if = "Option::is_none"
     )]
-    pub token: Option<Secret<String>>,
+    pub token: Option<Secret>,
     /// Assume this IAM role before baking.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assume_role: Option<AssumeRole>,
@@ -335,7 +335,7 @@ pub struct AmazonEbs {
         deserialize_with = "crate::weak::opt_secret",
         skip_serializing_if = "Option::is_none"
     )]
-    pub ssh_password: Option<Secret<String>>,
+    pub ssh_password: Option<Secret>,
     /// The SSH port (default 22).
     #[serde(
         deserialize_with = "crate::weak::opt_u16",
@@ -417,7 +417,7 @@ pub struct AmazonEbs {
         deserialize_with = "crate::weak::opt_secret",
         skip_serializing_if = "Option::is_none"
     )]
-    pub ssh_bastion_password: Option<Secret<String>>,
+    pub ssh_bastion_password: Option<Secret>,
     /// Ask for a pseudo-terminal when running commands (some `sudo` setups need one:
     /// `Defaults requiretty`).
     #[serde(

@@ -136,9 +136,7 @@ pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     to_string(&Value::deserialize(d)?).map_err(D::Error::custom)
 }
 
-pub fn opt_secret<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<crate::Secret<String>>, D::Error> {
+pub fn opt_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<crate::Secret>, D::Error> {
     Ok(opt_string(d)?.map(crate::Secret::new))
 }
 

@@ -130,7 +130,7 @@ impl<'a> Reader<'a> {
         body: &Body,
         options: &CheckOptions,
         ctx: &RenderContext,
-    ) -> (Node, Vec<model::Variable>, Vec<Secret<String>>) {
+    ) -> (Node, Vec<model::Variable>, Vec<Secret>) {
         let mut declarations = Declarations::default();
         let mut locals: Vec<(String, Position, Expression)> = Vec::new();
         let mut sources: BTreeMap<String, &Block> = BTreeMap::new();

@@ -41,7 +41,7 @@ pub(super) struct Values {
     /// `var` in expressions.
     pub(super) var: hcl::Map<String, hcl::Value>,
     /// The text of the sensitive ones, to hide wherever it shows.
-    pub(super) sensitive: Vec<Secret<String>>,
+    pub(super) sensitive: Vec<Secret>,
     /// The model's list of variables.
     pub(super) model: Vec<model::Variable>,
 }
