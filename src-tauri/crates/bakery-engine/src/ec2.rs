@@ -1,8 +1,7 @@
 //! EC2 access for one region: the SDK client with retries for throttling, 5xx and dropped
-//! connections (jittered exponential backoff), our own polling (no 15 s waiter floor), and
-//! the bake's tags.
+//! connections (jittered exponential backoff), and our own polling (no 15 s waiter floor).
+//! How each kind of resource is tagged lives in [`crate::resources`].
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -10,15 +9,11 @@ use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::config::Region;
-use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 
 use crate::EngineError;
 use crate::context::BakeContext;
 use crate::event::{BakeEvent, StepName};
 use crate::spec::Polling;
-
-/// The tag every bake resource carries, so a sweep can find it.
-pub const BAKE_ID_TAG: &str = "bakery:bake-id";
 
 /// An EC2 client bound to one region.
 #[derive(Debug, Clone)]
@@ -77,21 +72,6 @@ impl Ec2 {
             .map_err(|e| crate::error::aws_error("DescribeImages", &self.region, e))?;
         Ok(described.images().first().cloned())
     }
-}
-
-/// Tags for a resource of the bake: the user's tags plus `bakery:bake-id`.
-pub fn tag_spec(
-    resource: ResourceType,
-    bake_id: &str,
-    user_tags: &BTreeMap<String, String>,
-) -> TagSpecification {
-    let mut spec = TagSpecification::builder()
-        .resource_type(resource)
-        .tags(Tag::builder().key(BAKE_ID_TAG).value(bake_id).build());
-    for (key, value) in user_tags {
-        spec = spec.tags(Tag::builder().key(key).value(value).build());
-    }
-    spec.build()
 }
 
 /// Polls `probe` until it returns `Some(T)`. EC2 never changes state the instant it is asked

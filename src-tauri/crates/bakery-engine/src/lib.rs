@@ -13,6 +13,7 @@ pub mod error;
 pub mod event;
 pub mod local;
 pub mod plan;
+pub mod resources;
 pub mod spec;
 pub mod ssh;
 pub mod steps;

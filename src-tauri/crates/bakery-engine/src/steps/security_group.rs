@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
+use aws_sdk_ec2::types::{IpPermission, IpRange};
 use bakery_history::ResourceKind;
 
 use crate::EngineError;
-use crate::ec2::tag_spec;
 use crate::error::aws_error;
+use crate::resources::security_group::SecurityGroup;
 use crate::spec::DEFAULT_PUBLIC_IP_URL;
 use crate::steps::Bake;
 use crate::steps::preflight::{describe_filters, ec2_filters};
@@ -143,11 +143,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             bake.ctx.bake_id
         ))
         .set_vpc_id(bake.state.vpc_id.clone())
-        .tag_specifications(tag_spec(
-            ResourceType::SecurityGroup,
-            &bake.ctx.bake_id,
-            &Default::default(),
-        ))
+        .tag_specifications(SecurityGroup::tags(&bake.ctx.bake_id))
         .send()
         .await
         .map_err(|e| aws_error("CreateSecurityGroup", &region, e))?;
