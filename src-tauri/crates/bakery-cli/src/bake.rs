@@ -155,7 +155,9 @@ pub async fn open_history(
                     if bake.left.is_empty() {
                         String::new()
                     } else {
-                        format!("; still left: {}", bake.left.join("; "))
+                        let still: Vec<String> =
+                            bake.left.iter().map(ToString::to_string).collect();
+                        format!("; still left: {}", still.join("; "))
                     }
                 );
             }
@@ -410,6 +412,8 @@ impl Printer {
                         bakery_engine::BakeOutcome::Cancelled => "cancelled",
                         bakery_engine::BakeOutcome::Aborted =>
                             "FAILED (resources kept: --on-error=abort)",
+                        // A finished bake is never running.
+                        bakery_engine::BakeOutcome::Running => "running",
                     },
                     seconds(*duration_ms)
                 );

@@ -73,12 +73,9 @@ pub fn run(args: &CleanupArgs) -> Result<(), CliError> {
             if bake.left.is_empty() {
                 println!("Bake {}: cleaned up.", bake.bake_id);
             } else {
-                println!(
-                    "Bake {}: still left: {}",
-                    bake.bake_id,
-                    bake.left.join("; ")
-                );
-                left.extend(bake.left);
+                let still: Vec<String> = bake.left.iter().map(ToString::to_string).collect();
+                println!("Bake {}: still left: {}", bake.bake_id, still.join("; "));
+                left.extend(still);
             }
         }
         if left.is_empty() {

@@ -12,21 +12,48 @@ use bakery_history::{BakeLock, BakeStatus, History, LedgerEntry, ResourceKind};
 
 use crate::context::BakeContext;
 use crate::ec2::Ec2;
-use crate::error::{EngineError, aws_error};
+use crate::error::EngineError;
 use crate::event::BakeEvent;
 use crate::resources::{self, BAKE_ID_TAG};
 use crate::spec::Polling;
 
 const DELETE_ATTEMPTS: u32 = 4;
 
+/// A resource cleanup could not delete, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    /// What it is.
+    pub kind: ResourceKind,
+    /// Its id (or name, or how it is tagged when the id never came back).
+    pub id: String,
+    /// Where it is.
+    pub region: String,
+    /// Why it could not be deleted.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Leftover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} in {} ({}); `bakery cleanup` retries it",
+            self.kind.as_str(),
+            self.id,
+            self.region,
+            self.reason
+        )
+    }
+}
+
 /// Deletes every open ledger entry of `ctx.bake_id` — but the images and snapshots when
-/// `keep_products` (a bake that succeeded). Returns what could not be deleted.
+/// `keep_products` (a bake that succeeded). Returns what could not be deleted; fails only
+/// when the ledger cannot be read.
 pub async fn cleanup_bake(
     ctx: &BakeContext,
     sdk: &SdkConfig,
     polling: Polling,
     keep_products: bool,
-) -> Vec<String> {
+) -> Result<Vec<Leftover>, EngineError> {
     let entries = match ctx.history.open_entries(&ctx.bake_id) {
         Ok(entries) => entries
             .into_iter()
@@ -34,7 +61,7 @@ pub async fn cleanup_bake(
                 !(keep_products && matches!(e.kind, ResourceKind::Image | ResourceKind::Snapshot))
             })
             .collect(),
-        Err(err) => return vec![format!("the ledger could not be read: {err}")],
+        Err(err) => return Err(err.into()),
     };
     let mut left = Vec::new();
     for entry in deletion_order(entries) {
@@ -75,17 +102,18 @@ pub async fn cleanup_bake(
                         region: entry.region.clone(),
                         reason: reason.clone(),
                     });
-                    left.push(format!(
-                        "{} {id} in {} ({reason}); `bakery cleanup` retries it",
-                        entry.kind.as_str(),
-                        entry.region
-                    ));
+                    left.push(Leftover {
+                        kind: entry.kind,
+                        id,
+                        region: entry.region.clone(),
+                        reason,
+                    });
                     break;
                 }
             }
         }
     }
-    left
+    Ok(left)
 }
 
 /// Newest first, but by what depends on what: the instance before the image and the group,
@@ -116,13 +144,14 @@ fn describe(entry: &LedgerEntry) -> String {
         .unwrap_or_else(|| format!("(tagged {BAKE_ID_TAG}={})", entry.bake_id))
 }
 
+pub use crate::regions::all_regions;
 pub use crate::resources::delete_now;
 
 /// What start-up recovery did for one dead bake.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recovered {
     pub bake_id: String,
-    pub left: Vec<String>,
+    pub left: Vec<Leftover>,
 }
 
 /// Finds bakes whose process died (their lock is free) with resources still in the ledger,
@@ -144,7 +173,7 @@ pub async fn recover_dead_bakes(
         };
         let ctx = BakeContext::new(&bake_id, history.clone(), data_dir.to_path_buf());
         ctx.note("Cleaning up after a bake whose process stopped");
-        let left = cleanup_bake(&ctx, sdk, Polling::default(), false).await;
+        let left = cleanup_bake(&ctx, sdk, Polling::default(), false).await?;
         if let Ok(record) = history.bake(&bake_id)
             && record.status == BakeStatus::Running
         {
@@ -254,19 +283,4 @@ async fn tagged_resources(ec2: &Ec2) -> Result<Vec<(ResourceKind, String, String
         }
     }
     Ok(found)
-}
-
-/// Every region the account can use (for a sweep).
-pub async fn all_regions(sdk: &SdkConfig, home_region: &str) -> Result<Vec<String>, EngineError> {
-    let regions = Ec2::new(sdk, home_region)
-        .client
-        .describe_regions()
-        .send()
-        .await
-        .map_err(|e| aws_error("DescribeRegions", home_region, e))?;
-    Ok(regions
-        .regions()
-        .iter()
-        .filter_map(|r| r.region_name().map(str::to_string))
-        .collect())
 }

@@ -2,6 +2,7 @@
 //! connections (jittered exponential backoff), and our own polling (no 15 s waiter floor).
 //! How each kind of resource is tagged lives in [`crate::resources`].
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::config::Region;
+use aws_sdk_ec2::types::Filter;
 
 use crate::EngineError;
 use crate::context::BakeContext;
@@ -163,4 +165,26 @@ pub fn block_device(device: &crate::spec::BlockDevice) -> aws_sdk_ec2::types::Bl
         );
     }
     mapping.build()
+}
+
+/// EC2 filters from a template's `filters` map.
+pub fn ec2_filters(filters: &BTreeMap<String, Vec<String>>) -> Vec<Filter> {
+    filters
+        .iter()
+        .map(|(name, values)| {
+            Filter::builder()
+                .name(name)
+                .set_values(Some(values.clone()))
+                .build()
+        })
+        .collect()
+}
+
+/// `name=value` pairs of a filter map, for messages.
+pub fn describe_filters(filters: &BTreeMap<String, Vec<String>>) -> String {
+    filters
+        .iter()
+        .map(|(name, values)| format!("{name}={}", values.join(",")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -55,15 +55,10 @@ pub enum OutputStream {
     Stderr,
 }
 
-/// How a bake ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BakeOutcome {
-    Succeeded,
-    Failed,
-    Cancelled,
-    Aborted,
-}
+/// How a bake ended: the history's [`BakeStatus`] (one enum for both, so the event and
+/// the stored row can't disagree); a finished bake is never `running`.
+pub use bakery_history::BakeStatus as BakeOutcome;
+pub use bakery_history::BakeStatus;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

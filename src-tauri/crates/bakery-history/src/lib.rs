@@ -22,7 +22,8 @@ pub use lock::BakeLock;
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "history.sqlite3";
 
-/// How a bake ended (or that it has not).
+/// How a bake ended (or that it has not): the status of its row, and the outcome its
+/// last event reports (the engine re-exports it as `BakeOutcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BakeStatus {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_config::SdkConfig;
 use aws_sdk_ec2::types::{Filter, ImageState, ResourceType, TagSpecification};
 use bakery_history::{LedgerEntry, ResourceKind};
 
@@ -12,6 +13,7 @@ use crate::context::BakeContext;
 use crate::ec2::{Ec2, poll_until};
 use crate::error::{EngineError, aws_error};
 use crate::event::StepName;
+use crate::regions::diagnose_region;
 use crate::resources::{CloudResource, Tagged, of_any_bake, of_bake, tag_spec};
 use crate::spec::{BakeSpec, Polling};
 
@@ -232,4 +234,43 @@ pub async fn wait_available(
         },
     )
     .await
+}
+
+/// No image of the account is named `ami_name` in the build region or a copy region.
+pub async fn ami_name_free(sdk: &SdkConfig, spec: &BakeSpec) -> Result<(), EngineError> {
+    let region = spec.region.clone();
+    let mut targets = vec![region.clone()];
+    targets.extend(spec.ami_regions.iter().filter(|r| **r != region).cloned());
+
+    for target in &targets {
+        let ec2 = Ec2::new(sdk, target);
+        let taken = ec2
+            .client
+            .describe_images()
+            .owners("self")
+            .filters(
+                Filter::builder()
+                    .name("name")
+                    .values(&spec.ami_name)
+                    .build(),
+            )
+            .send()
+            .await;
+        let taken = match taken {
+            Ok(taken) => taken,
+            Err(err) => {
+                return Err(
+                    diagnose_region(sdk, target, aws_error("DescribeImages", target, err)).await,
+                );
+            }
+        };
+        if let Some(image) = taken.images().first() {
+            return Err(EngineError::Preflight(format!(
+                "an AMI named `{}` already exists in {target} ({}): change ami_name (e.g. add {{{{timestamp}}}}) or set force_deregister",
+                spec.ami_name,
+                image.image_id().unwrap_or_default()
+            )));
+        }
+    }
+    Ok(())
 }

@@ -126,8 +126,7 @@ async fn launch_on_demand(bake: &Bake<'_>, image_id: &str) -> Result<String, Eng
         .set_instance_initiated_shutdown_behavior(
             bake.spec
                 .shutdown_behavior
-                .as_deref()
-                .map(ShutdownBehavior::from),
+                .map(|b| ShutdownBehavior::from(b.as_str())),
         );
     run = match bake.spec.associate_public_ip_address {
         // A public address is asked for on the network interface, which then carries the

@@ -8,11 +8,12 @@ use aws_sdk_ec2::types::{IpPermission, IpRange};
 use bakery_history::ResourceKind;
 
 use crate::EngineError;
+use crate::ec2::{describe_filters, ec2_filters};
 use crate::error::aws_error;
 use crate::resources::security_group::SecurityGroup;
+use crate::spec::Communicator;
 use crate::spec::DEFAULT_PUBLIC_IP_URL;
 use crate::steps::Bake;
-use crate::steps::preflight::{describe_filters, ec2_filters};
 
 pub fn group_name(bake_id: &str) -> String {
     format!("bakery_{bake_id}")
@@ -124,7 +125,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let region = bake.region().to_string();
     // communicator "none": the group lets nothing in (Packer 1.6.6 still makes it, with a
     // rule for port 0, as nothing connects), so no address is looked up.
-    let cidrs = if bake.spec.communicator_none {
+    let cidrs = if bake.spec.communicator == Communicator::None {
         Vec::new()
     } else {
         source_cidrs(bake).await?

@@ -73,8 +73,7 @@ pub async fn launch(
         }))
         .set_instance_initiated_shutdown_behavior(
             spec.shutdown_behavior
-                .as_deref()
-                .map(ShutdownBehavior::from),
+                .map(|b| ShutdownBehavior::from(b.as_str())),
         );
     // A subnet can only be named on a network interface in a launch template.
     data = if bake.state.subnet_id.is_some() || spec.associate_public_ip_address.is_some() {

@@ -1,0 +1,78 @@
+//! AWS regions: every region the account can use (for a sweep), and what to say when a
+//! region a template names does not exist (with the closest name).
+
+use aws_config::SdkConfig;
+
+use crate::ec2::Ec2;
+use crate::error::{EngineError, aws_error};
+
+/// Every region the account can use (for a sweep).
+pub async fn all_regions(sdk: &SdkConfig, home_region: &str) -> Result<Vec<String>, EngineError> {
+    let regions = Ec2::new(sdk, home_region)
+        .client
+        .describe_regions()
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeRegions", home_region, e))?;
+    Ok(regions
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .collect())
+}
+
+/// A call to `target` failed: if the region does not exist, say so (with the closest name,
+/// asked of us-east-1), else pass the error on. Only asked on failure: no call is spent on
+/// it when the regions are right.
+pub async fn diagnose_region(sdk: &SdkConfig, target: &str, err: EngineError) -> EngineError {
+    let Ok(regions) = Ec2::new(sdk, "us-east-1")
+        .client
+        .describe_regions()
+        .all_regions(true)
+        .send()
+        .await
+    else {
+        return err;
+    };
+    let known: Vec<&str> = regions
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name())
+        .collect();
+    if known.contains(&target) {
+        return err;
+    }
+    let close = known
+        .iter()
+        .min_by_key(|k| edit_distance(k, target))
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    EngineError::Preflight(format!(
+        "region `{target}` does not exist{close}; check region and ami_regions"
+    ))
+}
+
+/// Levenshtein distance, for "did you mean" on region names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn edit_distance_finds_region_typos() {
+        assert_eq!(super::edit_distance("eu-west-1", "eu-wset-1"), 2);
+        assert_eq!(super::edit_distance("us-east-1", "us-east-1"), 0);
+    }
+}
