@@ -10,6 +10,7 @@ use bakery_app::bake::BakeSummary;
 use bakery_app::prepare::Preparation;
 use bakery_app::recover::UnfinishedBake;
 use bakery_app::{PlanOptions, VariableValues};
+use bakery_engine::cleanup::Leftover;
 use bakery_engine::{BakeEvent, BakeOutcome, OnError, StampedEvent};
 use serde::Deserialize;
 use tauri::ipc::Channel;
@@ -149,6 +150,8 @@ fn notify_unless_focused(app: &AppHandle, bake_id: &str, outcome: BakeOutcome) {
         BakeOutcome::Failed => "Bake failed",
         BakeOutcome::Cancelled => "Bake cancelled",
         BakeOutcome::Aborted => "Bake failed: resources kept",
+        // A finished bake is never running.
+        BakeOutcome::Running => return,
     };
     let _ = app
         .notification()
@@ -206,6 +209,6 @@ pub fn list_unfinished(state: State<'_, AppState>) -> Result<Vec<UnfinishedBake>
 pub async fn clean_up_bake(
     state: State<'_, AppState>,
     bake_id: String,
-) -> Result<Vec<String>, IpcError> {
+) -> Result<Vec<Leftover>, IpcError> {
     Ok(state.bakery.clean_up_bake(&bake_id).await?)
 }

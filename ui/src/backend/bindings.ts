@@ -64,7 +64,7 @@ export const commands = {
 	 */
 	listUnfinished: () => typedError<UnfinishedBake_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_unfinished")),
 	/**  "Clean up now": deletes what one stopped bake left; returns what is still there. */
-	cleanUpBake: (bakeId: string) => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("clean_up_bake", { bakeId })),
+	cleanUpBake: (bakeId: string) => typedError<Leftover[], IpcError_Serialize>(__TAURI_INVOKE("clean_up_bake", { bakeId })),
 };
 
 /** Events */
@@ -123,7 +123,7 @@ kind: string;
 /**  What it does, as the log's group heading shows it. */
 title: string } | 
 /**  A provisioner ended (an error when it failed). */
-{ type: "provisioner_finished"; index: number; duration_ms: number; error?: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | { type: "bake_finished"; outcome: BakeOutcome; duration_ms: number; error?: string | null };
+{ type: "provisioner_finished"; index: number; duration_ms: number; error?: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | { type: "bake_finished"; outcome: BakeStatus; duration_ms: number; error?: string | null };
 
 export type BakeEvent_Serialize = { type: "bake_started"; bake_id: string; build: string; region: string } | { type: "step_started"; step: StepName } | { type: "step_finished"; step: StepName; duration_ms: number } | { type: "step_failed"; step: StepName; duration_ms: number; error: string } | 
 /**  Something worth telling the user (which AMI a filter found, which address SSH uses). */
@@ -141,13 +141,21 @@ kind: string;
 /**  What it does, as the log's group heading shows it. */
 title: string } | 
 /**  A provisioner ended (an error when it failed). */
-{ type: "provisioner_finished"; index: number; duration_ms: number; error: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | { type: "bake_finished"; outcome: BakeOutcome; duration_ms: number; error: string | null };
+{ type: "provisioner_finished"; index: number; duration_ms: number; error: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | { type: "bake_finished"; outcome: BakeStatus; duration_ms: number; error: string | null };
 
-/**  How a bake ended. */
-export type BakeOutcome = "succeeded" | "failed" | "cancelled" | "aborted";
-
-/**  How a bake ended (or that it has not). */
-export type BakeStatus = "running" | "succeeded" | "failed" | "cancelled" | 
+/**
+ *  How a bake ended (or that it has not): the status of its row, and the outcome its
+ *  last event reports (the engine re-exports it as `BakeOutcome`).
+ */
+export type BakeStatus = 
+/**  Started, not finished (or its process died; start-up recovery finds out). */
+"running" | 
+/**  Every step succeeded and cleanup left nothing. */
+"succeeded" | 
+/**  A step failed (and cleanup ran), or cleanup left something. */
+"failed" | 
+/**  Cancelled by the user (and cleanup ran). */
+"cancelled" | 
 /**  Failed with `--on-error=abort`: resources were kept on purpose (and are in the ledger). */
 "aborted";
 
@@ -327,6 +335,18 @@ export type LeftResource = {
 	id: string,
 	/**  Where it is. */
 	region: string,
+};
+
+/**  A resource cleanup could not delete, and why. */
+export type Leftover = {
+	/**  What it is. */
+	kind: ResourceKind,
+	/**  Its id (or name, or how it is tagged when the id never came back). */
+	id: string,
+	/**  Where it is. */
+	region: string,
+	/**  Why it could not be deleted. */
+	reason: string,
 };
 
 /**  The webview is asked for the current code of an MFA device. */
@@ -585,7 +605,25 @@ export type ProfileView_Serialize = {
 };
 
 /**  The kinds of cloud resource a bake creates. */
-export type ResourceKind = "key_pair" | "security_group" | "instance" | "image" | "snapshot" | "vpc" | "subnet" | "internet_gateway" | "route_table" | 
+export type ResourceKind = 
+/**  A temporary EC2 key pair. */
+"key_pair" | 
+/**  A temporary security group. */
+"security_group" | 
+/**  The source instance. */
+"instance" | 
+/**  An image (AMI): the bake's product, or an intermediate one. */
+"image" | 
+/**  An image's EBS snapshot. */
+"snapshot" | 
+/**  A temporary VPC. */
+"vpc" | 
+/**  A temporary VPC's subnet. */
+"subnet" | 
+/**  A temporary VPC's internet gateway. */
+"internet_gateway" | 
+/**  A temporary VPC's route table. */
+"route_table" | 
 /**  The launch template a spot instance's EC2 Fleet request launches from. */
 "launch_template";
 

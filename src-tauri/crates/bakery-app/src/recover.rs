@@ -3,7 +3,7 @@
 //! window's recovery panel, or by `bakery cleanup` (which also deletes what bakes kept on
 //! purpose with `--on-error=abort`, and can sweep every region by tag).
 
-use bakery_engine::cleanup::{self, Recovered, Swept};
+use bakery_engine::cleanup::{self, Leftover, Recovered, Swept};
 use bakery_engine::{BakeContext, BakeEvent, Polling, StepName};
 use bakery_history::{BakeLock, BakeStatus, LedgerState, ResourceKind};
 use serde::Serialize;
@@ -173,7 +173,7 @@ impl Bakery {
     /// "Clean up now" for one bake that stopped without cleaning up (kept on purpose, or
     /// its process died), with the profile it baked with. Its cleanup is reported as the
     /// bake's own events (a visible Clean up step). Returns what is still left.
-    pub async fn clean_up_bake(&self, bake_id: &str) -> Result<Vec<String>, AppError> {
+    pub async fn clean_up_bake(&self, bake_id: &str) -> Result<Vec<Leftover>, AppError> {
         let history = self.history()?;
         let record = history.bake(bake_id)?;
         let Some(lock) = BakeLock::try_claim(self.data_dir(), bake_id)? else {
@@ -193,9 +193,8 @@ impl Bakery {
         ctx.emit(BakeEvent::StepStarted {
             step: StepName::Cleanup,
         });
-        let left = cleanup::cleanup_bake(&ctx, &sdk, Polling::default(), false).await;
+        let left = cleanup::cleanup_bake(&ctx, &sdk, Polling::default(), false).await?;
         let duration_ms = u64::try_from(ctx.elapsed_since(started).as_millis()).unwrap_or(0);
-        let left: Vec<String> = left.iter().map(ToString::to_string).collect();
         ctx.emit(match left.first() {
             None => BakeEvent::StepFinished {
                 step: StepName::Cleanup,
@@ -204,7 +203,7 @@ impl Bakery {
             Some(first) => BakeEvent::StepFailed {
                 step: StepName::Cleanup,
                 duration_ms,
-                error: first.clone(),
+                error: first.to_string(),
             },
         });
         if record.status == BakeStatus::Running {

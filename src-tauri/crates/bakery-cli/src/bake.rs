@@ -273,6 +273,8 @@ impl Printer {
                         bakery_engine::BakeOutcome::Cancelled => "cancelled",
                         bakery_engine::BakeOutcome::Aborted =>
                             "FAILED (resources kept: --on-error=abort)",
+                        // A finished bake is never running.
+                        bakery_engine::BakeOutcome::Running => "running",
                     },
                     seconds(*duration_ms)
                 );

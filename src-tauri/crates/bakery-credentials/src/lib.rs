@@ -32,6 +32,7 @@ pub mod keyring;
 pub mod manage;
 pub mod profiles;
 pub mod provider;
+pub mod region;
 pub mod role;
 pub mod secret;
 pub mod sso;

@@ -28,14 +28,12 @@ use aws_sdk_sts::config::Region;
 use crate::error::{CredentialsError, MfaRefusal};
 use crate::keyring::{CachedSession, Keyring};
 use crate::profiles::{Profile, ProfileKind, Profiles, RoleSource};
+pub use crate::region::FALLBACK_REGION;
 use crate::secret::Secret;
 use crate::sso::{self, SsoEndpoints, SsoSignInPrompt};
 
 /// A cached MFA session is reused only while it has at least this much time left.
 pub const SESSION_MARGIN: Duration = Duration::from_secs(5 * 60);
-
-/// Region used for STS when no profile in the chain and no environment variable names one.
-pub const FALLBACK_REGION: &str = "us-east-1";
 
 /// Asks the person for an MFA code. Called on a blocking thread: it may block on a
 /// terminal prompt or wait for a dialog.

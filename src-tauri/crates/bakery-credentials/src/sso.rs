@@ -21,6 +21,7 @@ use sha1::{Digest, Sha1};
 
 use crate::error::CredentialsError;
 use crate::profiles::{Profile, SsoSettings};
+use crate::region::FALLBACK_REGION;
 use crate::secret::Secret;
 
 /// A token is used only while it has at least this much time left.
@@ -268,7 +269,7 @@ pub async fn login(
     let region = sso
         .region
         .clone()
-        .unwrap_or_else(|| crate::provider::FALLBACK_REGION.to_string());
+        .unwrap_or_else(|| FALLBACK_REGION.to_string());
     let failed = |call: &'static str, message: String| CredentialsError::Sso {
         profile: profile.name.clone(),
         call,
@@ -407,7 +408,7 @@ pub async fn role_credentials(
         .region
         .clone()
         .or(token.region.clone())
-        .unwrap_or_else(|| crate::provider::FALLBACK_REGION.to_string());
+        .unwrap_or_else(|| FALLBACK_REGION.to_string());
     let mut config = aws_sdk_sso::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region));
@@ -465,7 +466,7 @@ async fn refresh(token: &SsoToken, endpoints: &SsoEndpoints, now: SystemTime) ->
     let region = token
         .region
         .clone()
-        .unwrap_or_else(|| crate::provider::FALLBACK_REGION.to_string());
+        .unwrap_or_else(|| FALLBACK_REGION.to_string());
     let mut config = aws_sdk_ssooidc::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region));

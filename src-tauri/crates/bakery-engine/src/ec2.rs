@@ -1,6 +1,6 @@
 //! EC2 access for one region: the SDK client with retries for throttling, 5xx and dropped
-//! connections (jittered exponential backoff), our own polling (no 15 s waiter floor), and
-//! the bake's tags.
+//! connections (jittered exponential backoff), and our own polling (no 15 s waiter floor).
+//! How each kind of resource is tagged lives in [`crate::resources`].
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -10,15 +10,12 @@ use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::config::Region;
-use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::Filter;
 
 use crate::EngineError;
 use crate::context::BakeContext;
 use crate::event::{BakeEvent, StepName};
 use crate::spec::Polling;
-
-/// The tag every bake resource carries, so a sweep can find it.
-pub const BAKE_ID_TAG: &str = "bakery:bake-id";
 
 /// An EC2 client bound to one region.
 #[derive(Debug, Clone)]
@@ -77,21 +74,6 @@ impl Ec2 {
             .map_err(|e| crate::error::aws_error("DescribeImages", &self.region, e))?;
         Ok(described.images().first().cloned())
     }
-}
-
-/// Tags for a resource of the bake: the user's tags plus `bakery:bake-id`.
-pub fn tag_spec(
-    resource: ResourceType,
-    bake_id: &str,
-    user_tags: &BTreeMap<String, String>,
-) -> TagSpecification {
-    let mut spec = TagSpecification::builder()
-        .resource_type(resource)
-        .tags(Tag::builder().key(BAKE_ID_TAG).value(bake_id).build());
-    for (key, value) in user_tags {
-        spec = spec.tags(Tag::builder().key(key).value(value).build());
-    }
-    spec.build()
 }
 
 /// Polls `probe` until it returns `Some(T)`. EC2 never changes state the instant it is asked
@@ -183,4 +165,26 @@ pub fn block_device(device: &crate::spec::BlockDevice) -> aws_sdk_ec2::types::Bl
         );
     }
     mapping.build()
+}
+
+/// EC2 filters from a template's `filters` map.
+pub fn ec2_filters(filters: &BTreeMap<String, Vec<String>>) -> Vec<Filter> {
+    filters
+        .iter()
+        .map(|(name, values)| {
+            Filter::builder()
+                .name(name)
+                .set_values(Some(values.clone()))
+                .build()
+        })
+        .collect()
+}
+
+/// `name=value` pairs of a filter map, for messages.
+pub fn describe_filters(filters: &BTreeMap<String, Vec<String>>) -> String {
+    filters
+        .iter()
+        .map(|(name, values)| format!("{name}={}", values.join(",")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

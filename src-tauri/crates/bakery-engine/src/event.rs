@@ -57,16 +57,10 @@ pub enum OutputStream {
     Stderr,
 }
 
-/// How a bake ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum BakeOutcome {
-    Succeeded,
-    Failed,
-    Cancelled,
-    Aborted,
-}
+/// How a bake ended: the history's [`BakeStatus`] (one enum for both, so the event and
+/// the stored row can't disagree); a finished bake is never `running`.
+pub use bakery_history::BakeStatus as BakeOutcome;
+pub use bakery_history::BakeStatus;
 
 /// An event as it is stored and sent: its place in the bake (`seq`, from 0, no gaps) and
 /// when it happened (`at`, RFC 3339 UTC with milliseconds, from the bake's injected clock),

@@ -6,6 +6,7 @@
 //! recorded. A bake holds a [`bakery_history::BakeLock`] while it runs, so after a crash the
 //! next start finds it dead and [`cleanup::recover_dead_bakes`] cleans up.
 
+pub mod build_variables;
 pub mod cleanup;
 pub mod context;
 pub mod ec2;
@@ -13,6 +14,9 @@ pub mod error;
 pub mod event;
 pub mod local;
 pub mod plan;
+pub mod regions;
+pub mod resources;
+pub mod shell_script;
 pub mod spec;
 pub mod ssh;
 pub mod steps;
@@ -20,15 +24,15 @@ pub mod steps;
 use std::time::SystemTime;
 
 use aws_config::SdkConfig;
-use bakery_history::{Artifact, BakeLock, BakeStatus, NewBake};
+use bakery_history::{Artifact, BakeLock, NewBake};
 
 pub use context::{BakeContext, Clock, OnError, Redactor, SystemClock};
 pub use error::EngineError;
-pub use event::{BakeEvent, BakeOutcome, OutputStream, StampedEvent, StepName};
+pub use event::{BakeEvent, BakeOutcome, BakeStatus, OutputStream, StampedEvent, StepName};
 pub use spec::{
-    BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor, Provisioner, RoleSpec,
-    ShellProvisioner, SourceImage, SpotSpec, SshSpec, StaticKeys, SubnetFilterSpec,
-    TemplateCredentials, TemporaryVpcSpec,
+    BakeSpec, BastionSpec, Communicator, LocalShell, Polling, PostProcessor, Provisioner, RoleSpec,
+    ShellProvisioner, ShutdownBehavior, SourceImage, SpotSpec, SshInterface, SshSpec, StaticKeys,
+    SubnetFilterSpec, SubnetPick, TemplateCredentials, TemporaryVpcSpec,
 };
 
 use crate::ec2::Ec2;
@@ -130,7 +134,9 @@ pub async fn bake(
         }
         Err(_) => (BakeStatus::Failed, Some(outcome_text(&outcome))),
     };
-    let mut left = Vec::new();
+    // What cleanup left, as the bake reports it (see [`cleanup::Leftover`]).
+    let mut left: Vec<String> = Vec::new();
+    let mut unreadable = None;
     if status == BakeStatus::Aborted {
         keep_everything(ctx)?;
     } else {
@@ -140,13 +146,20 @@ pub async fn bake(
         });
         // The images are the product only once the bake has finished: until then (a crash
         // during cleanup) they stay open in the ledger and recovery deletes them.
-        left = cleanup::cleanup_bake(
+        match cleanup::cleanup_bake(
             &cleanup_ctx,
             sdk,
             spec.polling,
             status == BakeStatus::Succeeded,
         )
-        .await;
+        .await
+        {
+            Ok(leftovers) => left = leftovers.iter().map(ToString::to_string).collect(),
+            Err(err) => {
+                left = vec![format!("the ledger could not be read: {err}")];
+                unreadable = Some(err);
+            }
+        }
         finish_step(ctx, StepName::Cleanup, step_start, left.first().cloned());
     }
 
@@ -175,12 +188,7 @@ pub async fn bake(
     ctx.history
         .finish_bake(&ctx.bake_id, status, &ctx.now(), error.as_deref())?;
     ctx.emit(BakeEvent::BakeFinished {
-        outcome: match status {
-            BakeStatus::Succeeded => BakeOutcome::Succeeded,
-            BakeStatus::Cancelled => BakeOutcome::Cancelled,
-            BakeStatus::Aborted => BakeOutcome::Aborted,
-            _ => BakeOutcome::Failed,
-        },
+        outcome: status,
         duration_ms: ms(ctx.elapsed_since(started)),
         error: error.clone(),
     });
@@ -190,7 +198,7 @@ pub async fn bake(
             bake_id: ctx.bake_id.clone(),
             artifacts,
         }),
-        Ok(()) => Err(EngineError::LeftBehind(left)),
+        Ok(()) => Err(unreadable.unwrap_or(EngineError::LeftBehind(left))),
         Err(err) => Err(err),
     }
 }

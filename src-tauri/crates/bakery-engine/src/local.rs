@@ -13,30 +13,21 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use crate::EngineError;
 use crate::context::BakeContext;
 use crate::event::{BakeEvent, OutputStream, StepName};
+use crate::shell_script::{self, assignments};
 use crate::spec::LocalShell;
-use crate::steps::provision::shell_quote;
 
 /// Packer's default `execute_command` for shell-local on Unix.
 pub const DEFAULT_EXECUTE_COMMAND: [&str; 3] = ["/bin/sh", "-c", "{{.Vars}} {{.Script}}"];
 
 /// The environment of the scripts: Packer's variables, then the user's.
 pub fn environment(build_name: &str, local: &LocalShell) -> Vec<(String, String)> {
-    let mut vars = vec![
-        ("PACKER_BUILD_NAME".to_string(), build_name.to_string()),
-        ("PACKER_BUILDER_TYPE".to_string(), "amazon-ebs".to_string()),
-    ];
-    vars.extend(local.environment_vars.iter().cloned());
-    vars
+    shell_script::environment(build_name, &local.environment_vars)
 }
 
 /// `execute_command` for one script: `{{.Vars}}` (`KEY='value' …`) and `{{.Script}}`
 /// filled in every argument.
 pub fn command_line(local: &LocalShell, vars: &[(String, String)], script: &str) -> Vec<String> {
-    let assignments = vars
-        .iter()
-        .map(|(k, v)| format!("{k}={}", shell_quote(v)))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let assignments = assignments(vars);
     let template: Vec<String> = match &local.execute_command {
         Some(command) if !command.is_empty() => command.clone(),
         _ => DEFAULT_EXECUTE_COMMAND
@@ -57,13 +48,7 @@ pub fn command_line(local: &LocalShell, vars: &[(String, String)], script: &str)
 
 /// The script Packer writes for `inline`: the shebang, then one command a line.
 pub fn inline_script(local: &LocalShell) -> String {
-    let shebang = local.inline_shebang.as_deref().unwrap_or("/bin/sh -e");
-    let mut script = format!("#!{shebang}\n");
-    for line in &local.inline {
-        script.push_str(line);
-        script.push('\n');
-    }
-    script
+    shell_script::inline_script(local.inline_shebang.as_deref(), &local.inline)
 }
 
 /// A temporary script file, removed when dropped (also when the bake is cancelled).

@@ -11,10 +11,11 @@ use bakery_template::model::{self, Builder, PostProcessor};
 use bakery_template::{Template, go_duration};
 
 use crate::EngineError;
+pub use crate::build_variables::fill_build_variables;
 use crate::spec::{
-    BakeSpec, BastionSpec, LocalShell, Polling, PostProcessor as PostProcessorSpec, Provisioner,
-    RoleSpec, ShellProvisioner, SourceImage, SpotSpec, SshSpec, StaticKeys, SubnetFilterSpec,
-    TemplateCredentials, TemporaryVpcSpec,
+    BakeSpec, BastionSpec, Communicator, LocalShell, Polling, PostProcessor as PostProcessorSpec,
+    Provisioner, RoleSpec, ShellProvisioner, ShutdownBehavior, SourceImage, SpotSpec, SshInterface,
+    SshSpec, StaticKeys, SubnetFilterSpec, SubnetPick, TemplateCredentials, TemporaryVpcSpec,
 };
 
 /// The name a builder answers to in `only`/`except` and the output.
@@ -193,7 +194,11 @@ fn spec_for(
     name: &str,
     dir: &Path,
 ) -> Result<BakeSpec, EngineError> {
-    let communicator_none = ebs.communicator.as_deref() == Some("none");
+    let communicator = match ebs.communicator.as_deref() {
+        Some("none") => Communicator::None,
+        _ => Communicator::Ssh,
+    };
+    let communicator_none = communicator == Communicator::None;
     let source = match (&ebs.source_ami, &ebs.source_ami_filter) {
         (Some(id), _) if !id.is_empty() => Some(SourceImage::Id(id.clone())),
         (_, Some(filter)) => Some(SourceImage::Filter {
@@ -414,7 +419,7 @@ fn spec_for(
         credentials,
         ami_name: ebs.ami_name.clone().unwrap_or_default(),
         ami_description: ebs.ami_description.clone(),
-        communicator_none,
+        communicator,
         ssh: SshSpec {
             username,
             host: ebs.ssh_host.clone(),
@@ -425,11 +430,10 @@ fn spec_for(
                 .and_then(go_duration)
                 .unwrap_or(Duration::from_secs(300)),
             // The deprecated ssh_private_ip: true means ssh_interface private_ip (Packer).
-            interface: ebs
-                .ssh_interface
-                .clone()
-                .filter(|i| !i.is_empty())
-                .or_else(|| (ebs.ssh_private_ip == Some(true)).then(|| "private_ip".to_string())),
+            interface: match ebs.ssh_interface.as_deref().filter(|i| !i.is_empty()) {
+                Some(name) => SshInterface::from_name(name),
+                None => (ebs.ssh_private_ip == Some(true)).then_some(SshInterface::PrivateIp),
+            },
             bastion,
             pty: ebs.ssh_pty == Some(true),
         },
@@ -442,8 +446,13 @@ fn spec_for(
             .and_then(|f| {
                 Some(SubnetFilterSpec {
                     filters: non_empty(f.filters.as_ref())?,
-                    most_free: f.most_free.unwrap_or(false),
-                    random: f.random.unwrap_or(false),
+                    pick: if f.most_free == Some(true) {
+                        Some(SubnetPick::MostFree)
+                    } else if f.random == Some(true) {
+                        Some(SubnetPick::Random)
+                    } else {
+                        None
+                    },
                 })
             }),
         vpc_filter: ebs
@@ -489,7 +498,10 @@ fn spec_for(
         ena_support: ebs.ena_support,
         sriov_support: ebs.sriov_support,
         metadata_options: ebs.metadata_options.clone(),
-        shutdown_behavior: ebs.shutdown_behavior.clone(),
+        shutdown_behavior: ebs
+            .shutdown_behavior
+            .as_deref()
+            .and_then(ShutdownBehavior::from_name),
         ami_regions: ebs.ami_regions.clone().unwrap_or_default(),
         ami_users: ebs.ami_users.clone().unwrap_or_default(),
         ami_groups: ebs.ami_groups.clone().unwrap_or_default(),
@@ -504,63 +516,9 @@ fn spec_for(
     })
 }
 
-/// Fills the build-time values Packer leaves for the bake: `{{ .SourceAMI }}` (the builder's
-/// variables) and `{{ build `ID` }}` (the `build` function provisioners use), in any
-/// spacing. Actions naming something `values` does not hold stay as written.
-pub fn fill_build_variables(text: &str, values: &BTreeMap<String, String>) -> String {
-    if !text.contains("{{") {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            out.push_str(&rest[open..]);
-            return out;
-        };
-        let action = after[..close].trim();
-        let name = action.strip_prefix('.').or_else(|| {
-            action
-                .strip_prefix("build")
-                .filter(|arg| arg.starts_with([' ', '\t']))
-                .map(|arg| arg.trim().trim_matches(|c| c == '`' || c == '"'))
-        });
-        match name.and_then(|name| values.get(name)) {
-            Some(value) => out.push_str(value),
-            None => out.push_str(&rest[open..open + 2 + close + 2]),
-        }
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn build_variables_are_filled_in_both_spellings() {
-        let values = BTreeMap::from([("SourceAMI".to_string(), "ami-1".to_string())]);
-        assert_eq!(
-            fill_build_variables("from {{ .SourceAMI }} / {{.SourceAMI}}", &values),
-            "from ami-1 / ami-1"
-        );
-        assert_eq!(
-            fill_build_variables("{{ build `SourceAMI` }} {{build \"SourceAMI\"}}", &values),
-            "ami-1 ami-1"
-        );
-        // What nothing fills stays as written (`{{.Path}}` is execute_command's).
-        assert_eq!(
-            fill_build_variables(
-                "sudo {{ .Vars }} {{.Path}} {{ build `ID` }} {{ unclosed",
-                &values
-            ),
-            "sudo {{ .Vars }} {{.Path}} {{ build `ID` }} {{ unclosed"
-        );
-    }
 
     fn specs(text: &str) -> Vec<BakeSpec> {
         let checked = bakery_template::check(
@@ -668,11 +626,11 @@ mod tests {
         let spec = &specs(&format!(
             r#"{{"builders": [{{{BUILDER}, "ssh_private_ip": true}}]}}"#
         ))[0];
-        assert_eq!(spec.ssh.interface.as_deref(), Some("private_ip"));
+        assert_eq!(spec.ssh.interface, Some(SshInterface::PrivateIp));
         let spec = &specs(&format!(
             r#"{{"builders": [{{{BUILDER}, "ssh_private_ip": true, "ssh_interface": "public_dns"}}]}}"#
         ))[0];
-        assert_eq!(spec.ssh.interface.as_deref(), Some("public_dns"));
+        assert_eq!(spec.ssh.interface, Some(SshInterface::PublicDns));
     }
 
     #[test]
@@ -681,7 +639,7 @@ mod tests {
         let spec = &specs(&format!(
             r#"{{"builders": [{{{none}, "communicator": "none"}}], "provisioners": [{{"type": "shell-local", "inline": ["echo local"]}}]}}"#
         ))[0];
-        assert!(spec.communicator_none);
+        assert_eq!(spec.communicator, Communicator::None);
         assert!(matches!(
             spec.provisioners[..],
             [Provisioner::ShellLocal(_)]

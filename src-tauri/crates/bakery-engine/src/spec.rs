@@ -33,12 +33,86 @@ pub struct SshSpec {
     pub port: u16,
     /// `ssh_timeout`: how long to wait for SSH to answer.
     pub timeout: Duration,
-    /// `ssh_interface`: `public_ip`, `private_ip`, `public_dns`, `private_dns`.
-    pub interface: Option<String>,
+    /// `ssh_interface`: which of the instance's addresses SSH goes to.
+    pub interface: Option<SshInterface>,
     /// `ssh_bastion_*`: reach the instance through this jump host.
     pub bastion: Option<BastionSpec>,
     /// `ssh_pty`: run the shell provisioner's commands under a pseudo-terminal.
     pub pty: bool,
+}
+
+/// `ssh_interface`: which of the instance's addresses SSH goes to (none set: the public IP,
+/// else the private one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SshInterface {
+    /// `public_ip`.
+    PublicIp,
+    /// `private_ip`.
+    PrivateIp,
+    /// `public_dns`.
+    PublicDns,
+    /// `private_dns`.
+    PrivateDns,
+}
+
+impl SshInterface {
+    /// The interface a template names (`public_ip`, …); `None` for anything else.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "public_ip" => Self::PublicIp,
+            "private_ip" => Self::PrivateIp,
+            "public_dns" => Self::PublicDns,
+            "private_dns" => Self::PrivateDns,
+            _ => return None,
+        })
+    }
+}
+
+/// How the bake talks to the instance (`communicator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Communicator {
+    /// Over SSH (the default).
+    #[default]
+    Ssh,
+    /// `communicator: "none"`: never; only `shell-local` provisioners run.
+    None,
+}
+
+/// Which subnet `subnet_filter` takes when several match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubnetPick {
+    /// `most_free`: the one with the most free addresses.
+    MostFree,
+    /// `random`: one at random.
+    Random,
+}
+
+/// What the instance does when it shuts itself down (`shutdown_behavior`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShutdownBehavior {
+    /// `stop` (EC2's default).
+    Stop,
+    /// `terminate`.
+    Terminate,
+}
+
+impl ShutdownBehavior {
+    /// The behaviour a template names (`stop`, `terminate`); `None` for anything else.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "stop" => Some(Self::Stop),
+            "terminate" => Some(Self::Terminate),
+            _ => None,
+        }
+    }
+
+    /// EC2's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stop => "stop",
+            Self::Terminate => "terminate",
+        }
+    }
 }
 
 /// A jump host: the engine logs in to it and tunnels the instance's SSH connection through
@@ -167,10 +241,8 @@ pub enum PostProcessor {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubnetFilterSpec {
     pub filters: BTreeMap<String, Vec<String>>,
-    /// Several matches: the one with the most free addresses.
-    pub most_free: bool,
-    /// Several matches: one at random.
-    pub random: bool,
+    /// Several matches: which one (`most_free`, else `random`); `None`: several are an error.
+    pub pick: Option<SubnetPick>,
 }
 
 /// `shell`: inline commands and/or script files run on the instance.
@@ -252,7 +324,7 @@ pub struct BakeSpec {
     pub ssh: SshSpec,
     /// `communicator: "none"`: the bake never connects to the instance (no SSH wait, no
     /// SSH rule in the temporary security group); only `shell-local` provisioners run.
-    pub communicator_none: bool,
+    pub communicator: Communicator,
     pub subnet_id: Option<String>,
     pub vpc_id: Option<String>,
     /// `subnet_filter` (only when `subnet_id` is not set, like Packer).
@@ -297,7 +369,7 @@ pub struct BakeSpec {
     pub sriov_support: Option<bool>,
     pub metadata_options: Option<MetadataOptions>,
     /// `shutdown_behavior`: `stop` (default) or `terminate`.
-    pub shutdown_behavior: Option<String>,
+    pub shutdown_behavior: Option<ShutdownBehavior>,
     pub ami_regions: Vec<String>,
     pub ami_users: Vec<String>,
     pub ami_groups: Vec<String>,
@@ -351,7 +423,7 @@ impl BakeSpec {
     /// This spec with Packer's build-time variables filled in the AMI name, description and
     /// every tag (keys and values), as Packer's amazon-ebs builder does.
     pub fn with_build_variables(&self, vars: &BTreeMap<String, String>) -> BakeSpec {
-        let fill = |text: &str| crate::plan::fill_build_variables(text, vars);
+        let fill = |text: &str| crate::build_variables::fill_build_variables(text, vars);
         let fill_map = |map: &BTreeMap<String, String>| -> BTreeMap<String, String> {
             map.iter().map(|(k, v)| (fill(k), fill(v))).collect()
         };
@@ -374,7 +446,7 @@ impl BakeSpec {
 impl Provisioner {
     /// This step with the `build` function's values filled (`{{ build `ID` }}`, ...).
     pub fn with_build_variables(&self, vars: &BTreeMap<String, String>) -> Provisioner {
-        let fill = |text: &String| crate::plan::fill_build_variables(text, vars);
+        let fill = |text: &String| crate::build_variables::fill_build_variables(text, vars);
         let fill_env = |env: &[(String, String)]| -> Vec<(String, String)> {
             env.iter().map(|(k, v)| (k.clone(), fill(v))).collect()
         };

@@ -481,8 +481,7 @@ async fn network_filters_find_the_vpc_subnet_and_security_groups_by_tags() {
     spec.vpc_filter = Some(filters("tag:Name", "build-vpc"));
     spec.subnet_filter = Some(SubnetFilterSpec {
         filters: filters("tag:Tier", "build"),
-        most_free: true,
-        random: false,
+        pick: Some(bakery_engine::SubnetPick::MostFree),
     });
     spec.security_group_filter = Some(filters("tag:Class", "packer"));
     bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
@@ -1126,7 +1125,7 @@ async fn communicator_none_bakes_without_connecting_and_leaves_nothing() {
     let harness = Harness::new();
     let (ctx, rx) = harness.context("quiet");
     let mut spec = article_spec(&sandbox, "no communicator");
-    spec.communicator_none = true;
+    spec.communicator = bakery_engine::Communicator::None;
     // Nothing answers here: a bake that tried SSH would wait out its timeout and fail.
     spec.ssh.host = Some("192.0.2.1".into());
     spec.ssh.timeout = std::time::Duration::from_secs(2);

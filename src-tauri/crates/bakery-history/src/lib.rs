@@ -6,6 +6,8 @@
 //! after cleanup succeeded or the user asked to keep it. Open rows of a bake whose process is
 //! gone (see [`BakeLock`]) are what start-up cleanup consumes.
 
+#![warn(missing_docs)]
+
 mod error;
 mod lock;
 mod migrations;
@@ -22,20 +24,26 @@ pub use lock::BakeLock;
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "history.sqlite3";
 
-/// How a bake ended (or that it has not).
+/// How a bake ended (or that it has not): the status of its row, and the outcome its
+/// last event reports (the engine re-exports it as `BakeOutcome`).
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BakeStatus {
+    /// Started, not finished (or its process died; start-up recovery finds out).
     Running,
+    /// Every step succeeded and cleanup left nothing.
     Succeeded,
+    /// A step failed (and cleanup ran), or cleanup left something.
     Failed,
+    /// Cancelled by the user (and cleanup ran).
     Cancelled,
     /// Failed with `--on-error=abort`: resources were kept on purpose (and are in the ledger).
     Aborted,
 }
 
 impl BakeStatus {
+    /// The stored (and serialized) name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "running",
@@ -63,20 +71,30 @@ impl BakeStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
+    /// A temporary EC2 key pair.
     KeyPair,
+    /// A temporary security group.
     SecurityGroup,
+    /// The source instance.
     Instance,
+    /// An image (AMI): the bake's product, or an intermediate one.
     Image,
+    /// An image's EBS snapshot.
     Snapshot,
+    /// A temporary VPC.
     Vpc,
+    /// A temporary VPC's subnet.
     Subnet,
+    /// A temporary VPC's internet gateway.
     InternetGateway,
+    /// A temporary VPC's route table.
     RouteTable,
     /// The launch template a spot instance's EC2 Fleet request launches from.
     LaunchTemplate,
 }
 
 impl ResourceKind {
+    /// Every kind.
     pub const ALL: [ResourceKind; 10] = [
         Self::KeyPair,
         Self::SecurityGroup,
@@ -90,6 +108,7 @@ impl ResourceKind {
         Self::LaunchTemplate,
     ];
 
+    /// The stored (and serialized) name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::KeyPair => "key_pair",
@@ -120,7 +139,9 @@ pub enum LedgerState {
     /// About to be created; the id may not be known (the create call may or may not have
     /// reached EC2), so cleanup also searches by the `bakery:bake-id` tag or the name.
     Intended,
+    /// Created: the id is known.
     Created,
+    /// Deleted by cleanup.
     Deleted,
     /// Left on purpose (`--on-error=abort`, or the bake's output image).
     Kept,
@@ -154,56 +175,85 @@ impl LedgerState {
 /// One ledger row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LedgerEntry {
+    /// The row's id.
     pub id: i64,
+    /// The bake that made it.
     pub bake_id: String,
+    /// The region it is in.
     pub region: String,
+    /// What it is.
     pub kind: ResourceKind,
     /// A name known before creation (key pair name, security group name).
     pub name: Option<String>,
+    /// Its EC2 id, once the create call answered.
     pub resource_id: Option<String>,
+    /// Where it stands.
     pub state: LedgerState,
+    /// Why it was kept, or why cleanup failed.
     pub note: Option<String>,
 }
 
 /// A bake as the history records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BakeRecord {
+    /// The bake id.
     pub id: String,
+    /// The template file baked, when there was one.
     pub template_path: Option<String>,
+    /// The build (builder name) baked.
     pub build_name: Option<String>,
+    /// The AWS profile used.
     pub profile: Option<String>,
+    /// The build region.
     pub region: String,
+    /// How it ended, or that it has not.
     pub status: BakeStatus,
+    /// When it started (RFC 3339).
     pub started_at: String,
+    /// When it finished (RFC 3339).
     pub finished_at: Option<String>,
+    /// What went wrong, when something did.
     pub error: Option<String>,
 }
 
 /// What is known when a bake starts.
 #[derive(Debug, Clone, Default)]
 pub struct NewBake<'a> {
+    /// The bake id.
     pub id: &'a str,
+    /// The template file, when there is one.
     pub template_path: Option<&'a str>,
+    /// The template as baked (secrets redacted).
     pub template_text: Option<&'a str>,
+    /// The build (builder name).
     pub build_name: Option<&'a str>,
+    /// The AWS profile.
     pub profile: Option<&'a str>,
+    /// The build region.
     pub region: &'a str,
+    /// When it starts (RFC 3339).
     pub started_at: &'a str,
 }
 
 /// One stored event of a bake (the event itself is the engine's JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
+    /// Its place in the bake's stream.
     pub seq: i64,
+    /// When it happened (RFC 3339).
     pub at: String,
+    /// The event as the engine serialized it (JSON).
     pub event: String,
 }
 
 /// An artifact: the image a bake produced in one region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Artifact {
+    /// The region the image is in.
     pub region: String,
+    /// The image (AMI) id.
     pub image_id: String,
+    /// Its snapshots.
     pub snapshot_ids: Vec<String>,
 }
 
@@ -247,6 +297,7 @@ impl History {
         })
     }
 
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -257,6 +308,7 @@ impl History {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Records a bake that starts (`running`).
     pub fn begin_bake(&self, bake: &NewBake<'_>) -> Result<(), HistoryError> {
         self.conn().execute(
             "INSERT INTO bakes (id, template_path, template_text, build_name, profile, region, status, started_at)
@@ -274,6 +326,7 @@ impl History {
         Ok(())
     }
 
+    /// Records how a bake ended, when, and what went wrong.
     pub fn finish_bake(
         &self,
         id: &str,
@@ -291,6 +344,7 @@ impl History {
         Ok(())
     }
 
+    /// One bake by id.
     pub fn bake(&self, id: &str) -> Result<BakeRecord, HistoryError> {
         self.conn()
             .query_row(
@@ -310,6 +364,7 @@ impl History {
         rows.map(|row| row?).collect()
     }
 
+    /// Stores one event of a bake's stream.
     pub fn append_event(
         &self,
         bake_id: &str,
@@ -324,6 +379,7 @@ impl History {
         Ok(())
     }
 
+    /// A bake's events, in order.
     pub fn events(&self, bake_id: &str) -> Result<Vec<StoredEvent>, HistoryError> {
         let conn = self.conn();
         let mut stmt =
@@ -338,6 +394,7 @@ impl History {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Records an image a bake produced.
     pub fn record_artifact(&self, bake_id: &str, artifact: &Artifact) -> Result<(), HistoryError> {
         let snapshots = serde_json::to_string(&artifact.snapshot_ids)
             .map_err(|e| HistoryError::Corrupt(e.to_string()))?;
@@ -348,6 +405,7 @@ impl History {
         Ok(())
     }
 
+    /// The images a bake produced.
     pub fn artifacts(&self, bake_id: &str) -> Result<Vec<Artifact>, HistoryError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(

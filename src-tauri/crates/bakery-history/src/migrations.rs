@@ -10,6 +10,7 @@ const MIGRATIONS: &[(&str, &str)] = &[(
     include_str!("../migrations/20261126000000_bakes_and_ledger.sql"),
 )];
 
+/// Runs the migrations not yet applied, each in its own transaction.
 pub fn run(conn: &mut Connection) -> Result<(), HistoryError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",

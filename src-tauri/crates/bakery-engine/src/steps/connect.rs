@@ -3,44 +3,26 @@
 //! set. With `communicator: "none"`, nothing: the bake never connects.
 
 use crate::EngineError;
+use crate::spec::Communicator;
 use std::path::Path;
 
 use crate::spec::BastionSpec;
 use crate::ssh::{Bastion, Login, SshSession, TemporaryKey};
 use crate::steps::Bake;
 
+/// The address SSH goes to (see [`Bake::ssh_address`]).
 pub fn ssh_address(bake: &Bake<'_>) -> Result<String, EngineError> {
-    if let Some(host) = &bake.spec.ssh.host {
-        return Ok(host.clone());
-    }
-    let instance = bake.state.instance.as_ref().expect("the launch step ran");
-    let address = match bake.spec.ssh.interface.as_deref() {
-        Some("private_ip") => instance.private_ip.clone(),
-        Some("public_dns") => instance.public_dns.clone(),
-        Some("private_dns") => instance.private_dns.clone(),
-        Some("public_ip") => instance.public_ip.clone(),
-        _ => instance
-            .public_ip
-            .clone()
-            .or_else(|| instance.private_ip.clone()),
-    };
-    address.ok_or_else(|| EngineError::Ssh {
-        target: instance.id.clone(),
-        message: "the instance has no address for SSH".into(),
-        hint: Some(
-            "launch in a subnet that assigns public IPs (associate_public_ip_address) or set ssh_interface to private_ip".into(),
-        ),
-    })
+    bake.ssh_address()
 }
 
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
-    if bake.spec.communicator_none {
+    if bake.spec.communicator == Communicator::None {
         // Packer's StepConnect does nothing for communicator "none".
         bake.ctx
             .note("communicator \"none\": not connecting to the instance");
         return Ok(());
     }
-    let host = ssh_address(bake)?;
+    let host = bake.ssh_address()?;
     let login = match (&bake.spec.ssh_agent_socket, &bake.state.key) {
         (Some(socket), _) => Login::Agent(socket),
         (None, Some(key)) => Login::Key(key),

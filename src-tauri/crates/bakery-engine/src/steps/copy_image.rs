@@ -7,11 +7,11 @@ use bakery_history::{Artifact, ResourceKind};
 use crate::EngineError;
 use crate::error::aws_error;
 use crate::event::{BakeEvent, StepName};
+use crate::resources::image::{force_deregister, wait_available};
+use crate::resources::snapshot::record_snapshots;
+use crate::resources::tag_resources;
 use crate::spec::BakeSpec;
 use crate::steps::Bake;
-use crate::steps::create_image::{
-    force_deregister, record_snapshots, tag_resources, wait_available,
-};
 
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let source = bake

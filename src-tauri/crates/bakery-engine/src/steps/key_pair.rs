@@ -1,12 +1,11 @@
 //! The temporary key pair: ed25519 generated in memory, its public half imported into EC2.
 
 use aws_sdk_ec2::primitives::Blob;
-use aws_sdk_ec2::types::ResourceType;
 use bakery_history::ResourceKind;
 
 use crate::EngineError;
-use crate::ec2::tag_spec;
 use crate::error::aws_error;
+use crate::resources::key_pair::KeyPair;
 use crate::ssh::TemporaryKey;
 use crate::steps::Bake;
 
@@ -61,11 +60,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .import_key_pair()
         .key_name(&name)
         .public_key_material(Blob::new(key.public_openssh.as_bytes()))
-        .tag_specifications(tag_spec(
-            ResourceType::KeyPair,
-            &bake.ctx.bake_id,
-            &Default::default(),
-        ))
+        .tag_specifications(KeyPair::tags(&bake.ctx.bake_id))
         .send()
         .await
         .map_err(|e| aws_error("ImportKeyPair", &region, e))?;

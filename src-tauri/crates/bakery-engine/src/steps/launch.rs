@@ -3,15 +3,16 @@
 use aws_sdk_ec2::types::{
     HttpTokensState, IamInstanceProfileSpecification, InstanceMetadataEndpointState,
     InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
-    InstanceNetworkInterfaceSpecification, InstanceStateName, ResourceType, ShutdownBehavior,
+    InstanceNetworkInterfaceSpecification, InstanceStateName, ShutdownBehavior,
 };
 use bakery_history::ResourceKind;
 use base64::Engine;
 
 use crate::EngineError;
-use crate::ec2::{block_device, poll_until, tag_spec};
+use crate::ec2::{block_device, poll_until};
 use crate::error::aws_error;
 use crate::event::StepName;
+use crate::resources::instance::Instance;
 use crate::steps::{Bake, LaunchedInstance};
 
 mod spot;
@@ -108,13 +109,8 @@ async fn launch_on_demand(bake: &Bake<'_>, image_id: &str) -> Result<String, Eng
         .min_count(1)
         .max_count(1)
         .set_key_name(bake.state.key_name.clone())
-        .tag_specifications(tag_spec(
-            ResourceType::Instance,
-            &bake.ctx.bake_id,
-            &bake.spec.run_tags,
-        ))
-        .tag_specifications(tag_spec(
-            ResourceType::Volume,
+        .tag_specifications(Instance::tags(&bake.ctx.bake_id, &bake.spec.run_tags))
+        .tag_specifications(Instance::volume_tags(
             &bake.ctx.bake_id,
             &bake.spec.run_volume_tags,
         ))
@@ -130,8 +126,7 @@ async fn launch_on_demand(bake: &Bake<'_>, image_id: &str) -> Result<String, Eng
         .set_instance_initiated_shutdown_behavior(
             bake.spec
                 .shutdown_behavior
-                .as_deref()
-                .map(ShutdownBehavior::from),
+                .map(|b| ShutdownBehavior::from(b.as_str())),
         );
     run = match bake.spec.associate_public_ip_address {
         // A public address is asked for on the network interface, which then carries the

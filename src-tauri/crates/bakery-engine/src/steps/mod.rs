@@ -22,7 +22,8 @@ use bakery_history::Artifact;
 
 use crate::context::BakeContext;
 use crate::ec2::Ec2;
-use crate::spec::BakeSpec;
+use crate::error::EngineError;
+use crate::spec::{BakeSpec, SshInterface};
 use crate::ssh::{SshSession, TemporaryKey};
 
 /// The source image a bake starts from.
@@ -107,5 +108,31 @@ impl Bake<'_> {
 
     pub fn region(&self) -> &str {
         &self.spec.region
+    }
+
+    /// The address SSH goes to: `ssh_host`, else the instance's address by `ssh_interface`
+    /// (its public IP, else its private one, when none is set).
+    pub fn ssh_address(&self) -> Result<String, EngineError> {
+        if let Some(host) = &self.spec.ssh.host {
+            return Ok(host.clone());
+        }
+        let instance = self.state.instance.as_ref().expect("the launch step ran");
+        let address = match self.spec.ssh.interface {
+            Some(SshInterface::PrivateIp) => instance.private_ip.clone(),
+            Some(SshInterface::PublicDns) => instance.public_dns.clone(),
+            Some(SshInterface::PrivateDns) => instance.private_dns.clone(),
+            Some(SshInterface::PublicIp) => instance.public_ip.clone(),
+            None => instance
+                .public_ip
+                .clone()
+                .or_else(|| instance.private_ip.clone()),
+        };
+        address.ok_or_else(|| EngineError::Ssh {
+            target: instance.id.clone(),
+            message: "the instance has no address for SSH".into(),
+            hint: Some(
+                "launch in a subnet that assigns public IPs (associate_public_ip_address) or set ssh_interface to private_ip".into(),
+            ),
+        })
     }
 }

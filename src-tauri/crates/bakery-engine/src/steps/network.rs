@@ -3,12 +3,15 @@
 //! public subnet, an internet gateway and a route table made for this bake. All four are
 //! ledger entries; cleanup takes them down in dependency order.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use aws_sdk_ec2::types::AttributeBooleanValue;
 use bakery_history::ResourceKind;
 
 use crate::EngineError;
-use crate::ec2::tag_spec;
 use crate::error::aws_error;
+use crate::resources::internet_gateway::InternetGateway;
+use crate::resources::route_table::RouteTable;
+use crate::resources::subnet::Subnet;
+use crate::resources::vpc::Vpc;
 use crate::steps::Bake;
 
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
@@ -18,13 +21,12 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let region = bake.region().to_string();
     let ctx = bake.ctx;
     let client = bake.ec2.client.clone();
-    let no_tags = Default::default();
 
     let entry = ctx.intend(&region, ResourceKind::Vpc, None)?;
     let vpc = client
         .create_vpc()
         .cidr_block(&temporary.cidr_block)
-        .tag_specifications(tag_spec(ResourceType::Vpc, &ctx.bake_id, &no_tags))
+        .tag_specifications(Vpc::tags(&ctx.bake_id))
         .send()
         .await
         .map_err(|e| aws_error("CreateVpc", &region, e))?;
@@ -40,7 +42,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .create_subnet()
         .vpc_id(&vpc_id)
         .cidr_block(&temporary.subnet_cidr_block)
-        .tag_specifications(tag_spec(ResourceType::Subnet, &ctx.bake_id, &no_tags))
+        .tag_specifications(Subnet::tags(&ctx.bake_id))
         .send()
         .await
         .map_err(|e| aws_error("CreateSubnet", &region, e))?;
@@ -61,11 +63,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let entry = ctx.intend(&region, ResourceKind::InternetGateway, None)?;
     let gateway = client
         .create_internet_gateway()
-        .tag_specifications(tag_spec(
-            ResourceType::InternetGateway,
-            &ctx.bake_id,
-            &no_tags,
-        ))
+        .tag_specifications(InternetGateway::tags(&ctx.bake_id))
         .send()
         .await
         .map_err(|e| aws_error("CreateInternetGateway", &region, e))?;
@@ -87,7 +85,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let table = client
         .create_route_table()
         .vpc_id(&vpc_id)
-        .tag_specifications(tag_spec(ResourceType::RouteTable, &ctx.bake_id, &no_tags))
+        .tag_specifications(RouteTable::tags(&ctx.bake_id))
         .send()
         .await
         .map_err(|e| aws_error("CreateRouteTable", &region, e))?;

@@ -7,8 +7,12 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::Filter;
 
 use crate::EngineError;
+pub use crate::ec2::{describe_filters, ec2_filters};
 use crate::error::aws_error;
 use crate::event::StepName;
+use crate::regions::diagnose_region;
+use crate::resources::image::ami_name_free;
+use crate::spec::SubnetPick;
 use crate::steps::Bake;
 
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
@@ -34,7 +38,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             bake.spec.ami_name
         ));
     } else if !bake.spec.force_deregister {
-        ami_name_free(bake).await?;
+        ami_name_free(bake.sdk, &bake.spec).await?;
     }
     bake.ctx.check_cancel(StepName::Preflight)?;
 
@@ -62,7 +66,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         Ok(offered) => offered,
         Err(err) => {
             return Err(diagnose_region(
-                bake,
+                bake.sdk,
                 &region,
                 aws_error("DescribeInstanceTypeOfferings", &region, err),
             )
@@ -85,106 +89,6 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     }
 
     resolve_network(bake).await
-}
-
-/// No image of the account is named `ami_name` in the build region or a copy region.
-pub(crate) async fn ami_name_free(bake: &Bake<'_>) -> Result<(), EngineError> {
-    let region = bake.region().to_string();
-    let mut targets = vec![region.clone()];
-    targets.extend(
-        bake.spec
-            .ami_regions
-            .iter()
-            .filter(|r| **r != region)
-            .cloned(),
-    );
-
-    for target in &targets {
-        let ec2 = bake.ec2_in(target);
-        let taken = ec2
-            .client
-            .describe_images()
-            .owners("self")
-            .filters(
-                Filter::builder()
-                    .name("name")
-                    .values(&bake.spec.ami_name)
-                    .build(),
-            )
-            .send()
-            .await;
-        let taken = match taken {
-            Ok(taken) => taken,
-            Err(err) => {
-                return Err(diagnose_region(
-                    bake,
-                    target,
-                    aws_error("DescribeImages", target, err),
-                )
-                .await);
-            }
-        };
-        if let Some(image) = taken.images().first() {
-            return Err(EngineError::Preflight(format!(
-                "an AMI named `{}` already exists in {target} ({}): change ami_name (e.g. add {{{{timestamp}}}}) or set force_deregister",
-                bake.spec.ami_name,
-                image.image_id().unwrap_or_default()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A call to `target` failed: if the region does not exist, say so (with the closest name,
-/// asked of us-east-1), else pass the error on. Only asked on failure: no call is spent on
-/// it when the regions are right.
-async fn diagnose_region(bake: &Bake<'_>, target: &str, err: EngineError) -> EngineError {
-    let Ok(regions) = bake
-        .ec2_in("us-east-1")
-        .client
-        .describe_regions()
-        .all_regions(true)
-        .send()
-        .await
-    else {
-        return err;
-    };
-    let known: Vec<&str> = regions
-        .regions()
-        .iter()
-        .filter_map(|r| r.region_name())
-        .collect();
-    if known.contains(&target) {
-        return err;
-    }
-    let close = bakery_template::did_you_mean(target, known.iter().copied())
-        .map(|k| format!(" (did you mean `{k}`?)"))
-        .unwrap_or_default();
-    EngineError::Preflight(format!(
-        "region `{target}` does not exist{close}; check region and ami_regions"
-    ))
-}
-
-/// EC2 filters from a template's `filters` map.
-pub fn ec2_filters(filters: &BTreeMap<String, Vec<String>>) -> Vec<Filter> {
-    filters
-        .iter()
-        .map(|(name, values)| {
-            Filter::builder()
-                .name(name)
-                .set_values(Some(values.clone()))
-                .build()
-        })
-        .collect()
-}
-
-/// `name=value` pairs of a filter map, for messages.
-pub fn describe_filters(filters: &BTreeMap<String, Vec<String>>) -> String {
-    filters
-        .iter()
-        .map(|(name, values)| format!("{name}={}", values.join(",")))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// `vpc_filter`: exactly one available VPC must match (Packer's rule).
@@ -256,11 +160,13 @@ async fn subnet_from_filter(
             )));
         }
         [one] => one,
-        several if filter.most_free => several
+        several if filter.pick == Some(SubnetPick::MostFree) => several
             .iter()
             .max_by_key(|s| s.available_ip_address_count().unwrap_or(0))
             .expect("not empty"),
-        several if filter.random => &several[rand::random_range(0..several.len())],
+        several if filter.pick == Some(SubnetPick::Random) => {
+            &several[rand::random_range(0..several.len())]
+        }
         several => {
             let ids: Vec<&str> = several.iter().filter_map(|s| s.subnet_id()).collect();
             return Err(EngineError::Preflight(format!(
@@ -356,16 +262,5 @@ async fn resolve_network(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         None => Err(EngineError::Preflight(format!(
             "the account has no default VPC in {region}: set subnet_id (and vpc_id), or \"temporary_vpc\": true"
         ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn region_typos_find_the_region() {
-        let known = ["us-east-1", "us-west-1", "eu-west-1", "eu-west-2"];
-        let near = |typo| bakery_template::did_you_mean(typo, known.iter().copied());
-        assert_eq!(near("eu-wset-1"), Some("eu-west-1"));
-        assert_eq!(near("us-eats-1"), Some("us-east-1"));
     }
 }

@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use crate::EngineError;
 use crate::event::{BakeEvent, StepName};
+use crate::shell_script;
+pub use crate::shell_script::shell_quote;
+use crate::spec::Communicator;
 use crate::spec::{Provisioner, ShellProvisioner};
 use crate::ssh::SshSession;
 use crate::steps::Bake;
@@ -15,21 +18,12 @@ use crate::steps::Bake;
 /// Packer's default `execute_command` for the shell provisioner.
 pub const DEFAULT_EXECUTE_COMMAND: &str = "chmod +x {{.Path}}; {{.Vars}} {{.Path}}";
 
-/// Quotes a value for a POSIX shell, as Packer does for environment_vars.
-pub fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
-
 /// The `{{.Vars}}` of execute_command: Packer's own variables, then the user's.
 pub fn env_assignments(build_name: &str, shell: &ShellProvisioner) -> String {
-    let mut vars = vec![
-        format!("PACKER_BUILD_NAME={}", shell_quote(build_name)),
-        format!("PACKER_BUILDER_TYPE={}", shell_quote("amazon-ebs")),
-    ];
-    for (key, value) in &shell.environment_vars {
-        vars.push(format!("{key}={}", shell_quote(value)));
-    }
-    vars.join(" ")
+    shell_script::assignments(&shell_script::environment(
+        build_name,
+        &shell.environment_vars,
+    ))
 }
 
 /// Renders execute_command for one script path.
@@ -43,13 +37,7 @@ pub fn execute_command(template: &str, vars: &str, path: &str) -> String {
 
 /// The script Packer writes for `inline`: the shebang, then one command a line.
 pub fn inline_script(shell: &ShellProvisioner) -> String {
-    let shebang = shell.inline_shebang.as_deref().unwrap_or("/bin/sh -e");
-    let mut script = format!("#!{shebang}\n");
-    for line in &shell.inline {
-        script.push_str(line);
-        script.push('\n');
-    }
-    script
+    shell_script::inline_script(shell.inline_shebang.as_deref(), &shell.inline)
 }
 
 /// What Packer's `build` function gives provisioners: the builder's variables and the
@@ -64,16 +52,16 @@ fn build_function_values(bake: &Bake<'_>) -> Result<BTreeMap<String, String>, En
     if let Some(instance) = &bake.state.instance {
         values.insert("ID".into(), instance.id.clone());
     }
-    if bake.spec.communicator_none {
+    if bake.spec.communicator == Communicator::None {
         // Nothing connects: the instance's address if it has one (Packer's Host), no login.
-        let host = crate::steps::connect::ssh_address(bake).unwrap_or_default();
+        let host = bake.ssh_address().unwrap_or_default();
         values.insert("Host".into(), host);
         values.insert("Port".into(), String::new());
         values.insert("User".into(), String::new());
         values.insert("ConnType".into(), "none".into());
         return Ok(values);
     }
-    values.insert("Host".into(), crate::steps::connect::ssh_address(bake)?);
+    values.insert("Host".into(), bake.ssh_address()?);
     values.insert("Port".into(), bake.spec.ssh.port.to_string());
     values.insert("User".into(), bake.spec.ssh.username.clone());
     values.insert("ConnType".into(), "ssh".into());

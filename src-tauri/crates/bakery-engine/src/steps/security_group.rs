@@ -4,15 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
+use aws_sdk_ec2::types::{IpPermission, IpRange};
 use bakery_history::ResourceKind;
 
 use crate::EngineError;
-use crate::ec2::tag_spec;
+use crate::ec2::{describe_filters, ec2_filters};
 use crate::error::aws_error;
+use crate::resources::security_group::SecurityGroup;
+use crate::spec::Communicator;
 use crate::spec::DEFAULT_PUBLIC_IP_URL;
 use crate::steps::Bake;
-use crate::steps::preflight::{describe_filters, ec2_filters};
 
 pub fn group_name(bake_id: &str) -> String {
     format!("bakery_{bake_id}")
@@ -124,7 +125,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let region = bake.region().to_string();
     // communicator "none": the group lets nothing in (Packer 1.6.6 still makes it, with a
     // rule for port 0, as nothing connects), so no address is looked up.
-    let cidrs = if bake.spec.communicator_none {
+    let cidrs = if bake.spec.communicator == Communicator::None {
         Vec::new()
     } else {
         source_cidrs(bake).await?
@@ -143,11 +144,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             bake.ctx.bake_id
         ))
         .set_vpc_id(bake.state.vpc_id.clone())
-        .tag_specifications(tag_spec(
-            ResourceType::SecurityGroup,
-            &bake.ctx.bake_id,
-            &Default::default(),
-        ))
+        .tag_specifications(SecurityGroup::tags(&bake.ctx.bake_id))
         .send()
         .await
         .map_err(|e| aws_error("CreateSecurityGroup", &region, e))?;

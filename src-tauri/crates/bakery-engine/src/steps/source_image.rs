@@ -7,6 +7,7 @@ use aws_sdk_ec2::types::Filter;
 
 use crate::EngineError;
 use crate::error::aws_error;
+use crate::resources::image::ami_name_free;
 use crate::spec::SourceImage;
 use crate::steps::{Bake, FoundImage};
 
@@ -94,7 +95,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         bake.state.source_image = Some(found);
         // The name is known only now: preflight could not check it.
         if bake.written.ami_name.contains("{{") && !bake.spec.force_deregister {
-            crate::steps::preflight::ami_name_free(bake).await?;
+            ami_name_free(bake.sdk, &bake.spec).await?;
         }
         return Ok(());
     }

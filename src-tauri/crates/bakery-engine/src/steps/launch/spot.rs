@@ -13,16 +13,15 @@ use aws_sdk_ec2::types::{
     LaunchTemplateInstanceMarketOptionsRequest, LaunchTemplateInstanceMetadataEndpointState,
     LaunchTemplateInstanceMetadataOptionsRequest, LaunchTemplateInstanceMetadataTagsState,
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
-    LaunchTemplateSpotMarketOptionsRequest, LaunchTemplateTagSpecificationRequest, MarketType,
-    RequestLaunchTemplateData, ResourceType, ShutdownBehavior, SpotInstanceType, Tag,
-    TargetCapacitySpecificationRequest, VolumeType,
+    LaunchTemplateSpotMarketOptionsRequest, MarketType, RequestLaunchTemplateData, ResourceType,
+    ShutdownBehavior, SpotInstanceType, Tag, TargetCapacitySpecificationRequest, VolumeType,
 };
 use bakery_history::ResourceKind;
 use base64::Engine;
 
 use crate::EngineError;
-use crate::ec2::{BAKE_ID_TAG, tag_spec};
 use crate::error::aws_error;
+use crate::resources::launch_template::LaunchTemplate;
 use crate::spec::{BlockDevice, SpotSpec};
 use crate::steps::Bake;
 
@@ -56,12 +55,12 @@ pub async fn launch(
                 .build(),
         )
         .set_key_name(bake.state.key_name.clone())
-        .tag_specifications(template_tags(
+        .tag_specifications(LaunchTemplate::launched_tags(
             ResourceType::Instance,
             &bake.ctx.bake_id,
             &spec.run_tags,
         ))
-        .tag_specifications(template_tags(
+        .tag_specifications(LaunchTemplate::launched_tags(
             ResourceType::Volume,
             &bake.ctx.bake_id,
             &spec.run_volume_tags,
@@ -74,8 +73,7 @@ pub async fn launch(
         }))
         .set_instance_initiated_shutdown_behavior(
             spec.shutdown_behavior
-                .as_deref()
-                .map(ShutdownBehavior::from),
+                .map(|b| ShutdownBehavior::from(b.as_str())),
         );
     // A subnet can only be named on a network interface in a launch template.
     data = if bake.state.subnet_id.is_some() || spec.associate_public_ip_address.is_some() {
@@ -139,11 +137,7 @@ pub async fn launch(
         .launch_template_name(&name)
         .version_description("made by AMI Bakery to launch a spot instance")
         .launch_template_data(data.build())
-        .tag_specifications(tag_spec(
-            ResourceType::LaunchTemplate,
-            &bake.ctx.bake_id,
-            &spot.tags,
-        ))
+        .tag_specifications(LaunchTemplate::tags(&bake.ctx.bake_id, &spot.tags))
         .send()
         .await
         .map_err(|e| aws_error("CreateLaunchTemplate", &region, e))?;
@@ -275,21 +269,6 @@ pub async fn tag_spot_request(
         .await
         .map_err(|e| aws_error("CreateTags", region, e))?;
     Ok(())
-}
-
-/// The bake's tags (and the user's) for what the launch template launches.
-fn template_tags(
-    resource: ResourceType,
-    bake_id: &str,
-    user_tags: &std::collections::BTreeMap<String, String>,
-) -> LaunchTemplateTagSpecificationRequest {
-    let mut spec = LaunchTemplateTagSpecificationRequest::builder()
-        .resource_type(resource)
-        .tags(Tag::builder().key(BAKE_ID_TAG).value(bake_id).build());
-    for (key, value) in user_tags {
-        spec = spec.tags(Tag::builder().key(key).value(value).build());
-    }
-    spec.build()
 }
 
 /// A template block device in the launch template's form.
