@@ -10,6 +10,7 @@ import type {
   BakeStatus,
   BakeSummary_Serialize,
   LeftResource,
+  Leftover,
   OnError,
   Preparation_Serialize,
   Problem_Serialize,
@@ -253,6 +254,6 @@ export function listUnfinished(): Promise<UnfinishedBake[]> {
 }
 
 /** "Clean up now": what is still left afterwards (empty: nothing). */
-export function cleanUpBake(bakeId: string): Promise<string[]> {
+export function cleanUpBake(bakeId: string): Promise<Leftover[]> {
   return call(() => commands.cleanUpBake(bakeId));
 }
