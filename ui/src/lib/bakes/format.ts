@@ -33,3 +33,12 @@ export function consoleImageUrl(region: string, imageId: string): string {
   const r = encodeURIComponent(region);
   return `https://${r}.console.aws.amazon.com/ec2/home?region=${r}#ImageDetails:imageId=${encodeURIComponent(imageId)}`;
 }
+
+/** The message of anything a backend call rejects with. */
+export function errorMessage(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  if (typeof reason === "object" && reason !== null && "message" in reason) {
+    return String((reason as { message: unknown }).message);
+  }
+  return String(reason);
+}
