@@ -259,7 +259,7 @@ fn a_template_is_baked_followed_cancelled_and_recovered_from_the_window() {
     session.find("[data-testid=recovery-clean]", WAIT).click();
     session.wait_gone("[data-testid=recovery-panel]", WAIT);
     assert_eq!(leftovers(&sandbox), Vec::<String>::new());
-    session.wait_text(&"[data-testid=bakes-list]".to_string(), WAIT, |t| {
+    session.wait_text("[data-testid=bakes-list]", WAIT, |t| {
         t.contains("Failed") && t.contains("Succeeded") && t.contains("Cancelled")
     });
     screenshot(&session, "bakes-list");
