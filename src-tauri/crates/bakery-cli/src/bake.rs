@@ -3,16 +3,14 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
-use bakery_app::{AppError, BakeRequest, Bakery, Environment, Plan, PlanOptions, VariableValues};
-use bakery_credentials::KeyringAccess;
+use bakery_app::{AppError, BakeRequest, Bakery, Plan, PlanOptions, VariableValues};
 use bakery_engine::{BakeEvent, OnError, OutputStream, StampedEvent};
-use bakery_home::BakeryHome;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CliError;
+use crate::front::bakery;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OnErrorArg {
@@ -48,19 +46,6 @@ pub struct BakeArgs {
     json: bool,
     /// The template (Packer JSON).
     file: PathBuf,
-}
-
-/// The front end's bakery: this process's environment, the native keyring, MFA codes
-/// asked on the terminal.
-pub fn bakery() -> Result<Arc<Bakery>, CliError> {
-    let home = BakeryHome::from_env()?;
-    let dir = home.ensure()?.to_path_buf();
-    Ok(Arc::new(Bakery::new(
-        &dir,
-        Environment::from_process(),
-        KeyringAccess::native(),
-        Arc::new(crate::profiles::StdinMfaPrompt),
-    )))
 }
 
 pub fn run(args: &BakeArgs) -> Result<(), CliError> {

@@ -18,7 +18,7 @@ pub struct CleanupArgs {
 }
 
 pub fn run(args: &CleanupArgs) -> Result<(), CliError> {
-    let bakery = crate::bake::bakery()?;
+    let bakery = crate::front::bakery()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -4,6 +4,7 @@ mod bake;
 mod cleanup;
 mod error;
 mod fmt;
+mod front;
 mod inspect;
 mod profiles;
 mod sandbox;

@@ -4,7 +4,7 @@
 //! not a terminal, else from a hidden prompt. MFA codes are read from stdin, one line each,
 //! after a prompt on stderr.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -13,12 +13,12 @@ use bakery_credentials::keyring::{KEYRING_SERVICE, secret_key_user};
 use bakery_credentials::profiles::RoleSource;
 use bakery_credentials::sso::{self, SsoSignInPrompt};
 use bakery_credentials::{
-    AppProfileStore, AwsFiles, CredentialsError, Keyring, MfaPrompt, MfaRefusal, Profile,
-    ProfileField, ProfileKind, ProfileSource, Profiles, Secret,
+    AppProfileStore, AwsFiles, CredentialsError, Keyring, Profile, ProfileField, ProfileKind,
+    ProfileSource, Profiles, Secret,
 };
 use bakery_home::BakeryHome;
 
-use crate::bake::bakery;
+use crate::front::bakery;
 use clap::{Args, Subcommand};
 
 use crate::error::CliError;
@@ -365,24 +365,6 @@ fn read_secret(name: &str) -> Result<Secret, CliError> {
         .into());
     }
     Ok(secret)
-}
-
-/// Asks for MFA codes on stderr and reads them from stdin, one line each.
-pub(crate) struct StdinMfaPrompt;
-
-impl MfaPrompt for StdinMfaPrompt {
-    fn mfa_code(&self, profile: &str, serial: &str) -> Result<String, MfaRefusal> {
-        eprint!("MFA code for {serial} (profile \"{profile}\"): ");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        match std::io::stdin().lock().read_line(&mut line) {
-            Ok(0) => Err(MfaRefusal::Unavailable(
-                "stdin closed before a code was given".into(),
-            )),
-            Ok(_) => Ok(line.trim().to_string()),
-            Err(err) => Err(MfaRefusal::Unavailable(err.to_string())),
-        }
-    }
 }
 
 /// Prints where to approve the SSO sign-in and opens the browser there.
