@@ -1,0 +1,153 @@
+//! Benchmark, not a test: a bake whose provisioner prints LINES lines (default 1,000,000),
+//! baked against the sandbox from the real app window (WebDriver under Xvfb), and the same
+//! template baked by `bakery bake` in the same run as the baseline. Prints the time from the
+//! Bake button until the log's tail is visible (the last line in the DOM, the line count
+//! complete), its ratio to the CLI's wall time, and the longest frame while the log view is
+//! scrolled through all its lines.
+//!
+//! Run: `xvfb-run -a cargo run -p bakery-tests --bin bench_log -- [LINES]` after
+//! `cargo build --workspace` (scripts/bench-log does both).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use bakery_sandbox::{Sandbox, SandboxOptions};
+use bakery_tests::webdriver::TauriDriver;
+use bakery_tests::workspace_binary;
+
+fn template(sandbox: &Sandbox, lines: u64) -> String {
+    let ami = sandbox
+        .ec2("eu-west-1", "DescribeImages", &[("Owner.1", "amazon")])
+        .unwrap()
+        .texts("imageId")
+        .remove(0);
+    format!(
+        r#"{{"builders": [{{"type": "amazon-ebs", "region": "eu-west-1", "source_ami": "{ami}",
+  "instance_type": "t2.micro", "ssh_username": "root", "ssh_host": "127.0.0.1",
+  "ssh_port": {port}, "ami_name": "log bench {{{{timestamp}}}}"}}],
+  "provisioners": [{{"type": "shell", "inline": ["seq -f 'line %.0f of the provisioner output, as a build prints it' 1 {lines}"]}}]}}"#,
+        port = sandbox.ssh_port()
+    )
+}
+
+fn main() {
+    let lines: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let sandbox = Sandbox::start(&SandboxOptions::default()).expect("the sandbox starts");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("packer.json");
+    std::fs::write(&path, template(&sandbox, lines)).unwrap();
+
+    // Baseline: the same bake from the command line.
+    let started = Instant::now();
+    let mut cli = Command::new(workspace_binary("bakery"));
+    for (key, value) in sandbox.env_vars() {
+        cli.env(key, value);
+    }
+    let status = cli
+        .env("BAKERY_HOME", dir.path().join("cli-home"))
+        .args(["bake", "--json"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the CLI bake failed");
+    let cli_secs = started.elapsed().as_secs_f64();
+
+    // The window.
+    let mut env = sandbox.env_vars();
+    env.push((
+        "BAKERY_HOME",
+        dir.path().join("app-home").display().to_string(),
+    ));
+    env.push(("HOME", dir.path().display().to_string()));
+    let driver = TauriDriver::start(&env);
+    let session = driver.session(&workspace_binary("ami-bakery"));
+    let wait = Duration::from_secs(900);
+    session.find("[data-testid=nav-bakes]", wait).click();
+    session
+        .find("[data-testid=bakes-template-path]", wait)
+        .send_keys(&path.display().to_string());
+    session
+        .find("[data-testid=bakes-template-open]", wait)
+        .click();
+    session.find("[data-testid=start-bake-submit]", wait);
+    let started = Instant::now();
+    session
+        .find("[data-testid=start-bake-submit]", wait)
+        .click();
+    let count = format!("{} lines", group_thousands(lines));
+    session.wait_text("[data-testid=log-line-count]", wait, |t| t == count);
+    let last = format!("line {lines} of the provisioner output");
+    session.wait_text("[data-testid=log-viewport]", wait, |t| t.contains(&last));
+    let tail_secs = started.elapsed().as_secs_f64();
+
+    // Scroll through every line: 240 frames, each a jump to the next 1/240th.
+    session.script(
+        "const el = document.querySelector('[data-testid=log-viewport]');
+         window.__frames = []; let last = performance.now(); let n = 0;
+         function frame(now) {
+           window.__frames.push(now - last); last = now; n += 1;
+           el.scrollTop = (el.scrollHeight - el.clientHeight) * (n / 240);
+           el.dispatchEvent(new Event('scroll'));
+           if (n < 240) requestAnimationFrame(frame); else window.__done = true;
+         }
+         requestAnimationFrame(frame); return true;",
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while session.script("return window.__done === true;") != serde_json::json!(true) {
+        assert!(Instant::now() < deadline, "scrolling did not finish");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let frames = session.script("return window.__frames.slice(1);");
+    let frames: Vec<f64> = frames
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+    let longest = frames.iter().copied().fold(0.0, f64::max);
+    let mut sorted = frames.clone();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let median = sorted[sorted.len() / 2];
+    let middle = format!("line {} of", lines / 2);
+    session.script(
+        "const el = document.querySelector('[data-testid=log-viewport]');
+         el.scrollTop = (el.scrollHeight - el.clientHeight) / 2;
+         el.dispatchEvent(new Event('scroll')); return true;",
+    );
+    let shown = session.wait_text("[data-testid=log-viewport]", Duration::from_secs(10), |t| {
+        t.contains(&middle)
+    });
+    let rows = session.script("return document.querySelectorAll('[data-testid=log-line]').length;");
+    session.close();
+
+    println!("log lines: {lines}");
+    println!("bakery bake (CLI, same template): {cli_secs:.1} s");
+    println!(
+        "window: Bake -> tail visible: {tail_secs:.1} s ({:.2}x the CLI bake)",
+        tail_secs / cli_secs
+    );
+    println!(
+        "scrolling through all lines, 240 frames: longest frame {longest:.0} ms, median {median:.0} ms"
+    );
+    println!(
+        "rows in the DOM: {rows}; the middle of the log shows line {} ({} characters on screen)",
+        lines / 2,
+        shown.len()
+    );
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
