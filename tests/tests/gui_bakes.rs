@@ -223,6 +223,11 @@ fn a_template_is_baked_followed_cancelled_and_recovered_from_the_window() {
         .click();
     status(&session, "Cancelled");
     session.wait_text("[data-testid=step-cleanup-state]", WAIT, |t| t == "Done");
+    assert_eq!(
+        session.find("[data-testid=step-provision-state]", WAIT).text(),
+        "Cancelled",
+        "a cancel is not shown as a failure"
+    );
     let resources = session.find("[data-testid=resource-list]", WAIT).text();
     assert!(resources.contains("Deleted"), "{resources}");
     assert_eq!(leftovers(&sandbox), Vec::<String>::new());

@@ -174,7 +174,13 @@ describe("bake state", () => {
         { type: "step_started", step: "provision" },
         { type: "provisioner_started", index: 0, kind: "shell", title: "shell: inline" },
         { type: "output", stream: "stdout", line: "sleeping" },
-        // cancel: the engine goes straight to the cleanup
+        // cancel: the engine reports the cut step, then cleans up
+        {
+          type: "step_failed",
+          step: "provision",
+          duration_ms: 3000,
+          error: "cancelled during Provision",
+        },
         { type: "step_started", step: "cleanup" },
         { type: "resource_deleted", kind: "security_group", id: "sg-1", region: "eu-west-1" },
         { type: "resource_left", kind: "key_pair", id: "k-1", region: "eu-west-1", reason: "403" },
@@ -187,17 +193,13 @@ describe("bake state", () => {
     expect(states(tracker)).toMatchObject({
       key_pair: "done",
       security_group: "done",
-      provision: "failed",
+      provision: "cancelled",
       stop: "skipped",
       cleanup: "done",
     });
     const provision = view.steps.find((step) => step.name === "provision")!;
-    expect(provision.state).toMatchObject({
-      kind: "failed",
-      error: "Cancelled before it finished.",
-      durationMs: 3000,
-    });
-    expect(view.groups[0]).toMatchObject({ running: false, durationMs: 2000 });
+    expect(provision.state).toMatchObject({ kind: "cancelled", durationMs: 3000 });
+    expect(view.groups[0]).toMatchObject({ running: false, durationMs: 3000 });
     expect(view.resources).toEqual([
       { kind: "key_pair", id: "k-1", region: "eu-west-1", state: "left", reason: "403" },
       { kind: "security_group", id: "sg-1", region: "eu-west-1", state: "deleted", reason: null },

@@ -17,7 +17,14 @@ import {
   type StepName,
 } from "./types";
 
-export const STEP_STATES = ["waiting", "running", "done", "failed", "skipped"] as const;
+export const STEP_STATES = [
+  "waiting",
+  "running",
+  "done",
+  "failed",
+  "cancelled",
+  "skipped",
+] as const;
 export type StepStateKind = (typeof STEP_STATES)[number];
 
 /** A step's state; times are epoch milliseconds. */
@@ -26,6 +33,8 @@ export type StepState =
   | { kind: "running"; startedAt: number }
   | { kind: "done"; startedAt: number; durationMs: number }
   | { kind: "failed"; startedAt: number; durationMs: number; error: string; hint: string }
+  /** The step that was running when the person cancelled the bake. */
+  | { kind: "cancelled"; startedAt: number; durationMs: number }
   | { kind: "skipped"; reason: string };
 
 export interface Waiting {
@@ -340,6 +349,15 @@ export class BakeTracker {
       return { kind: "waiting" };
     }
     if (record.durationMs === null) return { kind: "running", startedAt: record.startedAt };
+    // A cancelled bake's interrupted step was stopped on purpose, not broken: the outcome
+    // (typed) says so, not the error's words.
+    if (
+      this.outcome === CANCELLED &&
+      name !== CLEANUP_STEP &&
+      (record.error !== null || record.interrupted)
+    ) {
+      return { kind: "cancelled", startedAt: record.startedAt, durationMs: record.durationMs };
+    }
     if (record.error !== null || record.interrupted) {
       const error =
         record.error ??
