@@ -224,7 +224,9 @@ fn a_template_is_baked_followed_cancelled_and_recovered_from_the_window() {
     status(&session, "Cancelled");
     session.wait_text("[data-testid=step-cleanup-state]", WAIT, |t| t == "Done");
     assert_eq!(
-        session.find("[data-testid=step-provision-state]", WAIT).text(),
+        session
+            .find("[data-testid=step-provision-state]", WAIT)
+            .text(),
         "Cancelled",
         "a cancel is not shown as a failure"
     );
