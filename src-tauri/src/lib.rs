@@ -75,6 +75,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::bakes::list_bakes,
             commands::bakes::list_unfinished,
             commands::bakes::clean_up_bake,
+            commands::templates::pick_template_to_edit,
+            commands::templates::pick_save_path,
+            commands::templates::open_template,
+            commands::templates::check_template_text,
+            commands::templates::save_template,
+            commands::templates::convert_template_to_hcl,
+            commands::templates::template_starters,
         ])
         .events(tauri_specta::collect_events![
             prompts::MfaRequested,

@@ -261,6 +261,13 @@ impl Session {
             .expect("valid base64")
     }
 
+    /// Saves a PNG screenshot of the window as `target/screenshots/NAME.png`.
+    pub fn save_screenshot(&self, name: &str) {
+        let dir = crate::target_dir().join("screenshots");
+        std::fs::create_dir_all(&dir).expect("the screenshots folder");
+        std::fs::write(dir.join(format!("{name}.png")), self.screenshot()).expect("a screenshot");
+    }
+
     /// Closes the session (and the app).
     pub fn close(self) {
         let _ = self.call("DELETE", "", None);

@@ -31,6 +31,8 @@ function backendAnswering(answer: { ok: AppInfo } | { err: IpcError }): string[]
           appProfilesFile: "/data/profiles.json",
         };
       }
+      // The Templates view (the landing section) lists its starters.
+      if (cmd === "template_starters") return [];
       if (cmd !== "app_info") throw new Error(`unexpected command ${cmd}`);
       if ("err" in answer) throw answer.err;
       return answer.ok;
@@ -81,8 +83,9 @@ describe("app frame", () => {
     const user = userEvent.setup();
     render(App);
 
-    expect(screen.getByTestId("section-templates-summary")).toHaveTextContent(
-      "Open and edit Packer templates (JSON and HCL2) with live validation — not built yet.",
+    await user.click(screen.getByTestId("nav-history"));
+    expect(screen.getByTestId("section-history-summary")).toHaveTextContent(
+      "Every bake on a timeline, kept on this machine — not built yet.",
     );
     await user.click(screen.getByTestId("nav-profiles"));
     expect(await screen.findByTestId("profiles-empty")).toHaveTextContent(
@@ -116,7 +119,9 @@ describe("about view", () => {
     );
     expect(screen.getByTestId("about-app-name")).toHaveTextContent("AMI Bakery");
     expect(screen.queryByTestId("about-sandbox-endpoint")).not.toBeInTheDocument();
-    expect(calls.filter((c) => !c.startsWith("plugin:event|"))).toEqual(["app_info"]);
+    expect(
+      calls.filter((c) => !c.startsWith("plugin:event|") && c !== "template_starters"),
+    ).toEqual(["app_info"]);
   });
 
   it("shows the sandbox endpoint when there is one", async () => {
@@ -204,6 +209,7 @@ describe("backend errors", () => {
     let failures = 1;
     mockIPC(
       (cmd) => {
+        if (cmd === "template_starters") return [];
         if (cmd !== "app_info") throw new Error(`unexpected command ${cmd}`);
         if (failures-- > 0) {
           throw { kind: "internal", message: "state not ready", field: null } satisfies IpcError;

@@ -41,7 +41,7 @@ impl std::fmt::Debug for VariableInput {
     }
 }
 
-fn values(vars: &[VariableInput]) -> VariableValues {
+pub(crate) fn values(vars: &[VariableInput]) -> VariableValues {
     VariableValues {
         vars: vars
             .iter()

@@ -3,3 +3,4 @@
 pub mod about;
 pub mod bakes;
 pub mod profiles;
+pub mod templates;

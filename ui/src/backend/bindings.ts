@@ -65,6 +65,23 @@ export const commands = {
 	listUnfinished: () => typedError<UnfinishedBake_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_unfinished")),
 	/**  "Clean up now": deletes what one stopped bake left; returns what is still there. */
 	cleanUpBake: (bakeId: string) => typedError<Leftover[], IpcError_Serialize>(__TAURI_INVOKE("clean_up_bake", { bakeId })),
+	/**  The native dialog to open a template file or folder; `null` when the person closed it. */
+	pickTemplateToEdit: (what: OpenWhat) => typedError<string | null, IpcError_Serialize>(__TAURI_INVOKE("pick_template_to_edit", { what })),
+	/**  The native "Save As" dialog, starting at `suggested`; `null` when closed. */
+	pickSavePath: (suggested: string) => typedError<string | null, IpcError_Serialize>(__TAURI_INVOKE("pick_save_path", { suggested })),
+	/**  Reads a template (a file or an HCL2 folder) for the editor. */
+	openTemplate: (path: string) => typedError<OpenedTemplate, IpcError_Serialize>(__TAURI_INVOKE("open_template", { path })),
+	/**
+	 *  Checks the editor's text as if saved at `path`: every problem, located in UTF-16
+	 *  offsets for the code view and by field for the form.
+	 */
+	checkTemplateText: (path: string, files: EditorFile[], vars: VariableInput[]) => typedError<EditorCheck_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check_template_text", { path, files, vars })),
+	/**  Writes the editor's text to `path` as it is (atomically). */
+	saveTemplate: (path: string, text: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("save_template", { path, text })),
+	/**  A JSON template's text in HCL2 (as `bakery fmt --to hcl` writes it). */
+	convertTemplateToHcl: (path: string, text: string) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("convert_template_to_hcl", { path, text })),
+	/**  The starters "New" offers, and where an unsaved one is checked from. */
+	templateStarters: () => typedError<StarterView[], IpcError_Serialize>(__TAURI_INVOKE("template_starters")),
 };
 
 /** Events */
@@ -222,6 +239,101 @@ export type CallerIdentityView = {
 	userId: string,
 };
 
+/**  The two ways a Packer template is written. */
+export type Dialect = 
+/**  The legacy JSON template (`packer.json`). */
+"json" | 
+/**  HCL2: a `.pkr.hcl` file or a folder of them. */
+"hcl2";
+
+/**  The text being edited, checked. */
+export type EditorCheck = EditorCheck_Serialize | EditorCheck_Deserialize;
+
+/**  The text being edited, checked. */
+export type EditorCheck_Deserialize = {
+	/**  Every problem, errors first, then by file and position. */
+	problems: EditorProblem_Deserialize[],
+	/**  How many are errors (the Bake button waits for none). */
+	errors: number,
+	/**  The builds the template bakes, by name. */
+	builds: string[],
+};
+
+/**  The text being edited, checked. */
+export type EditorCheck_Serialize = {
+	/**  Every problem, errors first, then by file and position. */
+	problems: EditorProblem_Serialize[],
+	/**  How many are errors (the Bake button waits for none). */
+	errors: number,
+	/**  The builds the template bakes, by name. */
+	builds: string[],
+};
+
+/**  One file of the template being edited, with its text as it is now. */
+export type EditorFile = {
+	/**  Where it is (or will be) saved. */
+	path: string,
+	/**  Its text. */
+	text: string,
+};
+
+/**  One problem of the text being edited, located for the code view and the form. */
+export type EditorProblem = EditorProblem_Serialize | EditorProblem_Deserialize;
+
+/**  One problem of the text being edited, located for the code view and the form. */
+export type EditorProblem_Deserialize = {
+	/**  Error or warning. */
+	severity: ProblemSeverity,
+	/**  What is wrong. */
+	message: string,
+	/**  What to do about it. */
+	help?: string | null,
+	/**  The file it is in (a template file, a variable file, or `--var`). */
+	file: string,
+	/**  Its 1-based line (0: not in a file). */
+	line: number,
+	/**  Its 1-based column, in characters. */
+	column: number,
+	/**  The setting, e.g. `builders[0].ami_name` or `source.amazon-ebs.web.ami_name`. */
+	field?: string | null,
+	/**
+	 *  Where to underline it in its file, in UTF-16 code units (null when it is not in one
+	 *  of the template's files).
+	 */
+	from?: number | null,
+	/**  The end of the underline (exclusive). */
+	to?: number | null,
+	/**  The did-you-mean, ready to apply. */
+	fix?: Fix | null,
+};
+
+/**  One problem of the text being edited, located for the code view and the form. */
+export type EditorProblem_Serialize = {
+	/**  Error or warning. */
+	severity: ProblemSeverity,
+	/**  What is wrong. */
+	message: string,
+	/**  What to do about it. */
+	help: string | null,
+	/**  The file it is in (a template file, a variable file, or `--var`). */
+	file: string,
+	/**  Its 1-based line (0: not in a file). */
+	line: number,
+	/**  Its 1-based column, in characters. */
+	column: number,
+	/**  The setting, e.g. `builders[0].ami_name` or `source.amazon-ebs.web.ami_name`. */
+	field: string | null,
+	/**
+	 *  Where to underline it in its file, in UTF-16 code units (null when it is not in one
+	 *  of the template's files).
+	 */
+	from: number | null,
+	/**  The end of the underline (exclusive). */
+	to: number | null,
+	/**  The did-you-mean, ready to apply. */
+	fix: Fix | null,
+};
+
 /**
  *  Keys given in the environment (`AWS_ACCESS_KEY_ID`, …): what bakes use when no profile
  *  is chosen (the built-in sandbox gives them this way).
@@ -280,6 +392,16 @@ export type ErrorKind =
 "template_invalid" | 
 /**  A bake could not start or did not succeed; the message says what to do. */
 "bake";
+
+/**  A did-you-mean as a one-click fix: replace `from..to` of the problem's file by `text`. */
+export type Fix = {
+	/**  Start, in UTF-16 code units from the start of the file. */
+	from: number,
+	/**  End (exclusive), in UTF-16 code units. */
+	to: number,
+	/**  The replacement, e.g. the known key an unknown one was meant to be. */
+	text: string,
+};
 
 /**  What an import did. */
 export type ImportView = ImportView_Serialize | ImportView_Deserialize;
@@ -395,6 +517,23 @@ export type OnError =
 "cleanup" | 
 /**  Leave the resources for debugging; they stay recorded in the ledger. */
 "abort";
+
+/**  Which native dialog to show. */
+export type OpenWhat = 
+/**  A JSON or `.pkr.hcl` file. */
+"file" | 
+/**  A folder of `.pkr.hcl` files. */
+"folder";
+
+/**  A template opened for editing. */
+export type OpenedTemplate = {
+	/**  What was opened: the file, or the folder of an HCL2 template. */
+	path: string,
+	/**  JSON or HCL2. */
+	dialect: Dialect,
+	/**  Its files: one, or a folder's `.pkr.hcl` files in the order Packer reads them. */
+	files: EditorFile[],
+};
 
 export type OutputStream = "stdout" | "stderr";
 
@@ -713,6 +852,28 @@ export type StartBake = {
 	/**  Packer's `-on-error`: clean up, or keep the instance for debugging. */
 	onError: OnError,
 };
+
+/**  A template to start from. */
+export type Starter = {
+	/**  Stable id, e.g. `amazon-linux-2023`. */
+	id: string,
+	/**  What the list shows. */
+	title: string,
+	/**  One line about it. */
+	detail: string,
+	/**  Its dialect. */
+	dialect: Dialect,
+	/**  The file name "Save" proposes. */
+	fileName: string,
+	/**  Its text. */
+	text: string,
+};
+
+/**  A starter and the path a new template from it is checked as until it is saved. */
+export type StarterView = {
+	/**  Where "Save" proposes to write it. */
+	path: string,
+} & Starter;
 
 /**  The steps of a bake, in the order they run. */
 export type StepName = "preflight" | "source_image" | "network" | "key_pair" | "security_group" | "launch" | "connect" | "provision" | "stop" | "create_image" | "copy_image" | "share" | 

@@ -3,6 +3,8 @@
 // Every call resolves to its data or throws a `BackendError` carrying `{ kind, message, field }`.
 
 import { Channel } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import { commands, events } from "./bindings";
 import type {
   AppInfo_Serialize,
@@ -31,6 +33,11 @@ import type {
   ProfileView_Serialize,
   SecretView_Serialize,
   SsoSignInStarted,
+  EditorCheck_Serialize,
+  EditorFile,
+  OpenedTemplate,
+  OpenWhat,
+  StarterView,
 } from "./bindings";
 
 // What Rust sends (its `Serialize` shape: every field present, `null` when unset).
@@ -256,4 +263,81 @@ export function listUnfinished(): Promise<UnfinishedBake[]> {
 /** "Clean up now": what is still left afterwards (empty: nothing). */
 export function cleanUpBake(bakeId: string): Promise<Leftover[]> {
   return call(() => commands.cleanUpBake(bakeId));
+}
+
+// --- Templates ------------------------------------------------------------------------------
+
+export type EditorCheck = EditorCheck_Serialize;
+export type { EditorFile, OpenedTemplate, OpenWhat, StarterView };
+
+/** The native dialog to open a template file or an HCL2 folder; `null` when closed. */
+export function pickTemplateToEdit(what: OpenWhat): Promise<string | null> {
+  return call(() => commands.pickTemplateToEdit(what));
+}
+
+/** The native Save As dialog, starting at `suggested`; `null` when closed. */
+export function pickSavePath(suggested: string): Promise<string | null> {
+  return call(() => commands.pickSavePath(suggested));
+}
+
+/** Reads a template (a JSON or `.pkr.hcl` file, or an HCL2 folder) for the editor. */
+export function openTemplate(path: string): Promise<OpenedTemplate> {
+  return call(() => commands.openTemplate(path));
+}
+
+/** Checks the editor's text as if saved at `path`: every problem, located. */
+export function checkTemplateText(
+  path: string,
+  files: EditorFile[],
+  vars: VariableInput[],
+): Promise<EditorCheck> {
+  return call(() => commands.checkTemplateText(path, files, vars));
+}
+
+/** Writes the text to `path` as it is (atomically). */
+export function saveTemplate(path: string, text: string): Promise<null> {
+  return call(() => commands.saveTemplate(path, text));
+}
+
+/** A JSON template's text in HCL2 (as `bakery fmt --to hcl` writes it). */
+export function convertTemplateToHcl(path: string, text: string): Promise<string> {
+  return call(() => commands.convertTemplateToHcl(path, text));
+}
+
+/** The starters "New" offers. */
+export function templateStarters(): Promise<StarterView[]> {
+  return call(() => commands.templateStarters());
+}
+
+/**
+ * Calls `handler` with the paths of files dropped on the window; resolves to the function
+ * that stops listening (a no-op without a Tauri runtime).
+ */
+export function onFilesDropped(handler: (paths: string[]) => void): Promise<() => void> {
+  try {
+    return listening(
+      getCurrentWebview().onDragDropEvent((event) => {
+        if (event.payload.type === "drop") handler(event.payload.paths);
+      }),
+    );
+  } catch {
+    return Promise.resolve(() => {});
+  }
+}
+
+/**
+ * Asks `guard` before the window closes: when it resolves to false the window stays open.
+ * Resolves to the function that stops guarding.
+ */
+export function guardWindowClose(guard: () => Promise<boolean>): Promise<() => void> {
+  try {
+    return listening(
+      getCurrentWindow().onCloseRequested(async (event) => {
+        // Tauri closes the window after the handler unless it was prevented.
+        if (!(await guard())) event.preventDefault();
+      }),
+    );
+  } catch {
+    return Promise.resolve(() => {});
+  }
 }

@@ -55,6 +55,14 @@ pub enum AppError {
     /// A value given for the template (e.g. a malformed `--var`).
     #[error(transparent)]
     Template(#[from] bakery_template::TemplateError),
+    /// A folder opened as a template holds no `.pkr.hcl` file.
+    #[error(
+        "{path} holds no .pkr.hcl file: open a Packer JSON file, a .pkr.hcl file or a folder of them"
+    )]
+    NoTemplate {
+        /// The folder.
+        path: PathBuf,
+    },
     /// The template has errors; they are in the check's diagnostics.
     #[error("{path}: {errors} error(s)")]
     TemplateInvalid {
@@ -89,7 +97,7 @@ impl AppError {
         use CredentialsError as C;
         match self {
             Self::Read { .. } | Self::Write { .. } | Self::Home(_) => ErrorKind::Io,
-            Self::Template(_) => ErrorKind::InvalidInput,
+            Self::Template(_) | Self::NoTemplate { .. } => ErrorKind::InvalidInput,
             Self::TemplateInvalid { .. } => ErrorKind::TemplateInvalid,
             Self::History(_) | Self::Internal(_) => ErrorKind::Internal,
             Self::NoRunningBake(_) => ErrorKind::NotFound,

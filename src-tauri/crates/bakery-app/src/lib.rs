@@ -14,6 +14,7 @@
 
 pub mod bake;
 pub mod credentials;
+pub mod editor;
 pub mod environment;
 pub mod error;
 pub mod plan;

@@ -89,6 +89,19 @@ pub fn hcl_folder(dir: &Path) -> Result<HclFolder, AppError> {
     Ok(HclFolder { files, var_files })
 }
 
+/// A template's text as the checker reads it: one file, or the files of an HCL2 folder.
+pub enum TemplateText<'a> {
+    /// A JSON or `.pkr.hcl` file's text.
+    File(&'a str),
+    /// A folder's `.pkr.hcl` files (name, text) and its `.auto.pkrvars.hcl` files.
+    Folder {
+        /// Its `.pkr.hcl` files, (name, text), sorted as Packer reads them.
+        files: &'a [(String, String)],
+        /// Its `.auto.pkrvars.hcl` files.
+        var_files: &'a [VarFile],
+    },
+}
+
 /// Reads and checks a template with the values given. Prints nothing: the diagnostics are
 /// in the result, every one located.
 pub fn check_template(
@@ -97,18 +110,31 @@ pub fn check_template(
     syntax_only: bool,
     env: &Environment,
 ) -> Result<Checked, AppError> {
-    let folder = if file.is_dir() {
-        Some(hcl_folder(file)?)
+    if file.is_dir() {
+        let folder = hcl_folder(file)?;
+        let text = TemplateText::Folder {
+            files: &folder.files,
+            var_files: &folder.var_files,
+        };
+        check_text(file, &text, values, syntax_only, env)
     } else {
-        None
-    };
-    let text = match &folder {
-        Some(_) => String::new(),
-        None => read(file)?,
-    };
+        let text = read(file)?;
+        check_text(file, &TemplateText::File(&text), values, syntax_only, env)
+    }
+}
+
+/// Checks a template's text as it is now (the editor's unsaved text, say) as if it were at
+/// `file`: relative paths, `path.root` and the dialect come from `file`.
+pub fn check_text(
+    file: &Path,
+    text: &TemplateText<'_>,
+    values: &VariableValues,
+    syntax_only: bool,
+    env: &Environment,
+) -> Result<Checked, AppError> {
     let mut inputs = VariableInputs::default();
-    if let Some(folder) = &folder {
-        inputs.var_files.extend(folder.var_files.iter().cloned());
+    if let TemplateText::Folder { var_files, .. } = text {
+        inputs.var_files.extend(var_files.iter().cloned());
     }
     for path in &values.var_files {
         inputs.var_files.push(VarFile {
@@ -128,11 +154,13 @@ pub fn check_template(
     };
     let name = file.display().to_string();
     let mut ctx = render_context(file, env);
-    Ok(if let Some(folder) = &folder {
-        bakery_template::check_hcl_files(&folder.files, &options, &mut ctx)
-    } else if is_hcl(file) {
-        bakery_template::check_hcl(&name, &text, &options, &mut ctx)
-    } else {
-        bakery_template::check(&name, &text, &options, &mut ctx)
+    Ok(match text {
+        TemplateText::Folder { files, .. } => {
+            bakery_template::check_hcl_files(files, &options, &mut ctx)
+        }
+        TemplateText::File(text) if is_hcl(file) => {
+            bakery_template::check_hcl(&name, text, &options, &mut ctx)
+        }
+        TemplateText::File(text) => bakery_template::check(&name, text, &options, &mut ctx),
     })
 }

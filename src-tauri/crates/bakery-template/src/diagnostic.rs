@@ -65,6 +65,10 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
+    /// The one-click fix of a did-you-mean: the text that replaces the word at
+    /// `line:column` (an unknown key's nearest known key). Not part of `validate --json`.
+    #[serde(skip)]
+    pub fix: Option<String>,
 }
 
 impl Diagnostic {
@@ -84,6 +88,7 @@ impl Diagnostic {
             field: field.into(),
             message: message.into(),
             help: None,
+            fix: None,
         }
     }
 

@@ -416,6 +416,7 @@ impl Checker<'_> {
         );
         if let Some(near) = near {
             d.help = Some(format!("did you mean \"{near}\"?"));
+            d.fix = Some(near.to_string());
         } else if path.is_empty() {
             d.help = Some("keys starting with \"_\" are comments and are ignored".into());
         }

@@ -229,6 +229,7 @@ impl<'a> Reader<'a> {
                             );
                             if let Some(near) = did_you_mean(other, TOP_BLOCKS.iter().copied()) {
                                 d.set_help(format!("did you mean \"{near}\"?"));
+                                d.fix = Some(near.to_string());
                             }
                         }
                     }

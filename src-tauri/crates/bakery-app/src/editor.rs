@@ -1,0 +1,417 @@
+//! The template editor's use cases: open a template as text (a JSON file, a `.pkr.hcl`
+//! file or a folder of them), check the text being edited on every change with each
+//! problem located for the code view (UTF-16 offsets, as CodeMirror counts) and for the
+//! form (its field), save it back byte for byte, convert JSON to HCL2, and the starters
+//! "New" offers.
+
+use std::path::{Path, PathBuf};
+
+use bakery_template::{Diagnostic, Severity};
+use serde::{Deserialize, Serialize};
+
+use crate::environment::Environment;
+use crate::error::AppError;
+use crate::prepare::ProblemSeverity;
+use crate::template::{TemplateText, VariableValues, check_text, hcl_folder, is_hcl, read};
+
+/// The two ways a Packer template is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// The legacy JSON template (`packer.json`).
+    Json,
+    /// HCL2: a `.pkr.hcl` file or a folder of them.
+    Hcl2,
+}
+
+impl Dialect {
+    /// The dialect of the template at `path` (a folder is HCL2).
+    pub fn of(path: &Path) -> Self {
+        if path.is_dir() || is_hcl(path) {
+            Self::Hcl2
+        } else {
+            Self::Json
+        }
+    }
+}
+
+/// One file of the template being edited, with its text as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct EditorFile {
+    /// Where it is (or will be) saved.
+    pub path: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// A template opened for editing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedTemplate {
+    /// What was opened: the file, or the folder of an HCL2 template.
+    pub path: String,
+    /// JSON or HCL2.
+    pub dialect: Dialect,
+    /// Its files: one, or a folder's `.pkr.hcl` files in the order Packer reads them.
+    pub files: Vec<EditorFile>,
+}
+
+/// Reads a template for the editor: a JSON file, a `.pkr.hcl` file, or a folder holding
+/// `.pkr.hcl` files.
+pub fn open(path: &Path) -> Result<OpenedTemplate, AppError> {
+    let files = if path.is_dir() {
+        let folder = hcl_folder(path)?;
+        if folder.files.is_empty() {
+            return Err(AppError::NoTemplate {
+                path: path.to_path_buf(),
+            });
+        }
+        folder
+            .files
+            .into_iter()
+            .map(|(path, text)| EditorFile { path, text })
+            .collect()
+    } else {
+        vec![EditorFile {
+            path: path.display().to_string(),
+            text: read(path)?,
+        }]
+    };
+    Ok(OpenedTemplate {
+        path: path.display().to_string(),
+        dialect: Dialect::of(path),
+        files,
+    })
+}
+
+/// A did-you-mean as a one-click fix: replace `from..to` of the problem's file by `text`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Fix {
+    /// Start, in UTF-16 code units from the start of the file.
+    pub from: u32,
+    /// End (exclusive), in UTF-16 code units.
+    pub to: u32,
+    /// The replacement, e.g. the known key an unknown one was meant to be.
+    pub text: String,
+}
+
+/// One problem of the text being edited, located for the code view and the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct EditorProblem {
+    /// Error or warning.
+    pub severity: ProblemSeverity,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// The file it is in (a template file, a variable file, or `--var`).
+    pub file: String,
+    /// Its 1-based line (0: not in a file).
+    pub line: u32,
+    /// Its 1-based column, in characters.
+    pub column: u32,
+    /// The setting, e.g. `builders[0].ami_name` or `source.amazon-ebs.web.ami_name`.
+    pub field: Option<String>,
+    /// Where to underline it in its file, in UTF-16 code units (null when it is not in one
+    /// of the template's files).
+    pub from: Option<u32>,
+    /// The end of the underline (exclusive).
+    pub to: Option<u32>,
+    /// The did-you-mean, ready to apply.
+    pub fix: Option<Fix>,
+}
+
+/// The text being edited, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct EditorCheck {
+    /// Every problem, errors first, then by file and position.
+    pub problems: Vec<EditorProblem>,
+    /// How many are errors (the Bake button waits for none).
+    pub errors: u32,
+    /// The builds the template bakes, by name.
+    pub builds: Vec<String>,
+}
+
+/// Checks the editor's text as if it were saved at `path` (what was opened, or where a
+/// new template will be saved): every problem located in the files given.
+pub fn check(
+    path: &Path,
+    files: &[EditorFile],
+    values: &VariableValues,
+    env: &Environment,
+) -> Result<EditorCheck, AppError> {
+    let checked = if path.is_dir() {
+        let folder = hcl_folder(path)?;
+        let sources: Vec<(String, String)> = files
+            .iter()
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        let text = TemplateText::Folder {
+            files: &sources,
+            var_files: &folder.var_files,
+        };
+        check_text(path, &text, values, false, env)?
+    } else {
+        let text = files.first().map(|f| f.text.as_str()).unwrap_or_default();
+        check_text(path, &TemplateText::File(text), values, false, env)?
+    };
+    let name = path.display().to_string();
+    let mut problems: Vec<EditorProblem> = checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            // A single file's diagnostics name the path as given.
+            let text = files
+                .iter()
+                .find(|f| f.path == d.file || (files.len() == 1 && d.file == name))
+                .map(|f| f.text.as_str());
+            locate(d, text)
+        })
+        .collect();
+    problems.sort_by_key(|p| (p.severity != ProblemSeverity::Error, p.line, p.column));
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == ProblemSeverity::Error)
+        .count() as u32;
+    let builds = checked
+        .template
+        .iter()
+        .flat_map(|t| &t.builders)
+        .map(|builder| {
+            let bakery_template::model::Builder::AmazonEbs(ebs) = builder;
+            ebs.name.clone().unwrap_or_else(|| "amazon-ebs".to_string())
+        })
+        .collect();
+    Ok(EditorCheck {
+        problems,
+        errors,
+        builds,
+    })
+}
+
+fn locate(d: &Diagnostic, text: Option<&str>) -> EditorProblem {
+    let span = text.filter(|_| d.line > 0).and_then(|text| {
+        let start = byte_at(text, d.line, d.column)?;
+        let (word_start, word_end) = word_at(text, start);
+        Some((text, start, word_start, word_end))
+    });
+    let (from, to, fix) = match span {
+        Some((text, start, word_start, word_end)) => {
+            let end = word_end.max(start + text[start..].chars().next().map_or(0, char::len_utf8));
+            let fix = d.fix.as_ref().map(|replacement| Fix {
+                from: utf16(text, word_start),
+                to: utf16(text, word_end),
+                text: replacement.clone(),
+            });
+            (Some(utf16(text, start)), Some(utf16(text, end)), fix)
+        }
+        None => (None, None, None),
+    };
+    EditorProblem {
+        severity: match d.severity {
+            Severity::Error => ProblemSeverity::Error,
+            Severity::Warning => ProblemSeverity::Warning,
+        },
+        message: d.message.clone(),
+        help: d.help.clone(),
+        file: d.file.clone(),
+        line: d.line,
+        column: d.column,
+        field: Some(d.field.clone()).filter(|f| !f.is_empty()),
+        from,
+        to,
+        fix,
+    }
+}
+
+/// The byte offset of a 1-based line and character column (the end of the line when the
+/// column is past it).
+fn byte_at(text: &str, line: u32, column: u32) -> Option<usize> {
+    let mut start = 0;
+    for _ in 1..line {
+        start += text[start..].find('\n')? + 1;
+    }
+    let line_text = &text[start..];
+    let line_end = line_text.find('\n').unwrap_or(line_text.len());
+    let offset = line_text[..line_end]
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(line_end, |(i, _)| i);
+    Some(start + offset)
+}
+
+/// The word a problem points at, for the underline and the fix: a quoted string's
+/// contents, or an identifier (letters, digits, `_`, `-`).
+fn word_at(text: &str, start: usize) -> (usize, usize) {
+    let rest = &text[start..];
+    if let Some(quoted) = rest.strip_prefix('"') {
+        let mut escaped = false;
+        for (i, c) in quoted.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => return (start + 1, start + 1 + i),
+                '\n' => break,
+                _ => escaped = false,
+            }
+        }
+        return (start, start);
+    }
+    let len = rest
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
+        .map_or(rest.len(), |(i, _)| i);
+    (start, start + len)
+}
+
+/// A byte offset as UTF-16 code units, as JavaScript strings (and CodeMirror) count.
+fn utf16(text: &str, byte: usize) -> u32 {
+    text[..byte].chars().map(char::len_utf16).sum::<usize>() as u32
+}
+
+/// Writes the editor's text to `path` as it is, atomically: a temporary file in the same
+/// folder, then a rename, so a crash never leaves half a template.
+pub fn save(path: &Path, text: &str) -> Result<(), AppError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.bakery-save"));
+    let failed = |source| AppError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::write(&temp, text).map_err(failed)?;
+    // Keep the file's permissions (a script-like 0600 template stays private).
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&temp, meta.permissions());
+    }
+    std::fs::rename(&temp, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temp);
+        failed(source)
+    })
+}
+
+/// A JSON template's text as HCL2 (what `bakery fmt --to hcl` writes), for "Convert to
+/// HCL2": the result is a new `.pkr.hcl` file, the JSON file is left as it is.
+pub fn convert_to_hcl(name: &str, text: &str) -> Result<String, AppError> {
+    Ok(bakery_template::json_to_hcl(name, text)?)
+}
+
+/// A template to start from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Starter {
+    /// Stable id, e.g. `amazon-linux-2023`.
+    pub id: String,
+    /// What the list shows.
+    pub title: String,
+    /// One line about it.
+    pub detail: String,
+    /// Its dialect.
+    pub dialect: Dialect,
+    /// The file name "Save" proposes.
+    pub file_name: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// The starters "New" offers; with the sandbox's SSH stand-in known
+/// (`BAKERY_SANDBOX_SSH_PORT`), one that bakes in the sandbox as it is.
+pub fn starters(env: &Environment) -> Vec<Starter> {
+    let starter = |id: &str, title: &str, detail: &str, file_name: &str, text: &str| Starter {
+        id: id.into(),
+        title: title.into(),
+        detail: detail.into(),
+        dialect: Dialect::of(Path::new(file_name)),
+        file_name: file_name.into(),
+        text: text.into(),
+    };
+    let mut list = Vec::new();
+    if let Some(port) = env
+        .var("BAKERY_SANDBOX_SSH_PORT")
+        .filter(|p| p.parse::<u16>().is_ok())
+    {
+        list.push(starter(
+            "sandbox",
+            "Sandbox: bakes here as it is",
+            "Amazon Linux 2023 from the sandbox's catalogue, provisioned over its SSH stand-in",
+            "sandbox.json",
+            &include_str!("../starters/sandbox.json").replace("SSH_PORT", port),
+        ));
+    }
+    list.extend([
+        starter(
+            "amazon-linux-2023",
+            "Amazon Linux 2023",
+            "The newest x86_64 AL2023 image by source_ami_filter, updated with dnf",
+            "amazon-linux-2023.pkr.hcl",
+            include_str!("../starters/amazon-linux-2023.pkr.hcl"),
+        ),
+        starter(
+            "ubuntu-24.04",
+            "Ubuntu 24.04 LTS",
+            "Canonical's newest Noble amd64 server image, updated with apt",
+            "ubuntu-24.04.pkr.hcl",
+            include_str!("../starters/ubuntu-24.04.pkr.hcl"),
+        ),
+        starter(
+            "debian-12",
+            "Debian 12",
+            "The Debian cloud team's newest Bookworm amd64 image, updated with apt",
+            "debian-12.pkr.hcl",
+            include_str!("../starters/debian-12.pkr.hcl"),
+        ),
+        starter(
+            "packer-json",
+            "packer.json (legacy JSON)",
+            "The getting-started JSON template: AL2023 by filter, one inline shell step",
+            "packer.json",
+            include_str!("../starters/packer.json"),
+        ),
+    ]);
+    list
+}
+
+/// The folder a new template's "Save" dialog opens in, and where it is checked from
+/// before it is saved: the working directory.
+pub fn untitled_path(env: &Environment, file_name: &str) -> PathBuf {
+    env.working_dir.join(file_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_count_utf16_units_and_words_stop_at_punctuation() {
+        let text = "{\n  \"ä😀\": 1, \"instance_tipe\": \"t3\"\n}";
+        let start = byte_at(text, 2, 12).unwrap();
+        assert_eq!(&text[start..start + 1], "\"");
+        let (from, to) = word_at(text, start);
+        assert_eq!(&text[from..to], "instance_tipe");
+        // "ä" is one UTF-16 unit and two bytes, "😀" two units and four bytes.
+        assert_eq!(utf16("ä😀x", 6), 3);
+        assert_eq!(utf16(text, from), 2 + 2 + 1 + 2 + 1 + 6 + 1);
+    }
+
+    #[test]
+    fn a_column_past_the_line_is_its_end() {
+        assert_eq!(byte_at("ab\ncd", 2, 9), Some(5));
+        assert_eq!(byte_at("ab", 3, 1), None);
+    }
+}

@@ -1,0 +1,139 @@
+//! The Templates view: open a template (native dialog, drag and drop, recent files), check
+//! the text being edited as the person types, save it, convert it to HCL2, and the starters
+//! "New" offers — adapters over `bakery-app`'s editor use cases.
+
+use std::path::{Path, PathBuf};
+
+use bakery_app::editor::{self, EditorCheck, EditorFile, OpenedTemplate, Starter};
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::AppState;
+use crate::commands::bakes::{VariableInput, values};
+use crate::error::IpcError;
+
+/// Which native dialog to show.
+#[derive(Debug, Clone, Copy, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum OpenWhat {
+    /// A JSON or `.pkr.hcl` file.
+    File,
+    /// A folder of `.pkr.hcl` files.
+    Folder,
+}
+
+/// The native dialog to open a template file or folder; `null` when the person closed it.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_template_to_edit(
+    app: AppHandle,
+    what: OpenWhat,
+) -> Result<Option<String>, IpcError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let dialog = app.dialog().file().set_title("Open a template");
+    let send = move |path: Option<tauri_plugin_dialog::FilePath>| {
+        let _ = tx.send(path);
+    };
+    match what {
+        OpenWhat::File => dialog
+            .add_filter("Packer templates", &["json", "hcl"])
+            .pick_file(send),
+        OpenWhat::Folder => dialog.pick_folder(send),
+    }
+    let picked = rx
+        .await
+        .map_err(|err| IpcError::internal(format!("the file dialog went away: {err}")))?;
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.display().to_string()))
+}
+
+/// The native "Save As" dialog, starting at `suggested`; `null` when closed.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_save_path(app: AppHandle, suggested: String) -> Result<Option<String>, IpcError> {
+    let suggested = PathBuf::from(suggested);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut dialog = app.dialog().file().set_title("Save the template");
+    if let Some(dir) = suggested.parent().filter(|d| d.is_dir()) {
+        dialog = dialog.set_directory(dir);
+    }
+    if let Some(name) = suggested.file_name() {
+        dialog = dialog.set_file_name(name.to_string_lossy());
+    }
+    dialog.save_file(move |path| {
+        let _ = tx.send(path);
+    });
+    let picked = rx
+        .await
+        .map_err(|err| IpcError::internal(format!("the file dialog went away: {err}")))?;
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.display().to_string()))
+}
+
+/// Reads a template (a file or an HCL2 folder) for the editor.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_template(path: String) -> Result<OpenedTemplate, IpcError> {
+    Ok(editor::open(Path::new(&path))?)
+}
+
+/// Checks the editor's text as if saved at `path`: every problem, located in UTF-16
+/// offsets for the code view and by field for the form.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_template_text(
+    state: State<'_, AppState>,
+    path: String,
+    files: Vec<EditorFile>,
+    vars: Vec<VariableInput>,
+) -> Result<EditorCheck, IpcError> {
+    Ok(editor::check(
+        Path::new(&path),
+        &files,
+        &values(&vars),
+        state.bakery.environment(),
+    )?)
+}
+
+/// Writes the editor's text to `path` as it is (atomically).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_template(path: String, text: String) -> Result<(), IpcError> {
+    Ok(editor::save(Path::new(&path), &text)?)
+}
+
+/// A JSON template's text in HCL2 (as `bakery fmt --to hcl` writes it).
+#[tauri::command]
+#[specta::specta]
+pub async fn convert_template_to_hcl(path: String, text: String) -> Result<String, IpcError> {
+    Ok(editor::convert_to_hcl(&path, &text)?)
+}
+
+/// The starters "New" offers, and where an unsaved one is checked from.
+#[tauri::command]
+#[specta::specta]
+pub fn template_starters(state: State<'_, AppState>) -> Result<Vec<StarterView>, IpcError> {
+    let env = state.bakery.environment();
+    Ok(editor::starters(env)
+        .into_iter()
+        .map(|starter| StarterView {
+            path: editor::untitled_path(env, &starter.file_name)
+                .display()
+                .to_string(),
+            starter,
+        })
+        .collect())
+}
+
+/// A starter and the path a new template from it is checked as until it is saved.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StarterView {
+    /// The starter.
+    #[serde(flatten)]
+    pub starter: Starter,
+    /// Where "Save" proposes to write it.
+    pub path: String,
+}
