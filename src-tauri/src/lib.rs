@@ -22,6 +22,8 @@ pub const BINDINGS_PATH: &str = "../ui/src/backend/bindings.ts";
 pub struct AppState {
     /// The use cases, with this window's MFA dialog as their prompt.
     pub bakery: Arc<Bakery>,
+    /// The template editor's pickers' lookups, cached per profile and region.
+    pub catalog: bakery_app::catalog::Catalog,
     target: RwLock<ActiveTarget>,
     /// MFA dialogs waiting for the webview's answer.
     pub pending: Arc<PendingAnswers>,
@@ -82,6 +84,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::templates::save_template,
             commands::templates::convert_template_to_hcl,
             commands::templates::template_starters,
+            commands::templates::find_images,
+            commands::templates::list_instance_types,
+            commands::templates::list_network,
+            commands::templates::resolve_source_images,
         ])
         .events(tauri_specta::collect_events![
             prompts::MfaRequested,
@@ -142,6 +148,7 @@ pub fn run() {
             ));
             app.manage(AppState {
                 bakery,
+                catalog: bakery_app::catalog::Catalog::new(),
                 target: RwLock::new(target),
                 pending,
                 open_browser,

@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use bakery_app::catalog::{ImageQuery, SourceResolution};
 use bakery_app::editor::{self, EditorCheck, EditorFile, OpenedTemplate, Starter};
+use bakery_engine::catalog::{ImageChoice, InstanceTypeChoice, NetworkChoices};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -136,4 +138,65 @@ pub struct StarterView {
     pub starter: Starter,
     /// Where "Save" proposes to write it.
     pub path: String,
+}
+
+/// Images matching the search in `region` (the active profile's account), newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn find_images(
+    state: State<'_, AppState>,
+    region: String,
+    query: ImageQuery,
+    refresh: bool,
+) -> Result<Vec<ImageChoice>, IpcError> {
+    let profile = state.target().profile;
+    Ok(state
+        .catalog
+        .images(&state.bakery, profile.as_deref(), &region, &query, refresh)
+        .await?)
+}
+
+/// The instance types `region` offers, with vCPUs, memory and architectures.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_instance_types(
+    state: State<'_, AppState>,
+    region: String,
+    refresh: bool,
+) -> Result<Vec<InstanceTypeChoice>, IpcError> {
+    let profile = state.target().profile;
+    Ok(state
+        .catalog
+        .instance_types(&state.bakery, profile.as_deref(), &region, refresh)
+        .await?)
+}
+
+/// The VPCs, subnets and security groups of `region`.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_network(
+    state: State<'_, AppState>,
+    region: String,
+    refresh: bool,
+) -> Result<NetworkChoices, IpcError> {
+    let profile = state.target().profile;
+    Ok(state
+        .catalog
+        .network(&state.bakery, profile.as_deref(), &region, refresh)
+        .await?)
+}
+
+/// What each build's source image resolves to in its region, from the editor's text.
+#[tauri::command]
+#[specta::specta]
+pub async fn resolve_source_images(
+    state: State<'_, AppState>,
+    path: String,
+    files: Vec<EditorFile>,
+) -> Result<Vec<SourceResolution>, IpcError> {
+    let profile = state.target().profile;
+    Ok(state
+        .catalog
+        .resolve_sources(&state.bakery, profile.as_deref(), Path::new(&path), &files)
+        .await?)
 }

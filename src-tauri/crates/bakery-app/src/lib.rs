@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod bake;
+pub mod catalog;
 pub mod credentials;
 pub mod editor;
 pub mod environment;

@@ -7,6 +7,7 @@
 //! next start finds it dead and [`cleanup::recover_dead_bakes`] cleans up.
 
 pub mod build_variables;
+pub mod catalog;
 pub mod cleanup;
 pub mod context;
 pub mod ec2;
