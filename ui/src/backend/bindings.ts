@@ -82,6 +82,14 @@ export const commands = {
 	convertTemplateToHcl: (path: string, text: string) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("convert_template_to_hcl", { path, text })),
 	/**  The starters "New" offers, and where an unsaved one is checked from. */
 	templateStarters: () => typedError<StarterView[], IpcError_Serialize>(__TAURI_INVOKE("template_starters")),
+	/**  Images matching the search in `region` (the active profile's account), newest first. */
+	findImages: (region: string, query: ImageQuery, refresh: boolean) => typedError<ImageChoice_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("find_images", { region, query, refresh })),
+	/**  The instance types `region` offers, with vCPUs, memory and architectures. */
+	listInstanceTypes: (region: string, refresh: boolean) => typedError<InstanceTypeChoice[], IpcError_Serialize>(__TAURI_INVOKE("list_instance_types", { region, refresh })),
+	/**  The VPCs, subnets and security groups of `region`. */
+	listNetwork: (region: string, refresh: boolean) => typedError<NetworkChoices_Serialize, IpcError_Serialize>(__TAURI_INVOKE("list_network", { region, refresh })),
+	/**  What each build's source image resolves to in its region, from the editor's text. */
+	resolveSourceImages: (path: string, files: EditorFile[]) => typedError<SourceResolution_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("resolve_source_images", { path, files })),
 };
 
 /** Events */
@@ -403,6 +411,55 @@ export type Fix = {
 	text: string,
 };
 
+/**  An image a source-AMI picker can offer. */
+export type ImageChoice = ImageChoice_Serialize | ImageChoice_Deserialize;
+
+/**  An image a source-AMI picker can offer. */
+export type ImageChoice_Deserialize = {
+	/**  `ami-…`. */
+	id: string,
+	/**  Its name (what `source_ami_filter`'s `name` matches). */
+	name: string,
+	/**  The owning account. */
+	ownerId: string,
+	/**  `amazon`, `aws-marketplace`… when the owner has an alias. */
+	ownerAlias?: string | null,
+	/**  When it was made (RFC 3339, as EC2 says). */
+	creationDate: string,
+	/**  `x86_64` or `arm64`. */
+	architecture: string,
+	/**  Its description, when it has one. */
+	description?: string | null,
+};
+
+/**  An image a source-AMI picker can offer. */
+export type ImageChoice_Serialize = {
+	/**  `ami-…`. */
+	id: string,
+	/**  Its name (what `source_ami_filter`'s `name` matches). */
+	name: string,
+	/**  The owning account. */
+	ownerId: string,
+	/**  `amazon`, `aws-marketplace`… when the owner has an alias. */
+	ownerAlias: string | null,
+	/**  When it was made (RFC 3339, as EC2 says). */
+	creationDate: string,
+	/**  `x86_64` or `arm64`. */
+	architecture: string,
+	/**  Its description, when it has one. */
+	description: string | null,
+};
+
+/**  A source-image search: who owns it and what its name looks like. */
+export type ImageQuery = {
+	/**  `amazon`, `self`, an account id (Canonical is `099720109477`); empty: any owner. */
+	owner: string,
+	/**  A name pattern with `*` wildcards, e.g. `al2023-ami-2023.*-x86_64`; empty: any. */
+	name: string,
+	/**  `x86_64` or `arm64`; empty: any. */
+	architecture: string,
+};
+
 /**  What an import did. */
 export type ImportView = ImportView_Serialize | ImportView_Deserialize;
 
@@ -428,6 +485,18 @@ export type ImportView_Serialize = {
 	backup: string | null,
 	/**  How many key lines were removed. */
 	linesRemoved: number,
+};
+
+/**  An instance type the region offers. */
+export type InstanceTypeChoice = {
+	/**  `t3.micro`. */
+	name: string,
+	/**  Its default vCPUs. */
+	vcpus: number,
+	/**  Its memory in MiB (an `i64` in EC2's model; every type fits in 32 bits). */
+	memoryMib: number,
+	/**  The architectures it runs (`x86_64`, `arm64`, `i386`). */
+	architectures: string[],
 };
 
 /**  An error as the webview receives it. */
@@ -478,6 +547,68 @@ export type MfaRequested = {
 	profile: string,
 	/**  The device's ARN (`mfa_serial`). */
 	serial: string,
+};
+
+/**  A VPC, subnet or security group a picker can offer. */
+export type NetworkChoice = NetworkChoice_Serialize | NetworkChoice_Deserialize;
+
+/**  A VPC, subnet or security group a picker can offer. */
+export type NetworkChoice_Deserialize = {
+	/**  `vpc-…`, `subnet-…` or `sg-…`. */
+	id: string,
+	/**  Its `Name` tag (a group's name), when it has one. */
+	name?: string | null,
+	/**  The VPC it is in (for subnets and groups). */
+	vpcId?: string | null,
+	/**  Its CIDR block (VPCs and subnets). */
+	cidr?: string | null,
+	/**  The subnet's availability zone. */
+	zone?: string | null,
+	/**  Free IPv4 addresses (subnets). */
+	freeAddresses?: number | null,
+	/**  The region's default VPC, or a zone's default subnet. */
+	default: boolean,
+};
+
+/**  A VPC, subnet or security group a picker can offer. */
+export type NetworkChoice_Serialize = {
+	/**  `vpc-…`, `subnet-…` or `sg-…`. */
+	id: string,
+	/**  Its `Name` tag (a group's name), when it has one. */
+	name: string | null,
+	/**  The VPC it is in (for subnets and groups). */
+	vpcId: string | null,
+	/**  Its CIDR block (VPCs and subnets). */
+	cidr: string | null,
+	/**  The subnet's availability zone. */
+	zone: string | null,
+	/**  Free IPv4 addresses (subnets). */
+	freeAddresses: number | null,
+	/**  The region's default VPC, or a zone's default subnet. */
+	default: boolean,
+};
+
+/**  The region's VPCs, subnets and security groups. */
+export type NetworkChoices = NetworkChoices_Serialize | NetworkChoices_Deserialize;
+
+/**  The region's VPCs, subnets and security groups. */
+export type NetworkChoices_Deserialize = {
+	/**  VPCs. */
+	vpcs: NetworkChoice_Deserialize[],
+	/**  Subnets. */
+	subnets: NetworkChoice_Deserialize[],
+	/**  Security groups. */
+	securityGroups: NetworkChoice_Deserialize[],
+};
+
+/**  The region's VPCs, subnets and security groups. */
+export type NetworkChoices_Serialize = {
+	/**  VPCs. */
+	vpcs: NetworkChoice_Serialize[],
+	/**  Subnets. */
+	subnets: NetworkChoice_Serialize[],
+	/**  Security groups. */
+	securityGroups: NetworkChoice_Serialize[],
 };
 
 /**  A new app profile. The secret is moved into the keyring and dropped. */
@@ -800,6 +931,41 @@ present: boolean | null } |
 { type: "plaintextFile"; 
 /**  The file. */
 path: string };
+
+/**  What a build's source image is in its region. */
+export type SourceResolution = SourceResolution_Serialize | SourceResolution_Deserialize;
+
+/**  What a build's source image is in its region. */
+export type SourceResolution_Deserialize = {
+	/**  The build. */
+	build: string,
+	/**  Its region. */
+	region: string,
+	/**  `source_ami_filter` (true) or a pinned `source_ami` (false). */
+	byFilter: boolean,
+	/**  The image the bake would start from, when one matches. */
+	image?: ImageChoice_Deserialize | null,
+	/**  Other images the filter matches, newest first (for a filter only). */
+	alternatives: ImageChoice_Deserialize[],
+	/**  Why it could not be looked up (no permission, offline, no match). */
+	error?: string | null,
+};
+
+/**  What a build's source image is in its region. */
+export type SourceResolution_Serialize = {
+	/**  The build. */
+	build: string,
+	/**  Its region. */
+	region: string,
+	/**  `source_ami_filter` (true) or a pinned `source_ami` (false). */
+	byFilter: boolean,
+	/**  The image the bake would start from, when one matches. */
+	image: ImageChoice_Serialize | null,
+	/**  Other images the filter matches, newest first (for a filter only). */
+	alternatives: ImageChoice_Serialize[],
+	/**  Why it could not be looked up (no permission, offline, no match). */
+	error: string | null,
+};
 
 /**  An SSO sign-in waits for the person to approve `userCode` at `verificationUri`. */
 export type SsoSignInStarted = {

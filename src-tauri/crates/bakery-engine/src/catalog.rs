@@ -98,8 +98,8 @@ pub struct InstanceTypeChoice {
     pub name: String,
     /// Its default vCPUs.
     pub vcpus: i32,
-    /// Its memory in MiB.
-    pub memory_mib: i64,
+    /// Its memory in MiB (an `i64` in EC2's model; every type fits in 32 bits).
+    pub memory_mib: u32,
     /// The architectures it runs (`x86_64`, `arm64`, `i386`).
     pub architectures: Vec<String>,
 }
@@ -152,6 +152,7 @@ pub async fn instance_types(ec2: &Ec2) -> Result<Vec<InstanceTypeChoice>, Engine
                 memory_mib: t
                     .memory_info()
                     .and_then(|m| m.size_in_mib())
+                    .and_then(|m| u32::try_from(m).ok())
                     .unwrap_or_default(),
                 architectures: t
                     .processor_info()
