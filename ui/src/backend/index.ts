@@ -38,6 +38,10 @@ import type {
   OpenedTemplate,
   OpenWhat,
   StarterView,
+  ImageChoice_Serialize,
+  ImageQuery,
+  InstanceTypeChoice,
+  SourceResolution_Serialize,
 } from "./bindings";
 
 // What Rust sends (its `Serialize` shape: every field present, `null` when unset).
@@ -302,6 +306,35 @@ export function saveTemplate(path: string, text: string): Promise<null> {
 /** A JSON template's text in HCL2 (as `bakery fmt --to hcl` writes it). */
 export function convertTemplateToHcl(path: string, text: string): Promise<string> {
   return call(() => commands.convertTemplateToHcl(path, text));
+}
+
+export type ImageChoice = ImageChoice_Serialize;
+export type SourceResolution = SourceResolution_Serialize;
+export type { ImageQuery, InstanceTypeChoice };
+
+/** Images of an owner matching a name pattern in `region`, newest first (cached). */
+export function findImages(
+  region: string,
+  query: ImageQuery,
+  refresh: boolean,
+): Promise<ImageChoice[]> {
+  return call(() => commands.findImages(region, query, refresh));
+}
+
+/** The instance types `region` offers (cached unless `refresh`). */
+export function listInstanceTypes(
+  region: string,
+  refresh: boolean,
+): Promise<InstanceTypeChoice[]> {
+  return call(() => commands.listInstanceTypes(region, refresh));
+}
+
+/** What each build's source image resolves to in its region, from the editor's text. */
+export function resolveSourceImages(
+  path: string,
+  files: EditorFile[],
+): Promise<SourceResolution[]> {
+  return call(() => commands.resolveSourceImages(path, files));
 }
 
 /** The starters "New" offers. */

@@ -3,9 +3,39 @@
 // module that talks to Rust).
 
 import * as backend from "../../backend";
-import type { EditorCheck, EditorFile, OpenedTemplate, Starter } from "./types";
+import type {
+  Change,
+  EditorCheck,
+  EditorFile,
+  EditResult,
+  ImageChoice,
+  InstanceTypeChoice,
+  OpenedTemplate,
+  SourceResolution,
+  Starter,
+} from "./types";
+
+/** The pickers' read-only lookups in the active profile's account (cached by Rust). */
+export interface PickerBackend {
+  findImages(
+    region: string,
+    query: { owner: string; name: string; architecture: string },
+    refresh: boolean,
+  ): Promise<ImageChoice[]>;
+  instanceTypes(region: string, refresh: boolean): Promise<InstanceTypeChoice[]>;
+  /** What each build's source image resolves to, from the editor's text as it is now. */
+  resolveSources(): Promise<SourceResolution[]>;
+}
 
 export interface EditorBackend {
+  /**
+   * One form edit of `file` (its text as the editor has it now): the patches for the code
+   * view, the new text, and the template checked again.
+   */
+  edit(path: string, files: EditorFile[], file: string, changes: Change[]): Promise<EditResult>;
+  findImages: PickerBackend["findImages"];
+  instanceTypes: PickerBackend["instanceTypes"];
+  resolveSources(path: string, files: EditorFile[]): Promise<SourceResolution[]>;
   /** The native open dialog (a file, or a folder of `.pkr.hcl` files); null when closed. */
   pick(what: "file" | "folder"): Promise<string | null>;
   /** The native Save As dialog starting at `suggested`; null when closed. */
@@ -19,6 +49,18 @@ export interface EditorBackend {
 }
 
 export const appEditorBackend: EditorBackend = {
+  async edit(path, files, file, changes) {
+    return (await backend.editTemplate(path, files, file, changes)) as EditResult;
+  },
+  findImages(region, query, refresh) {
+    return backend.findImages(region, query, refresh);
+  },
+  instanceTypes(region, refresh) {
+    return backend.listInstanceTypes(region, refresh);
+  },
+  resolveSources(path, files) {
+    return backend.resolveSourceImages(path, files);
+  },
   pick(what) {
     return backend.pickTemplateToEdit(what);
   },

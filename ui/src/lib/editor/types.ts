@@ -30,6 +30,8 @@ export interface EditorCheck {
   problems: EditorProblem[];
   errors: number;
   builds: string[];
+  /** The settings as written, for the form (null: the text does not parse). */
+  form: TemplateForm | null;
 }
 
 /** One file of the template with its text. */
@@ -60,4 +62,91 @@ export interface TextPatch {
   from: number;
   to: number;
   text: string;
+}
+
+/** A setting's value as written: a literal, or (HCL2) expression text such as `var.region`. */
+export type FieldValue =
+  { kind: "literal"; value: unknown } | { kind: "expression"; value: string };
+
+/** One change to one setting, by its field path (what Rust's edit engine takes). */
+export type Change =
+  | { op: "set"; path: string; value: unknown }
+  | { op: "unset"; path: string }
+  | { op: "insert"; path: string; value: unknown }
+  | { op: "remove"; path: string }
+  | { op: "set_expression"; path: string; expression: string }
+  | { op: "move"; path: string; to: number };
+
+/** One build's settings as the form shows them. */
+export interface FormBuild {
+  /** Its name (`amazon-ebs`, or its `name` / HCL2 source name). */
+  name: string;
+  /** The file its settings are in. */
+  file: string;
+  /** Its field path: `builders[0]` or `source.amazon-ebs.web`. */
+  prefix: string;
+  /** Every key it sets, by key, as written. */
+  values: Record<string, FieldValue>;
+}
+
+export interface FormProvisioner {
+  /** `shell`, `file`, `shell-local`, … */
+  type: string;
+  file: string;
+  /** `provisioners[0]` or `build.provisioner[0]`. */
+  prefix: string;
+  values: Record<string, FieldValue>;
+  /** Why the form shows it read-only (a provisioner AMI Bakery does not bake yet). */
+  readOnly: string | null;
+}
+
+export interface FormVariable {
+  name: string;
+  default: FieldValue | null;
+  sensitive: boolean;
+  prefix: string;
+  file: string;
+}
+
+/** What the form shows: the settings of every build and provisioner, as written. */
+export interface TemplateForm {
+  builds: FormBuild[];
+  provisioners: FormProvisioner[];
+  variables: FormVariable[];
+  /** Where a new provisioner goes: `provisioners` or `build.provisioner`. */
+  provisionersPath: string;
+}
+
+/** An edit made: the patches for the code view and the template checked again. */
+export interface EditResult {
+  file: string;
+  patches: TextPatch[];
+  text: string;
+  check: EditorCheck;
+}
+
+export interface ImageChoice {
+  id: string;
+  name: string;
+  ownerId: string;
+  ownerAlias: string | null;
+  creationDate: string;
+  architecture: string;
+  description: string | null;
+}
+
+export interface SourceResolution {
+  build: string;
+  region: string;
+  byFilter: boolean;
+  image: ImageChoice | null;
+  alternatives: ImageChoice[];
+  error: string | null;
+}
+
+export interface InstanceTypeChoice {
+  name: string;
+  vcpus: number;
+  memoryMib: number;
+  architectures: string[];
 }
