@@ -118,7 +118,7 @@ fn from_json(value: &Json) -> Node {
 }
 
 /// Options whose value is written as a nested block in HCL2 (the others are attributes).
-const HCL_BLOCKS: &[&str] = &[
+pub(crate) const HCL_BLOCKS: &[&str] = &[
     "source_ami_filter",
     "metadata_options",
     "aws_polling",

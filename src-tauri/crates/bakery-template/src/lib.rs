@@ -13,6 +13,7 @@
 mod check;
 mod convert;
 mod diagnostic;
+pub mod edit;
 mod error;
 mod export;
 mod format;
