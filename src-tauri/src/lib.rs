@@ -88,6 +88,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::templates::list_instance_types,
             commands::templates::list_network,
             commands::templates::resolve_source_images,
+            commands::templates::edit_template,
         ])
         .events(tauri_specta::collect_events![
             prompts::MfaRequested,

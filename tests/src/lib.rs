@@ -46,6 +46,11 @@ pub fn sandbox() -> SandboxLease {
     SandboxLease { guard }
 }
 
+/// The repository's root folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 /// The workspace's target directory (`target/`), where the app and `bakery` are built.
 pub fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {

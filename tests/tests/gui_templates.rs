@@ -1,7 +1,10 @@
 //! The Templates view, driven through the real app window (WebDriver under Xvfb) against
-//! the sandbox: the starters, a template opened by path, a misspelt key typed in the code
-//! view shown at its line with its did-you-mean fixed in one click, and Save writing
-//! exactly the bytes typed. Screenshots land in target/screenshots.
+//! the sandbox: New from the Amazon Linux 2023 starter, whose source-AMI picker shows the
+//! sandbox catalogue's newest AL2023 image; an instance type picked from the region's
+//! list; a misspelt key typed in the code view shown at its line and in the form, fixed by
+//! its did-you-mean in one click; Save writing exactly the bytes expected; and corpus
+//! templates of both dialects edited in the form, one field each, saved with only that
+//! value changed. Screenshots land in target/screenshots.
 
 use std::time::Duration;
 
@@ -15,6 +18,7 @@ const WAIT: Duration = Duration::from_secs(30);
 /// again (WebKitWebDriver ignores the NULL key).
 const CONTROL: &str = "\u{E009}";
 const HOME: &str = "\u{E011}";
+const DOWN: &str = "\u{E015}";
 const END: &str = "\u{E010}";
 const ENTER: &str = "\u{E007}";
 
@@ -81,12 +85,57 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
     });
     let code = session.find("[data-testid=code-view]", WAIT).text();
     assert!(code.contains("source_ami_filter"), "{code}");
+    // The source-AMI picker: what the filter resolves to in the build's region, the
+    // sandbox catalogue's newest AL2023 x86_64 image.
+    let newest = sandbox
+        .ec2(
+            "us-east-1",
+            "DescribeImages",
+            &[
+                ("Owner.1", "amazon"),
+                ("Filter.1.Name", "name"),
+                (
+                    "Filter.1.Value.1",
+                    "al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64",
+                ),
+            ],
+        )
+        .unwrap()
+        .texts("imageId")
+        .remove(0);
+    session.wait_text("[data-testid=source-resolution-id]", WAIT, |t| t == newest);
+    let name = session
+        .find("[data-testid=source-resolution-name]", WAIT)
+        .attribute("title")
+        .unwrap_or_default();
+    assert_eq!(name, "al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64");
     session.save_screenshot("templates-starter");
+
+    // Pick an instance type from the region's list: the code changes by that value only.
+    session
+        .find("[data-testid=instance-type-picker]", WAIT)
+        .click();
+    session
+        .find("[data-testid=instance-type-filter]", WAIT)
+        .send_keys("t3.sm");
+    session.find("[data-testid=\"instance-type-t3.small\"]", WAIT);
+    session.save_screenshot("templates-instance-types");
+    session
+        .find("[data-testid=\"instance-type-t3.small\"]", WAIT)
+        .click();
+    session.wait_text("[data-testid=code-view]", WAIT, |t| {
+        t.contains("instance_type = \"t3.small\"")
+    });
+    session.find("[data-testid=templates-dirty]", WAIT);
+    // Closing with unsaved changes asks first; "Don't save" drops them.
+    session.find("[data-testid=templates-close]", WAIT).click();
+    session
+        .find("[data-testid=unsaved-dialog-discard]", WAIT)
+        .click();
 
     // Open a JSON template by its path (the starter is unchanged: no question asked).
     let path = dir.path().join("golden.json");
     std::fs::write(&path, TEMPLATE).unwrap();
-    session.find("[data-testid=templates-close]", WAIT).click();
     open_by_path(&session, &path);
     session.wait_text("[data-testid=templates-title]", WAIT, |t| {
         t.starts_with("golden.json")
@@ -95,20 +144,27 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
         t.contains("No problems")
     });
 
-    // Type a misspelt top-level key on a new second line.
+    // Type a misspelt key on a new line after the builder's region (line 5).
     let content = session.find("[data-testid=code-view-content]", WAIT);
     content.click();
     content.send_keys(&format!(
-        "{CONTROL}{HOME}{CONTROL}{END}{ENTER}\"descriptin\": \"golden image\","
+        "{CONTROL}{HOME}{CONTROL}{DOWN}{DOWN}{DOWN}{DOWN}{END}{ENTER}\"ami_descriptin\": \"golden image\","
     ));
     let problems = session.wait_text("[data-testid=editor-problems]", WAIT, |t| {
-        t.contains("descriptin")
+        t.contains("ami_descriptin")
     });
-    assert!(problems.contains("golden.json:2:3"), "{problems}");
+    assert!(problems.contains("golden.json:6:7"), "{problems}");
     assert!(
-        problems.contains("did you mean \"description\"?"),
+        problems.contains("did you mean \"ami_description\"?"),
         "{problems}"
     );
+    // ... and at the field in the form.
+    let at_field = session.wait_text(
+        "[data-testid=\"field-builders[0].ami_descriptin-problem\"]",
+        WAIT,
+        |t| !t.is_empty(),
+    );
+    assert!(at_field.contains("unknown configuration key"), "{at_field}");
     session.wait_text("[data-testid=templates-bake-reason]", WAIT, |t| {
         t == "Fix 1 error first"
     });
@@ -131,11 +187,59 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
     session.wait_text("[data-testid=editor-problems]", WAIT, |t| {
         t.contains("No problems")
     });
+    let description = session
+        .find("[data-testid=\"field-builders[0].ami_description\"]", WAIT)
+        .attribute("value");
+    assert_eq!(description.as_deref(), Some("golden image"));
     session.find("[data-testid=templates-save]", WAIT).click();
     session.wait_gone("[data-testid=templates-dirty]", WAIT);
-    let expected = TEMPLATE.replacen("{\n", "{\n  \"description\": \"golden image\",\n", 1);
+    let expected = TEMPLATE.replacen(
+        "\"region\": \"us-east-1\",\n",
+        "\"region\": \"us-east-1\",\n      \"ami_description\": \"golden image\",\n",
+        1,
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
     session.save_screenshot("templates-saved");
+
+    // Corpus templates of both dialects: one field edited in the form each, saved; the file
+    // differs from the original only in that value.
+    let corpus = bakery_tests::workspace_root().join("src-tauri/crates/bakery-template/tests");
+    for (name, field, old, value) in [
+        (
+            "corpus/01-getting-started-al2.json",
+            "builders[0].instance_type",
+            "t3.micro",
+            "t3.large",
+        ),
+        (
+            "corpus-hcl/h01-article.pkr.hcl",
+            "source.amazon-ebs.yum-upgrade.instance_type",
+            "t2.micro",
+            "t3.large",
+        ),
+        (
+            "corpus-hcl/h03-two-sources-only.pkr.hcl",
+            "source.amazon-ebs.al2023.ssh_username",
+            "ec2-user",
+            "ssm-user",
+        ),
+    ] {
+        let original = std::fs::read_to_string(corpus.join(name)).unwrap();
+        let copy = dir.path().join(name.rsplit('/').next().unwrap());
+        std::fs::write(&copy, &original).unwrap();
+        session.find("[data-testid=templates-close]", WAIT).click();
+        open_by_path(&session, &copy);
+        let input = session.find(&format!("[data-testid=\"field-{field}\"]"), WAIT);
+        input.click();
+        input.send_keys(&format!("{CONTROL}a{CONTROL}{value}{ENTER}"));
+        session.find("[data-testid=templates-dirty]", WAIT);
+        session.find("[data-testid=templates-save]", WAIT).click();
+        session.wait_gone("[data-testid=templates-dirty]", WAIT);
+        let saved = std::fs::read_to_string(&copy).unwrap();
+        let expected = original.replacen(&format!("\"{old}\""), &format!("\"{value}\""), 1);
+        assert_eq!(saved, expected, "{name}");
+    }
+    session.save_screenshot("templates-form-hcl");
 
     session.close();
 }

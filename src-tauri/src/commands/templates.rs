@@ -4,8 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use bakery_app::VariableValues;
 use bakery_app::catalog::{ImageQuery, SourceResolution};
-use bakery_app::editor::{self, EditorCheck, EditorFile, OpenedTemplate, Starter};
+use bakery_app::editor::{
+    self, EditResult, EditorCheck, EditorFile, FormChange, OpenedTemplate, Starter,
+};
 use bakery_engine::catalog::{ImageChoice, InstanceTypeChoice, NetworkChoices};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -199,4 +202,25 @@ pub async fn resolve_source_images(
         .catalog
         .resolve_sources(&state.bakery, profile.as_deref(), Path::new(&path), &files)
         .await?)
+}
+
+/// One form edit of `file` (its text as the editor has it): the code view's patches, the
+/// new text, and the whole template checked again. Nothing is written.
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_template(
+    state: State<'_, AppState>,
+    path: String,
+    files: Vec<EditorFile>,
+    file: String,
+    changes: Vec<FormChange>,
+) -> Result<EditResult, IpcError> {
+    Ok(editor::edit_text(
+        Path::new(&path),
+        &files,
+        &file,
+        &changes,
+        &VariableValues::default(),
+        state.bakery.environment(),
+    )?)
 }

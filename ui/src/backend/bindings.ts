@@ -90,6 +90,11 @@ export const commands = {
 	listNetwork: (region: string, refresh: boolean) => typedError<NetworkChoices_Serialize, IpcError_Serialize>(__TAURI_INVOKE("list_network", { region, refresh })),
 	/**  What each build's source image resolves to in its region, from the editor's text. */
 	resolveSourceImages: (path: string, files: EditorFile[]) => typedError<SourceResolution_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("resolve_source_images", { path, files })),
+	/**
+	 *  One form edit of `file` (its text as the editor has it): the code view's patches, the
+	 *  new text, and the whole template checked again. Nothing is written.
+	 */
+	editTemplate: (path: string, files: EditorFile[], file: string, changes: FormChange[]) => typedError<EditResult_Serialize, IpcError_Serialize>(__TAURI_INVOKE("edit_template", { path, files, file, changes })),
 };
 
 /** Events */
@@ -254,6 +259,33 @@ export type Dialect =
 /**  HCL2: a `.pkr.hcl` file or a folder of them. */
 "hcl2";
 
+/**  A form edit made: the code view's patches, the new text, the template checked again. */
+export type EditResult = EditResult_Serialize | EditResult_Deserialize;
+
+/**  A form edit made: the code view's patches, the new text, the template checked again. */
+export type EditResult_Deserialize = {
+	/**  The file edited. */
+	file: string,
+	/**  The changes to its text (UTF-16 offsets of the text as it was). */
+	patches: TextPatch[],
+	/**  Its text after the edit. */
+	text: string,
+	/**  The whole template checked with the edit. */
+	check: EditorCheck_Deserialize,
+};
+
+/**  A form edit made: the code view's patches, the new text, the template checked again. */
+export type EditResult_Serialize = {
+	/**  The file edited. */
+	file: string,
+	/**  The changes to its text (UTF-16 offsets of the text as it was). */
+	patches: TextPatch[],
+	/**  Its text after the edit. */
+	text: string,
+	/**  The whole template checked with the edit. */
+	check: EditorCheck_Serialize,
+};
+
 /**  The text being edited, checked. */
 export type EditorCheck = EditorCheck_Serialize | EditorCheck_Deserialize;
 
@@ -265,6 +297,8 @@ export type EditorCheck_Deserialize = {
 	errors: number,
 	/**  The builds the template bakes, by name. */
 	builds: string[],
+	/**  The settings as written, for the form (null when no file parses). */
+	form?: TemplateForm_Deserialize | null,
 };
 
 /**  The text being edited, checked. */
@@ -275,6 +309,8 @@ export type EditorCheck_Serialize = {
 	errors: number,
 	/**  The builds the template bakes, by name. */
 	builds: string[],
+	/**  The settings as written, for the form (null when no file parses). */
+	form: TemplateForm_Serialize | null,
 };
 
 /**  One file of the template being edited, with its text as it is now. */
@@ -409,6 +445,126 @@ export type Fix = {
 	to: number,
 	/**  The replacement, e.g. the known key an unknown one was meant to be. */
 	text: string,
+};
+
+/**  One build's settings as the form shows them. */
+export type FormBuild = {
+	/**  Its name (its `name`, its HCL2 source label, or its type). */
+	name: string,
+	/**  The file it is written in. */
+	file: string,
+	/**  Its field path: `builders[0]` or `source.amazon-ebs.web`. */
+	prefix: string,
+	/**  Every key it sets, as written. */
+	values: { [key in string]: FormValue },
+};
+
+/**
+ *  One form edit of one setting, by its field path, as the webview sends it (the edit
+ *  engine's [`Change`], typed for the bindings).
+ */
+export type FormChange = 
+/**  Give the setting this value (created when absent). */
+{ op: "set"; 
+/**  The field path. */
+path: string; 
+/**  The value. */
+value: unknown } | 
+/**  Remove the setting. */
+{ op: "unset"; 
+/**  The field path. */
+path: string } | 
+/**  Insert a list item at `path` (ending in `[i]`). */
+{ op: "insert"; 
+/**  The new item's field path. */
+path: string; 
+/**  The item. */
+value: unknown } | 
+/**  Remove the list item at `path`. */
+{ op: "remove"; 
+/**  The item's field path. */
+path: string } | 
+/**  HCL2: give the setting expression text, written as is. */
+{ op: "set_expression"; 
+/**  The field path. */
+path: string; 
+/**  The expression. */
+expression: string } | 
+/**  Move the list item at `path` to index `to`. */
+{ op: "move"; 
+/**  The item's field path. */
+path: string; 
+/**  Its index after the move. */
+to: number };
+
+/**  One provisioner's settings. */
+export type FormProvisioner = FormProvisioner_Serialize | FormProvisioner_Deserialize;
+
+/**  One provisioner's settings. */
+export type FormProvisioner_Deserialize = {
+	/**  `shell`, `file`, `shell-local`, … */
+	type: string,
+	/**  The file it is written in. */
+	file: string,
+	/**  Its field path: `provisioners[0]` or `build.provisioner[0]`. */
+	prefix: string,
+	/**  Every key it sets, as written. */
+	values: { [key in string]: FormValue },
+	/**  Why the form shows it read-only, when it does. */
+	readOnly?: string | null,
+};
+
+/**  One provisioner's settings. */
+export type FormProvisioner_Serialize = {
+	/**  `shell`, `file`, `shell-local`, … */
+	type: string,
+	/**  The file it is written in. */
+	file: string,
+	/**  Its field path: `provisioners[0]` or `build.provisioner[0]`. */
+	prefix: string,
+	/**  Every key it sets, as written. */
+	values: { [key in string]: FormValue },
+	/**  Why the form shows it read-only, when it does. */
+	readOnly: string | null,
+};
+
+/**  A setting's value as written: `{kind, value}`. */
+export type FormValue = {
+	/**  A literal or an expression. */
+	kind: ValueKind,
+	/**  The literal, or the expression's text. */
+	value: unknown,
+};
+
+/**  One variable the template declares. */
+export type FormVariable = FormVariable_Serialize | FormVariable_Deserialize;
+
+/**  One variable the template declares. */
+export type FormVariable_Deserialize = {
+	/**  Its name. */
+	name: string,
+	/**  Its default as written; never sent for a sensitive variable. */
+	default?: FormValue | null,
+	/**  Sensitive: its value is asked masked and never shown. */
+	sensitive: boolean,
+	/**  The field path of its default: `variables.region` or `variable.region.default`. */
+	prefix: string,
+	/**  The file it is declared in. */
+	file: string,
+};
+
+/**  One variable the template declares. */
+export type FormVariable_Serialize = {
+	/**  Its name. */
+	name: string,
+	/**  Its default as written; never sent for a sensitive variable. */
+	default: FormValue | null,
+	/**  Sensitive: its value is asked masked and never shown. */
+	sensitive: boolean,
+	/**  The field path of its default: `variables.region` or `variable.region.default`. */
+	prefix: string,
+	/**  The file it is declared in. */
+	file: string,
 };
 
 /**  An image a source-AMI picker can offer. */
@@ -1046,6 +1202,43 @@ export type StepName = "preflight" | "source_image" | "network" | "key_pair" | "
 /**  The post-processors (`manifest`, `shell-local`); named `manifest` in stored events. */
 "manifest" | "cleanup";
 
+/**  What the form shows: every build, provisioner and variable, as written. */
+export type TemplateForm = TemplateForm_Serialize | TemplateForm_Deserialize;
+
+/**  What the form shows: every build, provisioner and variable, as written. */
+export type TemplateForm_Deserialize = {
+	/**  The builds. */
+	builds: FormBuild[],
+	/**  The provisioners, in the order they run. */
+	provisioners: FormProvisioner_Deserialize[],
+	/**  The variables. */
+	variables: FormVariable_Deserialize[],
+	/**  Where a new provisioner goes: `provisioners` or `build.provisioner`. */
+	provisionersPath: string,
+};
+
+/**  What the form shows: every build, provisioner and variable, as written. */
+export type TemplateForm_Serialize = {
+	/**  The builds. */
+	builds: FormBuild[],
+	/**  The provisioners, in the order they run. */
+	provisioners: FormProvisioner_Serialize[],
+	/**  The variables. */
+	variables: FormVariable_Serialize[],
+	/**  Where a new provisioner goes: `provisioners` or `build.provisioner`. */
+	provisionersPath: string,
+};
+
+/**  A text change for the code view, in UTF-16 code units of the text before it. */
+export type TextPatch = {
+	/**  Start. */
+	from: number,
+	/**  End (exclusive). */
+	to: number,
+	/**  The replacement. */
+	text: string,
+};
+
 /**  A bake that stopped without cleaning up, and what it still has in the account. */
 export type UnfinishedBake = UnfinishedBake_Serialize | UnfinishedBake_Deserialize;
 
@@ -1088,6 +1281,13 @@ export type UnfinishedBake_Serialize = {
 	/**  What its ledger says is still there (or may be: created, or about to be). */
 	resources: LeftResource[],
 };
+
+/**  A setting's value as written. */
+export type ValueKind = 
+/**  A literal (every JSON value; an HCL2 string, number, list or map of literals). */
+"literal" | 
+/**  HCL2 expression text (`var.region`), as written. */
+"expression";
 
 /**  A variable the template declares. */
 export type VariableField = VariableField_Serialize | VariableField_Deserialize;

@@ -42,6 +42,8 @@ import type {
   ImageQuery,
   InstanceTypeChoice,
   SourceResolution_Serialize,
+  EditResult_Serialize,
+  FormChange,
 } from "./bindings";
 
 // What Rust sends (its `Serialize` shape: every field present, `null` when unset).
@@ -322,10 +324,7 @@ export function findImages(
 }
 
 /** The instance types `region` offers (cached unless `refresh`). */
-export function listInstanceTypes(
-  region: string,
-  refresh: boolean,
-): Promise<InstanceTypeChoice[]> {
+export function listInstanceTypes(region: string, refresh: boolean): Promise<InstanceTypeChoice[]> {
   return call(() => commands.listInstanceTypes(region, refresh));
 }
 
@@ -335,6 +334,19 @@ export function resolveSourceImages(
   files: EditorFile[],
 ): Promise<SourceResolution[]> {
   return call(() => commands.resolveSourceImages(path, files));
+}
+
+export type EditResult = EditResult_Serialize;
+export type { FormChange };
+
+/** One form edit of `file`: the code view's patches, the new text, the template checked. */
+export function editTemplate(
+  path: string,
+  files: EditorFile[],
+  file: string,
+  changes: FormChange[],
+): Promise<EditResult> {
+  return call(() => commands.editTemplate(path, files, file, changes));
 }
 
 /** The starters "New" offers. */

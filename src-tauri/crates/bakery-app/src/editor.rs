@@ -6,6 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
+use bakery_template::edit::{self, Change, FieldValue};
 use bakery_template::{Diagnostic, Severity};
 use serde::{Deserialize, Serialize};
 
@@ -130,7 +133,7 @@ pub struct EditorProblem {
 }
 
 /// The text being edited, checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct EditorCheck {
@@ -140,6 +143,354 @@ pub struct EditorCheck {
     pub errors: u32,
     /// The builds the template bakes, by name.
     pub builds: Vec<String>,
+    /// The settings as written, for the form (null when no file parses).
+    pub form: Option<TemplateForm>,
+}
+
+/// A setting's value as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum ValueKind {
+    /// A literal (every JSON value; an HCL2 string, number, list or map of literals).
+    Literal,
+    /// HCL2 expression text (`var.region`), as written.
+    Expression,
+}
+
+/// A setting's value as written: `{kind, value}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FormValue {
+    /// A literal or an expression.
+    pub kind: ValueKind,
+    /// The literal, or the expression's text.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Unknown))]
+    pub value: serde_json::Value,
+}
+
+impl From<FieldValue> for FormValue {
+    fn from(value: FieldValue) -> Self {
+        match value {
+            FieldValue::Literal(value) => Self {
+                kind: ValueKind::Literal,
+                value,
+            },
+            FieldValue::Expression(text) => Self {
+                kind: ValueKind::Expression,
+                value: serde_json::Value::String(text),
+            },
+        }
+    }
+}
+
+/// One build's settings as the form shows them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct FormBuild {
+    /// Its name (its `name`, its HCL2 source label, or its type).
+    pub name: String,
+    /// The file it is written in.
+    pub file: String,
+    /// Its field path: `builders[0]` or `source.amazon-ebs.web`.
+    pub prefix: String,
+    /// Every key it sets, as written.
+    pub values: BTreeMap<String, FormValue>,
+}
+
+/// One provisioner's settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct FormProvisioner {
+    /// `shell`, `file`, `shell-local`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The file it is written in.
+    pub file: String,
+    /// Its field path: `provisioners[0]` or `build.provisioner[0]`.
+    pub prefix: String,
+    /// Every key it sets, as written.
+    pub values: BTreeMap<String, FormValue>,
+    /// Why the form shows it read-only, when it does.
+    pub read_only: Option<String>,
+}
+
+/// One variable the template declares.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct FormVariable {
+    /// Its name.
+    pub name: String,
+    /// Its default as written; never sent for a sensitive variable.
+    pub default: Option<FormValue>,
+    /// Sensitive: its value is asked masked and never shown.
+    pub sensitive: bool,
+    /// The field path of its default: `variables.region` or `variable.region.default`.
+    pub prefix: String,
+    /// The file it is declared in.
+    pub file: String,
+}
+
+/// What the form shows: every build, provisioner and variable, as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateForm {
+    /// The builds.
+    pub builds: Vec<FormBuild>,
+    /// The provisioners, in the order they run.
+    pub provisioners: Vec<FormProvisioner>,
+    /// The variables.
+    pub variables: Vec<FormVariable>,
+    /// Where a new provisioner goes: `provisioners` or `build.provisioner`.
+    pub provisioners_path: String,
+}
+
+/// The provisioners the engine bakes; others are kept as written and shown read-only.
+const BAKED_PROVISIONERS: &[&str] = &["shell", "file", "shell-local"];
+
+/// The form of the template's files (the sections of every file that parses).
+pub fn form(dialect: Dialect, files: &[EditorFile]) -> Option<TemplateForm> {
+    let dialect = match dialect {
+        Dialect::Json => edit::Dialect::Json,
+        Dialect::Hcl2 => edit::Dialect::Hcl2,
+    };
+    let mut form = TemplateForm {
+        builds: Vec::new(),
+        provisioners: Vec::new(),
+        variables: Vec::new(),
+        provisioners_path: match dialect {
+            edit::Dialect::Json => "provisioners".into(),
+            edit::Dialect::Hcl2 => "build.provisioner".into(),
+        },
+    };
+    let mut parsed = false;
+    for file in files {
+        let Some(settings) = edit::settings(&file.text, dialect) else {
+            continue;
+        };
+        parsed = true;
+        let values = |section: &edit::Section| -> BTreeMap<String, FormValue> {
+            section
+                .settings
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect()
+        };
+        form.builds
+            .extend(settings.builds.iter().map(|b| FormBuild {
+                name: b.name.clone(),
+                file: file.path.clone(),
+                prefix: b.path.clone(),
+                values: values(b),
+            }));
+        form.provisioners
+            .extend(settings.provisioners.iter().map(|p| FormProvisioner {
+                kind: p.kind.clone(),
+                file: file.path.clone(),
+                prefix: p.path.clone(),
+                values: values(p),
+                read_only: (!BAKED_PROVISIONERS.contains(&p.kind.as_str())).then(|| {
+                    format!(
+                        "AMI Bakery does not bake \"{}\" provisioners yet: it is kept as written (bake this template with Packer)",
+                        p.kind
+                    )
+                }),
+            }));
+        for v in &settings.variables {
+            let mut values = values(v);
+            let sensitive = settings.sensitive.contains(&v.name)
+                || values
+                    .get("sensitive")
+                    .is_some_and(|s| s.value == serde_json::Value::Bool(true));
+            let default = values.remove("default").filter(|_| !sensitive);
+            form.variables.push(FormVariable {
+                name: v.name.clone(),
+                default,
+                sensitive,
+                prefix: match dialect {
+                    edit::Dialect::Json => v.path.clone(),
+                    edit::Dialect::Hcl2 => format!("{}.default", v.path),
+                },
+                file: file.path.clone(),
+            });
+        }
+    }
+    parsed.then_some(form)
+}
+
+/// One form edit of one setting, by its field path, as the webview sends it (the edit
+/// engine's [`Change`], typed for the bindings).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum FormChange {
+    /// Give the setting this value (created when absent).
+    Set {
+        /// The field path.
+        path: String,
+        /// The value.
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Unknown))]
+        value: serde_json::Value,
+    },
+    /// Remove the setting.
+    Unset {
+        /// The field path.
+        path: String,
+    },
+    /// Insert a list item at `path` (ending in `[i]`).
+    Insert {
+        /// The new item's field path.
+        path: String,
+        /// The item.
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Unknown))]
+        value: serde_json::Value,
+    },
+    /// Remove the list item at `path`.
+    Remove {
+        /// The item's field path.
+        path: String,
+    },
+    /// HCL2: give the setting expression text, written as is.
+    SetExpression {
+        /// The field path.
+        path: String,
+        /// The expression.
+        expression: String,
+    },
+    /// Move the list item at `path` to index `to`.
+    Move {
+        /// The item's field path.
+        path: String,
+        /// Its index after the move.
+        to: u32,
+    },
+}
+
+impl From<FormChange> for Change {
+    fn from(change: FormChange) -> Self {
+        match change {
+            FormChange::Set { path, value } => Change::Set { path, value },
+            FormChange::Unset { path } => Change::Unset { path },
+            FormChange::Insert { path, value } => Change::Insert { path, value },
+            FormChange::Remove { path } => Change::Remove { path },
+            FormChange::SetExpression { path, expression } => {
+                Change::SetExpression { path, expression }
+            }
+            FormChange::Move { path, to } => Change::Move {
+                path,
+                to: to as usize,
+            },
+        }
+    }
+}
+
+/// A text change for the code view, in UTF-16 code units of the text before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TextPatch {
+    /// Start.
+    pub from: u32,
+    /// End (exclusive).
+    pub to: u32,
+    /// The replacement.
+    pub text: String,
+}
+
+/// A form edit made: the code view's patches, the new text, the template checked again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct EditResult {
+    /// The file edited.
+    pub file: String,
+    /// The changes to its text (UTF-16 offsets of the text as it was).
+    pub patches: Vec<TextPatch>,
+    /// Its text after the edit.
+    pub text: String,
+    /// The whole template checked with the edit.
+    pub check: EditorCheck,
+}
+
+/// Makes `changes` to `file` (one of `files`, with its text as the editor has it) through
+/// the edit engine, and checks the template again. Nothing is written.
+pub fn edit_text(
+    path: &Path,
+    files: &[EditorFile],
+    file: &str,
+    changes: &[FormChange],
+    values: &VariableValues,
+    env: &Environment,
+) -> Result<EditResult, AppError> {
+    let changes: Vec<Change> = changes.iter().cloned().map(Change::from).collect();
+    let index = files
+        .iter()
+        .position(|f| f.path == file)
+        .ok_or_else(|| AppError::Internal(format!("{file} is not a file of this template")))?;
+    let before = files[index].text.as_str();
+    let dialect = Dialect::of(path);
+    let engine_dialect = match dialect {
+        Dialect::Json => edit::Dialect::Json,
+        Dialect::Hcl2 => edit::Dialect::Hcl2,
+    };
+    let (text, patches) = match changes.as_slice() {
+        [change] => {
+            let patches = edit::patches(before, engine_dialect, change)?;
+            let text = edit::apply(before, &patches);
+            let patches = patches
+                .iter()
+                .map(|p| TextPatch {
+                    from: utf16(before, p.start),
+                    to: utf16(before, p.end),
+                    text: p.text.clone(),
+                })
+                .collect();
+            (text, patches)
+        }
+        _ => {
+            let text = edit::edit(before, engine_dialect, &changes)?;
+            let patch = difference(before, &text);
+            (text, patch.into_iter().collect())
+        }
+    };
+    let mut edited = files.to_vec();
+    edited[index].text = text.clone();
+    let check = check(path, &edited, values, env)?;
+    Ok(EditResult {
+        file: file.to_string(),
+        patches,
+        text,
+        check,
+    })
+}
+
+/// The one span where `after` differs from `before` (their common start and end kept).
+fn difference(before: &str, after: &str) -> Option<TextPatch> {
+    if before == after {
+        return None;
+    }
+    let start = before
+        .char_indices()
+        .zip(after.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(before.len().min(after.len()), |((i, _), _)| i);
+    let tail = before[start..]
+        .chars()
+        .rev()
+        .zip(after[start..].chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum::<usize>();
+    let before_end = before.len() - tail;
+    let after_end = after.len() - tail;
+    Some(TextPatch {
+        from: utf16(before, start),
+        to: utf16(before, before_end),
+        text: after[start..after_end].to_string(),
+    })
 }
 
 /// Checks the editor's text as if it were saved at `path` (what was opened, or where a
@@ -196,6 +547,7 @@ pub fn check(
         problems,
         errors,
         builds,
+        form: form(Dialect::of(path), files),
     })
 }
 
@@ -378,8 +730,8 @@ pub fn starters(env: &Environment) -> Vec<Starter> {
         ),
         starter(
             "packer-json",
-            "packer.json (legacy JSON)",
-            "The getting-started JSON template: AL2023 by filter, one inline shell step",
+            "The article's packer.json",
+            "The yum-upgrade template in legacy JSON: put in your VPC, subnet and source AMI",
             "packer.json",
             include_str!("../starters/packer.json"),
         ),
@@ -407,6 +759,15 @@ mod tests {
         // "ä" is one UTF-16 unit and two bytes, "😀" two units and four bytes.
         assert_eq!(utf16("ä😀x", 6), 3);
         assert_eq!(utf16(text, from), 2 + 2 + 1 + 2 + 1 + 6 + 1);
+    }
+
+    #[test]
+    fn a_difference_is_one_span_in_utf16_units() {
+        let patch = difference("ä: 1, b: 2", "ä: 1, b: 3").unwrap();
+        assert_eq!((patch.from, patch.to, patch.text.as_str()), (9, 10, "3"));
+        assert_eq!(difference("same", "same"), None);
+        let patch = difference("ab", "aXb").unwrap();
+        assert_eq!((patch.from, patch.to, patch.text.as_str()), (1, 1, "X"));
     }
 
     #[test]

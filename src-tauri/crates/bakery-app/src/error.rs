@@ -71,6 +71,9 @@ pub enum AppError {
         /// How many errors it has.
         errors: usize,
     },
+    /// An edit could not be made (the path names nothing, the file does not parse, …).
+    #[error(transparent)]
+    Edit(#[from] bakery_template::edit::EditError),
     /// Profiles and credentials.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
@@ -97,7 +100,7 @@ impl AppError {
         use CredentialsError as C;
         match self {
             Self::Read { .. } | Self::Write { .. } | Self::Home(_) => ErrorKind::Io,
-            Self::Template(_) | Self::NoTemplate { .. } => ErrorKind::InvalidInput,
+            Self::Template(_) | Self::NoTemplate { .. } | Self::Edit(_) => ErrorKind::InvalidInput,
             Self::TemplateInvalid { .. } => ErrorKind::TemplateInvalid,
             Self::History(_) | Self::Internal(_) => ErrorKind::Internal,
             Self::NoRunningBake(_) => ErrorKind::NotFound,

@@ -5,7 +5,14 @@
 // (never a whole-document replace) so the cursor and the undo history survive.
 
 import { autocompletion, closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
-import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import {
+  defaultKeymap,
+  history,
+  historyKeymap,
+  indentWithTab,
+  redo,
+  undo,
+} from "@codemirror/commands";
 import { json } from "@codemirror/lang-json";
 import {
   bracketMatching,
@@ -166,6 +173,15 @@ export class CodeView {
   showProblems(problems: EditorProblem[]): void {
     const diagnostics = diagnosticsFor(problems, this.view.state.doc.length);
     this.view.dispatch(setDiagnostics(this.view.state, diagnostics));
+  }
+
+  /** Undoes the last change, typed or made by the form (one history for both). */
+  undo(): boolean {
+    return undo(this.view);
+  }
+
+  redo(): boolean {
+    return redo(this.view);
   }
 
   /** Puts the cursor at `offset` and scrolls it into view. */

@@ -21,10 +21,12 @@ mod hcl_text;
 mod json_text;
 mod layout;
 mod path;
+mod settings;
 #[cfg(test)]
 mod tests;
 
 pub use path::Segment;
+pub use settings::{Section, Settings, settings};
 
 /// The two ways a Packer template is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
