@@ -127,6 +127,38 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
         t.contains("instance_type = \"t3.small\"")
     });
     session.find("[data-testid=templates-dirty]", WAIT);
+
+    // The VPC from the account's list; Ctrl+Z outside the text undoes that form edit.
+    let vpc = sandbox
+        .ec2("us-east-1", "DescribeVpcs", &[])
+        .unwrap()
+        .texts("vpcId")
+        .remove(0);
+    let picker = session.find("[data-testid=network-picker-vpc]", WAIT);
+    picker.click();
+    session
+        .find(&format!("[data-testid=network-choice-{vpc}]"), WAIT)
+        .click();
+    // (The form is re-read from the text Rust parsed, so it shows what the code holds.)
+    let vpc_field = "[data-testid=\"field-source.amazon-ebs.al2023.vpc_id\"]";
+    wait_value(&session, vpc_field, &vpc);
+    session
+        .find("[data-testid=network-picker-vpc]", WAIT)
+        .send_keys(&format!("{CONTROL}z{CONTROL}"));
+    wait_value(&session, vpc_field, "");
+
+    // Provisioners: add a file step, move it first.
+    session
+        .find("[data-testid=provisioner-add-file]", WAIT)
+        .click();
+    session.wait_text("[data-testid=provisioner-1]", WAIT, |t| t.contains("file"));
+    session
+        .find("[aria-label=\"Move provisioner 2 up\"]", WAIT)
+        .click();
+    session.wait_text("[data-testid=provisioner-0]", WAIT, |t| t.contains("file"));
+    session.wait_text("[data-testid=provisioner-1]", WAIT, |t| t.contains("shell"));
+    session.save_screenshot("templates-provisioners");
+
     // Closing with unsaved changes asks first; "Don't save" drops them.
     session.find("[data-testid=templates-close]", WAIT).click();
     session
@@ -242,6 +274,25 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
     session.save_screenshot("templates-form-hcl");
 
     session.close();
+}
+
+/// Waits until the input matching `css` holds `value`.
+fn wait_value(session: &bakery_tests::webdriver::Session, css: &str, value: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let now = session
+            .find(css, WAIT)
+            .attribute("value")
+            .unwrap_or_default();
+        if now == value {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "`{css}` still holds {now:?}, not {value:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Opens the template at `path` from the start page's path box.

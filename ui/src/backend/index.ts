@@ -44,6 +44,7 @@ import type {
   SourceResolution_Serialize,
   EditResult_Serialize,
   FormChange,
+  NetworkChoices_Serialize,
 } from "./bindings";
 
 // What Rust sends (its `Serialize` shape: every field present, `null` when unset).
@@ -326,6 +327,13 @@ export function findImages(
 /** The instance types `region` offers (cached unless `refresh`). */
 export function listInstanceTypes(region: string, refresh: boolean): Promise<InstanceTypeChoice[]> {
   return call(() => commands.listInstanceTypes(region, refresh));
+}
+
+export type NetworkChoices = NetworkChoices_Serialize;
+
+/** The VPCs, subnets and security groups of `region` (cached unless `refresh`). */
+export function listNetwork(region: string, refresh: boolean): Promise<NetworkChoices> {
+  return call(() => commands.listNetwork(region, refresh));
 }
 
 /** What each build's source image resolves to in its region, from the editor's text. */

@@ -10,6 +10,7 @@ import type {
   EditResult,
   ImageChoice,
   InstanceTypeChoice,
+  NetworkChoices,
   OpenedTemplate,
   SourceResolution,
   Starter,
@@ -23,6 +24,7 @@ export interface PickerBackend {
     refresh: boolean,
   ): Promise<ImageChoice[]>;
   instanceTypes(region: string, refresh: boolean): Promise<InstanceTypeChoice[]>;
+  network(region: string, refresh: boolean): Promise<NetworkChoices>;
   /** What each build's source image resolves to, from the editor's text as it is now. */
   resolveSources(): Promise<SourceResolution[]>;
 }
@@ -35,6 +37,7 @@ export interface EditorBackend {
   edit(path: string, files: EditorFile[], file: string, changes: Change[]): Promise<EditResult>;
   findImages: PickerBackend["findImages"];
   instanceTypes: PickerBackend["instanceTypes"];
+  network: PickerBackend["network"];
   resolveSources(path: string, files: EditorFile[]): Promise<SourceResolution[]>;
   /** The native open dialog (a file, or a folder of `.pkr.hcl` files); null when closed. */
   pick(what: "file" | "folder"): Promise<string | null>;
@@ -57,6 +60,9 @@ export const appEditorBackend: EditorBackend = {
   },
   instanceTypes(region, refresh) {
     return backend.listInstanceTypes(region, refresh);
+  },
+  network(region, refresh) {
+    return backend.listNetwork(region, refresh);
   },
   resolveSources(path, files) {
     return backend.resolveSourceImages(path, files);

@@ -150,3 +150,19 @@ export interface InstanceTypeChoice {
   memoryMib: number;
   architectures: string[];
 }
+
+export interface NetworkChoice {
+  id: string;
+  name: string | null;
+  vpcId: string | null;
+  cidr: string | null;
+  zone: string | null;
+  freeAddresses: number | null;
+  default: boolean;
+}
+
+export interface NetworkChoices {
+  vpcs: NetworkChoice[];
+  subnets: NetworkChoice[];
+  securityGroups: NetworkChoice[];
+}
