@@ -97,19 +97,46 @@ pub fn check_template(
     syntax_only: bool,
     env: &Environment,
 ) -> Result<Checked, AppError> {
-    let folder = if file.is_dir() {
-        Some(hcl_folder(file)?)
-    } else {
-        None
-    };
-    let text = match &folder {
-        Some(_) => String::new(),
-        None => read(file)?,
-    };
-    let mut inputs = VariableInputs::default();
-    if let Some(folder) = &folder {
-        inputs.var_files.extend(folder.var_files.iter().cloned());
+    if file.is_dir() {
+        let folder = hcl_folder(file)?;
+        let options = check_options(values, syntax_only, &folder.var_files)?;
+        let mut ctx = render_context(file, env);
+        return Ok(bakery_template::check_hcl_files(
+            &folder.files,
+            &options,
+            &mut ctx,
+        ));
     }
+    check_text(file, &read(file)?, values, syntax_only, env)
+}
+
+/// Checks the text of the template file `file` (which need not hold it yet: an edit is
+/// checked before it is written), like [`check_template`].
+pub fn check_text(
+    file: &Path,
+    text: &str,
+    values: &VariableValues,
+    syntax_only: bool,
+    env: &Environment,
+) -> Result<Checked, AppError> {
+    let options = check_options(values, syntax_only, &[])?;
+    let name = file.display().to_string();
+    let mut ctx = render_context(file, env);
+    Ok(if is_hcl(file) {
+        bakery_template::check_hcl(&name, text, &options, &mut ctx)
+    } else {
+        bakery_template::check(&name, text, &options, &mut ctx)
+    })
+}
+
+/// How to check: the variable values (a folder's own var files first), local files on disk.
+fn check_options(
+    values: &VariableValues,
+    syntax_only: bool,
+    folder_var_files: &[VarFile],
+) -> Result<CheckOptions, AppError> {
+    let mut inputs = VariableInputs::default();
+    inputs.var_files.extend(folder_var_files.iter().cloned());
     for path in &values.var_files {
         inputs.var_files.push(VarFile {
             name: path.display().to_string(),
@@ -119,20 +146,11 @@ pub fn check_template(
     for var in &values.vars {
         inputs.vars.push(VariableInputs::parse_var(var)?);
     }
-    let options = CheckOptions {
+    Ok(CheckOptions {
         syntax_only,
         inputs,
         local_file_exists: Some(|path| Path::new(path).exists()),
         // HCL2's file() and templatefile(), relative to path.root (resolved by the checker).
         read_local_file: Some(|path| std::fs::read_to_string(path)),
-    };
-    let name = file.display().to_string();
-    let mut ctx = render_context(file, env);
-    Ok(if let Some(folder) = &folder {
-        bakery_template::check_hcl_files(&folder.files, &options, &mut ctx)
-    } else if is_hcl(file) {
-        bakery_template::check_hcl(&name, &text, &options, &mut ctx)
-    } else {
-        bakery_template::check(&name, &text, &options, &mut ctx)
     })
 }
