@@ -74,6 +74,20 @@ pub enum AppError {
     /// An edit could not be made (the path names nothing, the file does not parse, …).
     #[error(transparent)]
     Edit(#[from] bakery_template::edit::EditError),
+    /// An edit would add these errors to the template: nothing was written.
+    #[error(
+        "{path}: the change was refused, it adds {} error(s); nothing was written (--force writes it anyway)",
+        .diagnostics.len()
+    )]
+    EditRefused {
+        /// The template.
+        path: PathBuf,
+        /// The errors the change adds, each located.
+        diagnostics: Vec<bakery_template::Diagnostic>,
+    },
+    /// A folder given where one template file is edited.
+    #[error("{0} is a folder: edit one of its .pkr.hcl files")]
+    NotOneFile(PathBuf),
     /// Profiles and credentials.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
@@ -100,8 +114,9 @@ impl AppError {
         use CredentialsError as C;
         match self {
             Self::Read { .. } | Self::Write { .. } | Self::Home(_) => ErrorKind::Io,
-            Self::Template(_) | Self::NoTemplate { .. } | Self::Edit(_) => ErrorKind::InvalidInput,
-            Self::TemplateInvalid { .. } => ErrorKind::TemplateInvalid,
+            Self::Template(_) | Self::NoTemplate { .. } => ErrorKind::InvalidInput,
+            Self::TemplateInvalid { .. } | Self::EditRefused { .. } => ErrorKind::TemplateInvalid,
+            Self::Edit(_) | Self::NotOneFile(_) => ErrorKind::InvalidInput,
             Self::History(_) | Self::Internal(_) => ErrorKind::Internal,
             Self::NoRunningBake(_) => ErrorKind::NotFound,
             Self::Engine(bakery_engine::EngineError::Cancelled(_)) => ErrorKind::Cancelled,

@@ -1,7 +1,8 @@
 //! AMI Bakery's use cases: the one API every front end calls (the desktop shell's Tauri
 //! commands and the `bakery` command), in the spirit of GitButler's `but-api`.
 //!
-//! One use case per module: open and check a template ([`template`]), plan it ([`plan`]),
+//! One use case per module: open and check a template ([`template`]), edit it by field path
+//! ([`edit`]), plan it ([`plan`]),
 //! the credentials of each build ([`credentials`]), start a bake and follow or cancel it
 //! ([`bake`]), clean up after bakes that died ([`recover`]), profiles ([`profiles`]) and the
 //! target bakes use ([`target`]). What a use case needs from the machine (environment
@@ -15,6 +16,7 @@
 pub mod bake;
 pub mod catalog;
 pub mod credentials;
+pub mod edit;
 pub mod editor;
 pub mod environment;
 pub mod error;

@@ -22,6 +22,9 @@ pub enum CliError {
     },
     #[error(transparent)]
     Credentials(#[from] bakery_credentials::CredentialsError),
+    /// An argument is malformed; the message shows the expected shape.
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot read the secret: {0}")]
     SecretInput(std::io::Error),
     #[error("cannot start the async runtime: {0}")]

@@ -2,6 +2,7 @@
 
 mod bake;
 mod cleanup;
+mod edit;
 mod error;
 mod fmt;
 mod front;
@@ -45,6 +46,12 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// AWS profiles: list, show, add, remove, import into the keyring, test with STS.
     Profiles(profiles::ProfilesArgs),
+    /// Set settings of a template in place by field path (PATH=VALUE), keeping everything
+    /// else byte for byte; refused when the result does not check, unless --force.
+    Set(edit::SetArgs),
+    /// Remove settings of a template in place by field path, keeping everything else byte for
+    /// byte; refused when the result does not check, unless --force.
+    Unset(edit::UnsetArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +64,8 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Profiles(args) => profiles::run(&args),
+        Command::Set(args) => edit::run_set(&args),
+        Command::Unset(args) => edit::run_unset(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

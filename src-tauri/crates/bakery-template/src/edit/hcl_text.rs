@@ -334,6 +334,79 @@ fn list_of_blocks(ident: &str) -> bool {
     ident.ends_with("_mappings") || STEP_BLOCKS.contains(&ident) || ident == "post-processors"
 }
 
+/// A JSON template's path in this file's terms, like the checker names fields in HCL2:
+/// `builders[i]` is the `i`th source the builds bake (`source.TYPE.NAME`), `provisioners[k]`
+/// the `k`th provisioner block of the builds, `variables.NAME` the variable's default. `None`
+/// when the path is not one of those.
+fn json_style(body: &Body, segments: &[Segment]) -> Option<Vec<Segment>> {
+    let key = |k: &str| Segment::Key(k.to_string());
+    let (Segment::Key(first), rest) = segments.split_first()? else {
+        return None;
+    };
+    let builds = blocks_of(body, "build");
+    let build_path = |b: usize| {
+        if builds.len() > 1 {
+            vec![key("build"), Segment::Index(b)]
+        } else {
+            vec![key("build")]
+        }
+    };
+    match (first.as_str(), rest) {
+        ("builders", [Segment::Index(i), more @ ..]) => {
+            let mut references = Vec::new();
+            for build in &builds {
+                if let Some(attribute) = build.body.get_attribute("sources")
+                    && let Expression::Array(list) = &attribute.value
+                {
+                    references.extend(list.iter().filter_map(|e| match e {
+                        Expression::String(s) => Some(s.as_str().to_string()),
+                        _ => None,
+                    }));
+                }
+                references.extend(
+                    build
+                        .body
+                        .blocks()
+                        .filter(|b| b.ident.as_str() == "source")
+                        .filter_map(|b| b.labels.first().map(|l| label_text(l).to_string())),
+                );
+            }
+            let declared: Vec<String> = blocks_of(body, "source")
+                .iter()
+                .filter(|b| b.labels.len() == 2)
+                .map(|b| format!("{}.{}", label_text(&b.labels[0]), label_text(&b.labels[1])))
+                .collect();
+            let reference = references
+                .iter()
+                .map(|r| r.strip_prefix("source.").unwrap_or(r))
+                .filter(|r| declared.iter().any(|d| d == r))
+                .nth(*i)?;
+            let (kind, name) = reference.split_once('.')?;
+            let mut out = vec![key("source"), key(kind), key(name)];
+            out.extend(more.iter().cloned());
+            Some(out)
+        }
+        ("provisioners", [Segment::Index(k), more @ ..]) => {
+            let mut k = *k;
+            for (b, build) in builds.iter().enumerate() {
+                let count = blocks_of(&build.body, "provisioner").len();
+                if k < count || (k == count && b + 1 == builds.len()) {
+                    let mut out = build_path(b);
+                    out.extend([key("provisioner"), Segment::Index(k)]);
+                    out.extend(more.iter().cloned());
+                    return Some(out);
+                }
+                k -= count;
+            }
+            None
+        }
+        ("variables", [Segment::Key(name)]) => {
+            Some(vec![key("variable"), key(name), key("default")])
+        }
+        _ => None,
+    }
+}
+
 /// The value at `segments`, as written.
 pub(super) fn get(
     source: &str,
@@ -341,6 +414,8 @@ pub(super) fn get(
     segments: &[Segment],
 ) -> Result<Option<FieldValue>, EditError> {
     let body = read(source, path)?;
+    let translated = json_style(&body, segments);
+    let segments = translated.as_deref().unwrap_or(segments);
     let found = match walk(&body, segments) {
         Walk::Found(place) => place,
         _ => return Ok(None),
@@ -375,6 +450,8 @@ pub(super) fn locate(
     segments: &[Segment],
 ) -> Result<Option<Range<usize>>, EditError> {
     let body = read(source, path)?;
+    let translated = json_style(&body, segments);
+    let segments = translated.as_deref().unwrap_or(segments);
     Ok(match walk(&body, segments) {
         Walk::Found(Place::Expr(expr)) => Some(span(expr)),
         Walk::Found(Place::Label(block)) => Some(span(&block.labels[0])),
@@ -524,6 +601,8 @@ pub(super) fn patches(
 ) -> Result<Vec<Patch>, EditError> {
     let path = change.path();
     let body = read(source, path)?;
+    let translated = json_style(&body, segments);
+    let segments = translated.as_deref().unwrap_or(segments);
     let editor = Editor {
         source,
         path,

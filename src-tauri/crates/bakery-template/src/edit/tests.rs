@@ -326,3 +326,23 @@ fn errors_name_the_path_and_say_what_to_do() {
     assert_eq!((err.line, err.column), (Some(1), Some(7)));
     assert!(err.to_string().contains("fix the text"), "{err}");
 }
+
+#[test]
+fn an_hcl_file_takes_the_json_templates_paths_too() {
+    let out = run(
+        HCL,
+        Dialect::Hcl2,
+        set("builders[0].instance_type", json!("t3.large")),
+    );
+    assert_eq!(out, HCL.replace("\"t3.micro\"", "\"t3.large\""));
+    let out = run(
+        HCL,
+        Dialect::Hcl2,
+        set("provisioners[1].inline[0]", json!("echo 2")),
+    );
+    assert_eq!(out, HCL.replace("\"echo two\"", "\"echo 2\""));
+    assert_eq!(
+        get(HCL, Dialect::Hcl2, "builders[0].tags.Name").unwrap(),
+        Some(FieldValue::Literal(json!("web")))
+    );
+}
