@@ -271,6 +271,11 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
         let expected = original.replacen(&format!("\"{old}\""), &format!("\"{value}\""), 1);
         assert_eq!(saved, expected, "{name}");
     }
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !session.exists("[data-testid=templates-dirty]"),
+        "saved, the template is not marked changed"
+    );
     session.save_screenshot("templates-form-hcl");
 
     session.close();
