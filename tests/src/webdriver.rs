@@ -246,6 +246,21 @@ impl Session {
         .unwrap_or_else(|err| panic!("script failed: {err}"))
     }
 
+    /// Runs `script` (an async function body; `args` are its `arguments`) in the page and
+    /// returns what its promise resolves to.
+    pub fn script_async(&self, script: &str, args: Value) -> Value {
+        let body = format!(
+            "const done = arguments[arguments.length - 1]; \
+             (async () => {{ {script} }})(...arguments).then(done, (e) => done({{error: String(e)}}));"
+        );
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": body, "args": args})),
+        )
+        .unwrap_or_else(|err| panic!("script failed: {err}"))
+    }
+
     /// The window's title.
     pub fn title(&self) -> String {
         self.call("GET", "/title", None)

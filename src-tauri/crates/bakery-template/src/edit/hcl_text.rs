@@ -414,11 +414,16 @@ pub(super) fn get(
     segments: &[Segment],
 ) -> Result<Option<FieldValue>, EditError> {
     let body = read(source, path)?;
-    let translated = json_style(&body, segments);
+    Ok(get_in(&body, source, segments))
+}
+
+/// The value at `segments` of the parsed file `body` (whose text is `source`), as written.
+pub(super) fn get_in(body: &Body, source: &str, segments: &[Segment]) -> Option<FieldValue> {
+    let translated = json_style(body, segments);
     let segments = translated.as_deref().unwrap_or(segments);
-    let found = match walk(&body, segments) {
+    let found = match walk(body, segments) {
         Walk::Found(place) => place,
-        _ => return Ok(None),
+        _ => return None,
     };
     let (value, range) = match found {
         Place::Expr(expr) => (literal(expr), span(expr)),
@@ -437,10 +442,10 @@ pub(super) fn get(
             (blocks_literal(body, ident), range)
         }
     };
-    Ok(Some(match value {
+    Some(match value {
         Some(value) => FieldValue::Literal(value),
         None => FieldValue::Expression(source[range].to_string()),
-    }))
+    })
 }
 
 /// The bytes of the value at `segments`.

@@ -6,7 +6,8 @@
 use hcl_edit::structure::{BlockLabel, Body};
 use serde::Serialize;
 
-use super::{Dialect, FieldValue, get};
+use super::path::parse;
+use super::{Dialect, FieldValue};
 use crate::json::{self, Value};
 
 /// One section of the template: a build, a provisioner or a variable.
@@ -143,10 +144,12 @@ fn keys(body: &Body) -> Vec<String> {
 
 fn hcl_settings(source: &str) -> Option<Settings> {
     let body = hcl_edit::parser::parse_body(source).ok()?;
+    // One parse for the whole file: every value is read from it.
     let values = |path: &str, keys: Vec<String>| -> Vec<(String, FieldValue)> {
         keys.into_iter()
             .filter_map(|key| {
-                let value = get(source, Dialect::Hcl2, &format!("{path}.{key}")).ok()??;
+                let segments = parse(&format!("{path}.{key}")).ok()?;
+                let value = super::hcl_text::get_in(&body, source, &segments)?;
                 Some((key, value))
             })
             .collect()
