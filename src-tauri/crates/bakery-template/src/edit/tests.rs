@@ -346,3 +346,36 @@ fn an_hcl_file_takes_the_json_templates_paths_too() {
         Some(FieldValue::Literal(json!("web")))
     );
 }
+
+#[test]
+fn new_lines_end_like_the_files_lines() {
+    let crlf = HCL.replace('\n', "\r\n");
+    let out = run(
+        &crlf,
+        Dialect::Hcl2,
+        set("source.amazon-ebs.web.ssh_username", json!("admin")),
+    );
+    assert!(
+        out.contains("  }\r\n  ssh_username = \"admin\"\r\n}"),
+        "{out:?}"
+    );
+    assert_eq!(
+        run(
+            &out,
+            Dialect::Hcl2,
+            unset("source.amazon-ebs.web.ssh_username")
+        ),
+        crlf
+    );
+    let crlf = JSON.replace('\n', "\r\n");
+    let out = run(
+        &crlf,
+        Dialect::Json,
+        set("builders[0].ssh_username", json!("admin")),
+    );
+    assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+    assert_eq!(
+        run(&out, Dialect::Json, unset("builders[0].ssh_username")),
+        crlf
+    );
+}
