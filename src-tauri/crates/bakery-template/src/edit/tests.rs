@@ -207,6 +207,23 @@ fn a_new_hcl_attribute_is_aligned_with_the_line_above() {
         ),
         HCL
     );
+    // A value on several lines is not aligned.
+    let aligned = "source \"amazon-ebs\" \"x\" {\n  region        = \"a\"\n}\n";
+    let out = run(
+        aligned,
+        Dialect::Hcl2,
+        set("source.amazon-ebs.x.run_tags", json!({"Name": "builder"})),
+    );
+    assert!(
+        out.contains("\"a\"\n  run_tags = {\n    Name = \"builder\"\n  }\n}"),
+        "{out}"
+    );
+    let out = run(
+        aligned,
+        Dialect::Hcl2,
+        set("source.amazon-ebs.x.ami_name", json!("n")),
+    );
+    assert!(out.contains("\"a\"\n  ami_name      = \"n\"\n}"), "{out}");
     let out = run(
         HCL,
         Dialect::Hcl2,
