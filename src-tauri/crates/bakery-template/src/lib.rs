@@ -2,6 +2,9 @@
 //! functions and user variables, check them like `packer validate` (every problem at once,
 //! located), and hold them in a typed model.
 //!
+//! [`edit`] changes one setting of a template as a text patch at that value's span (the
+//! editor's form, `bakery set`), leaving every other byte as written.
+//!
 //! [`schema::json_schema`] is the JSON Schema of the file format with every option's doc
 //! comment, for the editor's completions and tooltips.
 //!

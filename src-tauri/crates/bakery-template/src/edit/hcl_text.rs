@@ -1147,6 +1147,10 @@ impl Editor<'_> {
             }
         }
         let value = self.style.value(value, indent);
+        if value.contains('\n') {
+            // A value on several lines is not aligned (like `packer fmt`).
+            pad = 1;
+        }
         format!("{indent}{key}{}= {value}\n", " ".repeat(pad))
     }
 

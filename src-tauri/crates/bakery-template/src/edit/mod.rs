@@ -191,6 +191,14 @@ pub fn patches(source: &str, dialect: Dialect, change: &Change) -> Result<Vec<Pa
         Dialect::Hcl2 => hcl_text::patches(source, change, &segments)?,
     };
     out.sort_by_key(|p| (p.start, p.end));
+    // New lines end like the file's lines.
+    if source.contains("\r\n") {
+        for patch in &mut out {
+            if patch.text.contains('\n') {
+                patch.text = patch.text.replace("\r\n", "\n").replace('\n', "\r\n");
+            }
+        }
+    }
     // Removals of neighbouring items may share bytes: they become one patch.
     let mut merged: Vec<Patch> = Vec::with_capacity(out.len());
     for patch in out {

@@ -207,6 +207,23 @@ fn a_new_hcl_attribute_is_aligned_with_the_line_above() {
         ),
         HCL
     );
+    // A value on several lines is not aligned.
+    let aligned = "source \"amazon-ebs\" \"x\" {\n  region        = \"a\"\n}\n";
+    let out = run(
+        aligned,
+        Dialect::Hcl2,
+        set("source.amazon-ebs.x.run_tags", json!({"Name": "builder"})),
+    );
+    assert!(
+        out.contains("\"a\"\n  run_tags = {\n    Name = \"builder\"\n  }\n}"),
+        "{out}"
+    );
+    let out = run(
+        aligned,
+        Dialect::Hcl2,
+        set("source.amazon-ebs.x.ami_name", json!("n")),
+    );
+    assert!(out.contains("\"a\"\n  ami_name      = \"n\"\n}"), "{out}");
     let out = run(
         HCL,
         Dialect::Hcl2,
@@ -344,5 +361,38 @@ fn an_hcl_file_takes_the_json_templates_paths_too() {
     assert_eq!(
         get(HCL, Dialect::Hcl2, "builders[0].tags.Name").unwrap(),
         Some(FieldValue::Literal(json!("web")))
+    );
+}
+
+#[test]
+fn new_lines_end_like_the_files_lines() {
+    let crlf = HCL.replace('\n', "\r\n");
+    let out = run(
+        &crlf,
+        Dialect::Hcl2,
+        set("source.amazon-ebs.web.ssh_username", json!("admin")),
+    );
+    assert!(
+        out.contains("  }\r\n  ssh_username = \"admin\"\r\n}"),
+        "{out:?}"
+    );
+    assert_eq!(
+        run(
+            &out,
+            Dialect::Hcl2,
+            unset("source.amazon-ebs.web.ssh_username")
+        ),
+        crlf
+    );
+    let crlf = JSON.replace('\n', "\r\n");
+    let out = run(
+        &crlf,
+        Dialect::Json,
+        set("builders[0].ssh_username", json!("admin")),
+    );
+    assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+    assert_eq!(
+        run(&out, Dialect::Json, unset("builders[0].ssh_username")),
+        crlf
     );
 }
