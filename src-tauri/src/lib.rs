@@ -87,6 +87,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::templates::find_images,
             commands::templates::list_instance_types,
             commands::templates::list_network,
+            commands::templates::list_regions,
             commands::templates::resolve_source_images,
             commands::templates::edit_template,
         ])

@@ -233,6 +233,28 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
     session.save_screenshot("templates-saved");
 
+    // Convert to HCL2: a new, unsaved .pkr.hcl template beside it that checks clean.
+    session
+        .find("[data-testid=templates-convert]", WAIT)
+        .click();
+    session.wait_text("[data-testid=templates-title]", WAIT, |t| {
+        t.starts_with("golden.pkr.hcl")
+    });
+    session.wait_text("[data-testid=editor-problems]", WAIT, |t| {
+        t.contains("No problems")
+    });
+    wait_value(
+        &session,
+        "[data-testid=\"field-source.amazon-ebs.amazon-ebs.ami_description\"]",
+        "golden image",
+    );
+    // Not saved yet: closing it asks, "Don't save" drops the conversion.
+    session.find("[data-testid=templates-close]", WAIT).click();
+    session
+        .find("[data-testid=unsaved-dialog-discard]", WAIT)
+        .click();
+    session.find("[data-testid=templates-path-input]", WAIT);
+
     // Corpus templates of both dialects: one field edited in the form each, saved; the file
     // differs from the original only in that value.
     let corpus = bakery_tests::workspace_root().join("src-tauri/crates/bakery-template/tests");
@@ -259,7 +281,6 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
         let original = std::fs::read_to_string(corpus.join(name)).unwrap();
         let copy = dir.path().join(name.rsplit('/').next().unwrap());
         std::fs::write(&copy, &original).unwrap();
-        session.find("[data-testid=templates-close]", WAIT).click();
         open_by_path(&session, &copy);
         let input = session.find(&format!("[data-testid=\"field-{field}\"]"), WAIT);
         input.click();
@@ -270,6 +291,10 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
         let saved = std::fs::read_to_string(&copy).unwrap();
         let expected = original.replacen(&format!("\"{old}\""), &format!("\"{value}\""), 1);
         assert_eq!(saved, expected, "{name}");
+        if name.ends_with("h03-two-sources-only.pkr.hcl") {
+            break; // the last: left open for the screenshot
+        }
+        session.find("[data-testid=templates-close]", WAIT).click();
     }
     std::thread::sleep(Duration::from_millis(500));
     assert!(

@@ -174,6 +174,21 @@ pub async fn list_instance_types(
         .await?)
 }
 
+/// The regions the active profile's account can use.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_regions(
+    state: State<'_, AppState>,
+    region: String,
+    refresh: bool,
+) -> Result<Vec<String>, IpcError> {
+    let profile = state.target().profile;
+    Ok(state
+        .catalog
+        .regions(&state.bakery, profile.as_deref(), &region, refresh)
+        .await?)
+}
+
 /// The VPCs, subnets and security groups of `region`.
 #[tauri::command]
 #[specta::specta]

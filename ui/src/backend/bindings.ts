@@ -88,6 +88,8 @@ export const commands = {
 	listInstanceTypes: (region: string, refresh: boolean) => typedError<InstanceTypeChoice[], IpcError_Serialize>(__TAURI_INVOKE("list_instance_types", { region, refresh })),
 	/**  The VPCs, subnets and security groups of `region`. */
 	listNetwork: (region: string, refresh: boolean) => typedError<NetworkChoices_Serialize, IpcError_Serialize>(__TAURI_INVOKE("list_network", { region, refresh })),
+	/**  The regions the active profile's account can use. */
+	listRegions: (region: string, refresh: boolean) => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("list_regions", { region, refresh })),
 	/**  What each build's source image resolves to in its region, from the editor's text. */
 	resolveSourceImages: (path: string, files: EditorFile[]) => typedError<SourceResolution_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("resolve_source_images", { path, files })),
 	/**

@@ -331,6 +331,11 @@ export function listInstanceTypes(region: string, refresh: boolean): Promise<Ins
 
 export type NetworkChoices = NetworkChoices_Serialize;
 
+/** The regions the account can use (cached unless `refresh`). */
+export function listRegions(region: string, refresh: boolean): Promise<string[]> {
+  return call(() => commands.listRegions(region, refresh));
+}
+
 /** The VPCs, subnets and security groups of `region` (cached unless `refresh`). */
 export function listNetwork(region: string, refresh: boolean): Promise<NetworkChoices> {
   return call(() => commands.listNetwork(region, refresh));

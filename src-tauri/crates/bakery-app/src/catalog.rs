@@ -58,6 +58,7 @@ pub struct SourceResolution {
 }
 
 enum Cached {
+    Regions(Vec<String>),
     Images(Vec<ImageChoice>),
     Types(Vec<InstanceTypeChoice>),
     Network(NetworkChoices),
@@ -148,6 +149,29 @@ impl Catalog {
         let ec2 = Self::ec2(bakery, profile, region).await?;
         let found = catalog::instance_types(&ec2).await?;
         self.store(key, Cached::Types(found.clone()));
+        Ok(found)
+    }
+
+    /// The regions the account can use (asked in `region`).
+    pub async fn regions(
+        &self,
+        bakery: &Bakery,
+        profile: Option<&str>,
+        region: &str,
+        refresh: bool,
+    ) -> Result<Vec<String>, AppError> {
+        let key = format!("{profile:?}|regions");
+        if !refresh {
+            if let Some(hit) = self.cached(&key, |c| match c {
+                Cached::Regions(v) => Some(v.clone()),
+                _ => None,
+            }) {
+                return Ok(hit);
+            }
+        }
+        let ec2 = Self::ec2(bakery, profile, region).await?;
+        let found = catalog::regions(&ec2).await?;
+        self.store(key, Cached::Regions(found.clone()));
         Ok(found)
     }
 

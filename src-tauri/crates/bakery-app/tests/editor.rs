@@ -115,6 +115,16 @@ async fn starters_check_clean_and_the_pickers_read_the_sandbox() {
     let micro = types.iter().find(|t| t.name == "t3.micro").unwrap();
     assert_eq!((micro.vcpus, micro.memory_mib), (2, 1024));
     assert!(micro.architectures.contains(&"x86_64".to_string()));
+    let regions = catalog
+        .regions(&bakery, None, "us-east-1", false)
+        .await
+        .unwrap();
+    assert!(
+        ["us-east-1", "eu-west-1", "us-west-2"]
+            .iter()
+            .all(|r| regions.iter().any(|x| x == r)),
+        "{regions:?}"
+    );
     let network = catalog
         .network(&bakery, None, "us-east-1", false)
         .await

@@ -282,3 +282,20 @@ pub async fn network(ec2: &Ec2) -> Result<NetworkChoices, EngineError> {
     choices.security_groups.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(choices)
 }
+
+/// The regions the account can use (enabled ones), by name.
+pub async fn regions(ec2: &Ec2) -> Result<Vec<String>, EngineError> {
+    let described = ec2
+        .client
+        .describe_regions()
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeRegions", &ec2.region, e))?;
+    let mut names: Vec<String> = described
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .collect();
+    names.sort();
+    Ok(names)
+}

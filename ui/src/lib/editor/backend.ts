@@ -25,6 +25,7 @@ export interface PickerBackend {
   ): Promise<ImageChoice[]>;
   instanceTypes(region: string, refresh: boolean): Promise<InstanceTypeChoice[]>;
   network(region: string, refresh: boolean): Promise<NetworkChoices>;
+  regions(region: string, refresh: boolean): Promise<string[]>;
   /** What each build's source image resolves to, from the editor's text as it is now. */
   resolveSources(): Promise<SourceResolution[]>;
 }
@@ -38,6 +39,7 @@ export interface EditorBackend {
   findImages: PickerBackend["findImages"];
   instanceTypes: PickerBackend["instanceTypes"];
   network: PickerBackend["network"];
+  regions: PickerBackend["regions"];
   resolveSources(path: string, files: EditorFile[]): Promise<SourceResolution[]>;
   /** The native open dialog (a file, or a folder of `.pkr.hcl` files); null when closed. */
   pick(what: "file" | "folder"): Promise<string | null>;
@@ -63,6 +65,9 @@ export const appEditorBackend: EditorBackend = {
   },
   network(region, refresh) {
     return backend.listNetwork(region, refresh);
+  },
+  regions(region, refresh) {
+    return backend.listRegions(region, refresh);
   },
   resolveSources(path, files) {
     return backend.resolveSourceImages(path, files);
