@@ -16,8 +16,8 @@ use crate::json::{self, Member, Node, Position, Value};
 use crate::model::{
     AmazonEbs, AssumeRole, AwsPolling, BlockDevice, Builder, FileProvisioner,
     ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner, SecurityGroupFilter,
-    ShellLocalPostProcessor, ShellLocalProvisioner, ShellProvisioner, SourceAmiFilter,
-    SubnetFilter, Template, TemporaryVpc, Variable, VariableValue, VpcFilter, option_names,
+    ShellLocal, ShellLocalStep, ShellProvisioner, SourceAmiFilter, SubnetFilter, Template,
+    TemporaryVpc, Variable, VariableValue, VpcFilter, option_names,
 };
 use crate::render::{self, RenderContext, RenderError, Scope};
 use crate::suggest::did_you_mean;
