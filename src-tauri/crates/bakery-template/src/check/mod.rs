@@ -24,14 +24,14 @@ use crate::suggest::did_you_mean;
 use crate::variables::{VariableInputs, Variables};
 
 mod amazon_ebs;
+mod aws_shapes;
 mod aws_values;
 mod decode_paths;
 mod steps;
 #[cfg(test)]
 mod tests;
 
-pub use amazon_ebs::{valid_cidr, valid_kms_key};
-pub use aws_values::{valid_region, valid_resource_id};
+pub use aws_shapes::{valid_cidr, valid_kms_key, valid_region, valid_resource_id};
 
 /// How to check.
 #[derive(Debug, Clone, Default)]

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Expr, Item, hcl_string, is_identifier, template_text};
+use super::hcl_writer::{Expr, Item, hcl_string, is_identifier, template_text, write_items};
 use crate::TemplateError;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::json::{self, Member, Node, Value};
@@ -70,7 +70,7 @@ pub fn json_to_hcl(file: &str, text: &str) -> Result<String, TemplateError> {
     }
     let items = converter.template(&doc.root);
     if converter.out.is_empty() {
-        Ok(super::write_items(&items))
+        Ok(write_items(&items))
     } else {
         Err(TemplateError::Invalid(
             converter.out.into_iter().map(located).collect(),

@@ -10,8 +10,9 @@ use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 
-use super::expressions::{eval, from_hcl, member, node};
+use super::expressions::eval;
 use super::reader::{Reader, label};
+use super::values::{from_hcl, member, node};
 use crate::diagnostic::Code;
 use crate::json::{Member, Node, Position, Value};
 use crate::suggest::did_you_mean;
