@@ -18,19 +18,11 @@ use crate::spec::{
     SshSpec, StaticKeys, SubnetFilterSpec, SubnetPick, TemplateCredentials, TemporaryVpcSpec,
 };
 
-/// The name a builder answers to in `only`/`except` and the output.
-pub fn build_name(builder: &model::AmazonEbs) -> String {
-    builder
-        .name
-        .clone()
-        .unwrap_or_else(|| "amazon-ebs".to_string())
-}
-
 /// Whether the builder asks to log in through the SSH agent (`ssh_agent_auth`).
 pub fn wants_agent(template: &Template, build: &str) -> bool {
     template.builders.iter().any(|builder| {
         let Builder::AmazonEbs(ebs) = builder;
-        build_name(ebs) == build && ebs.ssh_agent_auth == Some(true)
+        builder.name() == build && ebs.ssh_agent_auth == Some(true)
     })
 }
 
@@ -39,7 +31,7 @@ pub fn wants_agent(template: &Template, build: &str) -> bool {
 pub fn wants_bastion_agent(template: &Template, build: &str) -> bool {
     template.builders.iter().any(|builder| {
         let Builder::AmazonEbs(ebs) = builder;
-        build_name(ebs) == build
+        builder.name() == build
             && ebs
                 .ssh_bastion_host
                 .as_deref()
@@ -57,7 +49,7 @@ pub fn bake_specs(
     let mut specs = Vec::new();
     for builder in &template.builders {
         let Builder::AmazonEbs(ebs) = builder;
-        let name = build_name(ebs);
+        let name = builder.name().to_string();
         if !only.is_empty() && !only.contains(&name) {
             continue;
         }

@@ -105,10 +105,10 @@ pub enum Builder {
 }
 
 impl Builder {
-    /// The builder's name: its `name`, or its type when it has none (like Packer).
+    /// The builder's name: its `name`, or its type when it has none (see [`build_name`]).
     pub fn name(&self) -> &str {
         match self {
-            Builder::AmazonEbs(ebs) => ebs.name.as_deref().unwrap_or(self.type_name()),
+            Builder::AmazonEbs(ebs) => build_name(ebs.name.as_deref(), self.type_name()),
         }
     }
 
@@ -843,6 +843,19 @@ impl Provisioner {
         let (only, except) = self.only_except();
         runs_for(only, except, build_name)
     }
+}
+
+/// The name a build answers to in `only`/`except`, `--only`, `{{build_name}}` and what a bake
+/// reports, like Packer: the builder's `name`, or its `type` when it has none. An HCL2
+/// template's builders are named [`hcl_build_name`] by the HCL2 reader.
+pub fn build_name<'a>(name: Option<&'a str>, builder_type: &'a str) -> &'a str {
+    name.unwrap_or(builder_type)
+}
+
+/// The name of an HCL2 build of the source `source "TYPE" "NAME"`: `TYPE.NAME`
+/// (`amazon-ebs.web`), which its build's `sources` refer to as `source.TYPE.NAME`.
+pub fn hcl_build_name(builder_type: &str, name: &str) -> String {
+    format!("{builder_type}.{name}")
 }
 
 /// Whether a step with these `only` / `except` lists runs for the build named `build_name`,

@@ -17,7 +17,7 @@ use crate::model::{
     AmazonEbs, AssumeRole, AwsPolling, BlockDevice, Builder, FileProvisioner,
     ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner, SecurityGroupFilter,
     ShellLocal, ShellLocalStep, ShellProvisioner, SourceAmiFilter, SubnetFilter, Template,
-    TemporaryVpc, Variable, VariableValue, VpcFilter, option_names,
+    TemporaryVpc, Variable, VariableValue, VpcFilter, build_name, option_names,
 };
 use crate::render::{self, RenderContext, RenderError, Scope};
 use crate::suggest::did_you_mean;
@@ -664,10 +664,8 @@ impl Checker<'_> {
             let Some(kind) = self.type_of(node, &path, "builder") else {
                 continue;
             };
-            let name = match node.get("name") {
-                Some(m) => m.value.as_str().unwrap_or(kind).to_string(),
-                None => kind.to_string(),
-            };
+            let name =
+                build_name(node.get("name").and_then(|m| m.value.as_str()), kind).to_string();
             let name_at = node.get("name").map(|m| m.value.at).unwrap_or(node.at);
             if let Some(first) = seen.get(&name) {
                 let first = *first;

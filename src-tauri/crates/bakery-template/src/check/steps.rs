@@ -574,7 +574,7 @@ impl Checker<'_> {
             if ebs.communicator.as_deref() != Some("none") {
                 continue;
             }
-            let name = ebs.name.as_deref().unwrap_or("amazon-ebs");
+            let name = builder.name();
             if crate::model::runs_for(only, except, name) {
                 self.error(
                     Code::Conflict,
