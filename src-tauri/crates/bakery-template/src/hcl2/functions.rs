@@ -74,13 +74,13 @@ pub(super) const FUNCTIONS: &[Function] = &[
     }),
     evaluated("lower", || {
         FuncDef::new(
-            |a| Ok(text(&a[0]).to_lowercase().into()),
+            |a| Ok(plain_text(&a[0]).to_lowercase().into()),
             [ParamType::String],
         )
     }),
     evaluated("upper", || {
         FuncDef::new(
-            |a| Ok(text(&a[0]).to_uppercase().into()),
+            |a| Ok(plain_text(&a[0]).to_uppercase().into()),
             [ParamType::String],
         )
     }),
@@ -379,12 +379,12 @@ fn read_text(written: &str) -> Result<(String, (String, String)), String> {
 
 /// `file(path)`: the text of a local file.
 fn fn_file(args: FuncArgs) -> Result<hcl::Value, String> {
-    read_text(&text(&args[0])).map(|(text, _)| text.into())
+    read_text(&plain_text(&args[0])).map(|(text, _)| text.into())
 }
 
 /// `fileexists(path)`: whether a local file exists.
 fn fn_fileexists(args: FuncArgs) -> Result<hcl::Value, String> {
-    let written = text(&args[0]);
+    let written = plain_text(&args[0]);
     match file_world(&written) {
         (resolved, _, Some(exists), _) => Ok(exists(&resolved).into()),
         _ => Err(format!(
@@ -396,7 +396,7 @@ fn fn_fileexists(args: FuncArgs) -> Result<hcl::Value, String> {
 /// `templatefile(path, vars)`: a local file read as a string template (`${}`, `%{ if }`,
 /// `%{ for }`) with `vars` as its variables and the functions but `templatefile` itself.
 fn fn_templatefile(args: FuncArgs) -> Result<hcl::Value, String> {
-    let written = text(&args[0]);
+    let written = plain_text(&args[0]);
     let (source, (root, cwd)) = read_text(&written)?;
     let template: hcl::Template = source
         .parse()
@@ -424,13 +424,6 @@ fn fn_templatefile(args: FuncArgs) -> Result<hcl::Value, String> {
         })
 }
 
-fn text(value: &hcl::Value) -> String {
-    match value {
-        hcl::Value::String(s) => s.clone(),
-        other => plain_text(other),
-    }
-}
-
 fn fn_timestamp(_: FuncArgs) -> Result<hcl::Value, String> {
     let now = EVAL
         .with(|e| e.borrow().as_ref().map(|w| w.now))
@@ -443,7 +436,7 @@ fn fn_legacy_isotime(args: FuncArgs) -> Result<hcl::Value, String> {
     let now = EVAL
         .with(|e| e.borrow().as_ref().map(|w| w.now))
         .unwrap_or(UNIX_EPOCH);
-    Ok(crate::isotime::format(now, &text(&args[0])).into())
+    Ok(crate::isotime::format(now, &plain_text(&args[0])).into())
 }
 
 fn compile(pattern: &str) -> Result<regex_lite::Regex, String> {
@@ -453,9 +446,9 @@ fn compile(pattern: &str) -> Result<regex_lite::Regex, String> {
 
 /// `regex_replace(string, pattern, replacement)`: every match replaced (`$1` for groups).
 fn fn_regex_replace(args: FuncArgs) -> Result<hcl::Value, String> {
-    let re = compile(&text(&args[1]))?;
+    let re = compile(&plain_text(&args[1]))?;
     Ok(re
-        .replace_all(&text(&args[0]), text(&args[2]).as_str())
+        .replace_all(&plain_text(&args[0]), plain_text(&args[2]).as_str())
         .into_owned()
         .into())
 }
@@ -463,9 +456,9 @@ fn fn_regex_replace(args: FuncArgs) -> Result<hcl::Value, String> {
 /// `regex(pattern, string)`: the first match; its groups as a list (or an object when they
 /// are named) when there are any.
 fn fn_regex(args: FuncArgs) -> Result<hcl::Value, String> {
-    let pattern = text(&args[0]);
+    let pattern = plain_text(&args[0]);
     let re = compile(&pattern)?;
-    let subject = text(&args[1]);
+    let subject = plain_text(&args[1]);
     let caps = re
         .captures(&subject)
         .ok_or_else(|| format!("regex: \"{pattern}\" does not match \"{subject}\""))?;
@@ -492,8 +485,8 @@ fn fn_uuidv4(_: FuncArgs) -> Result<hcl::Value, String> {
 
 /// Terraform's `formatdate` spec (`YYYY-MM-DD hh:mm:ss`), on an RFC 3339 time.
 fn fn_formatdate(args: FuncArgs) -> Result<hcl::Value, String> {
-    let spec = text(&args[0]);
-    let time = text(&args[1]);
+    let spec = plain_text(&args[0]);
+    let time = plain_text(&args[1]);
     let b = time.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[10] != b'T' {
         return Err(format!(
@@ -567,7 +560,11 @@ fn fn_formatdate(args: FuncArgs) -> Result<hcl::Value, String> {
 }
 
 fn fn_replace(args: FuncArgs) -> Result<hcl::Value, String> {
-    let (s, old, new) = (text(&args[0]), text(&args[1]), text(&args[2]));
+    let (s, old, new) = (
+        plain_text(&args[0]),
+        plain_text(&args[1]),
+        plain_text(&args[2]),
+    );
     if old.len() > 1 && old.starts_with('/') && old.ends_with('/') {
         return Err("replace with a /regular expression/ is not supported yet".to_string());
     }
@@ -575,18 +572,23 @@ fn fn_replace(args: FuncArgs) -> Result<hcl::Value, String> {
 }
 
 fn fn_split(args: FuncArgs) -> Result<hcl::Value, String> {
-    let (sep, s) = (text(&args[0]), text(&args[1]));
+    let (sep, s) = (plain_text(&args[0]), plain_text(&args[1]));
     Ok(hcl::Value::Array(
         s.split(sep.as_str()).map(hcl::Value::from).collect(),
     ))
 }
 
 fn fn_join(args: FuncArgs) -> Result<hcl::Value, String> {
-    let sep = text(&args[0]);
+    let sep = plain_text(&args[0]);
     let hcl::Value::Array(items) = &args[1] else {
         return Err("join takes a list".to_string());
     };
-    Ok(items.iter().map(text).collect::<Vec<_>>().join(&sep).into())
+    Ok(items
+        .iter()
+        .map(plain_text)
+        .collect::<Vec<_>>()
+        .join(&sep)
+        .into())
 }
 
 fn fn_concat(args: FuncArgs) -> Result<hcl::Value, String> {
@@ -612,7 +614,7 @@ fn fn_merge(args: FuncArgs) -> Result<hcl::Value, String> {
 }
 
 fn fn_lookup(args: FuncArgs) -> Result<hcl::Value, String> {
-    let key = text(&args[1]);
+    let key = plain_text(&args[1]);
     let found = match &args[0] {
         hcl::Value::Object(map) => map.get(&key).cloned(),
         _ => None,
@@ -624,7 +626,7 @@ fn fn_lookup(args: FuncArgs) -> Result<hcl::Value, String> {
 
 /// `env("NAME")`: the environment passed in (empty when not set, like Packer).
 fn fn_env(args: FuncArgs) -> Result<hcl::Value, String> {
-    let name = text(&args[0]);
+    let name = plain_text(&args[0]);
     Ok(EVAL
         .with(|e| e.borrow().as_ref().and_then(|w| w.env.get(&name).cloned()))
         .unwrap_or_default()

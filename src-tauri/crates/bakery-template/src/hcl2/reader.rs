@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use hcl_edit::structure::{Block, BlockLabel};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::{Node, Position};
+use crate::json::{Node, Position, line_starts};
 use crate::render::RenderContext;
 
 /// What reading a template collects besides the tree: its problems, and how its JSON paths
@@ -39,13 +39,6 @@ pub(super) struct Reader<'a> {
     pub(super) failed: Vec<String>,
 }
 
-/// The byte offset where each line starts.
-fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
-}
-
 /// A block's `i`th label, as written.
 pub(super) fn label(block: &Block, i: usize) -> Option<&str> {
     block.labels.get(i).map(|l| match l {
@@ -74,17 +67,9 @@ impl<'a> Reader<'a> {
 
     /// The position of a byte offset, as a value no JSON string walk applies to.
     pub(super) fn position(&self, offset: usize) -> Position {
-        let line = self.lines.partition_point(|&start| start <= offset).max(1);
-        let start = self.lines[line - 1];
-        let column = self
-            .source
-            .get(start..offset)
-            .map_or(0, |s| s.chars().count()) as u32
-            + 1;
         Position {
             offset: self.source.len(),
-            line: line as u32,
-            column,
+            ..Position::of_offset(self.source, &self.lines, offset)
         }
     }
 
