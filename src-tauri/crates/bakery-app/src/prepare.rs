@@ -116,10 +116,7 @@ pub fn prepare(
             template
                 .builders
                 .iter()
-                .map(|builder| {
-                    let bakery_template::model::Builder::AmazonEbs(ebs) = builder;
-                    ebs.name.clone().unwrap_or_else(|| "amazon-ebs".to_string())
-                })
+                .map(|builder| builder.name().to_string())
                 .collect(),
             template
                 .builders

@@ -18,19 +18,11 @@ use crate::spec::{
     SshSpec, StaticKeys, SubnetFilterSpec, SubnetPick, TemplateCredentials, TemporaryVpcSpec,
 };
 
-/// The name a builder answers to in `only`/`except` and the output.
-pub fn build_name(builder: &model::AmazonEbs) -> String {
-    builder
-        .name
-        .clone()
-        .unwrap_or_else(|| "amazon-ebs".to_string())
-}
-
 /// Whether the builder asks to log in through the SSH agent (`ssh_agent_auth`).
 pub fn wants_agent(template: &Template, build: &str) -> bool {
     template.builders.iter().any(|builder| {
         let Builder::AmazonEbs(ebs) = builder;
-        build_name(ebs) == build && ebs.ssh_agent_auth == Some(true)
+        builder.name() == build && ebs.ssh_agent_auth == Some(true)
     })
 }
 
@@ -39,7 +31,7 @@ pub fn wants_agent(template: &Template, build: &str) -> bool {
 pub fn wants_bastion_agent(template: &Template, build: &str) -> bool {
     template.builders.iter().any(|builder| {
         let Builder::AmazonEbs(ebs) = builder;
-        build_name(ebs) == build
+        builder.name() == build
             && ebs
                 .ssh_bastion_host
                 .as_deref()
@@ -57,7 +49,7 @@ pub fn bake_specs(
     let mut specs = Vec::new();
     for builder in &template.builders {
         let Builder::AmazonEbs(ebs) = builder;
-        let name = build_name(ebs);
+        let name = builder.name().to_string();
         if !only.is_empty() && !only.contains(&name) {
             continue;
         }
@@ -147,28 +139,19 @@ fn env_pairs(vars: Option<&Vec<String>>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The fields `shell-local` has as a provisioner and as a post-processor.
-struct LocalFields<'a> {
-    command: &'a Option<String>,
-    inline: &'a Option<Vec<String>>,
-    script: &'a Option<String>,
-    scripts: &'a Option<Vec<String>>,
-    environment_vars: &'a Option<Vec<String>>,
-    execute_command: &'a Option<Vec<String>>,
-    inline_shebang: &'a Option<String>,
-}
-
-fn local_shell(fields: LocalFields<'_>, pause_before: Option<&str>, dir: &Path) -> LocalShell {
-    let mut inline: Vec<String> = fields.command.iter().cloned().collect();
-    inline.extend(fields.inline.iter().flatten().cloned());
-    let mut scripts: Vec<PathBuf> = fields.script.iter().map(|s| local(dir, s)).collect();
-    scripts.extend(fields.scripts.iter().flatten().map(|s| local(dir, s)));
+/// A `shell-local` step as it runs; `pause_before` is the provisioner's (a post-processor
+/// has none).
+fn local_shell(settings: &model::ShellLocal, pause_before: Option<&str>, dir: &Path) -> LocalShell {
+    let mut inline: Vec<String> = settings.command.iter().cloned().collect();
+    inline.extend(settings.inline.iter().flatten().cloned());
+    let mut scripts: Vec<PathBuf> = settings.script.iter().map(|s| local(dir, s)).collect();
+    scripts.extend(settings.scripts.iter().flatten().map(|s| local(dir, s)));
     LocalShell {
         inline,
         scripts,
-        environment_vars: env_pairs(fields.environment_vars.as_ref()),
-        execute_command: fields.execute_command.clone(),
-        inline_shebang: fields.inline_shebang.clone(),
+        environment_vars: env_pairs(settings.environment_vars.as_ref()),
+        execute_command: settings.execute_command.clone(),
+        inline_shebang: settings.inline_shebang.clone(),
         pause_before: pause_before.and_then(go_duration).unwrap_or_default(),
         working_dir: dir.to_path_buf(),
     }
@@ -297,15 +280,7 @@ fn spec_for(
             }
             model::Provisioner::ShellLocal(l) if applies(&l.only, &l.except, name) => {
                 provisioners.push(Provisioner::ShellLocal(local_shell(
-                    LocalFields {
-                        command: &l.command,
-                        inline: &l.inline,
-                        script: &l.script,
-                        scripts: &l.scripts,
-                        environment_vars: &l.environment_vars,
-                        execute_command: &l.execute_command,
-                        inline_shebang: &l.inline_shebang,
-                    },
+                    l,
                     l.pause_before.as_deref(),
                     dir,
                 )));
@@ -327,19 +302,7 @@ fn spec_for(
                 });
             }
             PostProcessor::ShellLocal(l) if applies(&l.only, &l.except, name) => {
-                post_processors.push(PostProcessorSpec::ShellLocal(local_shell(
-                    LocalFields {
-                        command: &l.command,
-                        inline: &l.inline,
-                        script: &l.script,
-                        scripts: &l.scripts,
-                        environment_vars: &l.environment_vars,
-                        execute_command: &l.execute_command,
-                        inline_shebang: &l.inline_shebang,
-                    },
-                    None,
-                    dir,
-                )));
+                post_processors.push(PostProcessorSpec::ShellLocal(local_shell(l, None, dir)));
             }
             PostProcessor::ShellLocal(_) => {}
         }

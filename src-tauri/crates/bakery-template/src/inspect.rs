@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::json::{self, Node};
+use crate::model::build_name;
 
 /// A variable as declared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,11 +94,8 @@ pub fn outline(file: &str, text: &str) -> Result<Outline, crate::TemplateError> 
             .iter()
             .map(|b| {
                 let kind = type_of(b);
-                let name = b
-                    .get("name")
-                    .and_then(|m| m.value.as_str())
-                    .map(str::to_string);
-                (name.unwrap_or_else(|| kind.clone()), kind)
+                let name = build_name(b.get("name").and_then(|m| m.value.as_str()), &kind);
+                (name.to_string(), kind)
             })
             .collect(),
         provisioners: list("provisioners").iter().map(type_of).collect(),

@@ -20,6 +20,28 @@ pub struct Position {
     pub column: u32,
 }
 
+impl Position {
+    /// The position of byte `offset` in `text`, whose lines start at `line_starts`
+    /// (see [`line_starts`]).
+    pub(crate) fn of_offset(text: &str, line_starts: &[usize], offset: usize) -> Position {
+        let line = line_starts.partition_point(|&start| start <= offset).max(1);
+        let start = line_starts[line - 1];
+        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) as u32 + 1;
+        Position {
+            offset,
+            line: line as u32,
+            column,
+        }
+    }
+}
+
+/// The byte offset where each line of `text` starts.
+pub(crate) fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.line, self.column)

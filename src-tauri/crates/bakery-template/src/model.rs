@@ -105,10 +105,10 @@ pub enum Builder {
 }
 
 impl Builder {
-    /// The builder's name: its `name`, or its type when it has none (like Packer).
+    /// The builder's name: its `name`, or its type when it has none (see [`build_name`]).
     pub fn name(&self) -> &str {
         match self {
-            Builder::AmazonEbs(ebs) => ebs.name.as_deref().unwrap_or(self.type_name()),
+            Builder::AmazonEbs(ebs) => build_name(ebs.name.as_deref(), self.type_name()),
         }
     }
 
@@ -816,7 +816,7 @@ pub enum Provisioner {
     /// Run commands or scripts on this computer (not on the instance), in order with the
     /// other provisioners.
     #[serde(rename = "shell-local")]
-    ShellLocal(ShellLocalProvisioner),
+    ShellLocal(ShellLocal),
 }
 
 impl Provisioner {
@@ -843,6 +843,19 @@ impl Provisioner {
         let (only, except) = self.only_except();
         runs_for(only, except, build_name)
     }
+}
+
+/// The name a build answers to in `only`/`except`, `--only`, `{{build_name}}` and what a bake
+/// reports, like Packer: the builder's `name`, or its `type` when it has none. An HCL2
+/// template's builders are named [`hcl_build_name`] by the HCL2 reader.
+pub fn build_name<'a>(name: Option<&'a str>, builder_type: &'a str) -> &'a str {
+    name.unwrap_or(builder_type)
+}
+
+/// The name of an HCL2 build of the source `source "TYPE" "NAME"`: `TYPE.NAME`
+/// (`amazon-ebs.web`), which its build's `sources` refer to as `source.TYPE.NAME`.
+pub fn hcl_build_name(builder_type: &str, name: &str) -> String {
+    format!("{builder_type}.{name}")
 }
 
 /// Whether a step with these `only` / `except` lists runs for the build named `build_name`,
@@ -1035,7 +1048,7 @@ pub enum PostProcessor {
     /// Run commands or scripts on this computer once the image exists (e.g. read the
     /// manifest with `jq`).
     #[serde(rename = "shell-local")]
-    ShellLocal(ShellLocalPostProcessor),
+    ShellLocal(ShellLocal),
 }
 
 impl PostProcessor {
@@ -1078,10 +1091,13 @@ pub struct ManifestPostProcessor {
     pub keep_input_artifact: Option<bool>,
 }
 
-/// The `shell-local` provisioner's settings: runs on this computer, in the template's folder.
+/// The `shell-local` settings, as a provisioner and as a post-processor: runs on this
+/// computer, in the template's folder (a post-processor after the image exists, and after the
+/// post-processors before it in its chain). `pause_before` is a provisioner's only and
+/// `keep_input_artifact` a post-processor's (see [`ShellLocalStep`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
-pub struct ShellLocalProvisioner {
+pub struct ShellLocal {
     /// One command to run (instead of `inline`/`script`/`scripts`).
     #[serde(
         deserialize_with = "crate::weak::opt_string",
@@ -1144,75 +1160,42 @@ pub struct ShellLocalProvisioner {
         skip_serializing_if = "Option::is_none"
     )]
     pub except: Option<Vec<String>>,
-}
-
-/// The `shell-local` post-processor's settings: runs on this computer, in the template's
-/// folder, after the image exists (and after the post-processors before it in its chain).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct ShellLocalPostProcessor {
-    /// One command to run (instead of `inline`/`script`/`scripts`).
-    #[serde(
-        deserialize_with = "crate::weak::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub command: Option<String>,
-    /// Commands to run, one per line of a generated script (instead of `command`/`script`/
-    /// `scripts`).
-    #[serde(
-        deserialize_with = "crate::weak::opt_strings",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub inline: Option<Vec<String>>,
-    /// A local script file to run (instead of `command`/`inline`/`scripts`).
-    #[serde(
-        deserialize_with = "crate::weak::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub script: Option<String>,
-    /// Local script files to run in order (instead of `command`/`inline`/`script`).
-    #[serde(
-        deserialize_with = "crate::weak::opt_strings",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub scripts: Option<Vec<String>>,
-    /// Environment variables for the scripts, each `KEY=value`.
-    #[serde(
-        deserialize_with = "crate::weak::opt_strings",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub environment_vars: Option<Vec<String>>,
-    /// The program and arguments that run each script; `{{.Vars}}` is the environment and
-    /// `{{.Script}}` the script (default `["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]`).
-    #[serde(
-        deserialize_with = "crate::weak::opt_strings",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub execute_command: Option<Vec<String>>,
-    /// The first line of the script generated from `inline`/`command` (default `/bin/sh -e`).
-    #[serde(
-        deserialize_with = "crate::weak::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub inline_shebang: Option<String>,
-    /// Run only for these builders (by name).
-    #[serde(
-        deserialize_with = "crate::weak::opt_strings",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub only: Option<Vec<String>>,
-    /// Run for every builder except these (by name).
-    #[serde(
-        deserialize_with = "crate::weak::opt_strings",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub except: Option<Vec<String>>,
     /// Keep the builder's artifact (always true for AMIs; accepted for compatibility).
     #[serde(
         deserialize_with = "crate::weak::opt_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub keep_input_artifact: Option<bool>,
+}
+
+/// Where a `shell-local` step runs: its options are [`ShellLocal`]'s but for the one the
+/// other kind alone takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShellLocalStep {
+    /// In `provisioners`, in order with the others.
+    Provisioner,
+    /// In `post-processors`, once the image exists.
+    PostProcessor,
+}
+
+impl ShellLocalStep {
+    /// The options only the other kind takes.
+    pub fn other_kinds_options(self) -> &'static [&'static str] {
+        match self {
+            ShellLocalStep::Provisioner => &["keep_input_artifact"],
+            ShellLocalStep::PostProcessor => &["pause_before"],
+        }
+    }
+
+    /// The options this kind takes, in the model's order.
+    pub fn option_names(self) -> Vec<&'static str> {
+        let other = self.other_kinds_options();
+        option_names::<ShellLocal>()
+            .iter()
+            .copied()
+            .filter(|name| !other.contains(name))
+            .collect()
+    }
 }
 
 /// The option names of a settings struct, read from its serde definition (so the list used
@@ -1325,6 +1308,17 @@ mod tests {
             ..ShellProvisioner::default()
         });
         assert!(shell.runs_for("web"));
+    }
+
+    #[test]
+    fn each_shell_local_kind_takes_the_others_options_but_one() {
+        let all = option_names::<ShellLocal>();
+        for step in [ShellLocalStep::Provisioner, ShellLocalStep::PostProcessor] {
+            for name in step.other_kinds_options() {
+                assert!(all.contains(name), "{name} is a ShellLocal option");
+            }
+            assert_eq!(step.option_names().len(), all.len() - 1);
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
-use crate::model::{Builder, PostProcessor, Provisioner};
+use crate::model::{Builder, PostProcessor, Provisioner, ShellLocalStep};
 
 /// The schema, as a JSON value (draft-07).
 pub fn json_schema() -> Value {
@@ -19,6 +19,7 @@ pub fn json_schema() -> Value {
     let provisioner = generator.subschema_for::<Provisioner>().to_value();
     let post_processor = generator.subschema_for::<PostProcessor>().to_value();
     let mut definitions = Value::Object(generator.take_definitions(true));
+    split_shell_local(&mut definitions);
     widen(&mut definitions);
     close_objects(&mut definitions);
 
@@ -73,6 +74,65 @@ pub fn json_schema() -> Value {
         "additionalProperties": false,
         "definitions": definitions
     })
+}
+
+/// The model's one `ShellLocal` as the two settings objects the checker reads: the
+/// provisioner's and the post-processor's, each without the option only the other takes.
+fn split_shell_local(definitions: &mut Value) {
+    const KINDS: [(ShellLocalStep, &str, &str, &str); 2] = [
+        (
+            ShellLocalStep::Provisioner,
+            "Provisioner",
+            "ShellLocalProvisioner",
+            "The `shell-local` provisioner's settings: runs on this computer, in the template's folder.",
+        ),
+        (
+            ShellLocalStep::PostProcessor,
+            "PostProcessor",
+            "ShellLocalPostProcessor",
+            "The `shell-local` post-processor's settings: runs on this computer, in the template's\nfolder, after the image exists (and after the post-processors before it in its chain).",
+        ),
+    ];
+    let Value::Object(definitions) = definitions else {
+        return;
+    };
+    let Some(shared) = definitions.remove("ShellLocal") else {
+        return;
+    };
+    for (step, parent, name, description) in KINDS {
+        let mut definition = shared.clone();
+        definition["description"] = json!(description);
+        if let Some(Value::Object(properties)) = definition.get_mut("properties") {
+            for option in step.other_kinds_options() {
+                properties.remove(*option);
+            }
+        }
+        definitions.insert(name.to_string(), definition);
+        if let Some(parent) = definitions.get_mut(parent) {
+            retarget(
+                parent,
+                "#/definitions/ShellLocal",
+                &format!("#/definitions/{name}"),
+            );
+        }
+    }
+}
+
+/// Points every `$ref` to `from` in `value` at `to` instead.
+fn retarget(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "$ref" && child == from {
+                    *child = json!(to);
+                } else {
+                    retarget(child, from, to);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| retarget(item, from, to)),
+        _ => {}
+    }
 }
 
 /// Lets every boolean, integer and list also be written as a string, like Packer's weak

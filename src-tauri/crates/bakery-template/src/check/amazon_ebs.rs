@@ -1001,51 +1001,6 @@ impl Checker<'_> {
     }
 }
 
-/// An IPv4 or IPv6 address range, `address/prefix`.
-pub fn valid_cidr(text: &str) -> bool {
-    let Some((address, prefix)) = text.split_once('/') else {
-        return false;
-    };
-    let Ok(prefix) = prefix.parse::<u8>() else {
-        return false;
-    };
-    match address.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(_)) => prefix <= 32,
-        Ok(std::net::IpAddr::V6(_)) => prefix <= 128,
-        Err(_) => false,
-    }
-}
-
-/// A KMS key id, alias, or key/alias ARN, as Packer accepts them.
-pub fn valid_kms_key(key: &str) -> bool {
-    let key_id = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase() || b == b'-')
-    };
-    let alias = |s: &str| {
-        s.strip_prefix("alias/").is_some_and(|name| {
-            !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b":/_-".contains(&b))
-        })
-    };
-    if key_id(key) || alias(key) {
-        return true;
-    }
-    let parts: Vec<&str> = key.splitn(6, ':').collect();
-    if let [arn, partition, kms, _region, account, resource] = parts.as_slice() {
-        return *arn == "arn"
-            && partition.starts_with("aws")
-            && *kms == "kms"
-            && account.len() == 12
-            && account.bytes().all(|b| b.is_ascii_digit())
-            && (resource.strip_prefix("key/").is_some_and(key_id) || alias(resource));
-    }
-    false
-}
-
 /// Where a bad AMI name comes from in the name as written: the first character it may not
 /// hold outside `{{ }}`, else the first `{{ }}` (whose value holds one).
 fn culprit(written: &str) -> usize {

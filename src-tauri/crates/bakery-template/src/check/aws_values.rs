@@ -5,37 +5,6 @@
 
 use super::*;
 
-/// `prefix-` followed by 8 or 17 lower-case hexadecimal digits (`ami-0123abcd`).
-pub fn valid_resource_id(id: &str, prefix: &str) -> bool {
-    id.strip_prefix(prefix)
-        .and_then(|rest| rest.strip_prefix('-'))
-        .is_some_and(|hex| {
-            (hex.len() == 8 || hex.len() == 17)
-                && hex
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
-}
-
-/// A region name: `eu-west-1`, `us-gov-west-1`, `ap-southeast-3`, `cn-north-1`.
-pub fn valid_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    let (area, rest) = match parts.as_slice() {
-        [area, "gov" | "iso" | "isob", rest @ ..] => (area, rest),
-        [area, rest @ ..] => (area, rest),
-        [] => return false,
-    };
-    let [direction, number] = rest else {
-        return false;
-    };
-    area.len() == 2
-        && area.bytes().all(|b| b.is_ascii_lowercase())
-        && !direction.is_empty()
-        && direction.bytes().all(|b| b.is_ascii_lowercase())
-        && !number.is_empty()
-        && number.bytes().all(|b| b.is_ascii_digit())
-}
-
 fn known(value: &str) -> bool {
     !value.is_empty() && !value.contains("{{")
 }
@@ -192,38 +161,5 @@ fn article_and_kind(prefix: &str) -> &'static str {
         "vpc" => "a VPC",
         "subnet" => "a subnet",
         _ => "a security group",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_and_regions() {
-        assert!(valid_resource_id("ami-01ccc867", "ami"));
-        assert!(valid_resource_id("ami-0123456789abcdef0", "ami"));
-        assert!(!valid_resource_id("ami-0123456789ABCDEF0", "ami"));
-        assert!(!valid_resource_id("ami-123", "ami"));
-        assert!(!valid_resource_id("subnet-4d13d12a", "vpc"));
-        for ok in [
-            "eu-west-1",
-            "us-gov-west-1",
-            "ap-southeast-3",
-            "cn-north-1",
-            "il-central-1",
-        ] {
-            assert!(valid_region(ok), "{ok}");
-        }
-        for bad in [
-            "eu-west",
-            "EU-WEST-1",
-            "eu-west-1a",
-            "europe-west-1",
-            "",
-            "eu--1",
-        ] {
-            assert!(!valid_region(bad), "{bad}");
-        }
     }
 }

@@ -16,22 +16,22 @@ use crate::json::{self, Member, Node, Position, Value};
 use crate::model::{
     AmazonEbs, AssumeRole, AwsPolling, BlockDevice, Builder, FileProvisioner,
     ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner, SecurityGroupFilter,
-    ShellLocalPostProcessor, ShellLocalProvisioner, ShellProvisioner, SourceAmiFilter,
-    SubnetFilter, Template, TemporaryVpc, Variable, VariableValue, VpcFilter, option_names,
+    ShellLocal, ShellLocalStep, ShellProvisioner, SourceAmiFilter, SubnetFilter, Template,
+    TemporaryVpc, Variable, VariableValue, VpcFilter, build_name, option_names,
 };
 use crate::render::{self, RenderContext, RenderError, Scope};
 use crate::suggest::did_you_mean;
 use crate::variables::{VariableInputs, Variables};
 
 mod amazon_ebs;
+mod aws_shapes;
 mod aws_values;
 mod decode_paths;
 mod steps;
 #[cfg(test)]
 mod tests;
 
-pub use amazon_ebs::{valid_cidr, valid_kms_key};
-pub use aws_values::{valid_region, valid_resource_id};
+pub use aws_shapes::{valid_cidr, valid_kms_key, valid_region, valid_resource_id};
 
 /// How to check.
 #[derive(Debug, Clone, Default)]
@@ -665,10 +665,8 @@ impl Checker<'_> {
             let Some(kind) = self.type_of(node, &path, "builder") else {
                 continue;
             };
-            let name = match node.get("name") {
-                Some(m) => m.value.as_str().unwrap_or(kind).to_string(),
-                None => kind.to_string(),
-            };
+            let name =
+                build_name(node.get("name").and_then(|m| m.value.as_str()), kind).to_string();
             let name_at = node.get("name").map(|m| m.value.at).unwrap_or(node.at);
             if let Some(first) = seen.get(&name) {
                 let first = *first;

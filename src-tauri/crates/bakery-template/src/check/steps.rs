@@ -139,7 +139,7 @@ impl Checker<'_> {
             // {{build_name}} is rendered for the first builder this step runs for.
             let build = first_builder_for(node, builders).map(|n| (n, "amazon-ebs".to_string()));
             let steps: Vec<Provisioner> = if kind == "shell-local" {
-                let mut known = option_names::<ShellLocalProvisioner>().to_vec();
+                let mut known = ShellLocalStep::Provisioner.option_names();
                 known.push("type");
                 let other: Vec<&str> = OTHER_PROVISIONER_OPTIONS
                     .iter()
@@ -149,8 +149,9 @@ impl Checker<'_> {
                     .collect();
                 self.check_keys(node, &path, &known, &other);
                 let value = self.render_node(node, &path, build);
-                let local: ShellLocalProvisioner = self.decode(node, value, &path);
-                self.shell_local_rules(&ShellLocalView::of_provisioner(&local), node, &path);
+                let local =
+                    self.decode_shell_local(ShellLocalStep::Provisioner, node, value, &path);
+                self.shell_local_rules(&local, node, &path);
                 if let Some(pause) = &local.pause_before {
                     self.pause_before(
                         pause,
@@ -375,13 +376,42 @@ impl Checker<'_> {
         }
     }
 
+    /// Decodes a `shell-local` step's rendered settings, leaving out the option only the
+    /// other kind takes (already reported as unknown here), as if [`ShellLocal`] did not have it.
+    fn decode_shell_local(
+        &mut self,
+        step: ShellLocalStep,
+        node: &Node,
+        mut value: serde_json::Value,
+        path: &str,
+    ) -> ShellLocal {
+        if let serde_json::Value::Object(map) = &mut value {
+            for name in step.other_kinds_options() {
+                map.remove(*name);
+            }
+        }
+        self.decode(node, value, path)
+    }
+
     /// `shell-local` (provisioner or post-processor): Packer's rules.
-    fn shell_local_rules(&mut self, local: &ShellLocalView<'_>, node: &Node, path: &str) {
+    fn shell_local_rules(&mut self, local: &ShellLocal, node: &Node, path: &str) {
         let given: Vec<&str> = [
-            ("command", local.command.is_some_and(|s| !s.is_empty())),
-            ("inline", local.inline.is_some_and(|v| !v.is_empty())),
-            ("script", local.script.is_some_and(|s| !s.is_empty())),
-            ("scripts", local.scripts.is_some_and(|v| !v.is_empty())),
+            (
+                "command",
+                local.command.as_ref().is_some_and(|s| !s.is_empty()),
+            ),
+            (
+                "inline",
+                local.inline.as_ref().is_some_and(|v| !v.is_empty()),
+            ),
+            (
+                "script",
+                local.script.as_ref().is_some_and(|s| !s.is_empty()),
+            ),
+            (
+                "scripts",
+                local.scripts.as_ref().is_some_and(|v| !v.is_empty()),
+            ),
         ]
         .into_iter()
         .filter_map(|(k, set)| set.then_some(k))
@@ -412,7 +442,7 @@ impl Checker<'_> {
                 .set_help("keep one of them");
             }
         }
-        for (i, var) in local.environment_vars.into_iter().flatten().enumerate() {
+        for (i, var) in local.environment_vars.iter().flatten().enumerate() {
             if !var.contains('=') || var.starts_with('=') {
                 self.error(
                     Code::InvalidValue,
@@ -422,7 +452,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(command) = local.execute_command {
+        if let Some(command) = &local.execute_command {
             if command.is_empty() {
                 self.error(
                     Code::InvalidValue,
@@ -442,12 +472,12 @@ impl Checker<'_> {
             }
         }
         self.local_file(
-            local.script.map(String::as_str),
+            local.script.as_deref(),
             at_of(node, "script"),
             &join(path, "script"),
             "script",
         );
-        for (i, script) in local.scripts.into_iter().flatten().enumerate() {
+        for (i, script) in local.scripts.iter().flatten().enumerate() {
             self.local_file(
                 Some(script),
                 at_of(node, "scripts"),
@@ -544,7 +574,7 @@ impl Checker<'_> {
             if ebs.communicator.as_deref() != Some("none") {
                 continue;
             }
-            let name = ebs.name.as_deref().unwrap_or("amazon-ebs");
+            let name = builder.name();
             if crate::model::runs_for(only, except, name) {
                 self.error(
                     Code::Conflict,
@@ -670,10 +700,10 @@ impl Checker<'_> {
                     at_of(node, "type")
                 };
                 if kind == "shell-local" {
-                    let local: ShellLocalPostProcessor = if node.as_str().is_some() {
-                        ShellLocalPostProcessor::default()
+                    let local = if node.as_str().is_some() {
+                        ShellLocal::default()
                     } else {
-                        let mut known = option_names::<ShellLocalPostProcessor>().to_vec();
+                        let mut known = ShellLocalStep::PostProcessor.option_names();
                         known.push("type");
                         let other: Vec<&str> = OTHER_SHELL_LOCAL_OPTIONS
                             .iter()
@@ -684,9 +714,9 @@ impl Checker<'_> {
                         let build = first_builder_for(node, builders)
                             .map(|n| (n, "amazon-ebs".to_string()));
                         let value = self.render_node(node, &path, build);
-                        self.decode(node, value, &path)
+                        self.decode_shell_local(ShellLocalStep::PostProcessor, node, value, &path)
                     };
-                    self.shell_local_rules(&ShellLocalView::of_post_processor(&local), node, &path);
+                    self.shell_local_rules(&local, node, &path);
                     self.only_except_rules(
                         local.only.as_deref(),
                         local.except.as_deref(),
@@ -731,40 +761,6 @@ impl Checker<'_> {
             if !built.is_empty() {
                 template.post_processors.push(built);
             }
-        }
-    }
-}
-
-/// What the shell-local rules look at, for the provisioner and the post-processor alike.
-struct ShellLocalView<'a> {
-    command: Option<&'a String>,
-    inline: Option<&'a Vec<String>>,
-    script: Option<&'a String>,
-    scripts: Option<&'a Vec<String>>,
-    environment_vars: Option<&'a Vec<String>>,
-    execute_command: Option<&'a Vec<String>>,
-}
-
-impl<'a> ShellLocalView<'a> {
-    fn of_provisioner(p: &'a ShellLocalProvisioner) -> Self {
-        ShellLocalView {
-            command: p.command.as_ref(),
-            inline: p.inline.as_ref(),
-            script: p.script.as_ref(),
-            scripts: p.scripts.as_ref(),
-            environment_vars: p.environment_vars.as_ref(),
-            execute_command: p.execute_command.as_ref(),
-        }
-    }
-
-    fn of_post_processor(p: &'a ShellLocalPostProcessor) -> Self {
-        ShellLocalView {
-            command: p.command.as_ref(),
-            inline: p.inline.as_ref(),
-            script: p.script.as_ref(),
-            scripts: p.scripts.as_ref(),
-            environment_vars: p.environment_vars.as_ref(),
-            execute_command: p.execute_command.as_ref(),
         }
     }
 }

@@ -16,10 +16,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Expr, Item, hcl_string, is_identifier, template_text};
+use super::hcl_writer::{Expr, Item, hcl_string, is_identifier, template_text, write_items};
 use crate::TemplateError;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::json::{self, Member, Node, Value};
+use crate::model::{build_name, hcl_build_name};
 use crate::render::{Operand, Piece, Pipeline, pieces};
 
 /// Options written as nested blocks in HCL2 (when their value is an object or a list of them).
@@ -70,7 +71,7 @@ pub fn json_to_hcl(file: &str, text: &str) -> Result<String, TemplateError> {
     }
     let items = converter.template(&doc.root);
     if converter.out.is_empty() {
-        Ok(super::write_items(&items))
+        Ok(write_items(&items))
     } else {
         Err(TemplateError::Invalid(
             converter.out.into_iter().map(located).collect(),
@@ -208,10 +209,7 @@ impl Converter<'_> {
                     .get("type")
                     .and_then(|m| m.value.as_str())
                     .unwrap_or("");
-                let name = node
-                    .get("name")
-                    .and_then(|m| m.value.as_str())
-                    .unwrap_or(kind);
+                let name = build_name(node.get("name").and_then(|m| m.value.as_str()), kind);
                 self.builders.insert(name.to_string(), kind.to_string());
             }
             if builders.value.items().is_none() {
@@ -472,10 +470,7 @@ impl Converter<'_> {
             return None;
         };
         let name_member = node.get("name");
-        let name = name_member
-            .and_then(|m| m.value.as_str())
-            .unwrap_or(kind)
-            .to_string();
+        let name = build_name(name_member.and_then(|m| m.value.as_str()), kind).to_string();
         if name.contains("{{") || name.contains('"') || name.contains('.') {
             let at = name_member.map_or(node.at, |m| m.value.at);
             self.error(
@@ -489,7 +484,7 @@ impl Converter<'_> {
         }
         let body = self.body(members, Where::Builder, &path, &["type", "name"]);
         Some((
-            format!("{kind}.{name}"),
+            hcl_build_name(kind, &name),
             Item::Block {
                 header: format!("source {} {}", hcl_string(kind), hcl_string(&name)),
                 body,
@@ -591,9 +586,9 @@ impl Converter<'_> {
     /// A builder's name as HCL2 names it: `TYPE.NAME`.
     fn qualified(&self, name: &str) -> String {
         match self.builders.get(name) {
-            Some(kind) => format!("{kind}.{name}"),
+            Some(kind) => hcl_build_name(kind, name),
             None if name.contains('.') => name.to_string(),
-            None => format!("amazon-ebs.{name}"),
+            None => hcl_build_name("amazon-ebs", name),
         }
     }
 

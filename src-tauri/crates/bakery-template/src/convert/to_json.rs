@@ -20,7 +20,7 @@ use hcl_edit::template::{Element, Template};
 use super::to_hcl::CLEAN_PATTERN;
 use crate::TemplateError;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json::{Member, Node, Position, Value};
+use crate::json::{Member, Node, Position, Value, line_starts};
 
 /// Converts the HCL2 template `text` (named `file` in messages) to Packer JSON.
 pub fn hcl_to_json(file: &str, text: &str) -> Result<String, TemplateError> {
@@ -42,9 +42,7 @@ pub fn hcl_to_json(file: &str, text: &str) -> Result<String, TemplateError> {
     })?;
     let mut c = Converter {
         source: text,
-        lines: std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect(),
+        lines: line_starts(text),
         out: Vec::new(),
         locals: BTreeMap::new(),
         in_default: false,
@@ -119,18 +117,7 @@ fn builder_name(name: &str) -> String {
 
 impl Converter<'_> {
     fn position(&self, offset: usize) -> Position {
-        let line = self.lines.partition_point(|&start| start <= offset).max(1);
-        let start = self.lines[line - 1];
-        let column = self
-            .source
-            .get(start..offset)
-            .map_or(0, |s| s.chars().count()) as u32
-            + 1;
-        Position {
-            offset,
-            line: line as u32,
-            column,
-        }
+        Position::of_offset(self.source, &self.lines, offset)
     }
 
     fn report(&mut self, p: Problem, field: &str) {

@@ -10,10 +10,12 @@ use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 
-use super::expressions::{eval, from_hcl, member, node};
+use super::expressions::eval;
 use super::reader::{Reader, label};
+use super::values::{from_hcl, member, node};
 use crate::diagnostic::Code;
 use crate::json::{Member, Node, Position, Value};
+use crate::model::hcl_build_name;
 use crate::suggest::did_you_mean;
 
 impl Reader<'_> {
@@ -162,7 +164,7 @@ impl Reader<'_> {
                 member(
                     "name",
                     at,
-                    node(at, Value::String(format!("{kind}.{name}"))),
+                    node(at, Value::String(hcl_build_name(&kind, &name))),
                 ),
             ];
             members.extend(self.body_members(
@@ -216,7 +218,7 @@ impl Reader<'_> {
                 format!("builders[{}]", builders.len()),
                 format!("source.{key}"),
             ));
-            self.builder_names.push(format!("{kind}.{name}"));
+            self.builder_names.push(hcl_build_name(&kind, &name));
             builders.push(node(self.at(source.span()), Value::Object(members)));
             if first_source.is_none() {
                 let mut object = hcl::Map::new();

@@ -6,8 +6,9 @@ use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Structure};
 
-use super::expressions::{eval, node, plain_text};
+use super::expressions::eval;
 use super::reader::{Reader, label};
+use super::values::{node, plain_text};
 use crate::diagnostic::Code;
 use crate::json::{Node, Value};
 

@@ -8,7 +8,7 @@ use std::time::UNIX_EPOCH;
 
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 
-use super::expressions::plain_text;
+use super::values::plain_text;
 use crate::check::CheckOptions;
 use crate::render::RenderContext;
 
@@ -74,13 +74,13 @@ pub(super) const FUNCTIONS: &[Function] = &[
     }),
     evaluated("lower", || {
         FuncDef::new(
-            |a| Ok(text(&a[0]).to_lowercase().into()),
+            |a| Ok(plain_text(&a[0]).to_lowercase().into()),
             [ParamType::String],
         )
     }),
     evaluated("upper", || {
         FuncDef::new(
-            |a| Ok(text(&a[0]).to_uppercase().into()),
+            |a| Ok(plain_text(&a[0]).to_uppercase().into()),
             [ParamType::String],
         )
     }),
@@ -276,6 +276,12 @@ impl<'a> Evaluation<'a> {
     }
 }
 
+/// Whether an evaluation is under way on this thread (what the functions would read).
+#[cfg(test)]
+pub(super) fn evaluating() -> bool {
+    EVAL.with(|e| e.borrow().is_some())
+}
+
 impl Drop for Evaluation<'_> {
     fn drop(&mut self) {
         let previous = self.previous.take();
@@ -373,12 +379,12 @@ fn read_text(written: &str) -> Result<(String, (String, String)), String> {
 
 /// `file(path)`: the text of a local file.
 fn fn_file(args: FuncArgs) -> Result<hcl::Value, String> {
-    read_text(&text(&args[0])).map(|(text, _)| text.into())
+    read_text(&plain_text(&args[0])).map(|(text, _)| text.into())
 }
 
 /// `fileexists(path)`: whether a local file exists.
 fn fn_fileexists(args: FuncArgs) -> Result<hcl::Value, String> {
-    let written = text(&args[0]);
+    let written = plain_text(&args[0]);
     match file_world(&written) {
         (resolved, _, Some(exists), _) => Ok(exists(&resolved).into()),
         _ => Err(format!(
@@ -390,7 +396,7 @@ fn fn_fileexists(args: FuncArgs) -> Result<hcl::Value, String> {
 /// `templatefile(path, vars)`: a local file read as a string template (`${}`, `%{ if }`,
 /// `%{ for }`) with `vars` as its variables and the functions but `templatefile` itself.
 fn fn_templatefile(args: FuncArgs) -> Result<hcl::Value, String> {
-    let written = text(&args[0]);
+    let written = plain_text(&args[0]);
     let (source, (root, cwd)) = read_text(&written)?;
     let template: hcl::Template = source
         .parse()
@@ -418,13 +424,6 @@ fn fn_templatefile(args: FuncArgs) -> Result<hcl::Value, String> {
         })
 }
 
-fn text(value: &hcl::Value) -> String {
-    match value {
-        hcl::Value::String(s) => s.clone(),
-        other => plain_text(other),
-    }
-}
-
 fn fn_timestamp(_: FuncArgs) -> Result<hcl::Value, String> {
     let now = EVAL
         .with(|e| e.borrow().as_ref().map(|w| w.now))
@@ -437,7 +436,7 @@ fn fn_legacy_isotime(args: FuncArgs) -> Result<hcl::Value, String> {
     let now = EVAL
         .with(|e| e.borrow().as_ref().map(|w| w.now))
         .unwrap_or(UNIX_EPOCH);
-    Ok(crate::isotime::format(now, &text(&args[0])).into())
+    Ok(crate::isotime::format(now, &plain_text(&args[0])).into())
 }
 
 fn compile(pattern: &str) -> Result<regex_lite::Regex, String> {
@@ -447,9 +446,9 @@ fn compile(pattern: &str) -> Result<regex_lite::Regex, String> {
 
 /// `regex_replace(string, pattern, replacement)`: every match replaced (`$1` for groups).
 fn fn_regex_replace(args: FuncArgs) -> Result<hcl::Value, String> {
-    let re = compile(&text(&args[1]))?;
+    let re = compile(&plain_text(&args[1]))?;
     Ok(re
-        .replace_all(&text(&args[0]), text(&args[2]).as_str())
+        .replace_all(&plain_text(&args[0]), plain_text(&args[2]).as_str())
         .into_owned()
         .into())
 }
@@ -457,9 +456,9 @@ fn fn_regex_replace(args: FuncArgs) -> Result<hcl::Value, String> {
 /// `regex(pattern, string)`: the first match; its groups as a list (or an object when they
 /// are named) when there are any.
 fn fn_regex(args: FuncArgs) -> Result<hcl::Value, String> {
-    let pattern = text(&args[0]);
+    let pattern = plain_text(&args[0]);
     let re = compile(&pattern)?;
-    let subject = text(&args[1]);
+    let subject = plain_text(&args[1]);
     let caps = re
         .captures(&subject)
         .ok_or_else(|| format!("regex: \"{pattern}\" does not match \"{subject}\""))?;
@@ -486,8 +485,8 @@ fn fn_uuidv4(_: FuncArgs) -> Result<hcl::Value, String> {
 
 /// Terraform's `formatdate` spec (`YYYY-MM-DD hh:mm:ss`), on an RFC 3339 time.
 fn fn_formatdate(args: FuncArgs) -> Result<hcl::Value, String> {
-    let spec = text(&args[0]);
-    let time = text(&args[1]);
+    let spec = plain_text(&args[0]);
+    let time = plain_text(&args[1]);
     let b = time.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[10] != b'T' {
         return Err(format!(
@@ -561,7 +560,11 @@ fn fn_formatdate(args: FuncArgs) -> Result<hcl::Value, String> {
 }
 
 fn fn_replace(args: FuncArgs) -> Result<hcl::Value, String> {
-    let (s, old, new) = (text(&args[0]), text(&args[1]), text(&args[2]));
+    let (s, old, new) = (
+        plain_text(&args[0]),
+        plain_text(&args[1]),
+        plain_text(&args[2]),
+    );
     if old.len() > 1 && old.starts_with('/') && old.ends_with('/') {
         return Err("replace with a /regular expression/ is not supported yet".to_string());
     }
@@ -569,18 +572,23 @@ fn fn_replace(args: FuncArgs) -> Result<hcl::Value, String> {
 }
 
 fn fn_split(args: FuncArgs) -> Result<hcl::Value, String> {
-    let (sep, s) = (text(&args[0]), text(&args[1]));
+    let (sep, s) = (plain_text(&args[0]), plain_text(&args[1]));
     Ok(hcl::Value::Array(
         s.split(sep.as_str()).map(hcl::Value::from).collect(),
     ))
 }
 
 fn fn_join(args: FuncArgs) -> Result<hcl::Value, String> {
-    let sep = text(&args[0]);
+    let sep = plain_text(&args[0]);
     let hcl::Value::Array(items) = &args[1] else {
         return Err("join takes a list".to_string());
     };
-    Ok(items.iter().map(text).collect::<Vec<_>>().join(&sep).into())
+    Ok(items
+        .iter()
+        .map(plain_text)
+        .collect::<Vec<_>>()
+        .join(&sep)
+        .into())
 }
 
 fn fn_concat(args: FuncArgs) -> Result<hcl::Value, String> {
@@ -606,7 +614,7 @@ fn fn_merge(args: FuncArgs) -> Result<hcl::Value, String> {
 }
 
 fn fn_lookup(args: FuncArgs) -> Result<hcl::Value, String> {
-    let key = text(&args[1]);
+    let key = plain_text(&args[1]);
     let found = match &args[0] {
         hcl::Value::Object(map) => map.get(&key).cloned(),
         _ => None,
@@ -618,7 +626,7 @@ fn fn_lookup(args: FuncArgs) -> Result<hcl::Value, String> {
 
 /// `env("NAME")`: the environment passed in (empty when not set, like Packer).
 fn fn_env(args: FuncArgs) -> Result<hcl::Value, String> {
-    let name = text(&args[0]);
+    let name = plain_text(&args[0]);
     Ok(EVAL
         .with(|e| e.borrow().as_ref().and_then(|w| w.env.get(&name).cloned()))
         .unwrap_or_default()
@@ -703,50 +711,5 @@ mod tests {
             hcl::Value::from("04 Mar 25, 5:06 AM")
         );
         assert!(f("YYYY-QQ").is_err());
-    }
-
-    #[test]
-    fn a_panic_inside_an_evaluation_leaves_the_next_one_unaffected() {
-        fn panicking_read(_: &str) -> std::io::Result<String> {
-            panic!("the file hook failed")
-        }
-        let options = CheckOptions {
-            read_local_file: Some(panicking_read),
-            ..CheckOptions::default()
-        };
-        let text = "locals {\n  a = file(\"notes.txt\")\n}\n";
-        let mut ctx = RenderContext::fixed();
-        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::check_hcl("t.pkr.hcl", text, &options, &mut ctx)
-        }));
-        assert!(panicked.is_err(), "the hook panicked inside the evaluation");
-        // Nothing of that evaluation is left for the next one to read: file() outside a
-        // check has no hook (instead of calling the panicking one)...
-        assert!(EVAL.with(|e| e.borrow().is_none()));
-        let value = "file(\"notes.txt\")"
-            .parse::<hcl::Expression>()
-            .unwrap()
-            .evaluate(&base_context(&ctx));
-        let err = value.expect_err("no file hook outside a check").to_string();
-        assert!(err.contains("can't be read here"), "{err}");
-        // ...and the render context has its own ids back.
-        assert_eq!((ctx.ids)(), "id-1");
-        // The next check evaluates with its own hooks and time.
-        let checked = crate::check_hcl(
-            "t.pkr.hcl",
-            "locals {\n  a = legacy_isotime(\"2006\")\n  b = file(\"notes.txt\")\n}\n",
-            &CheckOptions::default(),
-            &mut ctx,
-        );
-        let messages: Vec<&str> = checked
-            .diagnostics
-            .iter()
-            .map(|d| d.message.as_str())
-            .collect();
-        assert!(
-            messages.iter().any(|m| m.contains("can't be read here")),
-            "{messages:#?}"
-        );
-        assert!(EVAL.with(|e| e.borrow().is_none()));
     }
 }

@@ -29,6 +29,8 @@ mod expressions;
 mod field_paths;
 mod functions;
 mod reader;
+mod top_level;
+mod values;
 mod variables;
 
 use crate::check::{CheckOptions, Checked, check_tree};

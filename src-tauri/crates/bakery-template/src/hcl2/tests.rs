@@ -1,7 +1,7 @@
 //! The HCL2 reader's tests: templates read into the model, with their problems located.
 
 use super::blocks::ami_reference;
-use super::functions::resolve_path;
+use super::functions::{self, resolve_path};
 use super::*;
 use crate::VarFile;
 use crate::model::{Builder, Provisioner};
@@ -633,4 +633,50 @@ build {
         .map(|d| d.volume_size)
         .collect();
     assert_eq!(sizes, [Some(8), None], "only the wrong value is left out");
+}
+
+#[test]
+fn a_panic_inside_an_evaluation_leaves_the_next_one_unaffected() {
+    use hcl::eval::Evaluate;
+    fn panicking_read(_: &str) -> std::io::Result<String> {
+        panic!("the file hook failed")
+    }
+    let options = CheckOptions {
+        read_local_file: Some(panicking_read),
+        ..CheckOptions::default()
+    };
+    let text = "locals {\n  a = file(\"notes.txt\")\n}\n";
+    let mut ctx = RenderContext::fixed();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::check_hcl("t.pkr.hcl", text, &options, &mut ctx)
+    }));
+    assert!(panicked.is_err(), "the hook panicked inside the evaluation");
+    // Nothing of that evaluation is left for the next one to read: file() outside a
+    // check has no hook (instead of calling the panicking one)...
+    assert!(!functions::evaluating());
+    let value = "file(\"notes.txt\")"
+        .parse::<hcl::Expression>()
+        .unwrap()
+        .evaluate(&functions::base_context(&ctx));
+    let err = value.expect_err("no file hook outside a check").to_string();
+    assert!(err.contains("can't be read here"), "{err}");
+    // ...and the render context has its own ids back.
+    assert_eq!((ctx.ids)(), "id-1");
+    // The next check evaluates with its own hooks and time.
+    let checked = crate::check_hcl(
+        "t.pkr.hcl",
+        "locals {\n  a = legacy_isotime(\"2006\")\n  b = file(\"notes.txt\")\n}\n",
+        &CheckOptions::default(),
+        &mut ctx,
+    );
+    let messages: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("can't be read here")),
+        "{messages:#?}"
+    );
+    assert!(!functions::evaluating());
 }

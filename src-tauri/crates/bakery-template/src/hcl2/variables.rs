@@ -9,8 +9,9 @@ use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Block;
 
-use super::expressions::{eval, plain_text};
+use super::expressions::eval;
 use super::reader::{Reader, label};
+use super::values::plain_text;
 use crate::check::CheckOptions;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::json::Position;
