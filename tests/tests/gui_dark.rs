@@ -1,6 +1,6 @@
 //! The window on a dark desktop, driven through WebDriver under Xvfb: WebKitGTK takes
 //! `prefers-color-scheme` from the GTK theme, so `GTK_THEME=Adwaita:dark` in the app's
-//! environment turns the app's dark palette on. A bake (its log searched, its manifest open),
+//! environment turns the app's dark palette on. A bake (its manifest open, its log searched),
 //! the Profiles view, About and a placeholder are photographed as target/screenshots/dark-*.png.
 
 use std::time::Duration;
@@ -93,7 +93,7 @@ fn a_dark_gtk_theme_gives_the_window_its_dark_palette() {
         "GTK_THEME=Adwaita:dark makes WebKitGTK prefer a dark scheme"
     );
     assert_eq!(
-        session.script("return getComputedStyle(document.body).backgroundColor;"),
+        session.script("return getComputedStyle(document.documentElement).backgroundColor;"),
         serde_json::json!("rgb(15, 20, 32)"),
         "the page takes the dark palette's background"
     );
@@ -109,7 +109,6 @@ fn a_dark_gtk_theme_gives_the_window_its_dark_palette() {
     session.wait_text("[data-testid=start-bake-builds]", WAIT, |t| {
         t == "amazon-ebs"
     });
-    screenshot(&session, "dark-start-bake");
     session
         .find("[data-testid=start-bake-submit]", WAIT)
         .click();
@@ -132,13 +131,14 @@ fn a_dark_gtk_theme_gives_the_window_its_dark_palette() {
         manifest.contains("\"builder_type\": \"amazon-ebs\""),
         "{manifest}"
     );
+    session.script(
+        "document.querySelector('[data-testid=bake-result]').scrollIntoView(); return true;",
+    );
+    screenshot(&session, "dark-bake-succeeded");
     session
         .find("[data-testid=log-search]", WAIT)
         .send_keys("package 2");
     session.wait_text("[data-testid=log-search-count]", WAIT, |t| t.contains("of"));
-    screenshot(&session, "dark-bake-succeeded");
-    session
-        .script("document.querySelector('[data-testid=log-view]').scrollIntoView(); return true;");
     screenshot(&session, "dark-bake-log");
 
     session.find("[data-testid=bake-back]", WAIT).click();
