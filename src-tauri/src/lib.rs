@@ -74,6 +74,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::bakes::start_bake,
             commands::bakes::follow_bake,
             commands::bakes::cancel_bake,
+            commands::bakes::save_manifest,
             commands::bakes::list_bakes,
             commands::bakes::list_unfinished,
             commands::bakes::clean_up_bake,

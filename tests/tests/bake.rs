@@ -286,6 +286,54 @@ fn ctrl_c_at_every_step_boundary_cleans_up_before_exiting() {
 }
 
 #[test]
+fn ctrl_c_during_provisioning_prints_the_cut_step_as_cancelled_not_failed() {
+    let sandbox = sandbox();
+    let home = tempfile::tempdir().unwrap();
+    let template = home.path().join("packer.json");
+    std::fs::write(
+        &template,
+        article_template(&sandbox, &["echo provisioning", "sleep 30"]),
+    )
+    .unwrap();
+    let mut child = bakery(&sandbox, home.path())
+        .args(["bake", "--json"])
+        .arg(&template)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut events: Vec<serde_json::Value> = Vec::new();
+    for line in stdout.lines() {
+        let Ok(line) = line else { break };
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if event["type"] == "output" && event["line"] == "provisioning" {
+            kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+        }
+        events.push(event);
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let cancelled: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["type"] == "step_cancelled")
+        .collect();
+    assert_eq!(cancelled.len(), 1, "{events:?}");
+    assert_eq!(cancelled[0]["step"], "provision");
+    assert!(cancelled[0]["duration_ms"].is_u64());
+    assert!(cancelled[0]["seq"].is_u64() && cancelled[0]["at"].is_string());
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["type"] == "step_failed" && e["step"] == "provision"),
+        "a cancel is not a failure"
+    );
+    let last = events.last().unwrap();
+    assert_eq!(last["type"], "bake_finished");
+    assert_eq!(last["outcome"], "cancelled");
+    assert_eq!(leftovers(&sandbox, true), Vec::<String>::new());
+}
+
+#[test]
 fn kill_9_at_every_step_boundary_is_cleaned_up_by_the_next_start() {
     for step in STEPS {
         let sandbox = sandbox();

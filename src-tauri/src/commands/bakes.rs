@@ -188,6 +188,34 @@ pub fn cancel_bake(state: State<'_, AppState>, bake_id: String) -> Result<(), Ip
     Ok(state.bakery.cancel(&bake_id)?)
 }
 
+/// "Save as…" for a bake's manifest: the native save dialog, then Packer's `manifest.json`
+/// written there. The path written, or `null` when the person closed the dialog.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_manifest(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    bake_id: String,
+) -> Result<Option<String>, IpcError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Save the manifest")
+        .set_file_name("manifest.json")
+        .add_filter("JSON", &["json"])
+        .save_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let picked = rx
+        .await
+        .map_err(|err| IpcError::internal(format!("the file dialog went away: {err}")))?;
+    let Some(path) = picked.and_then(|p| p.into_path().ok()) else {
+        return Ok(None);
+    };
+    state.bakery.save_manifest(&bake_id, &path)?;
+    Ok(Some(path.display().to_string()))
+}
+
 /// Running and recent bakes, running ones first.
 #[tauri::command]
 #[specta::specta]

@@ -56,6 +56,11 @@ export const commands = {
 	followBake: (bakeId: string, channel: Channel<StampedEvent_Deserialize[]>) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("follow_bake", { bakeId, channel })),
 	/**  Cancels a running bake; it cleans up what it made (the events show each deletion). */
 	cancelBake: (bakeId: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("cancel_bake", { bakeId })),
+	/**
+	 *  "Save as…" for a bake's manifest: the native save dialog, then Packer's `manifest.json`
+	 *  written there. The path written, or `null` when the person closed the dialog.
+	 */
+	saveManifest: (bakeId: string) => typedError<string | null, IpcError_Serialize>(__TAURI_INVOKE("save_manifest", { bakeId })),
 	/**  Running and recent bakes, running ones first. */
 	listBakes: () => typedError<BakeSummary_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_bakes")),
 	/**
@@ -140,6 +145,8 @@ export type AppInfo_Serialize = {
 export type BakeEvent = BakeEvent_Serialize | BakeEvent_Deserialize;
 
 export type BakeEvent_Deserialize = { type: "bake_started"; bake_id: string; build: string; region: string } | { type: "step_started"; step: StepName } | { type: "step_finished"; step: StepName; duration_ms: number } | { type: "step_failed"; step: StepName; duration_ms: number; error: string } | 
+/**  The step that was running when the bake was cancelled: stopped on purpose, not broken. */
+{ type: "step_cancelled"; step: StepName; duration_ms: number } | 
 /**  Something worth telling the user (which AMI a filter found, which address SSH uses). */
 { type: "note"; text: string } | { type: "resource_created"; kind: ResourceKind; id: string; region: string } | { type: "resource_deleted"; kind: ResourceKind; id: string; region: string } | 
 /**  A resource that could not be deleted, or was left on purpose; says exactly what. */
@@ -155,9 +162,16 @@ kind: string;
 /**  What it does, as the log's group heading shows it. */
 title: string } | 
 /**  A provisioner ended (an error when it failed). */
-{ type: "provisioner_finished"; index: number; duration_ms: number; error?: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | { type: "bake_finished"; outcome: BakeStatus; duration_ms: number; error?: string | null };
+{ type: "provisioner_finished"; index: number; duration_ms: number; error?: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | 
+/**
+ *  This build's entry in Packer's `manifest.json`, once every image exists; `path` is the
+ *  file a `manifest` post-processor appended it to (none when the template has none).
+ */
+{ type: "manifest"; build: ManifestBuild_Deserialize; path?: string | null } | { type: "bake_finished"; outcome: BakeStatus; duration_ms: number; error?: string | null };
 
 export type BakeEvent_Serialize = { type: "bake_started"; bake_id: string; build: string; region: string } | { type: "step_started"; step: StepName } | { type: "step_finished"; step: StepName; duration_ms: number } | { type: "step_failed"; step: StepName; duration_ms: number; error: string } | 
+/**  The step that was running when the bake was cancelled: stopped on purpose, not broken. */
+{ type: "step_cancelled"; step: StepName; duration_ms: number } | 
 /**  Something worth telling the user (which AMI a filter found, which address SSH uses). */
 { type: "note"; text: string } | { type: "resource_created"; kind: ResourceKind; id: string; region: string } | { type: "resource_deleted"; kind: ResourceKind; id: string; region: string } | 
 /**  A resource that could not be deleted, or was left on purpose; says exactly what. */
@@ -173,7 +187,12 @@ kind: string;
 /**  What it does, as the log's group heading shows it. */
 title: string } | 
 /**  A provisioner ended (an error when it failed). */
-{ type: "provisioner_finished"; index: number; duration_ms: number; error: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | { type: "bake_finished"; outcome: BakeStatus; duration_ms: number; error: string | null };
+{ type: "provisioner_finished"; index: number; duration_ms: number; error: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | 
+/**
+ *  This build's entry in Packer's `manifest.json`, once every image exists; `path` is the
+ *  file a `manifest` post-processor appended it to (none when the template has none).
+ */
+{ type: "manifest"; build: ManifestBuild_Serialize; path: string | null } | { type: "bake_finished"; outcome: BakeStatus; duration_ms: number; error: string | null };
 
 /**
  *  How a bake ended (or that it has not): the status of its row, and the outcome its
@@ -696,6 +715,45 @@ export type Leftover = {
 	region: string,
 	/**  Why it could not be deleted. */
 	reason: string,
+};
+
+/**  One build as Packer's `manifest` post-processor writes it (`builds[]` in `manifest.json`). */
+export type ManifestBuild = ManifestBuild_Serialize | ManifestBuild_Deserialize;
+
+/**  One build as Packer's `manifest` post-processor writes it (`builds[]` in `manifest.json`). */
+export type ManifestBuild_Deserialize = {
+	/**  The build's name. */
+	name: string,
+	/**  Always `amazon-ebs`. */
+	builder_type: string,
+	/**  When the manifest was written, in seconds since the Unix epoch. */
+	build_time: number,
+	/**  Packer's amazon-ebs writes `null`. */
+	files?: string[] | null,
+	/**  `region:ami-…,region:ami-…`. */
+	artifact_id: string,
+	/**  The bake's id. */
+	packer_run_uuid: string,
+	/**  The post-processor's `custom_data` (null when there is none). */
+	custom_data?: { [key in string]: string } | null,
+};
+
+/**  One build as Packer's `manifest` post-processor writes it (`builds[]` in `manifest.json`). */
+export type ManifestBuild_Serialize = {
+	/**  The build's name. */
+	name: string,
+	/**  Always `amazon-ebs`. */
+	builder_type: string,
+	/**  When the manifest was written, in seconds since the Unix epoch. */
+	build_time: number,
+	/**  Packer's amazon-ebs writes `null`. */
+	files: string[] | null,
+	/**  `region:ami-…,region:ami-…`. */
+	artifact_id: string,
+	/**  The bake's id. */
+	packer_run_uuid: string,
+	/**  The post-processor's `custom_data` (null when there is none). */
+	custom_data: { [key in string]: string } | null,
 };
 
 /**  The webview is asked for the current code of an MFA device. */

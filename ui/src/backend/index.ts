@@ -257,6 +257,11 @@ export function cancelBake(bakeId: string): Promise<null> {
   return call(() => commands.cancelBake(bakeId));
 }
 
+/** "Save as…" for a bake's manifest (the native dialog); the path written, null if dismissed. */
+export function saveManifest(bakeId: string): Promise<string | null> {
+  return call(() => commands.saveManifest(bakeId));
+}
+
 /** Running and recent bakes, running ones first. */
 export function listBakes(): Promise<BakeSummary[]> {
   return call(() => commands.listBakes());

@@ -339,6 +339,31 @@ impl Bakery {
         }
     }
 
+    /// Packer's `manifest.json` of a bake, as a fresh `manifest` post-processor would write it:
+    /// the build the engine reported once its images existed, and `last_run_uuid`.
+    pub fn manifest(&self, bake_id: &str) -> Result<serde_json::Value, AppError> {
+        let build = self
+            .stored_events(bake_id)?
+            .into_iter()
+            .rev()
+            .find_map(|stamped| match stamped.event {
+                BakeEvent::Manifest { build, .. } => Some(build),
+                _ => None,
+            })
+            .ok_or_else(|| AppError::NoManifest(bake_id.to_string()))?;
+        Ok(serde_json::json!({ "builds": [build], "last_run_uuid": bake_id }))
+    }
+
+    /// Writes [`Bakery::manifest`] to `path` (pretty JSON, like Packer's).
+    pub fn save_manifest(&self, bake_id: &str, path: &Path) -> Result<(), AppError> {
+        let text = serde_json::to_string_pretty(&self.manifest(bake_id)?)
+            .map_err(|err| AppError::Internal(format!("the manifest did not serialize: {err}")))?;
+        std::fs::write(path, text).map_err(|source| AppError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
     /// Every event a bake has reported so far, in order (from the history).
     pub fn stored_events(&self, bake_id: &str) -> Result<Vec<StampedEvent>, AppError> {
         self.stored_events_from(bake_id, 0)

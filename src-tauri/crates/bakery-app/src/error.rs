@@ -103,6 +103,9 @@ pub enum AppError {
     /// No bake with this id runs in this process.
     #[error("no running bake has the id {0}")]
     NoRunningBake(String),
+    /// The bake has reported no manifest (its images do not exist yet, or it failed first).
+    #[error("bake {0} has no manifest: it made no image")]
+    NoManifest(String),
     /// A defect: says what to report.
     #[error("{0}")]
     Internal(String),
@@ -118,7 +121,7 @@ impl AppError {
             Self::TemplateInvalid { .. } | Self::EditRefused { .. } => ErrorKind::TemplateInvalid,
             Self::Edit(_) | Self::NotOneFile(_) => ErrorKind::InvalidInput,
             Self::History(_) | Self::Internal(_) => ErrorKind::Internal,
-            Self::NoRunningBake(_) => ErrorKind::NotFound,
+            Self::NoRunningBake(_) | Self::NoManifest(_) => ErrorKind::NotFound,
             Self::Engine(bakery_engine::EngineError::Cancelled(_)) => ErrorKind::Cancelled,
             Self::Engine(_) => ErrorKind::Bake,
             Self::Credentials(err) => match err {

@@ -111,6 +111,17 @@ async fn a_bake_followed_midway_gets_every_event_once_in_order_and_a_cancel_leav
         BakeStatus::Succeeded
     );
     assert!(bakery.running().is_empty());
+    // Its manifest, as Packer writes manifest.json, saved where the person chose.
+    let saved = dir.path().join("saved-manifest.json");
+    bakery.save_manifest(&ids[0], &saved).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(manifest["last_run_uuid"], ids[0].as_str());
+    let build = &manifest["builds"][0];
+    assert_eq!(build["builder_type"], "amazon-ebs");
+    assert_eq!(build["packer_run_uuid"], ids[0].as_str());
+    let artifact_id = build["artifact_id"].as_str().unwrap();
+    assert!(artifact_id.starts_with("eu-west-1:ami-"), "{artifact_id}");
 
     // Cancelled by id during provisioning: cleanup runs, nothing is left.
     std::fs::write(&path, template(&sandbox, &["sleep 30"], "")).unwrap();
@@ -156,6 +167,10 @@ async fn a_bake_followed_midway_gets_every_event_once_in_order_and_a_cancel_leav
             .is_empty()
     );
     assert!(bakery.unfinished(true).unwrap().is_empty());
+    assert!(
+        matches!(bakery.manifest(&id), Err(AppError::NoManifest(_))),
+        "a cancelled bake made no image, so no manifest"
+    );
     assert!(matches!(
         bakery.cancel(&id),
         Err(AppError::NoRunningBake(_))

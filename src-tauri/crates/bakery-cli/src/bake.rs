@@ -208,9 +208,11 @@ impl Printer {
                     seconds(*duration_ms)
                 )
             }
+            // A cancelled step reads as before the event was typed: the bake's end says why.
             BakeEvent::StepFailed {
                 step, duration_ms, ..
-            } => format!(
+            }
+            | BakeEvent::StepCancelled { step, duration_ms } => format!(
                 "    {build}: ✗ {} ({})",
                 step.title(),
                 seconds(*duration_ms)
@@ -245,6 +247,8 @@ impl Printer {
             BakeEvent::Artifact { region, image_id } => {
                 format!("    {build}: AMI {image_id} is available in {region}")
             }
+            // The manifest's file, when one is written, is named in a note.
+            BakeEvent::Manifest { .. } => return,
             BakeEvent::BakeFinished {
                 outcome,
                 duration_ms,

@@ -2,6 +2,8 @@
 //! shell forwards it to the webview, the history stores it; the timeline is a query over it.
 //! No event ever carries a secret.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use bakery_history::ResourceKind;
@@ -62,6 +64,27 @@ pub enum OutputStream {
 pub use bakery_history::BakeStatus as BakeOutcome;
 pub use bakery_history::BakeStatus;
 
+/// One build as Packer's `manifest` post-processor writes it (`builds[]` in `manifest.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ManifestBuild {
+    /// The build's name.
+    pub name: String,
+    /// Always `amazon-ebs`.
+    pub builder_type: String,
+    /// When the manifest was written, in seconds since the Unix epoch.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
+    pub build_time: u64,
+    /// Packer's amazon-ebs writes `null`.
+    pub files: Option<Vec<String>>,
+    /// `region:ami-…,region:ami-…`.
+    pub artifact_id: String,
+    /// The bake's id.
+    pub packer_run_uuid: String,
+    /// The post-processor's `custom_data` (null when there is none).
+    pub custom_data: Option<BTreeMap<String, String>>,
+}
+
 /// An event as it is stored and sent: its place in the bake (`seq`, from 0, no gaps) and
 /// when it happened (`at`, RFC 3339 UTC with milliseconds, from the bake's injected clock),
 /// then the event's own fields. `bakery bake --json` prints exactly this (plus the bake id
@@ -101,6 +124,12 @@ pub enum BakeEvent {
         #[cfg_attr(feature = "specta", specta(type = u32))]
         duration_ms: u64,
         error: String,
+    },
+    /// The step that was running when the bake was cancelled: stopped on purpose, not broken.
+    StepCancelled {
+        step: StepName,
+        #[cfg_attr(feature = "specta", specta(type = u32))]
+        duration_ms: u64,
     },
     /// Something worth telling the user (which AMI a filter found, which address SSH uses).
     Note {
@@ -152,6 +181,12 @@ pub enum BakeEvent {
     Artifact {
         region: String,
         image_id: String,
+    },
+    /// This build's entry in Packer's `manifest.json`, once every image exists; `path` is the
+    /// file a `manifest` post-processor appended it to (none when the template has none).
+    Manifest {
+        build: ManifestBuild,
+        path: Option<String>,
     },
     BakeFinished {
         outcome: BakeOutcome,

@@ -29,7 +29,9 @@ use bakery_history::{Artifact, BakeLock, NewBake};
 
 pub use context::{BakeContext, Clock, OnError, Redactor, SystemClock};
 pub use error::EngineError;
-pub use event::{BakeEvent, BakeOutcome, BakeStatus, OutputStream, StampedEvent, StepName};
+pub use event::{
+    BakeEvent, BakeOutcome, BakeStatus, ManifestBuild, OutputStream, StampedEvent, StepName,
+};
 pub use spec::{
     BakeSpec, BastionSpec, Communicator, LocalShell, Polling, PostProcessor, Provisioner, RoleSpec,
     ShellProvisioner, ShutdownBehavior, SourceImage, SpotSpec, SshInterface, SshSpec, StaticKeys,
@@ -223,6 +225,13 @@ async fn run_steps(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         };
         match result {
             Ok(()) => finish_step(ctx, step, start, None),
+            Err(err @ EngineError::Cancelled(_)) => {
+                ctx.emit(BakeEvent::StepCancelled {
+                    step,
+                    duration_ms: ms(ctx.elapsed_since(start)),
+                });
+                return Err(err);
+            }
             Err(err) => {
                 finish_step(ctx, step, start, Some(err.to_string()));
                 return Err(err);

@@ -53,6 +53,15 @@ async fn the_article_template_bakes_and_leaves_only_the_image() {
         })
         .collect();
     assert_eq!(stdout, ["hello from the bake", "built by amazon-ebs"]);
+    let manifest = events.iter().find_map(|e| match e {
+        BakeEvent::Manifest { build, path } => Some((build, path)),
+        _ => None,
+    });
+    let (build, path) = manifest.expect("the manifest entry is reported");
+    assert_eq!(build.artifact_id, format!("us-east-1:{image_id}"));
+    assert_eq!(build.packer_run_uuid, "bake-ok");
+    assert_eq!(build.builder_type, "amazon-ebs");
+    assert_eq!(path, &None, "no manifest post-processor, no file");
     for step in STEPS {
         assert!(
             events
@@ -221,6 +230,26 @@ async fn a_cancel_at_every_step_boundary_leaves_nothing_behind() {
             Err(EngineError::Cancelled(s)) => {
                 assert_eq!(*s, step);
                 assert_eq!(status, BakeStatus::Cancelled);
+                let stored: Vec<serde_json::Value> = harness
+                    .history
+                    .events(&bake_id)
+                    .unwrap()
+                    .iter()
+                    .map(|e| serde_json::from_str(&e.event).unwrap())
+                    .collect();
+                let name = serde_json::to_value(step).unwrap();
+                assert!(
+                    stored
+                        .iter()
+                        .any(|e| e["type"] == "step_cancelled" && e["step"] == name),
+                    "the cut step is stored as cancelled at {step:?}"
+                );
+                assert!(
+                    !stored
+                        .iter()
+                        .any(|e| e["type"] == "step_failed" && e["step"] == name),
+                    "a cancel is not a failure at {step:?}"
+                );
                 for region in ["us-east-1", "us-west-2"] {
                     let left = leftovers(&sandbox, region);
                     assert!(

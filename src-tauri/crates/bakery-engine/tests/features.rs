@@ -730,6 +730,29 @@ async fn shell_local_runs_in_order_and_reads_the_manifest_after_it() {
         manifest["builds"][0]["custom_data"],
         serde_json::json!({"team": "platform"})
     );
+    let reported: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            BakeEvent::Manifest { build, path } => Some((build, path)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reported.len(), 1, "one manifest written, one reported");
+    assert_eq!(
+        serde_json::to_value(reported[0].0).unwrap(),
+        manifest["builds"][0],
+        "the event carries the entry as written"
+    );
+    assert_eq!(
+        reported[0].1.as_deref(),
+        Some(
+            work.path()
+                .join("manifest.json")
+                .display()
+                .to_string()
+                .as_str()
+        )
+    );
     assert!(
         events.iter().any(|e| matches!(
             e,

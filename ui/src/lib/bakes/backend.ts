@@ -30,6 +30,8 @@ export interface BakesBackend {
   listUnfinished(): Promise<UnfinishedBake[]>;
   /** The native open dialog for a template; null when dismissed. */
   pickTemplate(): Promise<string | null>;
+  /** "Save as…" for the bake's manifest: the native save dialog; the path, or null. */
+  saveManifest(id: string): Promise<string | null>;
 }
 
 function vars(values: Record<string, string>): backend.VariableInput[] {
@@ -98,5 +100,8 @@ export const appBakesBackend: BakesBackend = {
   },
   pickTemplate() {
     return backend.pickTemplate();
+  },
+  saveManifest(id) {
+    return backend.saveManifest(id);
   },
 };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { BakeTracker, elapsedMs, keptResources, type StepStateKind } from "./bakeState";
+import {
+  BakeTracker,
+  elapsedMs,
+  keptResources,
+  manifestText,
+  type StepStateKind,
+} from "./bakeState";
 import { T0, stamp, started, successEvents } from "./testEvents";
 import type { StepName } from "./types";
 
@@ -205,6 +211,71 @@ describe("bake state", () => {
       { kind: "security_group", id: "sg-1", region: "eu-west-1", state: "deleted", reason: null },
     ]);
     expect(keptResources(view).map((resource) => resource.id)).toEqual(["k-1"]);
+  });
+
+  it("shows the step the engine reports cancelled as Cancelled, before the bake has ended", () => {
+    const tracker = new BakeTracker();
+    tracker.apply(
+      stamp([
+        started,
+        { type: "step_started", step: "connect" },
+        { type: "step_finished", step: "connect", duration_ms: 500 },
+        { type: "step_started", step: "provision" },
+        { type: "step_cancelled", step: "provision", duration_ms: 2500 },
+        { type: "step_started", step: "cleanup" },
+      ]),
+    );
+    let view = tracker.view();
+    expect(view.outcome).toBeNull();
+    expect(states(tracker)).toMatchObject({
+      connect: "done",
+      provision: "cancelled",
+      cleanup: "running",
+    });
+    const provision = view.steps.find((step) => step.name === "provision")!;
+    expect(provision.state).toMatchObject({ kind: "cancelled", durationMs: 2500 });
+    expect(view.openStep).toBe("cleanup");
+
+    tracker.apply(
+      stamp(
+        [
+          { type: "step_finished", step: "cleanup", duration_ms: 900 },
+          { type: "bake_finished", outcome: "cancelled", duration_ms: 6000, error: "cancelled" },
+        ],
+        6,
+      ),
+    );
+    view = tracker.view();
+    expect(states(tracker)).toMatchObject({ provision: "cancelled", cleanup: "done" });
+    expect(view.steps.some((step) => step.state.kind === "failed")).toBe(false);
+  });
+
+  it("keeps the manifest the engine reports once the images exist", () => {
+    const tracker = new BakeTracker();
+    const build = {
+      name: "amazon-ebs.ubuntu",
+      builder_type: "amazon-ebs",
+      build_time: 1796245200,
+      files: null,
+      artifact_id: "eu-west-1:ami-0123,us-east-1:ami-0456",
+      packer_run_uuid: "b-1",
+      custom_data: { team: "platform" },
+    };
+    tracker.apply(
+      stamp([
+        started,
+        { type: "step_started", step: "manifest" },
+        { type: "manifest", build, path: "/work/manifest.json" },
+        { type: "step_finished", step: "manifest", duration_ms: 10 },
+      ]),
+    );
+    const view = tracker.view();
+    expect(view.manifest).toEqual({ builds: [build], last_run_uuid: "b-1" });
+    expect(view.manifestPath).toBe("/work/manifest.json");
+    const text = manifestText(view.manifest!);
+    expect(JSON.parse(text)).toEqual(view.manifest);
+    expect(text).toContain('\n  "builds": [\n    {\n      "name": "amazon-ebs.ubuntu",');
+    expect(new BakeTracker().view().manifest).toBeNull();
   });
 
   it("after an abort (keep the instance) the cleanup is skipped and the resources are kept", () => {

@@ -12,6 +12,7 @@ import {
   STEP_TITLES,
   type BakeOutcome,
   type CloudResource,
+  type ManifestBuild,
   type ResourceKind,
   type StampedEvent,
   type StepName,
@@ -80,6 +81,17 @@ export interface Artifact {
   imageId: string;
 }
 
+/** What Packer's `manifest` post-processor writes to `manifest.json` for a fresh file. */
+export interface Manifest {
+  builds: ManifestBuild[];
+  last_run_uuid: string;
+}
+
+/** The manifest as the file holds it (pretty JSON, two spaces, like Packer's). */
+export function manifestText(manifest: Manifest): string {
+  return JSON.stringify(manifest, null, 2);
+}
+
 export interface BakeView {
   bakeId: string | null;
   build: string | null;
@@ -95,6 +107,10 @@ export interface BakeView {
   /** The bake's own total once finished (Rust's `duration_ms`). */
   durationMs: number | null;
   notes: string[];
+  /** Packer's `manifest.json` for this bake, once its images exist. */
+  manifest: Manifest | null;
+  /** Where a `manifest` post-processor wrote it, if the template has one. */
+  manifestPath: string | null;
   lineCount: number;
   /** The step to show open: the failed one, else the running one. */
   openStep: StepName | null;
@@ -106,6 +122,8 @@ interface StepRecord {
   startedAt: number | null;
   durationMs: number | null;
   error: string | null;
+  /** The engine reported it cut short by the cancel (`step_cancelled`). */
+  cancelled: boolean;
   /** A later step started (or the bake ended) while this one had not finished. */
   interrupted: boolean;
   waiting: Waiting | null;
@@ -152,6 +170,8 @@ export class BakeTracker {
   private readonly groups: ProvisionerGroup[] = [];
   private readonly artifacts: Artifact[] = [];
   private readonly notes: string[] = [];
+  private manifest: Manifest | null = null;
+  private manifestPath: string | null = null;
   private current: StepName | null = null;
   private cached: BakeView | null = null;
 
@@ -192,6 +212,7 @@ export class BakeTracker {
         startedAt: null,
         durationMs: null,
         error: null,
+        cancelled: false,
         interrupted: false,
         waiting: null,
         notes: [],
@@ -239,6 +260,7 @@ export class BakeTracker {
         record.startedAt = at;
         record.durationMs = null;
         record.error = null;
+        record.cancelled = false;
         record.interrupted = false;
         this.current = event.step;
         break;
@@ -258,6 +280,18 @@ export class BakeTracker {
         record.interrupted = false;
         break;
       }
+      case "step_cancelled": {
+        const record = this.step(event.step);
+        if (record.startedAt === null) record.startedAt = at - event.duration_ms;
+        record.durationMs = event.duration_ms;
+        record.cancelled = true;
+        record.interrupted = false;
+        break;
+      }
+      case "manifest":
+        this.manifest = { builds: [event.build], last_run_uuid: event.build.packer_run_uuid };
+        this.manifestPath = event.path;
+        break;
       case "note":
         this.notes.push(event.text);
         if (this.current !== null) this.step(this.current).notes.push(event.text);
@@ -349,8 +383,11 @@ export class BakeTracker {
       return { kind: "waiting" };
     }
     if (record.durationMs === null) return { kind: "running", startedAt: record.startedAt };
-    // A cancelled bake's interrupted step was stopped on purpose, not broken: the outcome
-    // (typed) says so, not the error's words.
+    if (record.cancelled) {
+      return { kind: "cancelled", startedAt: record.startedAt, durationMs: record.durationMs };
+    }
+    // Bakes stored before the engine typed its cancel: the cut step was a `step_failed`. The
+    // bake's outcome (typed) says it was stopped on purpose, not the error's words.
     if (
       this.outcome === CANCELLED &&
       name !== CLEANUP_STEP &&
@@ -410,6 +447,8 @@ export class BakeTracker {
       error: this.error,
       durationMs: this.durationMs,
       notes: this.notes.slice(),
+      manifest: this.manifest,
+      manifestPath: this.manifestPath,
       lineCount: this.log.length,
       openStep: failed?.name ?? running?.name ?? null,
       nextSeq: this.nextSeq,

@@ -119,12 +119,26 @@ export const BAKE_STATUS_LABELS: Record<BakeStatus, string> = {
   interrupted: "Interrupted",
 };
 
+/** One build as Packer's `manifest` post-processor writes it (`builds[]` of `manifest.json`). */
+export interface ManifestBuild {
+  name: string;
+  builder_type: string;
+  /** Seconds since the Unix epoch. */
+  build_time: number;
+  files: string[] | null;
+  /** `region:ami-…,region:ami-…`. */
+  artifact_id: string;
+  packer_run_uuid: string;
+  custom_data: Partial<Record<string, string>> | null;
+}
+
 /** One event of a bake, tagged by `type` (the same as `bakery bake --json` prints). */
 export type BakeEvent =
   | { type: "bake_started"; bake_id: string; build: string; region: string }
   | { type: "step_started"; step: StepName }
   | { type: "step_finished"; step: StepName; duration_ms: number }
   | { type: "step_failed"; step: StepName; duration_ms: number; error: string }
+  | { type: "step_cancelled"; step: StepName; duration_ms: number }
   | { type: "note"; text: string }
   | { type: "resource_created"; kind: ResourceKind; id: string; region: string }
   | { type: "resource_deleted"; kind: ResourceKind; id: string; region: string }
@@ -134,6 +148,7 @@ export type BakeEvent =
   | { type: "provisioner_finished"; index: number; duration_ms: number; error: string | null }
   | { type: "output"; stream: LogStream; line: string }
   | { type: "artifact"; region: string; image_id: string }
+  | { type: "manifest"; build: ManifestBuild; path: string | null }
   | { type: "bake_finished"; outcome: BakeOutcome; duration_ms: number; error: string | null };
 
 export type BakeEventType = BakeEvent["type"];

@@ -7,6 +7,7 @@ use std::time::UNIX_EPOCH;
 use serde_json::{Value, json};
 
 use crate::EngineError;
+use crate::event::{BakeEvent, ManifestBuild};
 use crate::steps::Bake;
 
 /// `region:ami,region:ami`, Packer's artifact id for amazon-ebs.
@@ -19,8 +20,28 @@ pub fn artifact_id(bake: &Bake<'_>) -> String {
         .join(",")
 }
 
-/// Appends this build to the manifest at `path`, with the template's `custom_data` (null
-/// when there is none, as Packer writes it).
+/// This build's manifest entry now, with the template's `custom_data` (null when there is
+/// none, as Packer writes it).
+pub fn entry(bake: &Bake<'_>, custom_data: &BTreeMap<String, String>) -> ManifestBuild {
+    let build_time = bake
+        .ctx
+        .clock
+        .now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    ManifestBuild {
+        name: bake.spec.build_name.clone(),
+        builder_type: "amazon-ebs".into(),
+        build_time,
+        files: None,
+        artifact_id: artifact_id(bake),
+        packer_run_uuid: bake.ctx.bake_id.clone(),
+        custom_data: (!custom_data.is_empty()).then(|| custom_data.clone()),
+    }
+}
+
+/// Appends this build to the manifest at `path`, and reports the entry.
 pub fn write(
     bake: &Bake<'_>,
     path: &Path,
@@ -30,24 +51,9 @@ pub fn write(
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_else(|| json!({ "builds": [], "last_run_uuid": "" }));
-    let build_time = bake
-        .ctx
-        .clock
-        .now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let entry = json!({
-        "name": bake.spec.build_name,
-        "builder_type": "amazon-ebs",
-        "build_time": build_time,
-        "files": null,
-        "artifact_id": artifact_id(bake),
-        "packer_run_uuid": bake.ctx.bake_id,
-        "custom_data": if custom_data.is_empty() { Value::Null } else { json!(custom_data) },
-    });
+    let build = entry(bake, custom_data);
     if let Some(builds) = manifest["builds"].as_array_mut() {
-        builds.push(entry);
+        builds.push(json!(build));
     }
     manifest["last_run_uuid"] = json!(bake.ctx.bake_id);
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
@@ -57,5 +63,9 @@ pub fn write(
     })?;
     bake.ctx
         .note(format!("Manifest written to {}", path.display()));
+    bake.ctx.emit(BakeEvent::Manifest {
+        build,
+        path: Some(path.display().to_string()),
+    });
     Ok(())
 }

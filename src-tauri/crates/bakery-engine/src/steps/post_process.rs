@@ -4,7 +4,7 @@
 //! fails the bake, and cleanup then removes everything it made, images included.
 
 use crate::EngineError;
-use crate::event::StepName;
+use crate::event::{BakeEvent, StepName};
 use crate::spec::PostProcessor;
 use crate::steps::{Bake, manifest};
 
@@ -27,6 +27,16 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                 .await?;
             }
         }
+    }
+    // Without a `manifest` post-processor the entry is still the bake's record of its images.
+    if !bake
+        .spec
+        .post_processors
+        .iter()
+        .any(|p| matches!(p, PostProcessor::Manifest { .. }))
+    {
+        let build = manifest::entry(bake, &Default::default());
+        bake.ctx.emit(BakeEvent::Manifest { build, path: None });
     }
     Ok(())
 }
