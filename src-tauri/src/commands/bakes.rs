@@ -9,7 +9,7 @@ use std::time::Duration;
 use bakery_app::bake::BakeSummary;
 use bakery_app::prepare::Preparation;
 use bakery_app::recover::UnfinishedBake;
-use bakery_app::{PlanOptions, VariableValues};
+use bakery_app::{BakeOrder, PlanOptions, VariableValues};
 use bakery_engine::cleanup::Leftover;
 use bakery_engine::{BakeEvent, BakeOutcome, OnError, StampedEvent};
 use serde::Deserialize;
@@ -107,13 +107,16 @@ pub async fn start_bake(
     state: State<'_, AppState>,
     bake: StartBake,
 ) -> Result<Vec<String>, IpcError> {
-    let path = PathBuf::from(&bake.path);
+    let order = BakeOrder {
+        path: PathBuf::from(&bake.path),
+        values: values(&bake.vars),
+        options: PlanOptions::default(),
+    };
     let bakery = state.bakery.clone();
-    let env = bakery.environment();
-    let checked = bakery_app::template::check_template(&path, &values(&bake.vars), false, env)?;
-    let plan = bakery_app::plan::plan(&path, checked, &PlanOptions::default(), env)?;
+    // The window showed the template's problems before the Bake button (`prepare_bake`).
     let ids = bakery
-        .launch(&plan, state.target().profile, bake.on_error)
+        .bake_template(&order, |_| {})?
+        .launch(state.target().profile, bake.on_error)
         .await?;
     for id in &ids {
         let (app, bakery, id) = (app.clone(), bakery.clone(), id.clone());
