@@ -45,6 +45,22 @@ impl TemporaryKey {
             public_openssh,
         })
     }
+
+    /// The user's private key file (unencrypted OpenSSH or PEM), read into memory; fails
+    /// naming the template `option` that gave the file.
+    pub fn load(file: &Path, option: &str) -> Result<Self, EngineError> {
+        let private = russh::keys::load_secret_key(file, None).map_err(|e| {
+            EngineError::Preflight(format!(
+                "cannot read {option} {}: {e} (an unencrypted OpenSSH or PEM key is needed)",
+                file.display()
+            ))
+        })?;
+        let public_openssh = private.public_key().to_openssh().unwrap_or_default();
+        Ok(Self {
+            private: Arc::new(private),
+            public_openssh,
+        })
+    }
 }
 
 /// How the bake logs in.
