@@ -14,6 +14,8 @@ pub fn ssh_address(bake: &Bake<'_>) -> Result<String, EngineError> {
     bake.ssh_address()
 }
 
+/// Connects to the instance over SSH (through the bastion if any) and keeps the session for the
+/// provisioners; fails when SSH does not answer within `ssh_timeout`.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     if bake.spec.communicator == Communicator::None {
         // Packer's StepConnect does nothing for communicator "none".

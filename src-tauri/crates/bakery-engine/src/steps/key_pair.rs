@@ -14,6 +14,8 @@ pub fn key_name(bake_id: &str) -> String {
     format!("bakery_{bake_id}")
 }
 
+/// Gives the bake its SSH key: the agent's, the user's key file, or a temporary ed25519 key pair
+/// imported into EC2 (a ledger entry).
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     if let Some(socket) = &bake.spec.ssh_agent_socket {
         // ssh_agent_auth: the agent's keys log in; the key pair (if any) is the user's.
