@@ -9,7 +9,7 @@ use std::time::Duration;
 use bakery_app::bake::BakeSummary;
 use bakery_app::prepare::Preparation;
 use bakery_app::recover::UnfinishedBake;
-use bakery_app::{BakeOrder, PlanOptions, VariableValues};
+use bakery_app::{BakeOrder, VariableValues};
 use bakery_engine::cleanup::Leftover;
 use bakery_engine::{BakeEvent, BakeOutcome, OnError, StampedEvent};
 use serde::Deserialize;
@@ -107,19 +107,12 @@ pub async fn start_bake(
     state: State<'_, AppState>,
     bake: StartBake,
 ) -> Result<Vec<String>, IpcError> {
-    let order = BakeOrder {
-        path: PathBuf::from(&bake.path),
-        values: values(&bake.vars),
-        options: PlanOptions::default(),
-    };
-    let bakery = state.bakery.clone();
+    let order = BakeOrder::new(PathBuf::from(&bake.path), values(&bake.vars));
     // The window showed the template's problems before the Bake button (`prepare_bake`).
-    let ids = bakery
-        .bake_template(&order, |_| {})?
-        .launch(state.target().profile, bake.on_error)
-        .await?;
+    let bakes = state.bakery.bake_template(&order, |_| {})?;
+    let ids = bakes.launch(state.target().profile, bake.on_error).await?;
     for id in &ids {
-        let (app, bakery, id) = (app.clone(), bakery.clone(), id.clone());
+        let (app, bakery, id) = (app.clone(), state.bakery.clone(), id.clone());
         tauri::async_runtime::spawn(async move {
             let mut ended = None;
             let _ = bakery

@@ -70,6 +70,17 @@ pub struct BakeOrder {
     pub options: PlanOptions,
 }
 
+impl BakeOrder {
+    /// Every build of the template at `path`, each in its own region.
+    pub fn new(path: PathBuf, values: VariableValues) -> Self {
+        Self {
+            path,
+            values,
+            options: PlanOptions::default(),
+        }
+    }
+}
+
 /// A template checked and planned, its bakes ready to start: all at once in the
 /// background ([`Self::launch`]), or one after the other ([`Self::start_next`]).
 pub struct TemplateBakes {
