@@ -9,7 +9,7 @@ use std::time::Duration;
 use bakery_app::bake::BakeSummary;
 use bakery_app::prepare::Preparation;
 use bakery_app::recover::UnfinishedBake;
-use bakery_app::{PlanOptions, VariableValues};
+use bakery_app::{BakeOrder, VariableValues};
 use bakery_engine::cleanup::Leftover;
 use bakery_engine::{BakeEvent, BakeOutcome, OnError, StampedEvent};
 use serde::Deserialize;
@@ -107,16 +107,12 @@ pub async fn start_bake(
     state: State<'_, AppState>,
     bake: StartBake,
 ) -> Result<Vec<String>, IpcError> {
-    let path = PathBuf::from(&bake.path);
-    let bakery = state.bakery.clone();
-    let env = bakery.environment();
-    let checked = bakery_app::template::check_template(&path, &values(&bake.vars), false, env)?;
-    let plan = bakery_app::plan::plan(&path, checked, &PlanOptions::default(), env)?;
-    let ids = bakery
-        .launch(&plan, state.target().profile, bake.on_error)
-        .await?;
+    let order = BakeOrder::new(PathBuf::from(&bake.path), values(&bake.vars));
+    // The window showed the template's problems before the Bake button (`prepare_bake`).
+    let bakes = state.bakery.bake_template(&order, |_| {})?;
+    let ids = bakes.launch(state.target().profile, bake.on_error).await?;
     for id in &ids {
-        let (app, bakery, id) = (app.clone(), bakery.clone(), id.clone());
+        let (app, bakery, id) = (app.clone(), state.bakery.clone(), id.clone());
         tauri::async_runtime::spawn(async move {
             let mut ended = None;
             let _ = bakery

@@ -142,17 +142,84 @@ export type AppInfo_Serialize = {
 	sandboxEndpoint: string | null,
 };
 
+/**  Everything a bake reports, one variant per kind, serialized with a `type` tag in snake_case. */
 export type BakeEvent = BakeEvent_Serialize | BakeEvent_Deserialize;
 
-export type BakeEvent_Deserialize = { type: "bake_started"; bake_id: string; build: string; region: string } | { type: "step_started"; step: StepName } | { type: "step_finished"; step: StepName; duration_ms: number } | { type: "step_failed"; step: StepName; duration_ms: number; error: string } | 
+/**  Everything a bake reports, one variant per kind, serialized with a `type` tag in snake_case. */
+export type BakeEvent_Deserialize = 
+/**  The bake has begun (its history row exists). */
+{ type: "bake_started"; 
+/**  Its id: its history row, its ledger entries and its resources' `bakery:bake-id` tag. */
+bake_id: string; 
+/**  The build it bakes. */
+build: string; 
+/**  The region it bakes in. */
+region: string } | 
+/**  A step begins. */
+{ type: "step_started"; 
+/**  Which one. */
+step: StepName } | 
+/**  A step ended well. */
+{ type: "step_finished"; 
+/**  Which one. */
+step: StepName; 
+/**  How long it took. */
+duration_ms: number } | 
+/**  A step failed; the bake cleans up next. */
+{ type: "step_failed"; 
+/**  Which one. */
+step: StepName; 
+/**  How long it ran. */
+duration_ms: number; 
+/**  Why it failed (secrets redacted). */
+error: string } | 
 /**  The step that was running when the bake was cancelled: stopped on purpose, not broken. */
-{ type: "step_cancelled"; step: StepName; duration_ms: number } | 
+{ type: "step_cancelled"; 
+/**  Which one. */
+step: StepName; 
+/**  How long it ran before the cancel. */
+duration_ms: number } | 
 /**  Something worth telling the user (which AMI a filter found, which address SSH uses). */
-{ type: "note"; text: string } | { type: "resource_created"; kind: ResourceKind; id: string; region: string } | { type: "resource_deleted"; kind: ResourceKind; id: string; region: string } | 
+{ type: "note"; 
+/**  What to tell. */
+text: string } | 
+/**  A cloud resource was made (and written to the ledger). */
+{ type: "resource_created"; 
+/**  What it is. */
+kind: ResourceKind; 
+/**  Its id. */
+id: string; 
+/**  Where it is. */
+region: string } | 
+/**  A cloud resource was deleted. */
+{ type: "resource_deleted"; 
+/**  What it was. */
+kind: ResourceKind; 
+/**  Its id. */
+id: string; 
+/**  Where it was. */
+region: string } | 
 /**  A resource that could not be deleted, or was left on purpose; says exactly what. */
-{ type: "resource_left"; kind: ResourceKind; id: string; region: string; reason: string } | 
-/**  Waiting on EC2 (instance state, image availability). */
-{ type: "waiting"; what: string; state: string; attempt: number } | 
+{ type: "resource_left"; 
+/**  What it is. */
+kind: ResourceKind; 
+/**  Its id. */
+id: string; 
+/**  Where it is. */
+region: string; 
+/**  Why it is still there, and what to do about it. */
+reason: string } | 
+/**
+ *  Waiting on EC2 (instance state, image availability: sent when the state changes) or
+ *  on SSH (sent at each attempt).
+ */
+{ type: "waiting"; 
+/**  What is waited for, e.g. "instance i-0abc" or "SSH on 10.0.1.5:22". */
+what: string; 
+/**  Its state now (EC2's, or why SSH did not answer yet). */
+state: string; 
+/**  The poll's or attempt's number, from 1. */
+attempt: number } | 
 /**  A provisioner begins: the output lines after it are its own. */
 { type: "provisioner_started"; 
 /**  Its place in the template's provisioners, from 0. */
@@ -162,22 +229,118 @@ kind: string;
 /**  What it does, as the log's group heading shows it. */
 title: string } | 
 /**  A provisioner ended (an error when it failed). */
-{ type: "provisioner_finished"; index: number; duration_ms: number; error?: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | 
+{ type: "provisioner_finished"; 
+/**  Its place in the template's provisioners, from 0. */
+index: number; 
+/**  How long it ran. */
+duration_ms: number; 
+/**  Why it failed; `None` when it succeeded. */
+error?: string | null } | 
+/**  One line a command printed (on the instance, or on this machine for `shell-local`). */
+{ type: "output"; 
+/**  Which output it came from. */
+stream: OutputStream; 
+/**  The line, without its newline (secrets redacted). */
+line: string } | 
+/**  An image the bake produced (one per region). */
+{ type: "artifact"; 
+/**  Its region. */
+region: string; 
+/**  The AMI's id. */
+image_id: string } | 
 /**
  *  This build's entry in Packer's `manifest.json`, once every image exists; `path` is the
  *  file a `manifest` post-processor appended it to (none when the template has none).
  */
-{ type: "manifest"; build: ManifestBuild_Deserialize; path?: string | null } | { type: "bake_finished"; outcome: BakeStatus; duration_ms: number; error?: string | null };
+{ type: "manifest"; 
+/**  The entry, as Packer writes it. */
+build: ManifestBuild_Deserialize; 
+/**  The manifest file it was appended to, if any. */
+path?: string | null } | 
+/**  The bake has ended, cleanup included: always the last event. */
+{ type: "bake_finished"; 
+/**  How it ended. */
+outcome: BakeStatus; 
+/**  How long the whole bake took. */
+duration_ms: number; 
+/**  Why it failed, and what cleanup left, when it did. */
+error?: string | null };
 
-export type BakeEvent_Serialize = { type: "bake_started"; bake_id: string; build: string; region: string } | { type: "step_started"; step: StepName } | { type: "step_finished"; step: StepName; duration_ms: number } | { type: "step_failed"; step: StepName; duration_ms: number; error: string } | 
+/**  Everything a bake reports, one variant per kind, serialized with a `type` tag in snake_case. */
+export type BakeEvent_Serialize = 
+/**  The bake has begun (its history row exists). */
+{ type: "bake_started"; 
+/**  Its id: its history row, its ledger entries and its resources' `bakery:bake-id` tag. */
+bake_id: string; 
+/**  The build it bakes. */
+build: string; 
+/**  The region it bakes in. */
+region: string } | 
+/**  A step begins. */
+{ type: "step_started"; 
+/**  Which one. */
+step: StepName } | 
+/**  A step ended well. */
+{ type: "step_finished"; 
+/**  Which one. */
+step: StepName; 
+/**  How long it took. */
+duration_ms: number } | 
+/**  A step failed; the bake cleans up next. */
+{ type: "step_failed"; 
+/**  Which one. */
+step: StepName; 
+/**  How long it ran. */
+duration_ms: number; 
+/**  Why it failed (secrets redacted). */
+error: string } | 
 /**  The step that was running when the bake was cancelled: stopped on purpose, not broken. */
-{ type: "step_cancelled"; step: StepName; duration_ms: number } | 
+{ type: "step_cancelled"; 
+/**  Which one. */
+step: StepName; 
+/**  How long it ran before the cancel. */
+duration_ms: number } | 
 /**  Something worth telling the user (which AMI a filter found, which address SSH uses). */
-{ type: "note"; text: string } | { type: "resource_created"; kind: ResourceKind; id: string; region: string } | { type: "resource_deleted"; kind: ResourceKind; id: string; region: string } | 
+{ type: "note"; 
+/**  What to tell. */
+text: string } | 
+/**  A cloud resource was made (and written to the ledger). */
+{ type: "resource_created"; 
+/**  What it is. */
+kind: ResourceKind; 
+/**  Its id. */
+id: string; 
+/**  Where it is. */
+region: string } | 
+/**  A cloud resource was deleted. */
+{ type: "resource_deleted"; 
+/**  What it was. */
+kind: ResourceKind; 
+/**  Its id. */
+id: string; 
+/**  Where it was. */
+region: string } | 
 /**  A resource that could not be deleted, or was left on purpose; says exactly what. */
-{ type: "resource_left"; kind: ResourceKind; id: string; region: string; reason: string } | 
-/**  Waiting on EC2 (instance state, image availability). */
-{ type: "waiting"; what: string; state: string; attempt: number } | 
+{ type: "resource_left"; 
+/**  What it is. */
+kind: ResourceKind; 
+/**  Its id. */
+id: string; 
+/**  Where it is. */
+region: string; 
+/**  Why it is still there, and what to do about it. */
+reason: string } | 
+/**
+ *  Waiting on EC2 (instance state, image availability: sent when the state changes) or
+ *  on SSH (sent at each attempt).
+ */
+{ type: "waiting"; 
+/**  What is waited for, e.g. "instance i-0abc" or "SSH on 10.0.1.5:22". */
+what: string; 
+/**  Its state now (EC2's, or why SSH did not answer yet). */
+state: string; 
+/**  The poll's or attempt's number, from 1. */
+attempt: number } | 
 /**  A provisioner begins: the output lines after it are its own. */
 { type: "provisioner_started"; 
 /**  Its place in the template's provisioners, from 0. */
@@ -187,12 +350,42 @@ kind: string;
 /**  What it does, as the log's group heading shows it. */
 title: string } | 
 /**  A provisioner ended (an error when it failed). */
-{ type: "provisioner_finished"; index: number; duration_ms: number; error: string | null } | { type: "output"; stream: OutputStream; line: string } | { type: "artifact"; region: string; image_id: string } | 
+{ type: "provisioner_finished"; 
+/**  Its place in the template's provisioners, from 0. */
+index: number; 
+/**  How long it ran. */
+duration_ms: number; 
+/**  Why it failed; `None` when it succeeded. */
+error: string | null } | 
+/**  One line a command printed (on the instance, or on this machine for `shell-local`). */
+{ type: "output"; 
+/**  Which output it came from. */
+stream: OutputStream; 
+/**  The line, without its newline (secrets redacted). */
+line: string } | 
+/**  An image the bake produced (one per region). */
+{ type: "artifact"; 
+/**  Its region. */
+region: string; 
+/**  The AMI's id. */
+image_id: string } | 
 /**
  *  This build's entry in Packer's `manifest.json`, once every image exists; `path` is the
  *  file a `manifest` post-processor appended it to (none when the template has none).
  */
-{ type: "manifest"; build: ManifestBuild_Serialize; path: string | null } | { type: "bake_finished"; outcome: BakeStatus; duration_ms: number; error: string | null };
+{ type: "manifest"; 
+/**  The entry, as Packer writes it. */
+build: ManifestBuild_Serialize; 
+/**  The manifest file it was appended to, if any. */
+path: string | null } | 
+/**  The bake has ended, cleanup included: always the last event. */
+{ type: "bake_finished"; 
+/**  How it ended. */
+outcome: BakeStatus; 
+/**  How long the whole bake took. */
+duration_ms: number; 
+/**  Why it failed, and what cleanup left, when it did. */
+error: string | null };
 
 /**
  *  How a bake ended (or that it has not): the status of its row, and the outcome its
@@ -882,7 +1075,12 @@ export type OpenedTemplate = {
 	files: EditorFile[],
 };
 
-export type OutputStream = "stdout" | "stderr";
+/**  Which output of a command a line came from. */
+export type OutputStream = 
+/**  Its standard output. */
+"stdout" | 
+/**  Its standard error. */
+"stderr";
 
 /**  What the window shows before the Bake button. */
 export type Preparation = Preparation_Serialize | Preparation_Deserialize;
@@ -1258,9 +1456,38 @@ export type StarterView = {
 } & Starter;
 
 /**  The steps of a bake, in the order they run. */
-export type StepName = "preflight" | "source_image" | "network" | "key_pair" | "security_group" | "launch" | "connect" | "provision" | "stop" | "create_image" | "copy_image" | "share" | 
+export type StepName = 
+/**
+ *  Credentials, regions, the AMI name and the instance type are checked before anything is
+ *  made.
+ */
+"preflight" | 
+/**  The source AMI is found (by id, or by filter and owners). */
+"source_image" | 
+/**  The VPC and subnet are chosen, or a temporary VPC is made. */
+"network" | 
+/**  The temporary key pair is made (or the user's key is loaded). */
+"key_pair" | 
+/**  The temporary security group is made (or the given groups are checked). */
+"security_group" | 
+/**  The source instance is launched and waited for until it runs. */
+"launch" | 
+/**  SSH is waited for until it answers (through the bastion if any). */
+"connect" | 
+/**  The provisioners run, in order. */
+"provision" | 
+/**  The instance is stopped. */
+"stop" | 
+/**  The image is made from the stopped instance and waited for. */
+"create_image" | 
+/**  The image is copied to `ami_regions`. */
+"copy_image" | 
+/**  The image (and its copies) is shared with `ami_users` and `ami_groups`. */
+"share" | 
 /**  The post-processors (`manifest`, `shell-local`); named `manifest` in stored events. */
-"manifest" | "cleanup";
+"manifest" | 
+/**  Everything the bake made is deleted, in reverse order (after success, failure or cancel). */
+"cleanup";
 
 /**  What the form shows: every build, provisioner and variable, as written. */
 export type TemplateForm = TemplateForm_Serialize | TemplateForm_Deserialize;

@@ -3,6 +3,10 @@
 //! and MFA prompt of this front end, the history, and the bakes running in this process
 //! (several at once), which a window can follow again after it reloads (stored events
 //! first, then live ones).
+//!
+//! Check, plan and start is one use case ([`Bakery::bake_template`]): the window's Bake
+//! button starts every build at once ([`TemplateBakes::launch`]), `bakery bake` one after
+//! the other ([`TemplateBakes::start_next`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +19,7 @@ use bakery_credentials::{
 };
 use bakery_engine::{BakeContext, BakeEvent, BakeResult, BakeSpec, OnError, StampedEvent};
 use bakery_history::{BakeRecord, BakeStatus, History};
+use bakery_template::Diagnostic;
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -22,7 +27,8 @@ use tokio_util::sync::CancellationToken;
 use crate::credentials::sdk_for_build;
 use crate::environment::Environment;
 use crate::error::AppError;
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanOptions};
+use crate::template::VariableValues;
 
 /// What a front end holds to run the use cases.
 pub struct Bakery {
@@ -51,6 +57,88 @@ pub struct BakeRequest {
     pub on_error: OnError,
     /// Cancels the bake (everything it made is then cleaned up).
     pub cancel: CancellationToken,
+}
+
+/// A template to bake, as the person gave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BakeOrder {
+    /// The template: a JSON file, a `.pkr.hcl` file or a folder of them.
+    pub path: PathBuf,
+    /// Values for its variables.
+    pub values: VariableValues,
+    /// Which of its builds to bake, and in which region.
+    pub options: PlanOptions,
+}
+
+impl BakeOrder {
+    /// Every build of the template at `path`, each in its own region.
+    pub fn new(path: PathBuf, values: VariableValues) -> Self {
+        Self {
+            path,
+            values,
+            options: PlanOptions::default(),
+        }
+    }
+}
+
+/// A template checked and planned, its bakes ready to start: all at once in the
+/// background ([`Self::launch`]), or one after the other ([`Self::start_next`]).
+pub struct TemplateBakes {
+    bakery: Arc<Bakery>,
+    plan: Plan,
+    started: usize,
+}
+
+impl std::fmt::Debug for TemplateBakes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateBakes")
+            .field("path", &self.plan.path)
+            .field("started", &self.started)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TemplateBakes {
+    /// The plan: one bake per build, in the template's order.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Cleans up after the bakes of this data directory whose process died (see
+    /// [`Bakery::recover`]), with `profile`'s credentials in the first build's region: what
+    /// `bakery bake` does before it starts.
+    pub async fn recover(
+        &self,
+        profile: Option<&str>,
+    ) -> Result<Vec<bakery_engine::cleanup::Recovered>, AppError> {
+        let region = self
+            .plan
+            .specs
+            .first()
+            .map_or("", |spec| spec.region.as_str());
+        self.bakery.recover(profile, region).await
+    }
+
+    /// Starts the next build's bake (see [`Bakery::start`]); `None` once every build has
+    /// started. Fails before anything is made when the build's credentials cannot be had.
+    pub async fn start_next(
+        &mut self,
+        request: &BakeRequest,
+    ) -> Option<Result<BakeHandle, AppError>> {
+        let spec = self.plan.specs.get(self.started)?.clone();
+        self.started += 1;
+        Some(self.bakery.start(&self.plan, spec, request).await)
+    }
+
+    /// Starts every build at once in the background of this process (see
+    /// [`Bakery::launch`]); returns the bakes' ids, in the template's order.
+    pub async fn launch(
+        self,
+        profile: Option<String>,
+        on_error: OnError,
+    ) -> Result<Vec<String>, AppError> {
+        self.bakery.launch(&self.plan, profile, on_error).await
+    }
 }
 
 /// A bake that has started.
@@ -199,6 +287,25 @@ impl Bakery {
             self.mfa.clone(),
             AwsEnvironment::from_lookup(move |name| env.var(name).map(str::to_string)),
         ))
+    }
+
+    /// Checks the template of `order` with its values and plans its bakes, ready to start.
+    /// Every diagnostic of the check (warnings too) goes to `report` first, so a template
+    /// refused for its errors has them reported, located. Prints nothing itself.
+    pub fn bake_template(
+        self: &Arc<Self>,
+        order: &BakeOrder,
+        report: impl FnMut(&Diagnostic),
+    ) -> Result<TemplateBakes, AppError> {
+        let checked =
+            crate::template::check_template(&order.path, &order.values, false, &self.env)?;
+        checked.diagnostics.iter().for_each(report);
+        let plan = crate::plan::plan(&order.path, checked, &order.options, &self.env)?;
+        Ok(TemplateBakes {
+            bakery: self.clone(),
+            plan,
+            started: 0,
+        })
     }
 
     /// Starts baking `spec` (one build of `plan`): resolves its credentials, then runs the

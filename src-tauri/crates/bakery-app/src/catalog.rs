@@ -101,13 +101,13 @@ impl Catalog {
         refresh: bool,
     ) -> Result<Vec<ImageChoice>, AppError> {
         let key = format!("{profile:?}|{region}|images|{query:?}");
-        if !refresh {
-            if let Some(hit) = self.cached(&key, |c| match c {
+        if !refresh
+            && let Some(hit) = self.cached(&key, |c| match c {
                 Cached::Images(v) => Some(v.clone()),
                 _ => None,
-            }) {
-                return Ok(hit);
-            }
+            })
+        {
+            return Ok(hit);
         }
         let ec2 = Self::ec2(bakery, profile, region).await?;
         let owners: Vec<String> = Some(query.owner.trim().to_string())
@@ -138,13 +138,13 @@ impl Catalog {
         refresh: bool,
     ) -> Result<Vec<InstanceTypeChoice>, AppError> {
         let key = format!("{profile:?}|{region}|types");
-        if !refresh {
-            if let Some(hit) = self.cached(&key, |c| match c {
+        if !refresh
+            && let Some(hit) = self.cached(&key, |c| match c {
                 Cached::Types(v) => Some(v.clone()),
                 _ => None,
-            }) {
-                return Ok(hit);
-            }
+            })
+        {
+            return Ok(hit);
         }
         let ec2 = Self::ec2(bakery, profile, region).await?;
         let found = catalog::instance_types(&ec2).await?;
@@ -161,13 +161,13 @@ impl Catalog {
         refresh: bool,
     ) -> Result<Vec<String>, AppError> {
         let key = format!("{profile:?}|regions");
-        if !refresh {
-            if let Some(hit) = self.cached(&key, |c| match c {
+        if !refresh
+            && let Some(hit) = self.cached(&key, |c| match c {
                 Cached::Regions(v) => Some(v.clone()),
                 _ => None,
-            }) {
-                return Ok(hit);
-            }
+            })
+        {
+            return Ok(hit);
         }
         let ec2 = Self::ec2(bakery, profile, region).await?;
         let found = catalog::regions(&ec2).await?;
@@ -184,13 +184,13 @@ impl Catalog {
         refresh: bool,
     ) -> Result<NetworkChoices, AppError> {
         let key = format!("{profile:?}|{region}|network");
-        if !refresh {
-            if let Some(hit) = self.cached(&key, |c| match c {
+        if !refresh
+            && let Some(hit) = self.cached(&key, |c| match c {
                 Cached::Network(v) => Some(v.clone()),
                 _ => None,
-            }) {
-                return Ok(hit);
-            }
+            })
+        {
+            return Ok(hit);
         }
         let ec2 = Self::ec2(bakery, profile, region).await?;
         let found = catalog::network(&ec2).await?;

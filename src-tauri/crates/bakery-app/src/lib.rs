@@ -27,7 +27,7 @@ pub mod recover;
 pub mod target;
 pub mod template;
 
-pub use bake::{BakeHandle, BakeRequest, BakeSummary, Bakery};
+pub use bake::{BakeHandle, BakeOrder, BakeRequest, BakeSummary, Bakery, TemplateBakes};
 pub use environment::Environment;
 pub use error::{AppError, ErrorKind};
 pub use plan::{Plan, PlanOptions};

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use bakery_app::{AppError, BakeRequest, Bakery, Plan, PlanOptions, VariableValues};
+use bakery_app::{AppError, BakeOrder, BakeRequest, PlanOptions, TemplateBakes, VariableValues};
 use bakery_engine::{BakeEvent, OnError, OutputStream, StampedEvent};
 use tokio_util::sync::CancellationToken;
 
@@ -49,34 +49,27 @@ pub struct BakeArgs {
 }
 
 pub fn run(args: &BakeArgs) -> Result<(), CliError> {
-    let bakery = bakery()?;
-    let values = VariableValues {
-        vars: args.vars.clone(),
-        var_files: args.var_files.clone(),
+    let order = BakeOrder {
+        path: args.file.clone(),
+        values: VariableValues {
+            vars: args.vars.clone(),
+            var_files: args.var_files.clone(),
+        },
+        options: PlanOptions {
+            only: args.only.clone(),
+            region: args.region.clone(),
+        },
     };
-    let checked =
-        bakery_app::template::check_template(&args.file, &values, false, bakery.environment())?;
-    for diagnostic in &checked.diagnostics {
-        eprintln!("{diagnostic}");
-    }
-    let options = PlanOptions {
-        only: args.only.clone(),
-        region: args.region.clone(),
-    };
-    let plan = bakery_app::plan::plan(&args.file, checked, &options, bakery.environment())?;
+    let bakes = bakery()?.bake_template(&order, |diagnostic| eprintln!("{diagnostic}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    runtime.block_on(bake_all(args, &bakery, plan))
+    runtime.block_on(bake_all(args, bakes))
 }
 
-async fn bake_all(args: &BakeArgs, bakery: &Bakery, plan: Plan) -> Result<(), CliError> {
-    let first_region = plan.specs[0].region.clone();
-    for bake in bakery
-        .recover(args.profile.as_deref(), &first_region)
-        .await?
-    {
+async fn bake_all(args: &BakeArgs, mut bakes: TemplateBakes) -> Result<(), CliError> {
+    for bake in bakes.recover(args.profile.as_deref()).await? {
         if !args.json {
             eprintln!(
                 "Cleaned up after bake {} (its process had stopped){}",
@@ -92,19 +85,19 @@ async fn bake_all(args: &BakeArgs, bakery: &Bakery, plan: Plan) -> Result<(), Cl
     let cancel = CancellationToken::new();
     listen_for_signals(cancel.clone(), args.json)?;
 
+    let request = BakeRequest {
+        profile: args.profile.clone(),
+        on_error: match args.on_error {
+            OnErrorArg::Cleanup => OnError::Cleanup,
+            OnErrorArg::Abort => OnError::Abort,
+        },
+        cancel,
+    };
     let mut failures = 0;
     let mut cancelled = false;
-    for spec in plan.specs.clone() {
-        let request = BakeRequest {
-            profile: args.profile.clone(),
-            on_error: match args.on_error {
-                OnErrorArg::Cleanup => OnError::Cleanup,
-                OnErrorArg::Abort => OnError::Abort,
-            },
-            cancel: cancel.clone(),
-        };
-        let build = spec.build_name.clone();
-        let mut handle = bakery.start(&plan, spec, &request).await?;
+    while let Some(started) = bakes.start_next(&request).await {
+        let mut handle = started?;
+        let build = handle.build.clone();
         let mut printer = Printer::new(build.clone(), args.json);
         while let Some(event) = handle.next_event().await {
             printer.print(&handle.bake_id, &event);
@@ -120,7 +113,7 @@ async fn bake_all(args: &BakeArgs, bakery: &Bakery, plan: Plan) -> Result<(), Cl
                 if !args.json {
                     eprintln!(
                         "Build '{build}' errored: {}",
-                        plan.template.redact(&err.to_string())
+                        bakes.plan().template.redact(&err.to_string())
                     );
                 }
             }

@@ -15,10 +15,14 @@ pub const APP_PROFILES_FILE: &str = "profiles.json";
 /// One profile the app keeps: its secret access key is in the keyring under its name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppProfile {
+    /// Its name; the keyring item of its secret is filed under it.
     pub name: String,
+    /// The access key id (`AKIA…`); its secret is in the keyring only.
     pub access_key_id: String,
+    /// The region its bakes use when the template names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Where its AWS calls go instead of AWS (an emulator, a private endpoint).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
     /// The credentials file its keys were imported from, if they were.
@@ -46,6 +50,7 @@ impl AppProfileStore {
         }
     }
 
+    /// The file's path (`profiles.json` in the data directory), whether it exists yet or not.
     pub fn path(&self) -> &Path {
         &self.path
     }

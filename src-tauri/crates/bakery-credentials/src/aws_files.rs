@@ -19,7 +19,9 @@ pub const STATIC_KEY_NAMES: [&str; 3] = [
 /// Where the two shared files are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsFiles {
+    /// The config file (`AWS_CONFIG_FILE`, else `~/.aws/config`).
     pub config: PathBuf,
+    /// The credentials file (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`).
     pub credentials: PathBuf,
     /// `~/.aws/sso/cache`: SSO tokens, shared with the AWS CLI (always under HOME).
     pub sso_cache: PathBuf,
@@ -71,9 +73,12 @@ pub enum FileKind {
     Credentials,
 }
 
+/// What a section of a shared file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SectionKind {
+    /// `[profile NAME]` or `[default]` in the config file, `[NAME]` in the credentials file.
     Profile,
+    /// `[sso-session NAME]`: a sign-in several SSO profiles share.
     SsoSession,
     /// `[services ...]`, or a config-file section without the `profile ` prefix (which the
     /// AWS CLI ignores too).
@@ -83,23 +88,31 @@ pub enum SectionKind {
 /// One `key = value` line (the key lower-cased, the value trimmed, an inline comment cut).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Property {
+    /// The key, lower-cased.
     pub key: String,
+    /// The value, trimmed, its inline comment cut.
     pub value: String,
+    /// Its line, from 1.
     pub line: usize,
 }
 
+/// One `[...]` section of a shared file, with its properties in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
+    /// What it is.
     pub kind: SectionKind,
+    /// The name in its header (`default`, the profile's or the sso-session's).
     pub name: String,
     /// 1-based line of the `[...]` header.
     pub line: usize,
+    /// Its `key = value` lines, in file order.
     pub properties: Vec<Property>,
 }
 
 impl Section {
+    /// The line of `key` in this section; the last one when it is repeated, as in the AWS
+    /// CLI.
     pub fn get(&self, key: &str) -> Option<&Property> {
-        // A repeated key: the last one wins, as in the AWS CLI.
         self.properties.iter().rev().find(|p| p.key == key)
     }
 }

@@ -4,34 +4,60 @@
 
 use std::path::PathBuf;
 
+/// Why a profile or its credentials could not be had; the message says what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
+    /// An AWS file or the app's profiles file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// What the OS said.
         source: std::io::Error,
     },
+    /// An AWS file or the app's profiles file could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
+        /// The file.
         path: PathBuf,
+        /// What the OS said.
         source: std::io::Error,
     },
+    /// The app's own profiles file is not valid JSON of profiles.
     #[error("{path} is not a valid profiles file: {message}; fix or remove it")]
-    AppProfilesCorrupt { path: PathBuf, message: String },
+    AppProfilesCorrupt {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// The app's data directory could not be found or made.
     #[error(transparent)]
     Home(#[from] bakery_home::HomeError),
 
+    /// No profile has this name, in the AWS files or the app's.
     #[error("no profile named \"{name}\"; `bakery profiles list` shows the profiles there are")]
-    UnknownProfile { name: String },
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+    },
+    /// A profile with this name exists already (adding would shadow it).
     #[error(
         "profile \"{name}\" already exists ({source_description}); choose another name or remove it first"
     )]
     ProfileExists {
+        /// The name.
         name: String,
+        /// Where the existing one is defined.
         source_description: String,
     },
+    /// An endpoint URL that is not http(s).
     #[error("endpoint URL \"{url}\" must start with http:// or https://")]
-    InvalidEndpointUrl { url: String },
+    InvalidEndpointUrl {
+        /// The URL given.
+        url: String,
+    },
+    /// A required input of a new profile was left empty.
     #[error("the {field}{hint} is empty")]
     EmptyField {
         /// Which input is empty.
@@ -39,94 +65,191 @@ pub enum CredentialsError {
         /// How to give it, when the front end has something to say (e.g. " (give it on stdin)").
         hint: &'static str,
     },
+    /// Removing a profile the user's AWS files define: the app edits only its own.
     #[error(
         "profile \"{name}\" is defined in your AWS files ({location}), not by AMI Bakery; edit that file to remove it"
     )]
-    NotAnAppProfile { name: String, location: String },
+    NotAnAppProfile {
+        /// The profile.
+        name: String,
+        /// The file and section that define it.
+        location: String,
+    },
+    /// A name that cannot be a profile's (empty, too long, or other characters than letters,
+    /// digits and `- _ . @ +`).
     #[error("\"{name}\" is not a usable profile name: {reason}")]
-    InvalidProfileName { name: String, reason: &'static str },
+    InvalidProfileName {
+        /// The name given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A role profile whose `source_profile` does not exist.
     #[error(
         "profile \"{profile}\" names source_profile \"{missing}\", which does not exist ({location}); add [profile {missing}] to your AWS config or fix the name"
     )]
     MissingSourceProfile {
+        /// The role profile.
         profile: String,
+        /// The source profile it names.
         missing: String,
+        /// Where the role profile is defined.
         location: String,
     },
+    /// Role profiles whose `source_profile`s lead back to themselves.
     #[error(
         "the role chain of profile \"{profile}\" loops: {chain}; make one of them use static keys or a credential_source"
     )]
-    RoleChainCycle { profile: String, chain: String },
+    RoleChainCycle {
+        /// The profile asked for.
+        profile: String,
+        /// The loop, `a -> b -> a`.
+        chain: String,
+    },
+    /// A role profile that says two things about where its source credentials come from.
     #[error(
         "profile \"{profile}\" has both source_profile and credential_source ({location}); keep one"
     )]
-    AmbiguousSource { profile: String, location: String },
-    #[error("profile \"{profile}\" has {problem} ({location})")]
-    IncompleteProfile {
+    AmbiguousSource {
+        /// The role profile.
         profile: String,
-        problem: String,
+        /// Where it is defined.
         location: String,
     },
+    /// A profile that lacks a setting its kind needs (half a key pair, an SSO profile with
+    /// no start URL…).
+    #[error("profile \"{profile}\" has {problem} ({location})")]
+    IncompleteProfile {
+        /// The profile.
+        profile: String,
+        /// What is missing, worded to follow "has".
+        problem: String,
+        /// Where it is defined.
+        location: String,
+    },
+    /// Importing a profile into the keyring that has no static keys to import.
     #[error("profile \"{profile}\" has no static keys in {path} to import (it is {kind})")]
     NothingToImport {
+        /// The profile.
         profile: String,
+        /// The credentials file looked in.
         path: PathBuf,
+        /// What kind of profile it is instead.
         kind: String,
     },
+    /// Signing in to a profile that is not an SSO one.
     #[error("profile \"{profile}\" is {kind}, not SSO: there is nothing to sign in to")]
-    NotSso { profile: String, kind: String },
+    NotSso {
+        /// The profile.
+        profile: String,
+        /// What kind of profile it is.
+        kind: String,
+    },
+    /// A profile setting the app cannot use yet.
     #[error("{what} is not supported yet for profile \"{profile}\"")]
-    Unsupported { profile: String, what: String },
+    Unsupported {
+        /// The profile.
+        profile: String,
+        /// The setting, or what it asks for.
+        what: String,
+    },
 
+    /// No keyring to keep secrets in: no Secret Service on the D-Bus session.
     #[error(
         "no Secret Service is running ({message}); start one in your D-Bus session (e.g. `gnome-keyring-daemon --start --components=secrets`, or KeePassXC with Secret Service enabled)"
     )]
-    NoSecretService { message: String },
+    NoSecretService {
+        /// What the keyring library said.
+        message: String,
+    },
+    /// The keyring is there but locked.
     #[error(
         "the keyring is locked ({message}); unlock it (log in to your desktop session, or `echo PASSWORD | gnome-keyring-daemon --unlock`) and try again"
     )]
-    KeyringLocked { message: String },
+    KeyringLocked {
+        /// What the keyring library said.
+        message: String,
+    },
+    /// Any other keyring failure.
     #[error("the keyring failed: {message}")]
-    Keyring { message: String },
+    Keyring {
+        /// What the keyring library said (never a secret).
+        message: String,
+    },
+    /// An app profile whose secret is gone from the keyring.
     #[error(
         "no secret for profile \"{profile}\" in the keyring; add it again with `bakery profiles add {profile} --access-key-id ...`"
     )]
-    SecretMissing { profile: String },
+    SecretMissing {
+        /// The profile.
+        profile: String,
+    },
 
+    /// A role needs an MFA code and none came.
     #[error("the MFA code for {serial} was not given: {reason}")]
     MfaCodeMissing {
+        /// The MFA device (`mfa_serial`).
         serial: String,
         /// Why: declined by the person, or no way to ask.
         reason: MfaRefusal,
     },
+    /// STS refused the MFA code (wrong, or already used).
     #[error(
         "STS rejected the MFA code for {serial} (profile \"{profile}\"): {message}; wait for the next code and try again"
     )]
     MfaRejected {
+        /// The profile.
         profile: String,
+        /// The MFA device.
         serial: String,
+        /// What STS said.
         message: String,
     },
+    /// An STS call (GetCallerIdentity, AssumeRole…) failed.
     #[error("{call} for profile \"{profile}\" failed: {message}")]
     Sts {
+        /// The profile.
         profile: String,
+        /// The STS operation.
         call: &'static str,
+        /// What STS said.
         message: String,
     },
+    /// An SSO profile has no valid sign-in (none yet, or it expired).
     #[error("{reason} for profile \"{profile}\"; sign in with `bakery profiles login {profile}`")]
-    SsoLoginNeeded { profile: String, reason: String },
+    SsoLoginNeeded {
+        /// The profile.
+        profile: String,
+        /// Why, e.g. "the SSO sign-in has expired".
+        reason: String,
+    },
+    /// An SSO call (device authorization, token, role credentials) failed.
     #[error("SSO {call} for profile \"{profile}\" failed: {message}")]
     Sso {
+        /// The profile.
         profile: String,
+        /// The SSO operation.
         call: &'static str,
+        /// What the SSO service said.
         message: String,
     },
+    /// A profile's `credential_process` did not run, failed, or printed something unusable.
     #[error("credential_process of profile \"{profile}\" failed: {message}")]
-    CredentialProcess { profile: String, message: String },
+    CredentialProcess {
+        /// The profile.
+        profile: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A profile's `credential_source` (the environment, the container, the instance's
+    /// metadata) gave no credentials.
     #[error("{what} for profile \"{profile}\" failed: {message}")]
     Provider {
+        /// The profile.
         profile: String,
+        /// The setting that named it.
         what: &'static str,
+        /// What it said.
         message: String,
     },
 }

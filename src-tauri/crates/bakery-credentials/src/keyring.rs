@@ -30,9 +30,13 @@ fn session_user(profile: &str) -> String {
 /// Temporary credentials kept in the keyring until they expire (an MFA session).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedSession {
+    /// The session's access key id (`ASIA…`); not a secret.
     pub access_key_id: String,
+    /// The session's secret key, redacted when printed.
     pub secret_access_key: Secret,
+    /// The token STS issued with the key; every call sends it.
     pub session_token: Secret,
+    /// When STS says it expires.
     pub expiration: SystemTime,
     /// What the session was made for (role and MFA device): a session cached for another
     /// role or device than the profile names now is not used.
@@ -114,6 +118,7 @@ impl Keyring {
         )
     }
 
+    /// Stores an app profile's secret access key, replacing the one there was.
     pub fn set_secret_access_key(
         &self,
         profile: &str,
@@ -164,6 +169,7 @@ impl Keyring {
         }))
     }
 
+    /// Caches a profile's session (an MFA session) until it expires, replacing the one there was.
     pub fn set_session(
         &self,
         profile: &str,
@@ -186,6 +192,7 @@ impl Keyring {
             .map_err(map_error)
     }
 
+    /// Forgets a profile's cached session (the next use asks MFA again); no session is fine.
     pub fn delete_session(&self, profile: &str) -> Result<(), CredentialsError> {
         match self.session_entry(profile)?.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),

@@ -24,6 +24,7 @@
 //! A front end lists profiles with [`Profiles::summaries`] (where a secret is kept, never
 //! the secret) and maps a [`CredentialsError`] to `{ kind, message }` with
 //! [`CredentialsError::kind`].
+#![warn(missing_docs)]
 
 pub mod app_profiles;
 pub mod aws_files;

@@ -21,9 +21,13 @@ use crate::secret::Secret;
 /// What `bakery profiles add` is given.
 #[derive(Debug, Clone)]
 pub struct NewAppProfile {
+    /// The name bakes and `--profile` use; letters, digits and `- _ . @ +`.
     pub name: String,
+    /// The access key id (`AKIA…`); its secret comes separately, never in this struct.
     pub access_key_id: String,
+    /// The region its bakes use when the template names none.
     pub region: Option<String>,
+    /// Where its AWS calls go instead of AWS (an emulator, a private endpoint).
     pub endpoint_url: Option<String>,
 }
 
@@ -103,15 +107,20 @@ pub fn remove_profile(
 /// The plaintext keys removed from the credentials file by an import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlaintextRemoval {
+    /// The credentials file the keys were taken out of.
     pub credentials_file: PathBuf,
     /// A copy of the file as it was (it still holds the keys: delete it once satisfied).
     pub backup: PathBuf,
+    /// How many lines were removed from it.
     pub lines_removed: usize,
 }
 
+/// What an import did: the app profile made, and the plaintext keys removed if asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportOutcome {
+    /// The app profile now holding the keys.
     pub profile: AppProfile,
+    /// The key lines taken out of the credentials file; `None` when they were left there.
     pub plaintext_removed: Option<PlaintextRemoval>,
 }
 

@@ -38,6 +38,7 @@ pub enum ProfileKind {
 }
 
 impl ProfileKind {
+    /// How a person reads the kind, e.g. "assume-role" (lists, `bakery profiles list`).
     pub fn label(self) -> &'static str {
         match self {
             ProfileKind::StaticKeys => "static keys",
@@ -60,7 +61,9 @@ impl fmt::Display for ProfileKind {
 /// A place in a shared file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileLocation {
+    /// The file.
     pub path: PathBuf,
+    /// The line, from 1.
     pub line: usize,
 }
 
@@ -77,7 +80,9 @@ pub enum ProfileSource {
     AwsFiles(Vec<FileLocation>),
     /// The app's `profiles.json`, its secret in the keyring.
     App {
+        /// The app's profiles file.
         file: PathBuf,
+        /// The credentials file it was imported from, when `bakery profiles import` made it.
         imported_from: Option<PathBuf>,
     },
 }
@@ -112,15 +117,20 @@ pub enum RoleSource {
     CredentialSource(String),
 }
 
+/// What an assume-role profile says about its role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleSettings {
+    /// The role assumed (`role_arn`).
     pub role_arn: String,
     /// `None` when neither `source_profile` nor `credential_source` is set (a problem).
     pub source: Option<RoleSource>,
     /// Where `source_profile` / `credential_source` is written (or the role_arn line).
     pub source_location: FileLocation,
+    /// `role_session_name`: how the session shows in CloudTrail (a default is made when unset).
     pub role_session_name: Option<String>,
+    /// `external_id`, for roles that ask a third party for one.
     pub external_id: Option<String>,
+    /// `duration_seconds`: how long each role session lasts (STS's default when unset).
     pub duration_seconds: Option<i32>,
     /// Both `source_profile` and `credential_source` are set (a problem).
     pub ambiguous_source: bool,
@@ -128,12 +138,18 @@ pub struct RoleSettings {
     pub web_identity_token_file: Option<String>,
 }
 
+/// What an SSO profile says about its sign-in, from the profile and its `sso-session`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SsoSettings {
+    /// The `sso_session` it names, if any (the legacy form names none).
     pub session: Option<String>,
+    /// The portal's start URL (`sso_start_url`).
     pub start_url: Option<String>,
+    /// The region of the SSO service (`sso_region`), not of the bakes.
     pub region: Option<String>,
+    /// The account whose role it signs in to (`sso_account_id`).
     pub account_id: Option<String>,
+    /// The role it signs in to (`sso_role_name`).
     pub role_name: Option<String>,
     /// `sso_registration_scopes` of the sso-session (comma-separated in the file).
     pub registration_scopes: Vec<String>,
@@ -142,23 +158,36 @@ pub struct SsoSettings {
 /// Static keys written in a shared file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaticKeys {
+    /// The access key id.
     pub access_key_id: String,
+    /// The secret access key, redacted when printed.
     pub secret_access_key: Secret,
+    /// The session token, for temporary keys written in the file.
     pub session_token: Option<Secret>,
     /// The file the secret key is written in.
     pub path: PathBuf,
 }
 
+/// One profile as bakes use it, from the AWS files or the app's own store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
+    /// Its name (`[profile NAME]`, `--profile NAME`).
     pub name: String,
+    /// How it gets its credentials.
     pub kind: ProfileKind,
+    /// The region its bakes use when the template names none.
     pub region: Option<String>,
+    /// Where its AWS calls go instead of AWS (`endpoint_url`).
     pub endpoint_url: Option<String>,
+    /// The MFA device (`mfa_serial`) whose code its role needs.
     pub mfa_serial: Option<String>,
+    /// Where it is defined.
     pub source: ProfileSource,
+    /// Its role, for assume-role and web-identity profiles.
     pub role: Option<RoleSettings>,
+    /// Its SSO sign-in, for SSO profiles.
     pub sso: Option<SsoSettings>,
+    /// The command that prints its credentials (`credential_process`).
     pub credential_process: Option<String>,
     /// Keys in a shared file (file profiles only; app profiles keep theirs in the keyring).
     pub static_keys: Option<StaticKeys>,
@@ -292,10 +321,12 @@ impl Profiles {
         }
     }
 
+    /// The profiles, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = &Profile> {
         self.profiles.iter()
     }
 
+    /// No profile at all: no AWS files and no app profiles.
     pub fn is_empty(&self) -> bool {
         self.profiles.is_empty()
     }
@@ -305,10 +336,12 @@ impl Profiles {
         self.files.as_ref()
     }
 
+    /// The profile of this name, if there is one.
     pub fn find(&self, name: &str) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.name == name)
     }
 
+    /// The profile of this name, or an error saying there is none.
     pub fn get(&self, name: &str) -> Result<&Profile, CredentialsError> {
         self.find(name)
             .ok_or_else(|| CredentialsError::UnknownProfile {

@@ -58,21 +58,33 @@ impl MfaPrompt for NoMfaPrompt {
 /// The environment variables credentials depend on, read once and passed in.
 #[derive(Debug, Clone, Default)]
 pub struct AwsEnvironment {
+    /// `AWS_ENDPOINT_URL`: where every service's calls go when nothing more specific says.
     pub endpoint_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_STS`: where STS calls go (over the profile's `endpoint_url`).
     pub sts_endpoint_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_SSO`: where the SSO portal's calls go.
     pub sso_endpoint_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_SSO_OIDC`: where the SSO sign-in's calls go.
     pub sso_oidc_endpoint_url: Option<String>,
+    /// `AWS_REGION`, else `AWS_DEFAULT_REGION`: the region when no profile names one.
     pub region: Option<String>,
+    /// `AWS_ACCESS_KEY_ID`: the key of a bake with no profile, and of `credential_source =
+    /// Environment`.
     pub access_key_id: Option<String>,
+    /// `AWS_SECRET_ACCESS_KEY`, redacted when printed.
     pub secret_access_key: Option<Secret>,
+    /// `AWS_SESSION_TOKEN`, for temporary keys in the environment.
     pub session_token: Option<Secret>,
 }
 
 impl AwsEnvironment {
+    /// Reads this process's variables.
     pub fn from_process() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// Reads the variables through `env` (an empty value counts as unset): tests and front ends
+    /// pass theirs.
     pub fn from_lookup(env: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| env(name).filter(|v| !v.is_empty());
         Self {
@@ -144,8 +156,11 @@ impl KeyringAccess {
 /// What STS says about the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerIdentity {
+    /// The account id the credentials belong to.
     pub account: String,
+    /// The caller's ARN (a user, or an assumed-role session).
     pub arn: String,
+    /// STS's unique id of the caller.
     pub user_id: String,
 }
 
@@ -168,6 +183,8 @@ impl fmt::Debug for CredentialResolver {
 }
 
 impl CredentialResolver {
+    /// A resolver over `profiles`, with the keyring for app profiles and cached sessions, `mfa` to
+    /// ask codes, and the environment's AWS variables.
     pub fn new(
         profiles: Profiles,
         keyring: KeyringAccess,
@@ -206,6 +223,7 @@ impl CredentialResolver {
         self
     }
 
+    /// The profiles it resolves.
     pub fn profiles(&self) -> &Profiles {
         &self.profiles
     }

@@ -33,13 +33,21 @@ pub const DEFAULT_SCOPE: &str = "sso:account:access";
 /// An SSO access token as cached on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SsoToken {
+    /// The bearer token the SSO portal's calls send.
     pub access_token: Secret,
+    /// When it stops working.
     pub expires_at: SystemTime,
+    /// Renews the token without the browser, while the client registration lasts.
     pub refresh_token: Option<Secret>,
+    /// The sign-in's registered client (needed with the refresh token).
     pub client_id: Option<String>,
+    /// The registered client's secret.
     pub client_secret: Option<Secret>,
+    /// When the client registration ends: then only the browser signs in again.
     pub registration_expires_at: Option<SystemTime>,
+    /// The SSO service's region.
     pub region: Option<String>,
+    /// The portal it signs in to.
     pub start_url: Option<String>,
 }
 
@@ -154,11 +162,13 @@ pub fn write_cached_token(
 /// Whether an SSO profile is signed in, as `bakery profiles show` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInStatus {
+    /// No token cached for the profile's sign-in.
     NotSignedIn,
     /// Valid until this time (RFC 3339).
     ValidUntil(String),
     /// Expired; `renewable` when a refresh token can renew it without the browser.
     Expired {
+        /// A refresh token can renew it without the browser.
         renewable: bool,
     },
 }
@@ -223,6 +233,8 @@ pub fn open_in_browser(url: &str) -> bool {
 /// Shows the person where to approve the sign-in (the CLI prints it and opens a browser,
 /// the GUI shows a dialog). Called on a blocking thread.
 pub trait SsoSignInPrompt: Send + Sync {
+    /// Shows the address to open and the code to confirm there; returns at once (the sign-in then
+    /// waits for the approval).
     fn show(&self, verification_uri: &str, user_code: &str);
 }
 
@@ -230,7 +242,9 @@ pub trait SsoSignInPrompt: Send + Sync {
 /// general override (None = AWS).
 #[derive(Debug, Clone, Default)]
 pub struct SsoEndpoints {
+    /// Where the sign-in (OIDC) calls go.
     pub oidc: Option<String>,
+    /// Where the portal's calls (role credentials) go.
     pub portal: Option<String>,
 }
 

@@ -15,35 +15,49 @@ pub enum SecretLocation {
     /// The OS keyring (an app profile).
     Keyring,
     /// In plain text in a shared file: a candidate for `bakery profiles import`.
-    PlaintextFile { path: String },
+    PlaintextFile {
+        /// The file it is written in.
+        path: String,
+    },
 }
 
+/// Why a profile cannot give credentials now, as a list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProfileProblem {
     /// A stable code (see `CredentialsError::kind`).
     pub kind: &'static str,
+    /// What is wrong and what to do, as the error says it.
     pub message: String,
 }
 
+/// One profile as a list shows it (the desktop shell's Profiles view, `bakery profiles list`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProfileSummary {
+    /// Its name.
     pub name: String,
+    /// How it gets its credentials.
     pub kind: ProfileKind,
     /// E.g. "assume-role + MFA".
     pub kind_label: String,
+    /// Its role asks for an MFA code.
     pub mfa: bool,
+    /// The region its bakes use when the template names none.
     pub region: Option<String>,
+    /// Where its AWS calls go instead of AWS.
     pub endpoint_url: Option<String>,
     /// Where it is defined, e.g. "~/.aws/config:12" or "keyring (profiles.json)".
     pub source: String,
+    /// Where its secret is kept (never the secret).
     pub secret: SecretLocation,
     /// The profile and the profiles its credentials come from (empty when the chain is
     /// broken: see `problem`).
     pub chain: Vec<String>,
+    /// Why it cannot give credentials now; `None` when nothing is known to be wrong.
     pub problem: Option<ProfileProblem>,
 }
 
 impl ProfileSummary {
+    /// The summary of `profile`, with its chain and problem looked up in `profiles`.
     pub fn of(profile: &Profile, profiles: &Profiles) -> Self {
         let secret = match (&profile.source, &profile.static_keys) {
             (ProfileSource::App { .. }, _) => SecretLocation::Keyring,

@@ -151,7 +151,9 @@ pub use crate::resources::delete_now;
 /// What start-up recovery did for one dead bake.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recovered {
+    /// The bake cleaned up.
     pub bake_id: String,
+    /// What could not be deleted, with why (empty when everything went).
     pub left: Vec<Leftover>,
 }
 
@@ -194,9 +196,13 @@ pub async fn recover_dead_bakes(
 /// What a sweep found and did with one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Swept {
+    /// Its region.
     pub region: String,
+    /// What it is.
     pub kind: ResourceKind,
+    /// Its id.
     pub id: String,
+    /// The bake its `bakery:bake-id` tag names.
     pub bake_id: String,
     /// `deleted`, or why it was left.
     pub outcome: String,

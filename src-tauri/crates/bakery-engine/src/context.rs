@@ -15,6 +15,7 @@ use crate::event::{BakeEvent, StampedEvent};
 
 /// The time source.
 pub trait Clock: Send + Sync {
+    /// The time now (a fixed or stepped clock in tests).
     fn now(&self) -> SystemTime;
 }
 
@@ -46,18 +47,25 @@ pub enum OnError {
 /// Everything a bake needs from its caller.
 #[derive(Clone)]
 pub struct BakeContext {
+    /// The bake's id: its history row, ledger entries, lock file and resources' tag.
     pub bake_id: String,
+    /// Where the bake reads the time (step durations, event stamps, ledger times).
     pub clock: Arc<dyn Clock>,
+    /// Cancels the bake: it stops at the next safe point and cleans up.
     pub cancel: CancellationToken,
+    /// The history database: the bake's row, its events and its ledger.
     pub history: Arc<History>,
     /// The data directory (for the bake's lock file).
     pub data_dir: PathBuf,
     /// Where every event goes as it happens, stamped with its `seq` and time.
     pub events: Option<UnboundedSender<StampedEvent>>,
+    /// What to do with the resources when the bake fails (Packer's `-on-error`).
     pub on_error: OnError,
     /// The template's path and text, recorded in the history as baked.
     pub template_path: Option<String>,
+    /// The template's text as baked, sensitive values redacted.
     pub template_text: Option<String>,
+    /// The profile the credentials came from, recorded with the bake.
     pub profile: Option<String>,
     /// Hides sensitive values (the template's sensitive variables) in every text the bake
     /// reports: output lines, notes, errors.
@@ -79,6 +87,8 @@ impl std::fmt::Debug for BakeContext {
 }
 
 impl BakeContext {
+    /// A context for bake `bake_id` with the real clock, no listener, a fresh cancel and
+    /// `OnError::Cleanup`; callers set the rest.
     pub fn new(bake_id: impl Into<String>, history: Arc<History>, data_dir: PathBuf) -> Self {
         Self {
             bake_id: bake_id.into(),
@@ -116,6 +126,7 @@ impl BakeContext {
         humantime::format_rfc3339_millis(self.clock.now()).to_string()
     }
 
+    /// How long since `start`, by the bake's clock (zero if the clock went back).
     pub fn elapsed_since(&self, start: SystemTime) -> Duration {
         self.clock.now().duration_since(start).unwrap_or_default()
     }
@@ -153,6 +164,7 @@ impl BakeContext {
         }
     }
 
+    /// Reports a note: something worth telling the user.
     pub fn note(&self, text: impl Into<String>) {
         self.emit(BakeEvent::Note { text: text.into() });
     }

@@ -20,11 +20,15 @@ use crate::spec::Polling;
 /// An EC2 client bound to one region.
 #[derive(Debug, Clone)]
 pub struct Ec2 {
+    /// The SDK client, with the bake's retry settings.
     pub client: Client,
+    /// The region it calls.
     pub region: String,
 }
 
 impl Ec2 {
+    /// A client for `region` with the credentials and endpoint of `sdk`; a throttled or
+    /// failed call is tried up to 10 times, backing off from 100 ms to 10 s.
     pub fn new(sdk: &SdkConfig, region: &str) -> Self {
         let config = aws_sdk_ec2::config::Builder::from(sdk)
             .region(Region::new(region.to_string()))

@@ -6,64 +6,100 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
 use crate::event::StepName;
 
+/// Why a bake failed: what happened and, where it is known, what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// An AWS call failed with an error code (a missing permission, an AMI not found…).
     #[error("{action} failed: {code}: {message}{}", hint_suffix(.hint))]
     Aws {
+        /// The EC2 (or STS) operation, e.g. `RunInstances`.
         action: &'static str,
+        /// AWS's error code, e.g. `UnauthorizedOperation`.
         code: String,
+        /// AWS's message.
         message: String,
+        /// What to do about it, when the code is a known one (see [`hint_for`]).
         hint: Option<String>,
     },
+    /// An AWS call got no answer (network, wrong region or endpoint URL).
     #[error(
         "{action} could not reach EC2: {message}. Check the network, the region and the endpoint URL"
     )]
     Transport {
+        /// The operation.
         action: &'static str,
+        /// What the HTTP client said, causes included.
         message: String,
     },
+    /// A check before anything is made failed, or a setting cannot work; says which.
     #[error("preflight: {0}")]
     Preflight(String),
+    /// SSH to the instance (or its bastion) did not connect or failed mid-bake.
     #[error("SSH to {target} failed: {message}{}", hint_suffix(.hint))]
     Ssh {
+        /// Where SSH went, `user@host:port` (and the bastion).
         target: String,
+        /// What went wrong.
         message: String,
+        /// What to do about it, when known.
         hint: Option<String>,
     },
+    /// A provisioner's command exited with a non-zero status.
     #[error("the provisioner `{command}` exited with status {status}; last lines:\n{}", .last_lines.join("\n"))]
     Provisioner {
+        /// The command, or the provisioner's description.
         command: String,
+        /// Its exit status.
         status: u32,
+        /// The last lines it printed, to show with the error.
         last_lines: Vec<String>,
     },
+    /// An EC2 wait ran out of polls (`aws_polling`).
     #[error(
         "{what} did not finish within {after:?} (last state: {state}); raise aws_polling max_attempts or delay_seconds if this is expected"
     )]
     Timeout {
+        /// What was waited for, e.g. "instance i-0abc".
         what: String,
+        /// How long it waited.
         after: Duration,
+        /// The last state EC2 reported.
         state: String,
     },
+    /// A resource ended in a state the bake cannot go on from (an image `failed`, an instance
+    /// terminated while stopping).
     #[error("{what} ended in state `{state}`: {reason}")]
     BadState {
+        /// The resource, e.g. "image ami-0abc".
         what: String,
+        /// Its state.
         state: String,
+        /// What EC2 says about why.
         reason: String,
     },
+    /// The bake was cancelled; the step it was in.
     #[error("cancelled during {0:?}")]
     Cancelled(StepName),
+    /// A local file (a script, an upload, a key) could not be read.
     #[error("cannot read {path}: {source}")]
     ReadFile {
+        /// The file.
         path: std::path::PathBuf,
+        /// What the OS said.
         source: std::io::Error,
     },
+    /// A local file (a download, the manifest) could not be written.
     #[error("cannot write {path}: {source}")]
     WriteFile {
+        /// The file.
         path: std::path::PathBuf,
+        /// What the OS said.
         source: std::io::Error,
     },
+    /// The history database (the ledger) failed.
     #[error(transparent)]
     History(#[from] bakery_history::HistoryError),
+    /// The bake succeeded but cleanup could not delete everything: each resource left, with why.
     #[error("cleanup left resources behind: {}", .0.join("; "))]
     LeftBehind(Vec<String>),
 }
@@ -81,6 +117,7 @@ impl EngineError {
         }
     }
 
+    /// EC2 says the resource does not exist (an error code ending in `NotFound`).
     pub fn is_not_found(&self) -> bool {
         self.aws_code().is_some_and(|c| c.contains("NotFound"))
     }

@@ -5,6 +5,7 @@
 //! on success, failure and cancel alike. `--on-error=abort` keeps resources on purpose but
 //! recorded. A bake holds a [`bakery_history::BakeLock`] while it runs, so after a crash the
 //! next start finds it dead and [`cleanup::recover_dead_bakes`] cleans up.
+#![warn(missing_docs)]
 
 pub mod build_variables;
 pub mod catalog;
@@ -44,7 +45,9 @@ use crate::steps::{Bake, BakeState};
 /// What a finished bake produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BakeResult {
+    /// The bake's id.
     pub bake_id: String,
+    /// The images it made, one per region (the build region's first).
     pub artifacts: Vec<Artifact>,
 }
 

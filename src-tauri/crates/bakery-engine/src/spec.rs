@@ -18,8 +18,11 @@ pub enum SourceImage {
     Id(String),
     /// `source_ami_filter`: filters + owners, newest when `most_recent`.
     Filter {
+        /// EC2 filters, name to accepted values (`name`, `virtualization-type`…).
         filters: BTreeMap<String, Vec<String>>,
+        /// Accounts (or `self`, `amazon`, an alias) whose images count.
         owners: Vec<String>,
+        /// Take the newest of several matches; without it several matches are an error.
         most_recent: bool,
     },
 }
@@ -27,9 +30,11 @@ pub enum SourceImage {
 /// How the engine reaches the instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SshSpec {
+    /// `ssh_username`: the user SSH logs in as.
     pub username: String,
     /// `ssh_host`: overrides the instance's address (the sandbox uses 127.0.0.1).
     pub host: Option<String>,
+    /// `ssh_port`.
     pub port: u16,
     /// `ssh_timeout`: how long to wait for SSH to answer.
     pub timeout: Duration,
@@ -119,8 +124,11 @@ impl ShutdownBehavior {
 /// it (a `direct-tcpip` channel, like `ssh -J`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BastionSpec {
+    /// `ssh_bastion_host`.
     pub host: String,
+    /// `ssh_bastion_port`.
     pub port: u16,
+    /// `ssh_bastion_username`.
     pub username: String,
     /// `ssh_bastion_private_key_file` (or `ssh_private_key_file`).
     pub private_key_file: Option<PathBuf>,
@@ -134,17 +142,22 @@ pub struct BastionSpec {
 /// One provisioner, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Provisioner {
+    /// `shell`: commands or scripts run on the instance.
     Shell(ShellProvisioner),
     /// `file`: upload `source` (a file) to `destination`.
     File {
+        /// The file on this machine.
         source: PathBuf,
+        /// Where it goes on the instance.
         destination: String,
     },
     /// `file` with `direction: "download"`: copy `source` (a file, or a folder with a
     /// trailing slash or found to be one) from the instance to `destination` on this machine
     /// (a folder when it ends with a slash), with Packer's rules.
     Download {
+        /// The file or folder on the instance.
         source: String,
+        /// Where it goes on this machine.
         destination: PathBuf,
     },
     /// `shell-local`: runs on this machine.
@@ -216,10 +229,13 @@ pub struct LocalShell {
     pub inline: Vec<String>,
     /// Script files, run in order.
     pub scripts: Vec<PathBuf>,
+    /// `environment_vars`: `NAME=value` pairs set for each script, in order.
     pub environment_vars: Vec<(String, String)>,
     /// Program and arguments (default `["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]`).
     pub execute_command: Option<Vec<String>>,
+    /// `inline_shebang`: the first line of the script made from `inline` (default `/bin/sh -e`).
     pub inline_shebang: Option<String>,
+    /// `pause_before`: how long to wait before it runs.
     pub pause_before: Duration,
     /// Where the commands run (the template's folder).
     pub working_dir: PathBuf,
@@ -230,16 +246,19 @@ pub struct LocalShell {
 pub enum PostProcessor {
     /// Packer's manifest: append this build to the JSON file at `output`.
     Manifest {
+        /// The manifest file.
         output: PathBuf,
         /// `custom_data`: written into this build's entry.
         custom_data: BTreeMap<String, String>,
     },
+    /// `shell-local`: commands run on this machine after the image exists.
     ShellLocal(LocalShell),
 }
 
 /// `subnet_filter`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubnetFilterSpec {
+    /// EC2 filters, name to accepted values.
     pub filters: BTreeMap<String, Vec<String>>,
     /// Several matches: which one (`most_free`, else `random`); `None`: several are an error.
     pub pick: Option<SubnetPick>,
@@ -248,23 +267,30 @@ pub struct SubnetFilterSpec {
 /// `shell`: inline commands and/or script files run on the instance.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShellProvisioner {
+    /// `inline`: commands, run as one script.
     pub inline: Vec<String>,
     /// Local script files, run in order.
     pub scripts: Vec<PathBuf>,
+    /// `environment_vars`: `NAME=value` pairs set for each script, in order.
     pub environment_vars: Vec<(String, String)>,
     /// Packer's `execute_command` with `{{.Vars}}` and `{{.Path}}`.
     pub execute_command: Option<String>,
+    /// `inline_shebang`: the first line of the script made from `inline` (default `/bin/sh -e`).
     pub inline_shebang: Option<String>,
+    /// `remote_folder`: where scripts are uploaded on the instance (default `/tmp`).
     pub remote_folder: Option<String>,
     /// The command may drop the connection (a reboot): not a failure.
     pub expect_disconnect: bool,
+    /// `pause_before`: how long to wait before it runs.
     pub pause_before: Duration,
 }
 
 /// The address ranges of a temporary VPC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemporaryVpcSpec {
+    /// The VPC's range (default `10.0.0.0/16`).
     pub cidr_block: String,
+    /// Its subnet's range, inside the VPC's (default `10.0.1.0/24`).
     pub subnet_cidr_block: String,
 }
 
@@ -295,6 +321,7 @@ pub struct SpotSpec {
 pub struct Polling {
     /// The longest wait between two polls (polls start fast and back off to this).
     pub delay: Duration,
+    /// How many polls before the wait fails.
     pub max_attempts: u32,
 }
 
@@ -310,22 +337,32 @@ impl Default for Polling {
 /// One amazon-ebs build, rendered.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BakeSpec {
+    /// The build's name (`name`, else `amazon-ebs`): the history and events name the bake by it.
     pub build_name: String,
+    /// The region the instance runs and the image is made in.
     pub region: String,
+    /// `source_ami` or `source_ami_filter`; without either the bake fails at its source-image
+    /// step.
     pub source: Option<SourceImage>,
+    /// `instance_type` of the source instance.
     pub instance_type: String,
     /// `spot_price` (with `spot_instance_types`, `spot_tags`): launch a spot instance.
     pub spot: Option<SpotSpec>,
     /// Credentials the template names for this builder; the front end turns them into the
     /// SDK configuration it passes in.
     pub credentials: TemplateCredentials,
+    /// `ami_name`: the image's name, free in every target region.
     pub ami_name: String,
+    /// `ami_description`.
     pub ami_description: Option<String>,
+    /// How SSH reaches the instance.
     pub ssh: SshSpec,
     /// `communicator: "none"`: the bake never connects to the instance (no SSH wait, no
     /// SSH rule in the temporary security group); only `shell-local` provisioners run.
     pub communicator: Communicator,
+    /// `subnet_id`: launch in this subnet.
     pub subnet_id: Option<String>,
+    /// `vpc_id`: the VPC of the temporary security group.
     pub vpc_id: Option<String>,
     /// `subnet_filter` (only when `subnet_id` is not set, like Packer).
     pub subnet_filter: Option<SubnetFilterSpec>,
@@ -345,6 +382,7 @@ pub struct BakeSpec {
     /// `ssh_agent_auth`: log in with a key held by the SSH agent at this socket (the
     /// CLI passes `SSH_AUTH_SOCK`); no key pair is made.
     pub ssh_agent_socket: Option<PathBuf>,
+    /// `security_group_id(s)`: existing groups instead of a temporary one.
     pub security_group_ids: Vec<String>,
     /// CIDRs allowed to SSH to the temporary security group (default: the operator's /32).
     pub ssh_source_cidrs: Vec<String>,
@@ -352,12 +390,19 @@ pub struct BakeSpec {
     /// answers with the address as text). `None`: [`DEFAULT_PUBLIC_IP_URL`], except when
     /// SSH goes to this machine (`ssh_host` 127.0.0.1: the sandbox, a tunnel).
     pub public_ip_lookup_url: Option<String>,
+    /// `associate_public_ip_address`; `None` leaves it to the subnet.
     pub associate_public_ip_address: Option<bool>,
+    /// `iam_instance_profile`: the role the instance runs with.
     pub iam_instance_profile: Option<String>,
+    /// `user_data` (or the contents of `user_data_file`).
     pub user_data: Option<String>,
+    /// `tags`: on the image and its snapshots.
     pub tags: BTreeMap<String, String>,
+    /// `run_tags`: on the source instance.
     pub run_tags: BTreeMap<String, String>,
+    /// `snapshot_tags`: on the image's snapshots.
     pub snapshot_tags: BTreeMap<String, String>,
+    /// The provisioners, in order, `only`/`except` applied.
     pub provisioners: Vec<Provisioner>,
     /// Volumes of the source instance (`launch_block_device_mappings`).
     pub launch_block_device_mappings: Vec<BlockDevice>,
@@ -365,22 +410,33 @@ pub struct BakeSpec {
     pub ami_block_device_mappings: Vec<BlockDevice>,
     /// Tags of the source instance's volumes (`run_volume_tags`).
     pub run_volume_tags: BTreeMap<String, String>,
+    /// `ena_support`: mark the image for enhanced networking (ENA).
     pub ena_support: Option<bool>,
+    /// `sriov_support`: mark the image for SR-IOV enhanced networking.
     pub sriov_support: Option<bool>,
+    /// `metadata_options`: the instance metadata service settings (IMDSv2, hops).
     pub metadata_options: Option<MetadataOptions>,
     /// `shutdown_behavior`: `stop` (default) or `terminate`.
     pub shutdown_behavior: Option<ShutdownBehavior>,
+    /// `ami_regions`: copy the image to these regions.
     pub ami_regions: Vec<String>,
+    /// `ami_users`: accounts the image is shared with.
     pub ami_users: Vec<String>,
+    /// `ami_groups`: groups the image is shared with (`all`: public).
     pub ami_groups: Vec<String>,
+    /// `encrypt_boot`: the image's boot volume is encrypted.
     pub encrypt_boot: bool,
+    /// `kms_key_id`: the KMS key that encrypts it (the account's default key when unset).
     pub kms_key_id: Option<String>,
     /// The KMS key for each copy's region (`region_kms_key_ids`).
     pub region_kms_key_ids: BTreeMap<String, String>,
     /// Accounts that may create volumes from the snapshots (`snapshot_users`).
     pub snapshot_users: Vec<String>,
+    /// `force_deregister`: an image of the same name is deregistered first instead of failing.
     pub force_deregister: bool,
+    /// `force_delete_snapshot`: with `force_deregister`, its snapshots are deleted too.
     pub force_delete_snapshot: bool,
+    /// `aws_polling`: how waits poll EC2.
     pub polling: Polling,
     /// The post-processors for this build, chains in order (`only`/`except` applied).
     pub post_processors: Vec<PostProcessor>,
@@ -484,25 +540,36 @@ impl Provisioner {
 /// `profile`, `access_key`/`secret_key`/`token` and `assume_role` of an amazon-ebs builder.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TemplateCredentials {
+    /// `profile`: the AWS profile the builder names.
     pub profile: Option<String>,
+    /// `access_key` and `secret_key` (and `token`) written in the template.
     pub static_keys: Option<StaticKeys>,
+    /// `assume_role`: a role assumed on top of the credentials.
     pub assume_role: Option<RoleSpec>,
 }
 
 /// `access_key` + `secret_key` (+ `token`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaticKeys {
+    /// `access_key`.
     pub access_key: String,
+    /// `secret_key`, redacted when printed.
     pub secret_key: Secret,
+    /// `token`: a session token, for temporary keys.
     pub token: Option<Secret>,
 }
 
 /// `assume_role`: a role assumed with the credentials found otherwise.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoleSpec {
+    /// `role_arn`: the role assumed.
     pub role_arn: String,
+    /// `session_name`: how the session shows in CloudTrail.
     pub session_name: Option<String>,
+    /// `external_id`: what the role's trust policy asks for, if anything.
     pub external_id: Option<String>,
+    /// `duration_seconds`: how long the session lasts.
     pub duration_seconds: Option<u32>,
+    /// `policy`: an inline session policy narrowing the role's permissions.
     pub policy: Option<String>,
 }

@@ -15,8 +15,10 @@ use crate::context::BakeContext;
 use crate::event::{BakeEvent, OutputStream, StepName};
 use crate::spec::Secret;
 
-/// A freshly generated ed25519 key pair, in memory only.
+/// The key SSH logs in with, in memory only: generated for the bake (ed25519), or read
+/// from the user's key file.
 pub struct TemporaryKey {
+    /// The private half; redacted when printed.
     pub private: Arc<PrivateKey>,
     /// The OpenSSH public key line, as imported into EC2.
     pub public_openssh: String,
@@ -32,6 +34,7 @@ impl std::fmt::Debug for TemporaryKey {
 }
 
 impl TemporaryKey {
+    /// A new ed25519 key, its public line ending in `comment` (the key pair's name).
     pub fn generate(comment: &str) -> Result<Self, EngineError> {
         let mut private = PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519)
             .map_err(|e| EngineError::Preflight(format!("cannot generate an ed25519 key: {e}")))?;
@@ -40,6 +43,22 @@ impl TemporaryKey {
             .public_key()
             .to_openssh()
             .map_err(|e| EngineError::Preflight(format!("cannot encode the public key: {e}")))?;
+        Ok(Self {
+            private: Arc::new(private),
+            public_openssh,
+        })
+    }
+
+    /// The user's private key file (unencrypted OpenSSH or PEM), read into memory; fails
+    /// naming the template `option` that gave the file.
+    pub fn load(file: &Path, option: &str) -> Result<Self, EngineError> {
+        let private = russh::keys::load_secret_key(file, None).map_err(|e| {
+            EngineError::Preflight(format!(
+                "cannot read {option} {}: {e} (an unencrypted OpenSSH or PEM key is needed)",
+                file.display()
+            ))
+        })?;
+        let public_openssh = private.public_key().to_openssh().unwrap_or_default();
         Ok(Self {
             private: Arc::new(private),
             public_openssh,
@@ -61,9 +80,13 @@ pub enum Login<'a> {
 /// A jump host the instance is reached through (`ssh_bastion_*`).
 #[derive(Debug, Clone, Copy)]
 pub struct Bastion<'a> {
+    /// The jump host's address.
     pub host: &'a str,
+    /// Its SSH port.
     pub port: u16,
+    /// The user logged in as.
     pub username: &'a str,
+    /// How to log in to it.
     pub login: Login<'a>,
 }
 
@@ -105,16 +128,21 @@ pub struct SshSession {
     handle: Handle<HostKeyRecorder>,
     /// The bastion's session, which carries `handle`'s connection (kept open with it).
     bastion: Option<Handle<HostKeyRecorder>>,
+    /// Where the session goes, as notes and errors show it (`user@host:port`, and the bastion).
     pub target: String,
+    /// The instance's host key fingerprint, as it presented it.
     pub host_key: Option<String>,
 }
 
 /// What a remote command ended with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandResult {
+    /// The command's exit status; `None` when it ended without one (a signal, a dropped
+    /// connection).
     pub exit_status: Option<u32>,
     /// The signal that killed it, if any, or None when the connection dropped.
     pub exit_signal: Option<String>,
+    /// The last lines it printed, for the error when it fails.
     pub last_lines: Vec<String>,
 }
 
@@ -604,6 +632,8 @@ impl SshSession {
         Ok(())
     }
 
+    /// Disconnects from the instance, then from the bastion; errors are ignored (the bake is done
+    /// with it).
     pub async fn close(self) {
         let _ = self
             .handle

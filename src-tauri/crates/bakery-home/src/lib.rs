@@ -3,6 +3,7 @@
 //!
 //! Invariant: `BAKERY_HOME`, when set and not empty, wins over the platform default
 //! (`<data dir>/<APP_IDENTIFIER>`, the same folder Tauri's `app_data_dir()` resolves to).
+#![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
 
@@ -12,17 +13,22 @@ pub const APP_IDENTIFIER: &str = "dev.amibakery.app";
 /// The environment variable that overrides the data directory.
 pub const HOME_ENV: &str = "BAKERY_HOME";
 
+/// Why there is no data directory to use.
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {
+    /// The platform names no data directory (no `HOME`, say) and `BAKERY_HOME` is unset.
     #[error(
         "no data directory: the platform reports none and {HOME_ENV} is not set; set {HOME_ENV} to a writable folder"
     )]
     NoPlatformDir,
+    /// The directory could not be made (a file in the way, no permission).
     #[error(
         "cannot create the data directory {path}: {source}; set {HOME_ENV} to a writable folder"
     )]
     Create {
+        /// The directory.
         path: PathBuf,
+        /// What the OS said.
         source: std::io::Error,
     },
 }
@@ -72,10 +78,12 @@ impl BakeryHome {
         }
     }
 
+    /// The directory (it may not exist yet: see [`Self::ensure`]).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Whether `BAKERY_HOME` or the platform chose it.
     pub fn source(&self) -> HomeSource {
         self.source
     }

@@ -3,27 +3,43 @@
 
 use std::time::Duration;
 
+/// Why a call to the emulator failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Ec2Error {
+    /// The emulator could not be reached (not started, or gone).
     #[error("EC2 {action} at {endpoint} failed to connect: {message}")]
     Transport {
+        /// The EC2 action, e.g. `DescribeImages`.
         action: String,
+        /// The emulator's URL.
         endpoint: String,
+        /// What the HTTP client said.
         message: String,
     },
+    /// The emulator answered with an EC2 error.
     #[error("EC2 {action} returned {code}: {message}")]
     Api {
+        /// The EC2 action.
         action: String,
+        /// EC2's error code, e.g. `InvalidAMIID.NotFound`.
         code: String,
+        /// EC2's message.
         message: String,
     },
+    /// The emulator's answer could not be read as XML.
     #[error("EC2 {action} returned a response that is not XML: {message}")]
-    Malformed { action: String, message: String },
+    Malformed {
+        /// The EC2 action.
+        action: String,
+        /// What the parser said.
+        message: String,
+    },
 }
 
 /// A parsed EC2 response: its XML text, with helpers to pick values out of it.
 #[derive(Debug, Clone)]
 pub struct QueryResponse {
+    /// The response body, as the emulator sent it.
     pub xml: String,
 }
 
@@ -55,6 +71,8 @@ fn authorization(region: &str) -> String {
     )
 }
 
+/// Sends one EC2 Query API call (`action` with form `params`) to the emulator at `endpoint`,
+/// signed with the sandbox's dummy key for `region`.
 pub fn call(
     endpoint: &str,
     region: &str,

@@ -5,6 +5,7 @@
 //! Invariants: everything it starts runs under that one supervisor, which stops its children
 //! on SIGTERM/SIGINT and when the process that started it dies (so a killed test binary
 //! leaves nothing running); [`Sandbox::stop`] and `Drop` stop it by pid and wait for it.
+#![warn(missing_docs)]
 
 mod ec2;
 
@@ -22,36 +23,58 @@ pub use ec2::{Ec2Error, QueryResponse};
 /// The supervisor, the AMI catalogue and the pinned requirements, embedded in the binary.
 const SANDBOX_PY: &str = include_str!("../assets/sandbox.py");
 const AMIS_JSON: &str = include_str!("../assets/amis.json");
+/// The Python packages the sandbox needs, pinned (what `scripts/setup` installs).
 pub const REQUIREMENTS_TXT: &str = include_str!("../assets/requirements.txt");
 
 /// Environment variable naming the Python interpreter that has moto installed.
 pub const PYTHON_ENV: &str = "BAKERY_SANDBOX_PYTHON";
 
-/// The dummy credentials moto accepts.
+/// The dummy access key id moto accepts.
 pub const ACCESS_KEY_ID: &str = "testing";
+/// The dummy secret access key moto accepts.
 pub const SECRET_ACCESS_KEY: &str = "testing";
 /// The sandbox's home region.
 pub const REGION: &str = "us-east-1";
 
+/// Why the sandbox did not start, stop or answer.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
+    /// No Python with moto installed where the sandbox looked.
     #[error(
         "no Python with moto found at {path}: run `scripts/setup` (it creates .venv-sandbox), or set {PYTHON_ENV} to a python that has `moto[server]` installed"
     )]
-    NoPython { path: PathBuf },
+    NoPython {
+        /// The interpreter looked for.
+        path: PathBuf,
+    },
+    /// A file of the sandbox could not be written or read (its work directory, a
+    /// recording).
     #[error("the sandbox work directory could not be prepared: {0}")]
     Workdir(#[source] std::io::Error),
+    /// The supervisor process could not be started.
     #[error("the sandbox supervisor could not be started ({python}): {source}")]
     Spawn {
+        /// The interpreter it was started with.
         python: PathBuf,
+        /// What the OS said.
         source: std::io::Error,
     },
+    /// The supervisor failed or exited before it was ready (the message says why), or a
+    /// recording has an unreadable line.
     #[error("the sandbox did not start: {0}")]
     Startup(String),
+    /// The supervisor did not say it was ready in time (the wait, and its log so far).
     #[error("the sandbox did not become ready within {0:?}; its log: {1}")]
     Timeout(Duration, String),
+    /// The supervisor could not be signalled or did not exit.
     #[error("stopping the sandbox (pid {pid}) failed: {message}")]
-    Stop { pid: u32, message: String },
+    Stop {
+        /// The supervisor's process id.
+        pid: u32,
+        /// What went wrong.
+        message: String,
+    },
+    /// A call to the emulator failed.
     #[error(transparent)]
     Ec2(#[from] Ec2Error),
 }
@@ -341,7 +364,9 @@ pub fn process_alive(pid: u32) -> bool {
 /// One recorded API call: its action and its (form-decoded) parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedCall {
+    /// The EC2 action, e.g. `RunInstances`.
     pub action: String,
+    /// Its parameters, (name, value), in request order.
     pub params: Vec<(String, String)>,
     /// The access key id the request was signed with (from its SigV4 `Authorization`).
     pub access_key_id: Option<String>,

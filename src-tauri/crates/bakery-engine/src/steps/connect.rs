@@ -4,7 +4,6 @@
 
 use crate::EngineError;
 use crate::spec::Communicator;
-use std::path::Path;
 
 use crate::spec::BastionSpec;
 use crate::ssh::{Bastion, Login, SshSession, TemporaryKey};
@@ -15,6 +14,8 @@ pub fn ssh_address(bake: &Bake<'_>) -> Result<String, EngineError> {
     bake.ssh_address()
 }
 
+/// Connects to the instance over SSH (through the bastion if any) and keeps the session for the
+/// provisioners; fails when SSH does not answer within `ssh_timeout`.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     if bake.spec.communicator == Communicator::None {
         // Packer's StepConnect does nothing for communicator "none".
@@ -34,7 +35,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             password: None,
             private_key_file: Some(file),
             ..
-        }) => Some(load_key(file, "ssh_bastion_private_key_file")?),
+        }) => Some(TemporaryKey::load(file, "ssh_bastion_private_key_file")?),
         _ => None,
     };
     let bastion = bake.spec.ssh.bastion.as_ref().map(|spec| Bastion {
@@ -67,19 +68,4 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     ));
     bake.state.ssh = Some(session);
     Ok(())
-}
-
-/// A private key file (unencrypted OpenSSH or PEM), in memory.
-pub fn load_key(file: &Path, option: &str) -> Result<TemporaryKey, EngineError> {
-    let private = russh::keys::load_secret_key(file, None).map_err(|e| {
-        EngineError::Preflight(format!(
-            "cannot read {option} {}: {e} (an unencrypted OpenSSH or PEM key is needed)",
-            file.display()
-        ))
-    })?;
-    let public_openssh = private.public_key().to_openssh().unwrap_or_default();
-    Ok(TemporaryKey {
-        private: std::sync::Arc::new(private),
-        public_openssh,
-    })
 }

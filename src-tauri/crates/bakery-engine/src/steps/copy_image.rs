@@ -13,6 +13,8 @@ use crate::resources::tag_resources;
 use crate::spec::BakeSpec;
 use crate::steps::Bake;
 
+/// Copies the image to each of `ami_regions` at once (encrypted with that region's KMS key, if
+/// given) and waits until every copy is available.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let source = bake
         .state

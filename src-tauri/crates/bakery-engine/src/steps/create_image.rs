@@ -21,6 +21,8 @@ pub fn intermediate_name(bake_id: &str) -> String {
     format!("bakery-unencrypted-{bake_id}")
 }
 
+/// Makes the image from the stopped instance, deregistering a same-named one first with
+/// `force_deregister`, and waits until it is available.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let region = bake.region().to_string();
     if bake.spec.force_deregister {

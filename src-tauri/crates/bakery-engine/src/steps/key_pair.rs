@@ -14,6 +14,8 @@ pub fn key_name(bake_id: &str) -> String {
     format!("bakery_{bake_id}")
 }
 
+/// Gives the bake its SSH key: the agent's, the user's key file, or a temporary ed25519 key pair
+/// imported into EC2 (a ledger entry).
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     if let Some(socket) = &bake.spec.ssh_agent_socket {
         // ssh_agent_auth: the agent's keys log in; the key pair (if any) is the user's.
@@ -27,13 +29,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     }
     if let Some(file) = &bake.spec.ssh_private_key_file {
         // The user's own key: nothing to create or clean up.
-        let private = russh::keys::load_secret_key(file, None).map_err(|e| {
-            EngineError::Preflight(format!(
-                "cannot read ssh_private_key_file {}: {e} (an unencrypted OpenSSH or PEM key is needed)",
-                file.display()
-            ))
-        })?;
-        let public_openssh = private.public_key().to_openssh().unwrap_or_default();
+        let key = TemporaryKey::load(file, "ssh_private_key_file")?;
         bake.ctx.note(format!(
             "Using the key pair {} and {}",
             bake.spec
@@ -42,10 +38,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                 .unwrap_or("baked into the image"),
             file.display()
         ));
-        bake.state.key = Some(TemporaryKey {
-            private: std::sync::Arc::new(private),
-            public_openssh,
-        });
+        bake.state.key = Some(key);
         bake.state.key_name = bake.spec.ssh_keypair_name.clone();
         return Ok(());
     }

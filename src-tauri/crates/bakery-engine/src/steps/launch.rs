@@ -17,6 +17,8 @@ use crate::steps::{Bake, LaunchedInstance};
 
 mod spot;
 
+/// Launches the source instance (on demand, or spot through a fleet) and waits until it runs; fails
+/// when EC2 refuses it or it stops on its own.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let image = bake
         .state

@@ -29,13 +29,17 @@ use crate::ssh::{SshSession, TemporaryKey};
 /// The source image a bake starts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundImage {
+    /// Its AMI id.
     pub id: String,
+    /// Its name.
     pub name: String,
     /// The owner's account id.
     pub owner_id: String,
     /// The owner's alias (`amazon`, `aws-marketplace`), else its account id.
     pub owner_name: String,
+    /// When it was made (EC2's timestamp).
     pub creation_date: String,
+    /// Its tags (`{{ .SourceAMITags.KEY }}`).
     pub tags: std::collections::BTreeMap<String, String>,
 }
 
@@ -64,24 +68,38 @@ impl FoundImage {
 /// The launched instance.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LaunchedInstance {
+    /// Its instance id.
     pub id: String,
+    /// Its public IPv4 address, when it has one.
     pub public_ip: Option<String>,
+    /// Its private IPv4 address.
     pub private_ip: Option<String>,
+    /// Its public DNS name, when the VPC gives one.
     pub public_dns: Option<String>,
+    /// Its private DNS name.
     pub private_dns: Option<String>,
 }
 
 /// What the steps have found and made so far.
 #[derive(Default)]
 pub struct BakeState {
+    /// The account the credentials belong to (from preflight's GetCallerIdentity).
     pub account_id: Option<String>,
+    /// The VPC the bake runs in (given, found, or made).
     pub vpc_id: Option<String>,
+    /// The subnet the instance is launched in.
     pub subnet_id: Option<String>,
+    /// The source image found.
     pub source_image: Option<FoundImage>,
+    /// The key SSH logs in with (temporary, or the user's file); never on disk.
     pub key: Option<TemporaryKey>,
+    /// The key pair the instance is launched with (temporary, or `ssh_keypair_name`).
     pub key_name: Option<String>,
+    /// The security groups of the instance (the temporary one, or the given ones).
     pub security_group_ids: Vec<String>,
+    /// The instance, once launched.
     pub instance: Option<LaunchedInstance>,
+    /// The SSH session to the instance, once connected.
     pub ssh: Option<SshSession>,
     /// The image in the build region, then its copies.
     pub artifacts: Vec<Artifact>,
@@ -89,14 +107,18 @@ pub struct BakeState {
 
 /// A bake in progress: its inputs, its region's EC2, and its state.
 pub struct Bake<'a> {
+    /// The bake's context: its id, history, clock, events and cancel.
     pub ctx: &'a BakeContext,
     /// The spec with the build-time variables filled once the source image is known (as
     /// written before).
     pub spec: std::borrow::Cow<'a, BakeSpec>,
     /// The spec as written (copies fill `{{ .BuildRegion }}` with their own region).
     pub written: &'a BakeSpec,
+    /// The credentials and settings every AWS client of the bake uses.
     pub sdk: &'a SdkConfig,
+    /// EC2 in the bake's region.
     pub ec2: Ec2,
+    /// What the steps have found and made so far.
     pub state: BakeState,
 }
 
@@ -106,6 +128,7 @@ impl Bake<'_> {
         Ec2::new(self.sdk, region)
     }
 
+    /// The region the bake runs in (the spec's).
     pub fn region(&self) -> &str {
         &self.spec.region
     }

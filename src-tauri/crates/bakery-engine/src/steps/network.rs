@@ -14,6 +14,8 @@ use crate::resources::subnet::Subnet;
 use crate::resources::vpc::Vpc;
 use crate::steps::Bake;
 
+/// Chooses the VPC and subnet the instance runs in, or makes a temporary VPC when the template asks
+/// for one.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let Some(temporary) = bake.spec.temporary_vpc.clone() else {
         return Ok(());

@@ -8,6 +8,7 @@ use crate::event::{BakeEvent, StepName};
 use crate::spec::PostProcessor;
 use crate::steps::{Bake, manifest};
 
+/// Runs the post-processors in order; the first failure fails the bake.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     for (index, post_processor) in bake.spec.post_processors.iter().enumerate() {
         bake.ctx.check_cancel(StepName::Manifest)?;

@@ -15,6 +15,7 @@ use crate::resources::image::ami_name_free;
 use crate::spec::SubnetPick;
 use crate::steps::Bake;
 
+/// Checks what can be checked before anything is made; fails naming the first problem.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let region = bake.region().to_string();
 

@@ -68,6 +68,8 @@ fn build_function_values(bake: &Bake<'_>) -> Result<BTreeMap<String, String>, En
     Ok(values)
 }
 
+/// Runs the provisioners in order; the first failure (a non-zero exit, an upload error) fails the
+/// bake.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let values = build_function_values(bake)?;
     let provisioners: Vec<Provisioner> = bake

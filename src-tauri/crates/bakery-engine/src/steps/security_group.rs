@@ -15,6 +15,7 @@ use crate::spec::Communicator;
 use crate::spec::DEFAULT_PUBLIC_IP_URL;
 use crate::steps::Bake;
 
+/// The temporary security group's name for a bake (known before it exists, so cleanup can find it).
 pub fn group_name(bake_id: &str) -> String {
     format!("bakery_{bake_id}")
 }
@@ -114,6 +115,8 @@ async fn groups_from_filter(
     Ok(())
 }
 
+/// Gives the instance its security groups: the given or found ones, or a temporary group that lets
+/// SSH in from the allowed addresses only (a ledger entry).
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     if !bake.spec.security_group_ids.is_empty() {
         bake.state.security_group_ids = bake.spec.security_group_ids.clone();

@@ -6,6 +6,7 @@ use crate::EngineError;
 use crate::error::aws_error;
 use crate::steps::Bake;
 
+/// Grants launch permission on every image the bake made to `ami_users` and `ami_groups`.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     if !bake.spec.snapshot_users.is_empty() {
         share_snapshots(bake).await?;

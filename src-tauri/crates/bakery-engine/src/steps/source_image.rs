@@ -11,6 +11,8 @@ use crate::resources::image::ami_name_free;
 use crate::spec::SourceImage;
 use crate::steps::{Bake, FoundImage};
 
+/// Finds the source image (by id, or by filter, newest first with `most_recent`); fails when none,
+/// or several without `most_recent`, match.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     let region = bake.region().to_string();
     let source = bake.spec.source.clone().ok_or_else(|| {

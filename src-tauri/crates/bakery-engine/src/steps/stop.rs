@@ -9,6 +9,8 @@ use crate::error::aws_error;
 use crate::event::StepName;
 use crate::steps::Bake;
 
+/// Closes SSH, stops the instance and waits until it is stopped (a spot instance is left
+/// running), then sets `ena_support` / `sriov_support` on it for the image.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     if let Some(session) = bake.state.ssh.take() {
         session.close().await;
