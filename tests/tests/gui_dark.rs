@@ -1,7 +1,8 @@
 //! The window on a dark desktop, driven through WebDriver under Xvfb: WebKitGTK takes
 //! `prefers-color-scheme` from the GTK theme, so `GTK_THEME=Adwaita:dark` in the app's
 //! environment turns the app's dark palette on. A bake (its manifest open, its log searched),
-//! the Profiles view, About and a placeholder are photographed as target/screenshots/dark-*.png.
+//! the Profiles view, About, a placeholder and the template editor (form, code, a problem) are
+//! photographed as target/screenshots/dark-*.png.
 
 use std::time::Duration;
 
@@ -160,5 +161,22 @@ fn a_dark_gtk_theme_gives_the_window_its_dark_palette() {
     session.find("[data-testid=nav-history]", WAIT).click();
     session.find("[data-testid=section-history] h1", WAIT);
     screenshot(&session, "dark-history");
+
+    // The template editor: the form, the code's highlighting, a problem.
+    session.find("[data-testid=nav-templates]", WAIT).click();
+    session
+        .find("[data-testid=templates-starter-amazon-linux-2023]", WAIT)
+        .click();
+    session.wait_text("[data-testid=editor-problems]", WAIT, |t| {
+        t.contains("No problems")
+    });
+    session.find("[data-testid=source-resolution]", WAIT);
+    let content = session.find("[data-testid=code-view-content]", WAIT);
+    content.click();
+    content.send_keys("\u{E009}\u{E011}\u{E009}\u{E007}bogus = 1\u{E007}");
+    session.wait_text("[data-testid=editor-problems]", WAIT, |t| {
+        t.contains("bogus")
+    });
+    screenshot(&session, "dark-templates");
     session.close();
 }

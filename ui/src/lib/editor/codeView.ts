@@ -15,12 +15,14 @@ import {
 } from "@codemirror/commands";
 import { json } from "@codemirror/lang-json";
 import {
+  HighlightStyle,
   bracketMatching,
   defaultHighlightStyle,
   foldGutter,
   indentOnInput,
   syntaxHighlighting,
 } from "@codemirror/language";
+import { tags } from "@lezer/highlight";
 import { type Diagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { Compartment, EditorState, type Extension } from "@codemirror/state";
@@ -64,6 +66,27 @@ const theme = EditorView.theme(
     "&.cm-focused": { outline: "2px solid var(--color-accent)", outlineOffset: "-2px" },
   },
   { dark },
+);
+
+/** Token colours readable on the dark palette (CodeMirror's default style is for light). */
+const darkHighlight = HighlightStyle.define([
+  { tag: [tags.keyword, tags.definitionKeyword, tags.bool, tags.null], color: "#ff9e64" },
+  { tag: [tags.string, tags.special(tags.string)], color: "#9ece6a" },
+  { tag: [tags.number], color: "#e0af68" },
+  { tag: [tags.propertyName, tags.attributeName, tags.variableName], color: "#7aa2f7" },
+  { tag: [tags.typeName, tags.className], color: "#bb9af7" },
+  {
+    tag: [tags.comment, tags.lineComment, tags.blockComment],
+    color: "#8b95a7",
+    fontStyle: "italic",
+  },
+  { tag: [tags.punctuation, tags.bracket, tags.operator], color: "#a9b1c6" },
+]);
+
+/** The token colours for the palette in use. */
+export const highlighting: Extension = syntaxHighlighting(
+  dark ? darkHighlight : defaultHighlightStyle,
+  { fallback: true },
 );
 
 function language(dialect: Dialect): Extension {
@@ -121,7 +144,7 @@ export class CodeView {
         highlightActiveLine(),
         highlightActiveLineGutter(),
         highlightSelectionMatches(),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        highlighting,
         this.languageSlot.of(language(dialect)),
         keymap.of([
           ...closeBracketsKeymap,
