@@ -16,9 +16,10 @@ use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use hcl_edit::template::Element;
 use serde_json::Value as Json;
 
+use super::change::{Change, EditError, FieldValue};
+use super::layout::Patch;
 use super::layout::{self, Items, ListDiff};
 use super::path::{self, Segment};
-use super::{Change, EditError, FieldValue, Patch};
 use crate::convert::{hcl_string, is_identifier};
 use crate::export::HCL_BLOCKS;
 

@@ -4,9 +4,10 @@
 
 use serde_json::Value as Json;
 
+use super::change::{Change, EditError, FieldValue};
+use super::layout::Patch;
 use super::layout::{self, Items, ListDiff};
 use super::path::{self, Segment};
-use super::{Change, EditError, FieldValue, Patch};
 use crate::json::{self, Member, Node, Value};
 
 /// Reads the template, or says where it does not parse.

@@ -4,7 +4,18 @@
 
 use std::ops::Range;
 
-use super::Patch;
+use serde::{Deserialize, Serialize};
+
+/// Replace the bytes `start..end` of the source with `text`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patch {
+    /// The first byte replaced (a byte offset into the source).
+    pub start: usize,
+    /// The byte after the last one replaced (`start` for a pure insertion).
+    pub end: usize,
+    /// What the bytes are replaced with.
+    pub text: String,
+}
 
 /// The 1-based line and column (in characters) of a byte offset.
 pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {

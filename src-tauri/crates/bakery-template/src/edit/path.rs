@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::EditError;
+use super::change::EditError;
 
 /// One step of a field path: a key of an object (or a block's name or label), or a list index.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,8 +6,8 @@
 use hcl_edit::structure::{BlockLabel, Body};
 use serde::Serialize;
 
+use super::change::{Dialect, FieldValue};
 use super::path::parse;
-use super::{Dialect, FieldValue};
 use crate::json::{self, Value};
 
 /// One section of the template: a build, a provisioner or a variable.
@@ -95,8 +95,8 @@ fn json_settings(source: &str) -> Option<Settings> {
         .iter()
         .map(|m| Section {
             path: super::path::join(&[
-                super::Segment::Key("variables".into()),
-                super::Segment::Key(m.key.clone()),
+                super::path::Segment::Key("variables".into()),
+                super::path::Segment::Key(m.key.clone()),
             ]),
             kind: String::new(),
             name: m.key.clone(),
