@@ -334,6 +334,57 @@ fn ctrl_c_during_provisioning_prints_the_cut_step_as_cancelled_not_failed() {
 }
 
 #[test]
+fn ctrl_c_in_the_terminal_prints_the_cut_step_as_cancelled() {
+    let sandbox = sandbox();
+    let home = tempfile::tempdir().unwrap();
+    let template = home.path().join("packer.json");
+    std::fs::write(
+        &template,
+        article_template(&sandbox, &["echo provisioning", "sleep 30"]),
+    )
+    .unwrap();
+    let mut child = bakery(&sandbox, home.path())
+        .arg("bake")
+        .arg(&template)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    for line in stdout.lines() {
+        let Ok(line) = line else { break };
+        if line.ends_with(": provisioning") {
+            kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+        }
+        lines.push(line);
+    }
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(
+        child.wait().unwrap().code(),
+        Some(130),
+        "{lines:#?}\n{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains(": ⊘ Run provisioners cancelled (")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|line| line.contains("✗ Run provisioners")),
+        "a cancel is not printed as a failure: {lines:#?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("    amazon-ebs: cancelled during “Run provisioners”"),
+        "{lines:#?}"
+    );
+    assert_eq!(leftovers(&sandbox, true), Vec::<String>::new());
+}
+
+#[test]
 fn kill_9_at_every_step_boundary_is_cleaned_up_by_the_next_start() {
     for step in STEPS {
         let sandbox = sandbox();

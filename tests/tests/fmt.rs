@@ -59,6 +59,12 @@ fn check_diff_then_rewrite() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), MESSY);
 
+    // --diff alone: the same changes printed, exit 0, and still nothing written.
+    let output = bakery(&["fmt", "--diff"], &file);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), diff);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), MESSY);
+
     // Plain: rewritten, its name printed; then it is formatted.
     let output = bakery(&["fmt"], &file);
     assert!(output.status.success(), "{output:?}");

@@ -201,12 +201,16 @@ impl Printer {
                     seconds(*duration_ms)
                 )
             }
-            // A cancelled step reads as before the event was typed: the bake's end says why.
             BakeEvent::StepFailed {
                 step, duration_ms, ..
-            }
-            | BakeEvent::StepCancelled { step, duration_ms } => format!(
+            } => format!(
                 "    {build}: ✗ {} ({})",
+                step.title(),
+                seconds(*duration_ms)
+            ),
+            // Stopped by the user, not failed: the bake's end says what cleanup did.
+            BakeEvent::StepCancelled { step, duration_ms } => format!(
+                "    {build}: ⊘ {} cancelled ({})",
                 step.title(),
                 seconds(*duration_ms)
             ),

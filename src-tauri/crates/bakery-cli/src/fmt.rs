@@ -116,13 +116,15 @@ pub fn run(args: &FmtArgs) -> Result<(), CliError> {
     if args.check {
         return Err(CliError::NotFormatted(args.file.clone()));
     }
+    // --diff only reports: the user's file is rewritten by a plain `fmt` alone.
+    if args.diff {
+        return Ok(());
+    }
     std::fs::write(&args.file, formatted).map_err(|source| CliError::Write {
         path: args.file.clone(),
         source,
     })?;
-    if !args.diff {
-        println!("{name}");
-    }
+    println!("{name}");
     Ok(())
 }
 

@@ -78,7 +78,7 @@ pub enum EngineError {
         reason: String,
     },
     /// The bake was cancelled; the step it was in.
-    #[error("cancelled during {0:?}")]
+    #[error("cancelled during “{}”", .0.title())]
     Cancelled(StepName),
     /// A local file (a script, an upload, a key) could not be read.
     #[error("cannot read {path}: {source}")]

@@ -185,7 +185,7 @@ describe("bake state", () => {
           type: "step_failed",
           step: "provision",
           duration_ms: 3000,
-          error: "cancelled during Provision",
+          error: "cancelled during “Run provisioners”",
         },
         { type: "step_started", step: "cleanup" },
         { type: "resource_deleted", kind: "security_group", id: "sg-1", region: "eu-west-1" },
