@@ -300,7 +300,8 @@ impl Bakery {
         let checked =
             crate::template::check_template(&order.path, &order.values, false, &self.env)?;
         checked.diagnostics.iter().for_each(report);
-        let plan = crate::plan::plan(&order.path, checked, &order.options, &self.env)?;
+        let mut plan = crate::plan::plan(&order.path, checked, &order.options, &self.env)?;
+        plan.variables = crate::plan::recorded_variables(&order.values.vars, &plan.template);
         Ok(TemplateBakes {
             bakery: self.clone(),
             plan,
@@ -331,6 +332,7 @@ impl Bakery {
         ctx.template_path = Some(plan.path.display().to_string());
         ctx.template_text = Some(plan.as_baked.clone());
         ctx.profile = profile.clone();
+        ctx.variables = Some(plan.variables.clone());
         let redactor = plan.template.clone();
         ctx.redact = Some(Arc::new(move |line: &str| redactor.redact(line)));
         let build = spec.build_name.clone();
@@ -408,14 +410,24 @@ impl Bakery {
         let history = self.history()?;
         let running = self.running();
         let mut bakes: Vec<BakeSummary> = history
-            .bakes()?
+            .recent_bakes(limit)?
             .into_iter()
-            .take(limit)
             .map(|record| self.summary(record, &running))
             .collect();
         // Running bakes first, each group newest first.
         bakes.sort_by_key(|b| b.status != BakeStatus::Running || b.interrupted);
         Ok(bakes)
+    }
+
+    /// Recorded as running, but not running here and no other process holds its lock.
+    pub(crate) fn is_interrupted(&self, record: &BakeRecord, running_here: &[String]) -> bool {
+        record.status == BakeStatus::Running
+            && !running_here.contains(&record.id)
+            && bakery_history::BakeLock::try_claim(&self.data_dir, &record.id)
+                .ok()
+                .flatten()
+                .map(|lock| lock.release())
+                .is_some()
     }
 
     /// One bake's summary.
@@ -425,13 +437,7 @@ impl Bakery {
     }
 
     fn summary(&self, record: BakeRecord, running_here: &[String]) -> BakeSummary {
-        let interrupted = record.status == BakeStatus::Running
-            && !running_here.contains(&record.id)
-            && bakery_history::BakeLock::try_claim(&self.data_dir, &record.id)
-                .ok()
-                .flatten()
-                .map(|lock| lock.release())
-                .is_some();
+        let interrupted = self.is_interrupted(&record, running_here);
         BakeSummary {
             id: record.id,
             template_path: record.template_path,

@@ -106,6 +106,18 @@ pub enum AppError {
     /// The bake has reported no manifest (its images do not exist yet, or it failed first).
     #[error("bake {0} has no manifest: it made no image")]
     NoManifest(String),
+    /// A line of a history export that cannot be read.
+    #[error("{file}:{line}:{column}: not a bake exported by `bakery history export`: {message}")]
+    ImportLine {
+        /// The file imported.
+        file: String,
+        /// The line, from 1.
+        line: usize,
+        /// The column, from 1.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A defect: says what to report.
     #[error("{0}")]
     Internal(String),
@@ -120,6 +132,11 @@ impl AppError {
             Self::Template(_) | Self::NoTemplate { .. } => ErrorKind::InvalidInput,
             Self::TemplateInvalid { .. } | Self::EditRefused { .. } => ErrorKind::TemplateInvalid,
             Self::Edit(_) | Self::NotOneFile(_) => ErrorKind::InvalidInput,
+            Self::History(
+                bakery_history::HistoryError::NoSuchBake(_)
+                | bakery_history::HistoryError::AmbiguousId { .. },
+            ) => ErrorKind::NotFound,
+            Self::ImportLine { .. } => ErrorKind::InvalidInput,
             Self::History(_) | Self::Internal(_) => ErrorKind::Internal,
             Self::NoRunningBake(_) | Self::NoManifest(_) => ErrorKind::NotFound,
             Self::Engine(bakery_engine::EngineError::Cancelled(_)) => ErrorKind::Cancelled,

@@ -20,6 +20,7 @@ pub mod edit;
 pub mod editor;
 pub mod environment;
 pub mod error;
+pub mod history;
 pub mod plan;
 pub mod prepare;
 pub mod profiles;

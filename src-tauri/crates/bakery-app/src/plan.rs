@@ -32,6 +32,31 @@ pub struct Plan {
     pub template: Arc<Template>,
     /// The template as baked, sensitive values redacted (for the history).
     pub as_baked: String,
+    /// The variables' values the person gave (`NAME=VALUE`, later ones winning), a JSON
+    /// object, sensitive ones redacted (for the history; "Bake again" offers them).
+    pub variables: String,
+}
+
+/// The values of `vars` as the history records them: sensitive variables' values and any
+/// sensitive value inside another replaced by `<sensitive>`.
+pub fn recorded_variables(vars: &[String], template: &Template) -> String {
+    let mut values = serde_json::Map::new();
+    for pair in vars {
+        let Some((name, value)) = pair.split_once('=') else {
+            continue;
+        };
+        let sensitive = template
+            .variables
+            .iter()
+            .any(|v| v.name == name && v.sensitive);
+        let value = if sensitive {
+            "<sensitive>".to_string()
+        } else {
+            template.redact(value)
+        };
+        values.insert(name.to_string(), serde_json::Value::String(value));
+    }
+    serde_json::Value::Object(values).to_string()
 }
 
 /// Plans a checked template. A template with errors is refused (its diagnostics say why).
@@ -60,5 +85,6 @@ pub fn plan(
         specs,
         template: Arc::new(template),
         as_baked,
+        variables: "{}".to_string(),
     })
 }

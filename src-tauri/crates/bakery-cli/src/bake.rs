@@ -158,14 +158,14 @@ fn listen_for_signals(cancel: CancellationToken, json: bool) -> Result<(), CliEr
 }
 
 /// Readable progress, like Packer's: `==> build: Step`, output indented, durations.
-struct Printer {
+pub(crate) struct Printer {
     build: String,
     json: bool,
     started: Instant,
 }
 
 impl Printer {
-    fn new(build: String, json: bool) -> Self {
+    pub(crate) fn new(build: String, json: bool) -> Self {
         Self {
             build,
             json,
@@ -173,7 +173,7 @@ impl Printer {
         }
     }
 
-    fn print(&mut self, bake_id: &str, stamped: &StampedEvent) {
+    pub(crate) fn print(&mut self, bake_id: &str, stamped: &StampedEvent) {
         let mut out = std::io::stdout().lock();
         let event = &stamped.event;
         if self.json {

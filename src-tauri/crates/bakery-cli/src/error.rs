@@ -4,6 +4,11 @@
 pub enum CliError {
     #[error(transparent)]
     Sandbox(#[from] bakery_sandbox::SandboxError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: std::path::PathBuf,

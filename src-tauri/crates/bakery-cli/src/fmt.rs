@@ -130,6 +130,11 @@ pub fn run(args: &FmtArgs) -> Result<(), CliError> {
 
 /// A unified diff (3 lines of context) from `before` to `after`.
 fn unified_diff(name: &str, before: &str, after: &str) -> String {
+    labelled_diff(name, &format!("{name} (formatted)"), before, after)
+}
+
+/// A unified diff (3 lines of context) from `before` (labelled `from`) to `after` (`to`).
+pub(crate) fn labelled_diff(from: &str, to: &str, before: &str, after: &str) -> String {
     let a: Vec<&str> = before.lines().collect();
     let b: Vec<&str> = after.lines().collect();
     // Longest common subsequence table, from the end.
@@ -160,7 +165,7 @@ fn unified_diff(name: &str, before: &str, after: &str) -> String {
         }
     }
     const CONTEXT: usize = 3;
-    let mut out = format!("--- {name}\n+++ {name} (formatted)\n");
+    let mut out = format!("--- {from}\n+++ {to}\n");
     let changed: Vec<usize> = (0..edits.len()).filter(|&k| edits[k].0 != ' ').collect();
     let mut k = 0;
     while k < changed.len() {

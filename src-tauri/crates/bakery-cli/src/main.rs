@@ -6,6 +6,7 @@ mod edit;
 mod error;
 mod fmt;
 mod front;
+mod history;
 mod inspect;
 mod profiles;
 mod sandbox;
@@ -52,6 +53,8 @@ enum Command {
     /// Remove settings of a template in place by field path, keeping everything else byte for
     /// byte; refused when the result does not check, unless --force.
     Unset(edit::UnsetArgs),
+    /// Every bake this data directory ran: list, show, logs, diff, lineage, export, import, prune.
+    History(history::HistoryArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Profiles(args) => profiles::run(&args),
         Command::Set(args) => edit::run_set(&args),
         Command::Unset(args) => edit::run_unset(&args),
+        Command::History(args) => history::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -67,6 +67,11 @@ pub struct BakeContext {
     pub template_text: Option<String>,
     /// The profile the credentials came from, recorded with the bake.
     pub profile: Option<String>,
+    /// The variables' values given for the bake, a JSON object with sensitive values
+    /// redacted: recorded with it ("Bake again" offers them).
+    pub variables: Option<String>,
+    /// The machine the bake runs on (this one's host name by default), recorded with it.
+    pub host: Option<String>,
     /// Hides sensitive values (the template's sensitive variables) in every text the bake
     /// reports: output lines, notes, errors.
     pub redact: Option<Redactor>,
@@ -101,6 +106,8 @@ impl BakeContext {
             template_path: None,
             template_text: None,
             profile: None,
+            variables: None,
+            host: local_host_name(),
             redact: None,
             seq: Arc::new(AtomicI64::new(0)),
             pending_floor: Arc::new(std::sync::Mutex::new(None)),
@@ -152,8 +159,9 @@ impl BakeContext {
         let seq = self.seq.fetch_add(1, Ordering::SeqCst);
         let at = self.now();
         if let Ok(json) = serde_json::to_string(&event) {
-            // The history is best effort for events; the ledger (below) is not.
+            // The history is best effort for events and steps; the ledger (below) is not.
             let _ = self.history.append_event(&self.bake_id, seq, &at, &json);
+            let _ = self.record_step(&event, &at);
         }
         if let Some(events) = &self.events {
             let _ = events.send(StampedEvent {
@@ -161,6 +169,37 @@ impl BakeContext {
                 at,
                 event,
             });
+        }
+    }
+
+    /// A step's start or end, as its own row (the waterfall and trends read them).
+    fn record_step(&self, event: &BakeEvent, at: &str) -> Result<(), bakery_history::HistoryError> {
+        use bakery_history::StepStatus;
+        let (step, ended) = match event {
+            BakeEvent::StepStarted { step } => (step, None),
+            BakeEvent::StepFinished { step, duration_ms } => {
+                (step, Some((StepStatus::Succeeded, *duration_ms, None)))
+            }
+            BakeEvent::StepFailed {
+                step,
+                duration_ms,
+                error,
+            } => (
+                step,
+                Some((StepStatus::Failed, *duration_ms, Some(error.as_str()))),
+            ),
+            BakeEvent::StepCancelled { step, duration_ms } => {
+                (step, Some((StepStatus::Cancelled, *duration_ms, None)))
+            }
+            _ => return Ok(()),
+        };
+        let key = step.key();
+        match ended {
+            None => self.history.step_started(&self.bake_id, key, at),
+            Some((status, duration_ms, error)) => {
+                self.history
+                    .step_ended(&self.bake_id, key, status, at, duration_ms, error)
+            }
         }
     }
 
@@ -205,4 +244,14 @@ impl BakeContext {
         }
         Ok(())
     }
+}
+
+/// This machine's host name (Linux's kernel hostname, else `HOSTNAME`/`COMPUTERNAME`).
+fn local_host_name() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
 }

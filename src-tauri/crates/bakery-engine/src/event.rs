@@ -45,6 +45,26 @@ pub enum StepName {
 }
 
 impl StepName {
+    /// The step's stored name (`source_image`), as events and the history's steps name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Preflight => "preflight",
+            Self::SourceImage => "source_image",
+            Self::Network => "network",
+            Self::KeyPair => "key_pair",
+            Self::SecurityGroup => "security_group",
+            Self::Launch => "launch",
+            Self::Connect => "connect",
+            Self::Provision => "provision",
+            Self::Stop => "stop",
+            Self::CreateImage => "create_image",
+            Self::CopyImage => "copy_image",
+            Self::Share => "share",
+            Self::Manifest => "manifest",
+            Self::Cleanup => "cleanup",
+        }
+    }
+
     /// The step's heading, as the CLI and the Bakes view show it ("Wait for SSH").
     pub fn title(self) -> &'static str {
         match self {
@@ -260,4 +280,19 @@ pub enum BakeEvent {
         /// Why it failed, and what cleanup left, when it did.
         error: Option<String>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_steps_key_is_its_serialized_name() {
+        for step in crate::STEPS.iter().copied().chain([StepName::Cleanup]) {
+            assert_eq!(
+                serde_json::to_value(step).unwrap(),
+                serde_json::Value::String(step.key().into())
+            );
+        }
+    }
 }

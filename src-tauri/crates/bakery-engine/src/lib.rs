@@ -105,6 +105,16 @@ pub async fn bake(
         build_name: Some(&spec.build_name),
         profile: ctx.profile.as_deref(),
         region: &spec.region,
+        regions: &std::iter::once(spec.region.clone())
+            .chain(
+                spec.ami_regions
+                    .iter()
+                    .filter(|r| **r != spec.region)
+                    .cloned(),
+            )
+            .collect::<Vec<_>>(),
+        variables: ctx.variables.as_deref(),
+        host: ctx.host.as_deref(),
         started_at: &ctx.now(),
     })?;
     ctx.emit(BakeEvent::BakeStarted {
@@ -182,8 +192,25 @@ pub async fn bake(
     };
     // Every step succeeded: the images are the product, even if cleanup left something.
     if outcome.is_ok() {
+        let encrypted = spec.encrypt_boot
+            || spec
+                .launch_block_device_mappings
+                .iter()
+                .chain(&spec.ami_block_device_mappings)
+                .any(|device| device.encrypted == Some(true));
+        let shared_with: Vec<String> = spec
+            .ami_users
+            .iter()
+            .chain(&spec.ami_groups)
+            .cloned()
+            .collect();
         for artifact in &artifacts {
-            ctx.history.record_artifact(&ctx.bake_id, artifact)?;
+            let artifact = bakery_history::Artifact {
+                encrypted: Some(encrypted),
+                shared_with: shared_with.clone(),
+                ..artifact.clone()
+            };
+            ctx.history.record_artifact(&ctx.bake_id, &artifact)?;
         }
         keep_artifacts(ctx, "the bake's output")?;
     }

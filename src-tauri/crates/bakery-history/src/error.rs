@@ -27,6 +27,14 @@ pub enum HistoryError {
     /// No bake has this id.
     #[error("no bake with id {0} in the history")]
     NoSuchBake(String),
+    /// Several bakes' ids start with what was given.
+    #[error("{prefix} is the start of several bakes' ids ({}…): give more of it", .matches.join(", "))]
+    AmbiguousId {
+        /// What was given.
+        prefix: String,
+        /// Some of the ids it starts.
+        matches: Vec<String>,
+    },
     /// A stored value this version does not know.
     #[error("the history holds a value this version does not know: {0}")]
     Corrupt(String),

@@ -11,6 +11,8 @@
 mod error;
 mod lock;
 mod migrations;
+mod timeline;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -20,6 +22,10 @@ use serde::{Deserialize, Serialize};
 
 pub use error::HistoryError;
 pub use lock::BakeLock;
+pub use timeline::{
+    BakeDetail, LaneBy, StepTimes, Timeline, TimelineBake, TimelineCluster, TimelineQuery,
+};
+pub use transfer::{ExportedBake, ImportReport, PruneReport};
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "history.sqlite3";
@@ -133,6 +139,7 @@ impl ResourceKind {
 }
 
 /// Where a ledger row stands.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerState {
@@ -173,9 +180,11 @@ impl LedgerState {
 }
 
 /// One ledger row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     /// The row's id.
+    #[cfg_attr(feature = "specta", specta(type = u32))]
     pub id: i64,
     /// The bake that made it.
     pub bake_id: String,
@@ -194,7 +203,8 @@ pub struct LedgerEntry {
 }
 
 /// A bake as the history records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BakeRecord {
     /// The bake id.
     pub id: String,
@@ -231,12 +241,88 @@ pub struct NewBake<'a> {
     pub profile: Option<&'a str>,
     /// The build region.
     pub region: &'a str,
+    /// Every region the bake makes an image in (the build region first).
+    pub regions: &'a [String],
+    /// The variables' values given for the bake, a JSON object (sensitive ones redacted).
+    pub variables: Option<&'a str>,
+    /// The machine the bake ran on.
+    pub host: Option<&'a str>,
     /// When it starts (RFC 3339).
     pub started_at: &'a str,
 }
 
+/// The image a bake started from.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceImage {
+    /// Its AMI id.
+    pub id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its owner (an alias such as `amazon`, or the account id).
+    pub owner: Option<String>,
+    /// When it was made (EC2's timestamp).
+    pub created: Option<String>,
+}
+
+/// Where a step of a bake stands.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Started, not ended.
+    Running,
+    /// Ended well.
+    Succeeded,
+    /// Failed.
+    Failed,
+    /// Cut by a cancel.
+    Cancelled,
+}
+
+impl StepStatus {
+    /// The stored (and serialized) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, HistoryError> {
+        Ok(match text {
+            "running" => Self::Running,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            other => return Err(HistoryError::Corrupt(format!("step status {other:?}"))),
+        })
+    }
+}
+
+/// One step of a bake as the history records it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// The step's stored name (`source_image`, `provision`, ...).
+    pub step: String,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// When it ended (RFC 3339).
+    pub finished_at: Option<String>,
+    /// Where it stands.
+    pub status: StepStatus,
+    /// How long it ran, once it ended.
+    #[cfg_attr(feature = "specta", specta(type = Option<u32>))]
+    pub duration_ms: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
 /// One stored event of a bake (the event itself is the engine's JSON).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredEvent {
     /// Its place in the bake's stream.
     pub seq: i64,
@@ -247,7 +333,8 @@ pub struct StoredEvent {
 }
 
 /// An artifact: the image a bake produced in one region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artifact {
     /// The region the image is in.
     pub region: String,
@@ -255,6 +342,12 @@ pub struct Artifact {
     pub image_id: String,
     /// Its snapshots.
     pub snapshot_ids: Vec<String>,
+    /// Whether its volumes are encrypted (unknown for bakes recorded before this was kept).
+    #[serde(default)]
+    pub encrypted: Option<bool>,
+    /// The accounts (and `all` for public) it is shared with.
+    #[serde(default)]
+    pub shared_with: Vec<String>,
 }
 
 /// The history database. Cheap to share (`Arc<History>`): calls are serialized inside.
@@ -308,22 +401,132 @@ impl History {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records a bake that starts (`running`).
+    /// Records a bake that starts (`running`). The template as baked is stored once per
+    /// distinct text (content-addressed by its SHA-256).
     pub fn begin_bake(&self, bake: &NewBake<'_>) -> Result<(), HistoryError> {
-        self.conn().execute(
-            "INSERT INTO bakes (id, template_path, template_text, build_name, profile, region, status, started_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let hash = match bake.template_text {
+            Some(text) => {
+                let hash = template_hash(text);
+                tx.execute(
+                    "INSERT OR IGNORE INTO templates (hash, text) VALUES (?1, ?2)",
+                    params![hash, text],
+                )?;
+                Some(hash)
+            }
+            None => None,
+        };
+        let regions = if bake.regions.is_empty() {
+            json_text(&[bake.region])?
+        } else {
+            json_text(bake.regions)?
+        };
+        tx.execute(
+            "INSERT INTO bakes (id, template_path, template_hash, build_name, profile, region, regions, variables, host, status, started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10)",
             params![
                 bake.id,
                 bake.template_path,
-                bake.template_text,
+                hash,
                 bake.build_name,
                 bake.profile,
                 bake.region,
+                regions,
+                bake.variables.unwrap_or("{}"),
+                bake.host,
                 bake.started_at
             ],
         )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// Records the account a bake runs in (preflight learns it).
+    pub fn record_account(&self, bake_id: &str, account_id: &str) -> Result<(), HistoryError> {
+        self.conn().execute(
+            "UPDATE bakes SET account_id = ?2 WHERE id = ?1",
+            params![bake_id, account_id],
+        )?;
+        Ok(())
+    }
+
+    /// Records the image a bake starts from.
+    pub fn record_source_image(
+        &self,
+        bake_id: &str,
+        image: &SourceImage,
+    ) -> Result<(), HistoryError> {
+        self.conn().execute(
+            "UPDATE bakes SET source_image_id = ?2, source_image_name = ?3, source_image_owner = ?4, source_image_created = ?5
+             WHERE id = ?1",
+            params![bake_id, image.id, image.name, image.owner, image.created],
+        )?;
+        Ok(())
+    }
+
+    /// Records that a step of a bake started.
+    pub fn step_started(&self, bake_id: &str, step: &str, at: &str) -> Result<(), HistoryError> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO bake_steps (bake_id, step, started_at, status) VALUES (?1, ?2, ?3, 'running')",
+            params![bake_id, step, at],
+        )?;
+        Ok(())
+    }
+
+    /// Records how a step of a bake ended.
+    pub fn step_ended(
+        &self,
+        bake_id: &str,
+        step: &str,
+        status: StepStatus,
+        at: &str,
+        duration_ms: u64,
+        error: Option<&str>,
+    ) -> Result<(), HistoryError> {
+        self.conn().execute(
+            "UPDATE bake_steps SET finished_at = ?3, status = ?4, duration_ms = ?5, error = ?6
+             WHERE bake_id = ?1 AND step = ?2",
+            params![
+                bake_id,
+                step,
+                at,
+                status.as_str(),
+                i64::try_from(duration_ms).unwrap_or(i64::MAX),
+                error
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A bake's steps, in the order they started.
+    pub fn steps(&self, bake_id: &str) -> Result<Vec<StepRecord>, HistoryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT step, started_at, finished_at, status, duration_ms, error FROM bake_steps
+             WHERE bake_id = ?1 ORDER BY started_at, rowid",
+        )?;
+        let rows = stmt.query_map(params![bake_id], |row| {
+            Ok((
+                StepRecord {
+                    step: row.get(0)?,
+                    started_at: row.get(1)?,
+                    finished_at: row.get(2)?,
+                    status: StepStatus::Running,
+                    duration_ms: row.get(4)?,
+                    error: row.get(5)?,
+                },
+                row.get::<_, String>(3)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (step, status) = row?;
+            Ok(StepRecord {
+                status: StepStatus::parse(&status)?,
+                ..step
+            })
+        })
+        .collect()
     }
 
     /// Records how a bake ended, when, and what went wrong.
@@ -358,9 +561,19 @@ impl History {
 
     /// Every bake, newest first.
     pub fn bakes(&self) -> Result<Vec<BakeRecord>, HistoryError> {
+        self.recent_bakes(usize::MAX)
+    }
+
+    /// The newest `limit` bakes, newest first.
+    pub fn recent_bakes(&self, limit: usize) -> Result<Vec<BakeRecord>, HistoryError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(&format!("{BAKE_COLUMNS} ORDER BY started_at DESC, id"))?;
-        let rows = stmt.query_map([], bake_from_row)?;
+        let mut stmt = conn.prepare(&format!(
+            "{BAKE_COLUMNS} ORDER BY started_at DESC, id LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map(
+            params![i64::try_from(limit).unwrap_or(i64::MAX)],
+            bake_from_row,
+        )?;
         rows.map(|row| row?).collect()
     }
 
@@ -381,10 +594,16 @@ impl History {
 
     /// A bake's events, in order.
     pub fn events(&self, bake_id: &str) -> Result<Vec<StoredEvent>, HistoryError> {
+        self.events_after(bake_id, -1)
+    }
+
+    /// A bake's events after the one numbered `seq`, in order (a follower's next batch).
+    pub fn events_after(&self, bake_id: &str, seq: i64) -> Result<Vec<StoredEvent>, HistoryError> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT seq, at, event FROM bake_events WHERE bake_id = ?1 ORDER BY seq")?;
-        let rows = stmt.query_map(params![bake_id], |row| {
+        let mut stmt = conn.prepare(
+            "SELECT seq, at, event FROM bake_events WHERE bake_id = ?1 AND seq > ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![bake_id, seq], |row| {
             Ok(StoredEvent {
                 seq: row.get(0)?,
                 at: row.get(1)?,
@@ -399,8 +618,16 @@ impl History {
         let snapshots = serde_json::to_string(&artifact.snapshot_ids)
             .map_err(|e| HistoryError::Corrupt(e.to_string()))?;
         self.conn().execute(
-            "INSERT OR REPLACE INTO artifacts (bake_id, region, image_id, snapshot_ids) VALUES (?1, ?2, ?3, ?4)",
-            params![bake_id, artifact.region, artifact.image_id, snapshots],
+            "INSERT OR REPLACE INTO artifacts (bake_id, region, image_id, snapshot_ids, encrypted, shared_with)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                bake_id,
+                artifact.region,
+                artifact.image_id,
+                snapshots,
+                artifact.encrypted,
+                json_text(&artifact.shared_with)?
+            ],
         )?;
         Ok(())
     }
@@ -409,22 +636,25 @@ impl History {
     pub fn artifacts(&self, bake_id: &str) -> Result<Vec<Artifact>, HistoryError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT region, image_id, snapshot_ids FROM artifacts WHERE bake_id = ?1 ORDER BY region",
+            "SELECT region, image_id, snapshot_ids, encrypted, shared_with FROM artifacts WHERE bake_id = ?1 ORDER BY region",
         )?;
         let rows = stmt.query_map(params![bake_id], |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
                 row.get::<_, String>(2)?,
+                row.get::<_, Option<bool>>(3)?,
+                row.get::<_, String>(4)?,
             ))
         })?;
         rows.map(|row| {
-            let (region, image_id, snapshots) = row?;
+            let (region, image_id, snapshots, encrypted, shared_with) = row?;
             Ok(Artifact {
                 region,
                 image_id,
-                snapshot_ids: serde_json::from_str(&snapshots)
-                    .map_err(|e| HistoryError::Corrupt(e.to_string()))?,
+                snapshot_ids: from_json_text(&snapshots)?,
+                encrypted,
+                shared_with: from_json_text(&shared_with)?,
             })
         })
         .collect()
@@ -551,7 +781,31 @@ impl History {
     }
 }
 
-const BAKE_COLUMNS: &str = "SELECT id, template_path, build_name, profile, region, status, started_at, finished_at, error FROM bakes";
+/// The SHA-256 of a template's text, in hex: its key in the `templates` table.
+pub fn template_hash(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, HistoryError> {
+    serde_json::to_string(value).map_err(|e| HistoryError::Corrupt(e.to_string()))
+}
+
+fn from_json_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, HistoryError> {
+    serde_json::from_str(text).map_err(|e| HistoryError::Corrupt(e.to_string()))
+}
+
+macro_rules! bake_fields {
+    () => {
+        "SELECT id, template_path, build_name, profile, region, status, started_at, finished_at, error"
+    };
+}
+/// The columns [`bake_from_row`] reads, in its order (a query adds its FROM).
+pub(crate) const BAKE_FIELDS: &str = bake_fields!();
+const BAKE_COLUMNS: &str = concat!(bake_fields!(), " FROM bakes");
 
 fn bake_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<BakeRecord, HistoryError>> {
     let status: String = row.get(5)?;

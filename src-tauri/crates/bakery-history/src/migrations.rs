@@ -5,17 +5,31 @@ use rusqlite::{Connection, params};
 use crate::HistoryError;
 
 /// (version, SQL). Append only; never edit a released migration.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "20261126000000_bakes_and_ledger",
-    include_str!("../migrations/20261126000000_bakes_and_ledger.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "20261126000000_bakes_and_ledger",
+        include_str!("../migrations/20261126000000_bakes_and_ledger.sql"),
+    ),
+    (
+        "20261203000000_timeline",
+        include_str!("../migrations/20261203000000_timeline.sql"),
+    ),
+];
 
 /// Runs the migrations not yet applied, each in its own transaction.
 pub fn run(conn: &mut Connection) -> Result<(), HistoryError> {
+    run_these(conn, MIGRATIONS)
+}
+
+/// Runs the given migrations not yet applied (the tests start from an older schema).
+pub(crate) fn run_these(
+    conn: &mut Connection,
+    migrations: &[(&'static str, &'static str)],
+) -> Result<(), HistoryError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
     )?;
-    for &(version, sql) in MIGRATIONS {
+    for &(version, sql) in migrations {
         let applied: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
             params![version],

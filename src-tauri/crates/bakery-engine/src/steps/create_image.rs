@@ -144,6 +144,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         region,
         image_id,
         snapshot_ids: snapshots,
+        ..Default::default()
     });
     Ok(())
 }

@@ -30,6 +30,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         "Credentials are valid: account {account}, {}",
         identity.arn().unwrap_or_default()
     ));
+    let _ = bake.ctx.history.record_account(&bake.ctx.bake_id, &account);
     bake.state.account_id = Some(account);
     bake.ctx.check_cancel(StepName::Preflight)?;
 

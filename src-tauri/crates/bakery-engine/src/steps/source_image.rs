@@ -79,6 +79,15 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
             .collect(),
     };
+    let _ = bake.ctx.history.record_source_image(
+        &bake.ctx.bake_id,
+        &bakery_history::SourceImage {
+            id: found.id.clone(),
+            name: Some(found.name.clone()).filter(|n| !n.is_empty()),
+            owner: Some(found.owner_name.clone()).filter(|n| !n.is_empty()),
+            created: Some(found.creation_date.clone()).filter(|n| !n.is_empty()),
+        },
+    );
     bake.ctx.note(format!(
         "Source image: {} ({}, created {})",
         found.id,
