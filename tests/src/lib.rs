@@ -151,3 +151,51 @@ pub fn any_file_contains(dir: &Path, needle: &str) -> bool {
         }
     })
 }
+
+/// The article's packer.json, as written, but: the instance is the sandbox's SSH
+/// stand-in (ssh_host/ssh_port, root), the VPC/subnet ids (of the article's account) are
+/// left to the default VPC, and the source AMI is one of the sandbox's catalogue.
+pub fn article_template(sandbox: &Sandbox, inline: &[&str]) -> String {
+    let ami = sandbox
+        .ec2("eu-west-1", "DescribeImages", &[("Owner.1", "amazon")])
+        .unwrap()
+        .texts("imageId")
+        .remove(0);
+    let inline = serde_json::to_string(inline).unwrap();
+    format!(
+        r#"{{
+    "builders": [{{
+        "type": "amazon-ebs",
+        "region": "eu-west-1",
+        "source_ami": "{ami}",
+        "instance_type": "t2.micro",
+        "ssh_username": "root",
+        "ssh_host": "127.0.0.1",
+        "ssh_port": {port},
+        "ami_name": "yum-upgrade {{{{timestamp}}}}",
+        "ami_regions": ["us-west-2"],
+        "ami_users": ["111122223333"]
+    }}],
+    "provisioners": [{{
+        "type": "shell",
+        "inline": {inline}
+    }}],
+    "post-processors": [{{ "type": "manifest", "output": "manifest.json" }}]
+}}"#,
+        port = sandbox.ssh_port()
+    )
+}
+
+/// `bakery` with the sandbox's credentials and endpoints, its data directory `home`, run
+/// in `home`.
+pub fn sandbox_bakery(sandbox: &Sandbox, home: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(workspace_binary("bakery"));
+    for (key, value) in sandbox.env_vars() {
+        command.env(key, value);
+    }
+    command
+        .env("BAKERY_HOME", home)
+        .env_remove("AWS_PROFILE")
+        .current_dir(home);
+    command
+}

@@ -4,10 +4,10 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use bakery_sandbox::Sandbox;
-use bakery_tests::{sandbox, workspace_binary};
+use bakery_tests::{article_template, sandbox, sandbox_bakery as bakery};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -26,52 +26,6 @@ const STEPS: [&str; 13] = [
     "share",
     "manifest",
 ];
-
-/// The article's packer.json, as written, but: the instance is the sandbox's SSH
-/// stand-in (ssh_host/ssh_port, root), the VPC/subnet ids (of the article's account) are
-/// left to the default VPC, and the source AMI is one of the sandbox's catalogue.
-fn article_template(sandbox: &Sandbox, inline: &[&str]) -> String {
-    let ami = sandbox
-        .ec2("eu-west-1", "DescribeImages", &[("Owner.1", "amazon")])
-        .unwrap()
-        .texts("imageId")
-        .remove(0);
-    let inline = serde_json::to_string(inline).unwrap();
-    format!(
-        r#"{{
-    "builders": [{{
-        "type": "amazon-ebs",
-        "region": "eu-west-1",
-        "source_ami": "{ami}",
-        "instance_type": "t2.micro",
-        "ssh_username": "root",
-        "ssh_host": "127.0.0.1",
-        "ssh_port": {port},
-        "ami_name": "yum-upgrade {{{{timestamp}}}}",
-        "ami_regions": ["us-west-2"],
-        "ami_users": ["111122223333"]
-    }}],
-    "provisioners": [{{
-        "type": "shell",
-        "inline": {inline}
-    }}],
-    "post-processors": [{{ "type": "manifest", "output": "manifest.json" }}]
-}}"#,
-        port = sandbox.ssh_port()
-    )
-}
-
-fn bakery(sandbox: &Sandbox, home: &Path) -> Command {
-    let mut command = Command::new(workspace_binary("bakery"));
-    for (key, value) in sandbox.env_vars() {
-        command.env(key, value);
-    }
-    command
-        .env("BAKERY_HOME", home)
-        .env_remove("AWS_PROFILE")
-        .current_dir(home);
-    command
-}
 
 /// Instances not terminated, bakery security groups, key pairs, in the regions a bake uses.
 fn leftovers(sandbox: &Sandbox, images_too: bool) -> Vec<String> {

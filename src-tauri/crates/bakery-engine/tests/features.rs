@@ -1091,6 +1091,7 @@ async fn a_launch_template_of_a_killed_bake_is_found_by_its_tag_and_deleted() {
             profile: None,
             region: "us-east-1",
             started_at: "2026-11-26T00:00:00Z",
+            ..NewBake::default()
         })
         .unwrap();
     harness
