@@ -100,7 +100,11 @@ fn every_bake_is_recorded_and_compared_with_the_one_before_and_linked_to_what_it
 
     // Recorded whole: where, from what, every step, the images with their sharing.
     let detail = &first_detail;
-    assert_eq!(detail["bake"]["template_path"], "base.json");
+    assert_eq!(
+        detail["bake"]["template_path"],
+        home.join("base.json").display().to_string(),
+        "recorded absolute: the history is read from anywhere"
+    );
     assert_eq!(detail["account_id"], "123456789012", "{detail:#}");
     assert_eq!(
         detail["regions"],
@@ -188,7 +192,7 @@ fn every_bake_is_recorded_and_compared_with_the_one_before_and_linked_to_what_it
     );
     let first_diff = stdout(&run(&sandbox, home, &["history", "diff", &first[..8]]));
     assert!(
-        first_diff.contains("is the first bake of base.json"),
+        first_diff.contains("base.json (amazon-ebs): nothing to compare with"),
         "{first_diff}"
     );
 

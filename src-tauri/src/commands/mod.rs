@@ -2,5 +2,6 @@
 
 pub mod about;
 pub mod bakes;
+pub mod history;
 pub mod profiles;
 pub mod templates;

@@ -70,6 +70,27 @@ export const commands = {
 	listUnfinished: () => typedError<UnfinishedBake_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_unfinished")),
 	/**  "Clean up now": deletes what one stopped bake left; returns what is still there. */
 	cleanUpBake: (bakeId: string) => typedError<Leftover[], IpcError_Serialize>(__TAURI_INVOKE("clean_up_bake", { bakeId })),
+	/**  The bakes of a window of time (clustered when there are more than it asks to draw). */
+	historyTimeline: (query: TimelineQuery_Deserialize) => typedError<Timeline_Serialize, IpcError_Serialize>(__TAURI_INVOKE("history_timeline", { query })),
+	/**
+	 *  One bake, whole: template as baked, variables (sensitive ones redacted), account,
+	 *  source image, steps, images, resources.
+	 */
+	historyBake: (bakeId: string) => typedError<BakeDetail_Serialize, IpcError_Serialize>(__TAURI_INVOKE("history_bake", { bakeId })),
+	/**  How a bake differs from the previous bake of its template and build. */
+	historyDiff: (bakeId: string) => typedError<BakeDiff_Serialize, IpcError_Serialize>(__TAURI_INVOKE("history_diff", { bakeId })),
+	/**  What an image was baked from and what was baked from it. */
+	historyLineage: (imageId: string) => typedError<Lineage_Serialize, IpcError_Serialize>(__TAURI_INVOKE("history_lineage", { imageId })),
+	/**
+	 *  The step times of a template's recent bakes, oldest first, and the expected time of each
+	 *  step in `region`.
+	 */
+	historyTrends: (templatePath: string, region: string) => typedError<[StepTimes[], ExpectedSteps], IpcError_Serialize>(__TAURI_INVOKE("history_trends", { templatePath, region })),
+	/**
+	 *  Where each image a bake produced stands in the account now, asked with the active
+	 *  profile.
+	 */
+	historyImageStandings: (bakeId: string) => typedError<ImageStanding_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("history_image_standings", { bakeId })),
 	/**  The native dialog to open a template file or folder; `null` when the person closed it. */
 	pickTemplateToEdit: (what: OpenWhat) => typedError<string | null, IpcError_Serialize>(__TAURI_INVOKE("pick_template_to_edit", { what })),
 	/**  The native "Save As" dialog, starting at `suggested`; `null` when closed. */
@@ -140,6 +161,133 @@ export type AppInfo_Serialize = {
 	region: string | null,
 	/**  The local sandbox's EC2 endpoint, when the app talks to the sandbox. */
 	sandboxEndpoint: string | null,
+};
+
+/**  An artifact: the image a bake produced in one region. */
+export type Artifact = Artifact_Serialize | Artifact_Deserialize;
+
+/**  An artifact: the image a bake produced in one region. */
+export type Artifact_Deserialize = {
+	/**  The region the image is in. */
+	region: string,
+	/**  The image (AMI) id. */
+	image_id: string,
+	/**  Its snapshots. */
+	snapshot_ids: string[],
+	/**  Whether its volumes are encrypted (unknown for bakes recorded before this was kept). */
+	encrypted?: boolean | null,
+	/**  The accounts (and `all` for public) it is shared with. */
+	shared_with?: string[],
+};
+
+/**  An artifact: the image a bake produced in one region. */
+export type Artifact_Serialize = {
+	/**  The region the image is in. */
+	region: string,
+	/**  The image (AMI) id. */
+	image_id: string,
+	/**  Its snapshots. */
+	snapshot_ids: string[],
+	/**  Whether its volumes are encrypted (unknown for bakes recorded before this was kept). */
+	encrypted: boolean | null,
+	/**  The accounts (and `all` for public) it is shared with. */
+	shared_with: string[],
+};
+
+/**  One bake, whole: what the detail page shows and `history show` prints. */
+export type BakeDetail = BakeDetail_Serialize | BakeDetail_Deserialize;
+
+/**  One bake, whole: what the detail page shows and `history show` prints. */
+export type BakeDetail_Deserialize = {
+	/**  Its summary row. */
+	bake: BakeRecord_Deserialize,
+	/**  The template as baked (sensitive values redacted). */
+	template_text?: string | null,
+	/**  Its SHA-256 (the same for every bake of the same text). */
+	template_hash?: string | null,
+	/**  The variables' values given (sensitive ones redacted), a JSON object. */
+	variables: { [key in string]: string },
+	/**  The account it ran in. */
+	account_id?: string | null,
+	/**  The machine it ran on. */
+	host?: string | null,
+	/**  Every region it makes an image in. */
+	regions: string[],
+	/**  The image it started from. */
+	source_image?: SourceImage_Deserialize | null,
+	/**  Its steps, in order. */
+	steps: StepRecord_Deserialize[],
+	/**  The images it produced. */
+	artifacts: Artifact_Deserialize[],
+	/**  Every cloud resource it made, and where each stands. */
+	ledger: LedgerEntry_Deserialize[],
+};
+
+/**  One bake, whole: what the detail page shows and `history show` prints. */
+export type BakeDetail_Serialize = {
+	/**  Its summary row. */
+	bake: BakeRecord_Serialize,
+	/**  The template as baked (sensitive values redacted). */
+	template_text: string | null,
+	/**  Its SHA-256 (the same for every bake of the same text). */
+	template_hash: string | null,
+	/**  The variables' values given (sensitive ones redacted), a JSON object. */
+	variables: { [key in string]: string },
+	/**  The account it ran in. */
+	account_id: string | null,
+	/**  The machine it ran on. */
+	host: string | null,
+	/**  Every region it makes an image in. */
+	regions: string[],
+	/**  The image it started from. */
+	source_image: SourceImage_Serialize | null,
+	/**  Its steps, in order. */
+	steps: StepRecord_Serialize[],
+	/**  The images it produced. */
+	artifacts: Artifact_Serialize[],
+	/**  Every cloud resource it made, and where each stands. */
+	ledger: LedgerEntry_Serialize[],
+};
+
+/**  A bake and the one it is compared with. */
+export type BakeDiff = BakeDiff_Serialize | BakeDiff_Deserialize;
+
+/**  A bake and the one it is compared with. */
+export type BakeDiff_Deserialize = {
+	/**  The bake compared. */
+	bake: BakeRecord_Deserialize,
+	/**
+	 *  The bake it is compared with: the previous bake of the same template and build,
+	 *  unless another was named. `None`: there is none.
+	 */
+	base?: BakeRecord_Deserialize | null,
+	/**  The template as `bake` baked it. */
+	text: string,
+	/**  The template as `base` baked it (empty when there is no base). */
+	base_text: string,
+	/**  The variables whose value differs: (name, base's value, this bake's value). */
+	variables: VariableChange_Deserialize[],
+	/**  The source image, when it differs (base's, this bake's). */
+	source_images?: [SourceImage_Deserialize | null, SourceImage_Deserialize | null] | null,
+};
+
+/**  A bake and the one it is compared with. */
+export type BakeDiff_Serialize = {
+	/**  The bake compared. */
+	bake: BakeRecord_Serialize,
+	/**
+	 *  The bake it is compared with: the previous bake of the same template and build,
+	 *  unless another was named. `None`: there is none.
+	 */
+	base: BakeRecord_Serialize | null,
+	/**  The template as `bake` baked it. */
+	text: string,
+	/**  The template as `base` baked it (empty when there is no base). */
+	base_text: string,
+	/**  The variables whose value differs: (name, base's value, this bake's value). */
+	variables: VariableChange_Serialize[],
+	/**  The source image, when it differs (base's, this bake's). */
+	source_images: [SourceImage_Serialize | null, SourceImage_Serialize | null] | null,
 };
 
 /**  Everything a bake reports, one variant per kind, serialized with a `type` tag in snake_case. */
@@ -387,6 +535,53 @@ duration_ms: number;
 /**  Why it failed, and what cleanup left, when it did. */
 error: string | null };
 
+/**  A bake as the history records it. */
+export type BakeRecord = BakeRecord_Serialize | BakeRecord_Deserialize;
+
+/**  A bake as the history records it. */
+export type BakeRecord_Deserialize = {
+	/**  The bake id. */
+	id: string,
+	/**  The template file baked, when there was one. */
+	template_path?: string | null,
+	/**  The build (builder name) baked. */
+	build_name?: string | null,
+	/**  The AWS profile used. */
+	profile?: string | null,
+	/**  The build region. */
+	region: string,
+	/**  How it ended, or that it has not. */
+	status: BakeStatus,
+	/**  When it started (RFC 3339). */
+	started_at: string,
+	/**  When it finished (RFC 3339). */
+	finished_at?: string | null,
+	/**  What went wrong, when something did. */
+	error?: string | null,
+};
+
+/**  A bake as the history records it. */
+export type BakeRecord_Serialize = {
+	/**  The bake id. */
+	id: string,
+	/**  The template file baked, when there was one. */
+	template_path: string | null,
+	/**  The build (builder name) baked. */
+	build_name: string | null,
+	/**  The AWS profile used. */
+	profile: string | null,
+	/**  The build region. */
+	region: string,
+	/**  How it ended, or that it has not. */
+	status: BakeStatus,
+	/**  When it started (RFC 3339). */
+	started_at: string,
+	/**  When it finished (RFC 3339). */
+	finished_at: string | null,
+	/**  What went wrong, when something did. */
+	error: string | null,
+};
+
 /**
  *  How a bake ended (or that it has not): the status of its row, and the outcome its
  *  last event reports (the engine re-exports it as `BakeOutcome`).
@@ -464,6 +659,29 @@ export type CallerIdentityView = {
 	arn: string,
 	/**  The caller's user id. */
 	userId: string,
+};
+
+/**  A bake that descends from the image asked about. */
+export type Descendant = Descendant_Serialize | Descendant_Deserialize;
+
+/**  A bake that descends from the image asked about. */
+export type Descendant_Deserialize = {
+	/**  1 for a bake built from the image itself, 2 from one of its products, ... */
+	depth: number,
+	/**  The bake. */
+	bake: LineageBake_Deserialize,
+	/**  Whether what it was built from is still the newest. */
+	freshness: SourceFreshness,
+};
+
+/**  A bake that descends from the image asked about. */
+export type Descendant_Serialize = {
+	/**  1 for a bake built from the image itself, 2 from one of its products, ... */
+	depth: number,
+	/**  The bake. */
+	bake: LineageBake_Serialize,
+	/**  Whether what it was built from is still the newest. */
+	freshness: SourceFreshness,
 };
 
 /**  The two ways a Packer template is written. */
@@ -651,6 +869,14 @@ export type ErrorKind =
 /**  A bake could not start or did not succeed; the message says what to do. */
 "bake";
 
+/**  The expected duration of each step of a template's bake in a region. */
+export type ExpectedSteps = {
+	/**  How many recent bakes it is the median of. */
+	bakes: number,
+	/**  step → median milliseconds. */
+	steps: { [key in string]: number },
+};
+
 /**  A did-you-mean as a one-click fix: replace `from..to` of the problem's file by `text`. */
 export type Fix = {
 	/**  Start, in UTF-16 code units from the start of the file. */
@@ -830,6 +1056,39 @@ export type ImageQuery = {
 	architecture: string,
 };
 
+/**  Where an image a bake produced stands in the account now. */
+export type ImageStanding = ImageStanding_Serialize | ImageStanding_Deserialize;
+
+/**  Where an image a bake produced stands in the account now. */
+export type ImageStanding_Deserialize = {
+	/**  The image's region. */
+	region: string,
+	/**  The image. */
+	imageId: string,
+	/**
+	 *  EC2's state (`available`, `pending`, `failed`, `disabled`, `deregistered`), or
+	 *  `missing` when the account no longer lists it (deregistered and gone).
+	 */
+	state?: string | null,
+	/**  Why it could not be asked (no permission, offline, another account's profile). */
+	error?: string | null,
+};
+
+/**  Where an image a bake produced stands in the account now. */
+export type ImageStanding_Serialize = {
+	/**  The image's region. */
+	region: string,
+	/**  The image. */
+	imageId: string,
+	/**
+	 *  EC2's state (`available`, `pending`, `failed`, `disabled`, `deregistered`), or
+	 *  `missing` when the account no longer lists it (deregistered and gone).
+	 */
+	state: string | null,
+	/**  Why it could not be asked (no permission, offline, another account's profile). */
+	error: string | null,
+};
+
 /**  What an import did. */
 export type ImportView = ImportView_Serialize | ImportView_Deserialize;
 
@@ -888,6 +1147,76 @@ export type IpcError_Serialize = {
 	field: string | null,
 };
 
+/**  What the timeline's lanes are. */
+export type LaneBy = 
+/**  One lane per template file. */
+"template" | 
+/**  One lane per AWS profile. */
+"profile" | 
+/**  One lane per AWS account. */
+"account" | 
+/**  One lane per build region. */
+"region";
+
+/**  One ledger row. */
+export type LedgerEntry = LedgerEntry_Serialize | LedgerEntry_Deserialize;
+
+/**  One ledger row. */
+export type LedgerEntry_Deserialize = {
+	/**  The row's id. */
+	id: number,
+	/**  The bake that made it. */
+	bake_id: string,
+	/**  The region it is in. */
+	region: string,
+	/**  What it is. */
+	kind: ResourceKind,
+	/**  A name known before creation (key pair name, security group name). */
+	name?: string | null,
+	/**  Its EC2 id, once the create call answered. */
+	resource_id?: string | null,
+	/**  Where it stands. */
+	state: LedgerState,
+	/**  Why it was kept, or why cleanup failed. */
+	note?: string | null,
+};
+
+/**  One ledger row. */
+export type LedgerEntry_Serialize = {
+	/**  The row's id. */
+	id: number,
+	/**  The bake that made it. */
+	bake_id: string,
+	/**  The region it is in. */
+	region: string,
+	/**  What it is. */
+	kind: ResourceKind,
+	/**  A name known before creation (key pair name, security group name). */
+	name: string | null,
+	/**  Its EC2 id, once the create call answered. */
+	resource_id: string | null,
+	/**  Where it stands. */
+	state: LedgerState,
+	/**  Why it was kept, or why cleanup failed. */
+	note: string | null,
+};
+
+/**  Where a ledger row stands. */
+export type LedgerState = 
+/**
+ *  About to be created; the id may not be known (the create call may or may not have
+ *  reached EC2), so cleanup also searches by the `bakery:bake-id` tag or the name.
+ */
+"intended" | 
+/**  Created: the id is known. */
+"created" | 
+/**  Deleted by cleanup. */
+"deleted" | 
+/**  Left on purpose (`--on-error=abort`, or the bake's output image). */
+"kept" | 
+/**  Cleanup tried and failed; `note` says why. */
+"failed";
+
 /**  A resource a bake made, as a recovery list shows it. */
 export type LeftResource = {
 	/**  What it is. */
@@ -908,6 +1237,61 @@ export type Leftover = {
 	region: string,
 	/**  Why it could not be deleted. */
 	reason: string,
+};
+
+/**
+ *  An image's lineage: its ancestors back to an image no bake here made, and every bake
+ *  that descends from it.
+ */
+export type Lineage = Lineage_Serialize | Lineage_Deserialize;
+
+/**  A bake in a lineage: what it started from and what it made. */
+export type LineageBake = LineageBake_Serialize | LineageBake_Deserialize;
+
+/**  A bake in a lineage: what it started from and what it made. */
+export type LineageBake_Deserialize = {
+	/**  The bake. */
+	bake: BakeRecord_Deserialize,
+	/**  The image it started from. */
+	source_image?: SourceImage_Deserialize | null,
+	/**  The images it made. */
+	artifacts: Artifact_Deserialize[],
+};
+
+/**  A bake in a lineage: what it started from and what it made. */
+export type LineageBake_Serialize = {
+	/**  The bake. */
+	bake: BakeRecord_Serialize,
+	/**  The image it started from. */
+	source_image: SourceImage_Serialize | null,
+	/**  The images it made. */
+	artifacts: Artifact_Serialize[],
+};
+
+/**
+ *  An image's lineage: its ancestors back to an image no bake here made, and every bake
+ *  that descends from it.
+ */
+export type Lineage_Deserialize = {
+	/**  The image asked about. */
+	image_id: string,
+	/**  The bake that made it, then the bake that made that one's source, ... */
+	ancestors: LineageBake_Deserialize[],
+	/**  Every bake built from it or from what was built from it, depth first. */
+	descendants: Descendant_Deserialize[],
+};
+
+/**
+ *  An image's lineage: its ancestors back to an image no bake here made, and every bake
+ *  that descends from it.
+ */
+export type Lineage_Serialize = {
+	/**  The image asked about. */
+	image_id: string,
+	/**  The bake that made it, then the bake that made that one's source, ... */
+	ancestors: LineageBake_Serialize[],
+	/**  Every bake built from it or from what was built from it, depth first. */
+	descendants: Descendant_Serialize[],
 };
 
 /**  One build as Packer's `manifest` post-processor writes it (`builds[]` in `manifest.json`). */
@@ -1346,6 +1730,49 @@ present: boolean | null } |
 /**  The file. */
 path: string };
 
+/**  Whether a bake's source image is still its template's newest. */
+export type SourceFreshness = 
+/**  The source image is the newest image its template made in that region. */
+{ state: "up_to_date" } | 
+/**  A newer bake of the source's template made `newest` since. */
+{ state: "out_of_date"; 
+/**  The newest image of the source's template in that region. */
+newest: string; 
+/**  The bake that made it. */
+newest_bake: string } | 
+/**
+ *  The source image was not baked by a bake in this history (an Amazon or
+ *  marketplace image, or another machine's): nothing to compare with.
+ */
+{ state: "unknown" };
+
+/**  The image a bake started from. */
+export type SourceImage = SourceImage_Serialize | SourceImage_Deserialize;
+
+/**  The image a bake started from. */
+export type SourceImage_Deserialize = {
+	/**  Its AMI id. */
+	id: string,
+	/**  Its name. */
+	name?: string | null,
+	/**  Its owner (an alias such as `amazon`, or the account id). */
+	owner?: string | null,
+	/**  When it was made (EC2's timestamp). */
+	created?: string | null,
+};
+
+/**  The image a bake started from. */
+export type SourceImage_Serialize = {
+	/**  Its AMI id. */
+	id: string,
+	/**  Its name. */
+	name: string | null,
+	/**  Its owner (an alias such as `amazon`, or the account id). */
+	owner: string | null,
+	/**  When it was made (EC2's timestamp). */
+	created: string | null,
+};
+
 /**  What a build's source image is in its region. */
 export type SourceResolution = SourceResolution_Serialize | SourceResolution_Deserialize;
 
@@ -1489,6 +1916,66 @@ export type StepName =
 /**  Everything the bake made is deleted, in reverse order (after success, failure or cancel). */
 "cleanup";
 
+/**  One step of a bake as the history records it. */
+export type StepRecord = StepRecord_Serialize | StepRecord_Deserialize;
+
+/**  One step of a bake as the history records it. */
+export type StepRecord_Deserialize = {
+	/**  The step's stored name (`source_image`, `provision`, ...). */
+	step: string,
+	/**  When it started (RFC 3339). */
+	started_at: string,
+	/**  When it ended (RFC 3339). */
+	finished_at?: string | null,
+	/**  Where it stands. */
+	status: StepStatus,
+	/**  How long it ran, once it ended. */
+	duration_ms?: number | null,
+	/**  Why it failed. */
+	error?: string | null,
+};
+
+/**  One step of a bake as the history records it. */
+export type StepRecord_Serialize = {
+	/**  The step's stored name (`source_image`, `provision`, ...). */
+	step: string,
+	/**  When it started (RFC 3339). */
+	started_at: string,
+	/**  When it ended (RFC 3339). */
+	finished_at: string | null,
+	/**  Where it stands. */
+	status: StepStatus,
+	/**  How long it ran, once it ended. */
+	duration_ms: number | null,
+	/**  Why it failed. */
+	error: string | null,
+};
+
+/**  Where a step of a bake stands. */
+export type StepStatus = 
+/**  Started, not ended. */
+"running" | 
+/**  Ended well. */
+"succeeded" | 
+/**  Failed. */
+"failed" | 
+/**  Cut by a cancel. */
+"cancelled";
+
+/**  The durations of one bake's steps (for trends and ETAs). */
+export type StepTimes = {
+	/**  The bake. */
+	bake_id: string,
+	/**  When it started. */
+	started_at: string,
+	/**  How it ended. */
+	status: BakeStatus,
+	/**  Its region. */
+	region: string,
+	/**  (step, milliseconds) of every step that ended, in order. */
+	steps: ([string, number])[],
+};
+
 /**  What the form shows: every build, provisioner and variable, as written. */
 export type TemplateForm = TemplateForm_Serialize | TemplateForm_Deserialize;
 
@@ -1524,6 +2011,145 @@ export type TextPatch = {
 	to: number,
 	/**  The replacement. */
 	text: string,
+};
+
+/**  A window of the timeline. */
+export type Timeline = Timeline_Serialize | Timeline_Deserialize;
+
+/**  One bake on the timeline. */
+export type TimelineBake = TimelineBake_Serialize | TimelineBake_Deserialize;
+
+/**  One bake on the timeline. */
+export type TimelineBake_Deserialize = {
+	/**  The bake. */
+	bake: BakeRecord_Deserialize,
+	/**  The lane it is drawn in. */
+	lane: string,
+	/**
+	 *  Recorded as running, but its process is gone (the front end finds out; start-up
+	 *  recovery cleans up after it).
+	 */
+	interrupted: boolean,
+};
+
+/**  One bake on the timeline. */
+export type TimelineBake_Serialize = {
+	/**  The bake. */
+	bake: BakeRecord_Serialize,
+	/**  The lane it is drawn in. */
+	lane: string,
+	/**
+	 *  Recorded as running, but its process is gone (the front end finds out; start-up
+	 *  recovery cleans up after it).
+	 */
+	interrupted: boolean,
+};
+
+/**  Bakes of one lane too close together to draw one by one at this zoom. */
+export type TimelineCluster = {
+	/**  The lane. */
+	lane: string,
+	/**  The first start among them (RFC 3339). */
+	from: string,
+	/**  The last start among them (RFC 3339). */
+	to: string,
+	/**  How many. */
+	count: number,
+	/**  How many failed (or were aborted). */
+	failed: number,
+	/**  How many are running. */
+	running: number,
+};
+
+/**  Which bakes of which window of time. */
+export type TimelineQuery = TimelineQuery_Serialize | TimelineQuery_Deserialize;
+
+/**  Which bakes of which window of time. */
+export type TimelineQuery_Deserialize = {
+	/**  The window's start (RFC 3339 UTC). */
+	from: string,
+	/**  The window's end (RFC 3339 UTC). */
+	to: string,
+	/**  What the lanes are. */
+	lane_by?: LaneBy,
+	/**  Only bakes with one of these statuses (all when empty). */
+	status?: BakeStatus[],
+	/**  Only bakes of this template file. */
+	template?: string | null,
+	/**  Only bakes with this profile. */
+	profile?: string | null,
+	/**  Only bakes in this region. */
+	region?: string | null,
+	/**
+	 *  Only bakes where this text appears (id, template, build, profile, account, region,
+	 *  error, source image, produced image).
+	 */
+	text?: string | null,
+	/**  At most this many bakes one by one; more and the window comes back as clusters. */
+	max_bakes: number,
+	/**  How many time buckets a clustered window has. */
+	buckets: number,
+};
+
+/**  Which bakes of which window of time. */
+export type TimelineQuery_Serialize = {
+	/**  The window's start (RFC 3339 UTC). */
+	from: string,
+	/**  The window's end (RFC 3339 UTC). */
+	to: string,
+	/**  What the lanes are. */
+	lane_by: LaneBy,
+	/**  Only bakes with one of these statuses (all when empty). */
+	status: BakeStatus[],
+	/**  Only bakes of this template file. */
+	template: string | null,
+	/**  Only bakes with this profile. */
+	profile: string | null,
+	/**  Only bakes in this region. */
+	region: string | null,
+	/**
+	 *  Only bakes where this text appears (id, template, build, profile, account, region,
+	 *  error, source image, produced image).
+	 */
+	text: string | null,
+	/**  At most this many bakes one by one; more and the window comes back as clusters. */
+	max_bakes: number,
+	/**  How many time buckets a clustered window has. */
+	buckets: number,
+};
+
+/**  A window of the timeline. */
+export type Timeline_Deserialize = {
+	/**  Every lane with a bake in the window, sorted. */
+	lanes: string[],
+	/**  How many bakes match in the window. */
+	total: number,
+	/**  The bakes, oldest first, when there are at most `max_bakes`. */
+	bakes: TimelineBake_Deserialize[],
+	/**  Else the clusters, per lane and bucket. */
+	clusters: TimelineCluster[],
+	/**
+	 *  When the newest bake of the whole history started (whatever the window and the
+	 *  filters): an empty window offers to go there.
+	 */
+	newest?: string | null,
+};
+
+/**  A window of the timeline. */
+export type Timeline_Serialize = {
+	/**  Every lane with a bake in the window, sorted. */
+	lanes: string[],
+	/**  How many bakes match in the window. */
+	total: number,
+	/**  The bakes, oldest first, when there are at most `max_bakes`. */
+	bakes: TimelineBake_Serialize[],
+	/**  Else the clusters, per lane and bucket. */
+	clusters: TimelineCluster[],
+	/**
+	 *  When the newest bake of the whole history started (whatever the window and the
+	 *  filters): an empty window offers to go there.
+	 */
+	newest: string | null,
 };
 
 /**  A bake that stopped without cleaning up, and what it still has in the account. */
@@ -1575,6 +2201,29 @@ export type ValueKind =
 "literal" | 
 /**  HCL2 expression text (`var.region`), as written. */
 "expression";
+
+/**  A variable whose value differs between two bakes. */
+export type VariableChange = VariableChange_Serialize | VariableChange_Deserialize;
+
+/**  A variable whose value differs between two bakes. */
+export type VariableChange_Deserialize = {
+	/**  Its name. */
+	name: string,
+	/**  Its value in the earlier bake (`None`: not given there). */
+	before?: string | null,
+	/**  Its value in this bake (`None`: not given here). */
+	after?: string | null,
+};
+
+/**  A variable whose value differs between two bakes. */
+export type VariableChange_Serialize = {
+	/**  Its name. */
+	name: string,
+	/**  Its value in the earlier bake (`None`: not given there). */
+	before: string | null,
+	/**  Its value in this bake (`None`: not given here). */
+	after: string | null,
+};
 
 /**  A variable the template declares. */
 export type VariableField = VariableField_Serialize | VariableField_Deserialize;

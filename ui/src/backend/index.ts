@@ -45,6 +45,15 @@ import type {
   EditResult_Serialize,
   FormChange,
   NetworkChoices_Serialize,
+  Timeline_Serialize,
+  TimelineQuery_Deserialize,
+  BakeDetail_Serialize,
+  BakeDiff_Serialize,
+  Lineage_Serialize,
+  StepTimes,
+  ExpectedSteps,
+  ImageStanding_Serialize,
+  LaneBy,
 } from "./bindings";
 
 // What Rust sends (its `Serialize` shape: every field present, `null` when unset).
@@ -275,6 +284,49 @@ export function listUnfinished(): Promise<UnfinishedBake[]> {
 /** "Clean up now": what is still left afterwards (empty: nothing). */
 export function cleanUpBake(bakeId: string): Promise<Leftover[]> {
   return call(() => commands.cleanUpBake(bakeId));
+}
+
+// --- History --------------------------------------------------------------------------------
+
+export type Timeline = Timeline_Serialize;
+export type TimelineQuery = TimelineQuery_Deserialize;
+export type BakeDetail = BakeDetail_Serialize;
+export type BakeDiff = BakeDiff_Serialize;
+export type Lineage = Lineage_Serialize;
+export type ImageStanding = ImageStanding_Serialize;
+export type { ExpectedSteps, LaneBy, StepTimes };
+
+/** The bakes of a window of time (clusters when there are more than `max_bakes`). */
+export function historyTimeline(query: TimelineQuery): Promise<Timeline> {
+  return call(() => commands.historyTimeline(query));
+}
+
+/** One bake, whole: the template as baked, variables, account, source, steps, images. */
+export function historyBake(bakeId: string): Promise<BakeDetail> {
+  return call(() => commands.historyBake(bakeId));
+}
+
+/** How a bake differs from the previous bake of its template and build. */
+export function historyDiff(bakeId: string): Promise<BakeDiff> {
+  return call(() => commands.historyDiff(bakeId));
+}
+
+/** What an image was baked from, and every bake built from it. */
+export function historyLineage(imageId: string): Promise<Lineage> {
+  return call(() => commands.historyLineage(imageId));
+}
+
+/** A template's recent bakes' step times, and each step's expected time in `region`. */
+export function historyTrends(
+  templatePath: string,
+  region: string,
+): Promise<[StepTimes[], ExpectedSteps]> {
+  return call(() => commands.historyTrends(templatePath, region));
+}
+
+/** Where each image of a bake stands in the account now (asked with the active profile). */
+export function historyImageStandings(bakeId: string): Promise<ImageStanding[]> {
+  return call(() => commands.historyImageStandings(bakeId));
 }
 
 // --- Templates ------------------------------------------------------------------------------

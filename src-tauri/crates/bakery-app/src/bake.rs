@@ -329,7 +329,9 @@ impl Bakery {
         ctx.cancel = request.cancel.clone();
         ctx.events = Some(tx);
         ctx.on_error = request.on_error;
-        ctx.template_path = Some(plan.path.display().to_string());
+        // Absolute: the history is read from other folders (the window, `history list`).
+        let absolute = std::path::absolute(&plan.path).unwrap_or_else(|_| plan.path.clone());
+        ctx.template_path = Some(absolute.display().to_string());
         ctx.template_text = Some(plan.as_baked.clone());
         ctx.profile = profile.clone();
         ctx.variables = Some(plan.variables.clone());

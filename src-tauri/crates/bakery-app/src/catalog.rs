@@ -57,6 +57,22 @@ pub struct SourceResolution {
     pub error: Option<String>,
 }
 
+/// Where an image a bake produced stands in the account now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ImageStanding {
+    /// The image's region.
+    pub region: String,
+    /// The image.
+    pub image_id: String,
+    /// EC2's state (`available`, `pending`, `failed`, `disabled`, `deregistered`), or
+    /// `missing` when the account no longer lists it (deregistered and gone).
+    pub state: Option<String>,
+    /// Why it could not be asked (no permission, offline, another account's profile).
+    pub error: Option<String>,
+}
+
 enum Cached {
     Regions(Vec<String>),
     Images(Vec<ImageChoice>),
@@ -89,6 +105,41 @@ impl Catalog {
     async fn ec2(bakery: &Bakery, profile: Option<&str>, region: &str) -> Result<Ec2, AppError> {
         let sdk = sdk_config(&bakery.resolver()?, profile, region, bakery.environment()).await?;
         Ok(Ec2::new(&sdk, region))
+    }
+
+    /// Where each image a bake produced stands in the account now (asked now, never
+    /// cached): one answer per image, an error per image when its region cannot be asked.
+    pub async fn image_standings(
+        &self,
+        bakery: &Bakery,
+        profile: Option<&str>,
+        images: &[(String, String)],
+    ) -> Vec<ImageStanding> {
+        let mut out = Vec::with_capacity(images.len());
+        for (region, image_id) in images {
+            let answer = match Self::ec2(bakery, profile, region).await {
+                Ok(ec2) => ec2.image(image_id).await.map_err(AppError::from),
+                Err(err) => Err(err),
+            };
+            let (state, error) = match answer {
+                Ok(Some(image)) => (
+                    Some(image.state().map_or("unknown", |s| s.as_str()).to_string()),
+                    None,
+                ),
+                Ok(None) => (Some("missing".to_string()), None),
+                Err(err) if err.to_string().contains("InvalidAMIID.NotFound") => {
+                    (Some("missing".to_string()), None)
+                }
+                Err(err) => (None, Some(err.to_string())),
+            };
+            out.push(ImageStanding {
+                region: region.clone(),
+                image_id: image_id.clone(),
+                state,
+                error,
+            });
+        }
+        out
     }
 
     /// Images matching `query` in `region`, newest first.

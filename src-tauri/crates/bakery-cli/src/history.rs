@@ -164,7 +164,10 @@ fn list(args: &ListArgs) -> Result<(), CliError> {
         from,
         to: "9999-12-31T23:59:59Z".to_string(),
         status: args.status.iter().copied().map(BakeStatus::from).collect(),
-        template: args.template.clone(),
+        // Bakes record their template's absolute path.
+        template: args.template.as_ref().map(|t| {
+            std::path::absolute(t).map_or_else(|_| t.clone(), |p| p.display().to_string())
+        }),
         max_bakes: u32::MAX,
         buckets: 1,
         ..TimelineQuery::default()

@@ -370,6 +370,7 @@ fn the_timeline_returns_the_bakes_of_its_window_and_filters_them() {
     assert_eq!(ids(&all), ["running", "across", "inside"]);
     assert_eq!(all.lanes, ["a.json", "b.json"]);
     assert_eq!(all.total, 3);
+    assert_eq!(all.newest.as_deref(), Some("2026-12-01T12:00:00.000Z"));
 
     let failed = history
         .timeline(&TimelineQuery {

@@ -118,6 +118,9 @@ pub struct Timeline {
     pub bakes: Vec<TimelineBake>,
     /// Else the clusters, per lane and bucket.
     pub clusters: Vec<TimelineCluster>,
+    /// When the newest bake of the whole history started (whatever the window and the
+    /// filters): an empty window offers to go there.
+    pub newest: Option<String>,
 }
 
 /// One bake, whole: what the detail page shows and `history show` prints.
@@ -184,9 +187,12 @@ impl History {
         let lanes = lanes_stmt
             .query_map(params_from_iter(values.iter()), |row| row.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
+        let newest: Option<String> =
+            conn.query_row("SELECT MAX(started_at) FROM bakes", [], |row| row.get(0))?;
         let mut timeline = Timeline {
             lanes,
             total: u32::try_from(total).unwrap_or(u32::MAX),
+            newest,
             ..Timeline::default()
         };
         if total <= i64::from(query.max_bakes) {

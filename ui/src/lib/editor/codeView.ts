@@ -218,3 +218,15 @@ export class CodeView {
     this.view.destroy();
   }
 }
+
+/** The code view's look for text shown read-only (the History view's template as baked). */
+export function readOnlyLook(dialect: Dialect): Extension[] {
+  return [
+    theme,
+    highlighting,
+    language(dialect),
+    lineNumbers(),
+    EditorView.editable.of(false),
+    EditorState.readOnly.of(true),
+  ];
+}
