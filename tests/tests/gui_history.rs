@@ -13,6 +13,16 @@ use bakery_tests::{article_template, sandbox, sandbox_bakery, workspace_binary};
 
 const WAIT: Duration = Duration::from_secs(60);
 
+/// Scrolls <main> (only it: `scrollIntoView` would slide the whole page) so the element is
+/// near the top, for the screenshot that follows.
+fn scroll_to(session: &Session, css: &str) {
+    session.script(&format!(
+        "const el = document.querySelector({}); const main = document.querySelector('main'); main.scrollTop += el.getBoundingClientRect().top - main.getBoundingClientRect().top - 120",
+        serde_json::to_string(css).unwrap()
+    ));
+    std::thread::sleep(Duration::from_millis(200));
+}
+
 fn count(session: &Session, css: &str) -> u64 {
     session
         .script(&format!(
@@ -182,6 +192,7 @@ fn the_timeline_shows_every_bake_and_a_bake_shows_what_changed_where_it_came_fro
     session.wait_text("[data-testid=bake-page]", WAIT, |t| {
         t.contains("baking the base")
     });
+    scroll_to(&session, "[data-testid=history-diff]");
     session.save_screenshot("history-bake-diff");
 
     // Its images, asked in the account now.
@@ -199,6 +210,7 @@ fn the_timeline_shows_every_bake_and_a_bake_shows_what_changed_where_it_came_fro
     session.wait_text("[data-testid=trends-success]", WAIT, |t| {
         t.starts_with("2 of 2 recent bakes succeeded")
     });
+    scroll_to(&session, "[data-testid=trends]");
     session.save_screenshot("history-trends");
 
     // Lineage of the first base bake: the app descends from it, and is out of date.
@@ -235,6 +247,7 @@ fn the_timeline_shows_every_bake_and_a_bake_shows_what_changed_where_it_came_fro
             .as_deref(),
         Some("out_of_date")
     );
+    scroll_to(&session, "[data-testid=lineage]");
     session.save_screenshot("history-lineage");
 
     // Bake again: the Bakes view with the template checked, ready to bake.
