@@ -1,7 +1,7 @@
 //! The window on a dark desktop, driven through WebDriver under Xvfb: WebKitGTK takes
 //! `prefers-color-scheme` from the GTK theme, so `GTK_THEME=Adwaita:dark` in the app's
 //! environment turns the app's dark palette on. A bake (its manifest open, its log searched),
-//! the Profiles view, About, a placeholder and the template editor (form, code, a problem) are
+//! the Profiles view, About, the History (timeline and a bake's page) and the template editor (form, code, a problem) are
 //! photographed as target/screenshots/dark-*.png.
 
 use std::time::Duration;
@@ -158,9 +158,19 @@ fn a_dark_gtk_theme_gives_the_window_its_dark_palette() {
     session.find("[data-testid=section-about] h1", WAIT);
     screenshot(&session, "dark-about");
 
+    // The history: the bake on the timeline, then its page with the template as baked.
     session.find("[data-testid=nav-history]", WAIT).click();
-    session.find("[data-testid=section-history] h1", WAIT);
+    session.find("[data-testid=timeline-bake]", WAIT);
     screenshot(&session, "dark-history");
+    session.find("[data-testid=history-open]", WAIT).click();
+    session.wait_text("[data-testid=history-first-bake]", WAIT, |t| {
+        t.contains("nothing to compare with")
+    });
+    session.find("[data-testid=history-template] .cm-content", WAIT);
+    session.script(
+        "const m = document.querySelector('main'); m.scrollTop += document.querySelector('[data-testid=history-facts]').getBoundingClientRect().top - m.getBoundingClientRect().top - 20; return true;",
+    );
+    screenshot(&session, "dark-history-bake");
 
     // The template editor: the form, the code's highlighting, a problem.
     session.find("[data-testid=nav-templates]", WAIT).click();
