@@ -84,6 +84,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::history::history_lineage,
             commands::history::history_trends,
             commands::history::history_image_standings,
+            commands::history::expected_step_times,
             commands::templates::pick_template_to_edit,
             commands::templates::pick_save_path,
             commands::templates::open_template,

@@ -1,5 +1,5 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { render, screen, within } from "@testing-library/svelte";
+import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
@@ -33,6 +33,10 @@ function backendAnswering(answer: { ok: AppInfo } | { err: IpcError }): string[]
       }
       // The Templates view (the landing section) lists its starters.
       if (cmd === "template_starters") return [];
+      // The History view asks for its window: an empty history.
+      if (cmd === "history_timeline") {
+        return { lanes: [], total: 0, bakes: [], clusters: [], newest: null };
+      }
       if (cmd !== "app_info") throw new Error(`unexpected command ${cmd}`);
       if ("err" in answer) throw answer.err;
       return answer.ok;
@@ -78,14 +82,16 @@ describe("app frame", () => {
     }
   });
 
-  it("says plainly which sections are not built yet, and lists profiles", async () => {
+  it("says what an empty history will hold, and lists profiles", async () => {
     backendAnswering({ ok: awsInfo });
     const user = userEvent.setup();
     render(App);
 
     await user.click(screen.getByTestId("nav-history"));
-    expect(screen.getByTestId("section-history-summary")).toHaveTextContent(
-      "Every bake on a timeline, kept on this machine — not built yet.",
+    await waitFor(() =>
+      expect(screen.getByTestId("history-count")).toHaveTextContent(
+        "No bakes yet. Every bake — from the Bakes view or from bakery bake — shows up here.",
+      ),
     );
     await user.click(screen.getByTestId("nav-profiles"));
     expect(await screen.findByTestId("profiles-empty")).toHaveTextContent(
@@ -210,6 +216,10 @@ describe("backend errors", () => {
     mockIPC(
       (cmd) => {
         if (cmd === "template_starters") return [];
+        // The History view asks for its window: an empty history.
+        if (cmd === "history_timeline") {
+          return { lanes: [], total: 0, bakes: [], clusters: [], newest: null };
+        }
         if (cmd !== "app_info") throw new Error(`unexpected command ${cmd}`);
         if (failures-- > 0) {
           throw { kind: "internal", message: "state not ready", field: null } satisfies IpcError;

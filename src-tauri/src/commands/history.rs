@@ -82,3 +82,15 @@ pub async fn history_image_standings(
         .image_standings(&state.bakery, profile.as_deref(), &images)
         .await)
 }
+
+/// The expected time of each step of a bake of this template in `region` (the median of its
+/// recent bakes there): the Bakes view's estimates.
+#[tauri::command]
+#[specta::specta]
+pub fn expected_step_times(
+    state: State<'_, AppState>,
+    template_path: String,
+    region: String,
+) -> Result<ExpectedSteps, IpcError> {
+    Ok(state.bakery.expected_steps(&template_path, &region)?)
+}

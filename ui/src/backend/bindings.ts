@@ -91,6 +91,11 @@ export const commands = {
 	 *  profile.
 	 */
 	historyImageStandings: (bakeId: string) => typedError<ImageStanding_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("history_image_standings", { bakeId })),
+	/**
+	 *  The expected time of each step of a bake of this template in `region` (the median of its
+	 *  recent bakes there): the Bakes view's estimates.
+	 */
+	expectedStepTimes: (templatePath: string, region: string) => typedError<ExpectedSteps, IpcError_Serialize>(__TAURI_INVOKE("expected_step_times", { templatePath, region })),
 	/**  The native dialog to open a template file or folder; `null` when the person closed it. */
 	pickTemplateToEdit: (what: OpenWhat) => typedError<string | null, IpcError_Serialize>(__TAURI_INVOKE("pick_template_to_edit", { what })),
 	/**  The native "Save As" dialog, starting at `suggested`; `null` when closed. */

@@ -324,6 +324,11 @@ export function historyTrends(
   return call(() => commands.historyTrends(templatePath, region));
 }
 
+/** Each step's expected time for a bake of this template in `region` (median of recent bakes). */
+export function expectedStepTimes(templatePath: string, region: string): Promise<ExpectedSteps> {
+  return call(() => commands.expectedStepTimes(templatePath, region));
+}
+
 /** Where each image of a bake stands in the account now (asked with the active profile). */
 export function historyImageStandings(bakeId: string): Promise<ImageStanding[]> {
   return call(() => commands.historyImageStandings(bakeId));

@@ -32,6 +32,14 @@ export interface BakesBackend {
   pickTemplate(): Promise<string | null>;
   /** "Save as…" for the bake's manifest: the native save dialog; the path, or null. */
   saveManifest(id: string): Promise<string | null>;
+  /** Each step's expected time (ms) in a bake of this template and region, from the history. */
+  expectedSteps?(templatePath: string, region: string): Promise<ExpectedTimes>;
+}
+
+/** Expected step times: how many recent bakes they are the median of, and step → ms. */
+export interface ExpectedTimes {
+  bakes: number;
+  steps: Partial<Record<string, number>>;
 }
 
 function vars(values: Record<string, string>): backend.VariableInput[] {
@@ -103,5 +111,8 @@ export const appBakesBackend: BakesBackend = {
   },
   saveManifest(id) {
     return backend.saveManifest(id);
+  },
+  expectedSteps(templatePath, region) {
+    return backend.expectedStepTimes(templatePath, region);
   },
 };
