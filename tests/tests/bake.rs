@@ -359,6 +359,50 @@ fn kill_9_at_every_step_boundary_is_cleaned_up_by_the_next_start() {
             Vec::<String>::new(),
             "killed at {step}: {stdout}"
         );
+        // The history survived the kill whole: the bake, marked failed by the cleanup, with
+        // every step that ended before the kill recorded as it ended.
+        let list = bakery(&sandbox, home.path())
+            .args(["history", "list", "--json"])
+            .output()
+            .unwrap();
+        let bake: serde_json::Value =
+            serde_json::from_str(String::from_utf8_lossy(&list.stdout).trim()).unwrap();
+        assert_eq!(bake["status"], "failed", "killed at {step}: {bake}");
+        assert!(
+            bake["error"].as_str().is_some_and(
+                |e| e.contains("the process running this bake stopped (killed or crashed)")
+            ),
+            "killed at {step}: {bake}"
+        );
+        let show = bakery(&sandbox, home.path())
+            .args(["history", "show", bake["id"].as_str().unwrap(), "--json"])
+            .output()
+            .unwrap();
+        let detail: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+        let recorded: Vec<(&str, &str)> = detail["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["step"].as_str().unwrap(), s["status"].as_str().unwrap()))
+            .collect();
+        let before: Vec<(&str, &str)> = STEPS
+            .iter()
+            .take_while(|s| **s != step)
+            .map(|s| (*s, "succeeded"))
+            .collect();
+        assert_eq!(
+            recorded.get(..before.len()),
+            Some(before.as_slice()),
+            "killed at {step}"
+        );
+        assert!(
+            recorded.iter().any(|(s, _)| *s == step),
+            "the killed step's start is recorded: {recorded:?}"
+        );
+        assert!(
+            !recorded.iter().any(|(_, status)| *status == "running"),
+            "no step of a dead bake stays running: {recorded:?}"
+        );
     }
 }
 

@@ -121,6 +121,7 @@ impl Bakery {
         include_kept: bool,
     ) -> Result<Vec<Recovered>, AppError> {
         let history = self.history()?;
+        cleanup::close_dead_bakes_without_resources(&history, self.data_dir())?;
         if history.bakes_with_open_entries()?.is_empty() {
             return Ok(Vec::new());
         }
@@ -138,6 +139,7 @@ impl Bakery {
         sweep: bool,
     ) -> Result<CleanupReport, AppError> {
         let history = self.history()?;
+        cleanup::close_dead_bakes_without_resources(&history, self.data_dir())?;
         let sdk = sdk_config(&self.resolver()?, profile, region, self.environment()).await?;
         let recovered =
             cleanup::recover_dead_bakes(history.clone(), self.data_dir(), &sdk, true).await?;

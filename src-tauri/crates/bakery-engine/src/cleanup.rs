@@ -157,6 +157,41 @@ pub struct Recovered {
     pub left: Vec<Leftover>,
 }
 
+/// The error of a step that was running when its bake's process died.
+const STOPPED_DURING_STEP: &str = "the process running this bake stopped during this step";
+
+/// Marks failed the bakes recorded as running whose process died before they made anything
+/// (no ledger rows left to clean: [`recover_dead_bakes`] never sees them), so the history
+/// does not show them running forever. No AWS call. Returns their ids.
+pub fn close_dead_bakes_without_resources(
+    history: &Arc<History>,
+    data_dir: &Path,
+) -> Result<Vec<String>, EngineError> {
+    let open = history.bakes_with_open_entries()?;
+    let mut closed = Vec::new();
+    for bake_id in history.running_bakes()? {
+        if open.contains(&bake_id) {
+            continue;
+        }
+        let Some(lock) = BakeLock::try_claim(data_dir, &bake_id)? else {
+            continue; // still running in another process
+        };
+        let ctx = BakeContext::new(&bake_id, history.clone(), data_dir.to_path_buf());
+        history.interrupt_steps(&bake_id, &ctx.now(), STOPPED_DURING_STEP)?;
+        history.finish_bake(
+            &bake_id,
+            BakeStatus::Failed,
+            &ctx.now(),
+            Some(
+                "the process running this bake stopped (killed or crashed) before it made anything",
+            ),
+        )?;
+        lock.release();
+        closed.push(bake_id);
+    }
+    Ok(closed)
+}
+
 /// Finds bakes whose process died (their lock is free) with resources still in the ledger,
 /// cleans them up, and marks them failed. Live bakes (lock held) are left alone, and so are
 /// bakes aborted on purpose (`--on-error=abort`) unless `include_aborted` (`bakery cleanup`).
@@ -180,6 +215,7 @@ pub async fn recover_dead_bakes(
         if let Ok(record) = history.bake(&bake_id)
             && record.status == BakeStatus::Running
         {
+            history.interrupt_steps(&bake_id, &ctx.now(), STOPPED_DURING_STEP)?;
             history.finish_bake(
                 &bake_id,
                 BakeStatus::Failed,

@@ -769,6 +769,30 @@ impl History {
         .collect()
     }
 
+    /// Bakes recorded as running (some may have lost their process: see [`BakeLock`]).
+    pub fn running_bakes(&self) -> Result<Vec<String>, HistoryError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT id FROM bakes WHERE status = 'running' ORDER BY started_at")?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Ends the steps of a dead bake that were still running: failed, with `error`.
+    pub fn interrupt_steps(
+        &self,
+        bake_id: &str,
+        at: &str,
+        error: &str,
+    ) -> Result<(), HistoryError> {
+        self.conn().execute(
+            "UPDATE bake_steps SET status = 'failed', finished_at = ?2, error = ?3
+             WHERE bake_id = ?1 AND status = 'running'",
+            params![bake_id, at, error],
+        )?;
+        Ok(())
+    }
+
     /// Bakes that still have resources to clean, oldest first.
     pub fn bakes_with_open_entries(&self) -> Result<Vec<String>, HistoryError> {
         let conn = self.conn();
