@@ -199,7 +199,7 @@ fn every_bake_is_recorded_and_compared_with_the_one_before_and_linked_to_what_it
     // The lineage: base → app, and the app is behind the base's newest image now.
     let lineage = stdout(&run(&sandbox, home, &["history", "lineage", &base_ami]));
     assert!(
-        lineage.contains(&format!("{catalogue_ami}")) && lineage.contains(&format!("bake {first}")),
+        lineage.contains(catalogue_ami) && lineage.contains(&format!("bake {first}")),
         "the base's own ancestry: {lineage}"
     );
     let app_line = lineage

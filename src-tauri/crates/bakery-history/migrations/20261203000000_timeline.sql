@@ -62,6 +62,7 @@ ALTER TABLE artifacts ADD COLUMN shared_with TEXT NOT NULL DEFAULT '[]';
 
 -- The timeline asks for a window of time; lineage follows images both ways.
 CREATE INDEX bakes_started ON bakes (started_at);
+CREATE INDEX bakes_status ON bakes (status, started_at);
 CREATE INDEX bakes_template ON bakes (template_path, started_at);
 CREATE INDEX bakes_source_image ON bakes (source_image_id);
 CREATE INDEX artifacts_image ON artifacts (image_id);

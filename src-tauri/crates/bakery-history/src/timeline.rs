@@ -176,43 +176,8 @@ impl History {
         let (condition, values) = window_condition(query);
         let lane = query.lane_by.column();
         let conn = self.conn();
-        let total: i64 = conn.query_row(
-            &format!("SELECT COUNT(*) FROM bakes WHERE {condition}"),
-            params_from_iter(values.iter()),
-            |row| row.get(0),
-        )?;
-        let mut lanes_stmt = conn.prepare(&format!(
-            "SELECT DISTINCT {lane} FROM bakes WHERE {condition} ORDER BY 1"
-        ))?;
-        let lanes = lanes_stmt
-            .query_map(params_from_iter(values.iter()), |row| row.get(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        let newest: Option<String> =
-            conn.query_row("SELECT MAX(started_at) FROM bakes", [], |row| row.get(0))?;
-        let mut timeline = Timeline {
-            lanes,
-            total: u32::try_from(total).unwrap_or(u32::MAX),
-            newest,
-            ..Timeline::default()
-        };
-        if total <= i64::from(query.max_bakes) {
-            let mut stmt = conn.prepare(&format!(
-                "{BAKE_FIELDS}, {lane} FROM bakes WHERE {condition} ORDER BY started_at, id"
-            ))?;
-            let rows = stmt.query_map(params_from_iter(values.iter()), |row| {
-                Ok((bake_from_row(row)?, row.get::<_, String>(9)?))
-            })?;
-            for row in rows {
-                let (bake, lane) = row?;
-                timeline.bakes.push(TimelineBake {
-                    bake: bake?,
-                    lane,
-                    interrupted: false,
-                });
-            }
-            return Ok(timeline);
-        }
-        // Bucket by start time: (julianday(start) - julianday(from)) in buckets of the window.
+        // One pass counts the window per lane and time bucket: the clusters, and from them
+        // the lanes and the total. Bucket = (start - from) / (to - from) × buckets.
         let n = values.len();
         let mut bucket_values = values.clone();
         bucket_values.push(Value::Text(query.from.clone()));
@@ -230,17 +195,47 @@ impl History {
             c = n + 3,
         );
         let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(bucket_values.iter()), |row| {
-            Ok(TimelineCluster {
-                lane: row.get(0)?,
-                from: row.get(1)?,
-                to: row.get(2)?,
-                count: row.get(3)?,
-                failed: row.get(4)?,
-                running: row.get(5)?,
-            })
+        let clusters = stmt
+            .query_map(params_from_iter(bucket_values.iter()), |row| {
+                Ok(TimelineCluster {
+                    lane: row.get(0)?,
+                    from: row.get(1)?,
+                    to: row.get(2)?,
+                    count: row.get(3)?,
+                    failed: row.get(4)?,
+                    running: row.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let total: u32 = clusters.iter().map(|c| c.count).sum();
+        let mut lanes: Vec<String> = clusters.iter().map(|c| c.lane.clone()).collect();
+        lanes.dedup();
+        let newest: Option<String> =
+            conn.query_row("SELECT MAX(started_at) FROM bakes", [], |row| row.get(0))?;
+        let mut timeline = Timeline {
+            lanes,
+            total,
+            newest,
+            ..Timeline::default()
+        };
+        if total > query.max_bakes {
+            timeline.clusters = clusters;
+            return Ok(timeline);
+        }
+        let mut stmt = conn.prepare(&format!(
+            "{BAKE_FIELDS}, {lane} FROM bakes WHERE {condition} ORDER BY started_at, id"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values.iter()), |row| {
+            Ok((bake_from_row(row)?, row.get::<_, String>(9)?))
         })?;
-        timeline.clusters = rows.collect::<Result<_, _>>()?;
+        for row in rows {
+            let (bake, lane) = row?;
+            timeline.bakes.push(TimelineBake {
+                bake: bake?,
+                lane,
+                interrupted: false,
+            });
+        }
         Ok(timeline)
     }
 
@@ -422,10 +417,12 @@ fn window_condition(query: &TimelineQuery) -> (String, Vec<Value>) {
         Value::Text(query.from.clone()),
         Value::Text(format!("-{LONGEST_BAKE_DAYS} days")),
     ];
-    // Started before the end, and still going at the start (or running).
+    // Started before the end, and still going at the start: finished ones started at most
+    // LONGEST_BAKE_DAYS before it (the `started_at` index), or running (the `status` index).
     let mut clauses = vec![
-        "started_at < ?1 AND (finished_at >= ?2 OR (finished_at IS NULL AND status = 'running'))
-         AND (status = 'running' OR started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', ?2, ?3))"
+        "((started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', ?2, ?3) AND started_at < ?1
+           AND (finished_at >= ?2 OR finished_at IS NULL))
+          OR (status = 'running' AND started_at < ?1))"
             .to_string(),
     ];
     // A clause with one parameter (`?`, maybe used twice), numbered after the ones before.
@@ -482,7 +479,7 @@ fn window_condition(query: &TimelineQuery) -> (String, Vec<Value>) {
               || COALESCE(profile, '') || ' ' || COALESCE(account_id, '') || ' ' || region || ' '
               || COALESCE(error, '') || ' ' || COALESCE(source_image_id, '') || ' '
               || COALESCE(source_image_name, '') LIKE ? ESCAPE '\\'
-              OR EXISTS (SELECT 1 FROM artifacts a WHERE a.bake_id = bakes.id AND a.image_id LIKE ? ESCAPE '\\'))",
+              OR id IN (SELECT bake_id FROM artifacts WHERE image_id LIKE ? ESCAPE '\\'))",
             Value::Text(format!("%{escaped}%")),
             &mut values,
         );
