@@ -345,6 +345,24 @@ fn kill_9_at_every_step_boundary_is_cleaned_up_by_the_next_start() {
         let home = tempfile::tempdir().unwrap();
         let code = interrupt_at(&sandbox, home.path(), step, Signal::SIGKILL);
         assert_eq!(code, None, "killed at {step}");
+        // The store is whole after the kill, and the bake shows as interrupted.
+        let db = rusqlite::Connection::open(home.path().join("history.sqlite3")).unwrap();
+        let check: String = db
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "killed at {step}");
+        drop(db);
+        let list = bakery(&sandbox, home.path())
+            .args(["history", "list", "--json"])
+            .output()
+            .unwrap();
+        let bake: serde_json::Value =
+            serde_json::from_str(String::from_utf8_lossy(&list.stdout).trim()).unwrap();
+        assert_eq!(
+            (&bake["status"], &bake["interrupted"]),
+            (&"running".into(), &true.into()),
+            "killed at {step}: {bake}"
+        );
         let cleanup = bakery(&sandbox, home.path())
             .arg("cleanup")
             .output()

@@ -241,7 +241,49 @@ fn every_bake_is_recorded_and_compared_with_the_one_before_and_linked_to_what_it
         "{again}"
     );
     assert_eq!(bake_ids(&sandbox, elsewhere.path()), ids);
+    assert_eq!(
+        stdout(&run(
+            &sandbox,
+            elsewhere.path(),
+            &["history", "list", "--json"]
+        )),
+        stdout(&run(&sandbox, home, &["history", "list", "--json"])),
+        "the imported history lists exactly as the exported one"
+    );
     assert_eq!(show(&sandbox, elsewhere.path(), &app), app_detail);
+
+    // Rebuilt from the account alone: the same bakes, and the same lineage.
+    let teammate = tempfile::tempdir().unwrap();
+    let rebuilt = stdout(&run(
+        &sandbox,
+        teammate.path(),
+        &["history", "import", "--from-account"],
+    ));
+    assert!(
+        rebuilt.starts_with("Imported 3 bake(s) from the account's tagged images"),
+        "{rebuilt}"
+    );
+    assert_eq!(bake_ids(&sandbox, teammate.path()), ids);
+    let theirs = stdout(&run(
+        &sandbox,
+        teammate.path(),
+        &["history", "lineage", &base_ami],
+    ));
+    let app_line = theirs
+        .lines()
+        .find(|l| l.contains(&format!("bake {app}")))
+        .unwrap_or_else(|| panic!("the lineage rebuilt from the account: {theirs}"));
+    assert!(
+        app_line.contains("app.json") && app_line.contains("OUT OF DATE"),
+        "{theirs}"
+    );
+    assert!(theirs.contains(catalogue_ami), "{theirs}");
+    let again = stdout(&run(
+        &sandbox,
+        teammate.path(),
+        &["history", "import", "--from-account"],
+    ));
+    assert!(again.starts_with("Imported 0 bake(s)"), "{again}");
 
     // A line that is not a bake: refused with its place, nothing added.
     std::fs::write(home.join("bad.jsonl"), "{\"bake\": 1}\n").unwrap();

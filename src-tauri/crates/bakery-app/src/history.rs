@@ -365,6 +365,85 @@ impl Bakery {
         Ok(report)
     }
 
+    /// Rebuilds the summaries of the bakes whose images are in the account (tagged
+    /// `bakery:bake-id` at bake time, every region), with their images, template (file name),
+    /// build and source image, so a second machine sees the same lineage. Bakes already here
+    /// are skipped. What only the baking machine saw (steps, log, template text, variables)
+    /// is not in the account and stays there.
+    pub async fn import_from_account(
+        &self,
+        profile: Option<&str>,
+        region: &str,
+    ) -> Result<ImportReport, AppError> {
+        let sdk =
+            crate::credentials::sdk_config(&self.resolver()?, profile, region, self.environment())
+                .await?;
+        let regions = bakery_engine::cleanup::all_regions(&sdk, region).await?;
+        let mut by_bake: BTreeMap<String, Vec<bakery_engine::catalog::TaggedImage>> =
+            BTreeMap::new();
+        for region in &regions {
+            let ec2 = bakery_engine::ec2::Ec2::new(&sdk, region);
+            for image in bakery_engine::catalog::tagged_images(&ec2).await? {
+                by_bake
+                    .entry(image.bake_id.clone())
+                    .or_default()
+                    .push(image);
+            }
+        }
+        let history = self.history()?;
+        let mut report = ImportReport::default();
+        for (bake_id, mut images) in by_bake {
+            // The build region's image is the first made; copies come after.
+            images.sort_by(|a, b| a.created.cmp(&b.created).then(a.region.cmp(&b.region)));
+            let first = &images[0];
+            let last = &images[images.len() - 1];
+            let bake = ExportedBake {
+                detail: BakeDetail {
+                    bake: BakeRecord {
+                        id: bake_id.clone(),
+                        template_path: first.template.clone(),
+                        build_name: first.build.clone(),
+                        profile: profile.map(str::to_string),
+                        region: first.region.clone(),
+                        status: BakeStatus::Succeeded,
+                        started_at: first.created.clone(),
+                        finished_at: Some(last.created.clone()),
+                        error: None,
+                    },
+                    template_text: None,
+                    template_hash: None,
+                    variables: serde_json::json!({}),
+                    account_id: first.owner_id.clone(),
+                    host: None,
+                    regions: images.iter().map(|i| i.region.clone()).collect(),
+                    source_image: first.source_ami.clone().map(|id| SourceImage {
+                        id,
+                        ..SourceImage::default()
+                    }),
+                    steps: Vec::new(),
+                    artifacts: images
+                        .iter()
+                        .map(|i| Artifact {
+                            region: i.region.clone(),
+                            image_id: i.image_id.clone(),
+                            snapshot_ids: i.snapshot_ids.clone(),
+                            encrypted: Some(i.encrypted),
+                            shared_with: Vec::new(),
+                        })
+                        .collect(),
+                    ledger: Vec::new(),
+                },
+                events: Vec::new(),
+            };
+            if history.import(&bake)? {
+                report.imported += 1;
+            } else {
+                report.skipped += 1;
+            }
+        }
+        Ok(report)
+    }
+
     /// Drops the events of bakes finished before `before` (RFC 3339); see
     /// [`bakery_history::History::prune`].
     pub fn prune_history(&self, before: &str) -> Result<PruneReport, AppError> {

@@ -36,7 +36,8 @@ enum HistoryCommand {
     Lineage(LineageArgs),
     /// Finished bakes as JSON lines (one bake per line, its events included), to stdout.
     Export(ExportArgs),
-    /// Adds the bakes of an export; bakes already here are skipped.
+    /// Adds the bakes of an export (or, --from-account, of the account's tagged images);
+    /// bakes already here are skipped.
     Import(ImportArgs),
     /// Drops the events (log lines) of bakes that finished before a date; every bake's
     /// summary, steps, template, images and open ledger rows stay.
@@ -131,7 +132,22 @@ struct ExportArgs {
 #[derive(Debug, clap::Args)]
 struct ImportArgs {
     /// A file written by `bakery history export` (`-` for stdin).
-    file: PathBuf,
+    #[arg(
+        required_unless_present = "from_account",
+        conflicts_with = "from_account"
+    )]
+    file: Option<PathBuf>,
+    /// Instead, rebuild the summaries of the bakes whose images are in the account (tagged
+    /// by bakery at bake time, every region): their images, template, build and source, so
+    /// the lineage is the same on this machine.
+    #[arg(long)]
+    from_account: bool,
+    /// The AWS profile to read the account with (--from-account).
+    #[arg(long, requires = "from_account")]
+    profile: Option<String>,
+    /// The region for the calls that are not regional (--from-account).
+    #[arg(long, default_value = "us-east-1", requires = "from_account")]
+    region: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -564,21 +580,34 @@ fn export(args: &ExportArgs) -> Result<(), CliError> {
 
 fn import(args: &ImportArgs) -> Result<(), CliError> {
     let bakery = bakery()?;
-    let (name, text) = if args.file.as_os_str() == "-" {
+    let Some(file) = &args.file else {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(CliError::Runtime)?;
+        let report =
+            runtime.block_on(bakery.import_from_account(args.profile.as_deref(), &args.region))?;
+        println!(
+            "Imported {} bake(s) from the account's tagged images; {} already in this history were left as they are.",
+            report.imported, report.skipped
+        );
+        return Ok(());
+    };
+    let (name, text) = if file.as_os_str() == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|source| {
             CliError::Read {
-                path: args.file.clone(),
+                path: file.clone(),
                 source,
             }
         })?;
         ("stdin".to_string(), text)
     } else {
-        let text = std::fs::read_to_string(&args.file).map_err(|source| CliError::Read {
-            path: args.file.clone(),
+        let text = std::fs::read_to_string(file).map_err(|source| CliError::Read {
+            path: file.clone(),
             source,
         })?;
-        (args.file.display().to_string(), text)
+        (file.display().to_string(), text)
     };
     let report = bakery.import_history(&name, &text)?;
     println!(

@@ -69,6 +69,86 @@ pub async fn images(
     Ok(images)
 }
 
+/// An image a bake made, as the account describes it and its tags tell (`bakery history
+/// import --from-account`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedImage {
+    /// Its region.
+    pub region: String,
+    /// The AMI id.
+    pub image_id: String,
+    /// The account that owns it.
+    pub owner_id: Option<String>,
+    /// When EC2 made it.
+    pub created: String,
+    /// Its snapshots.
+    pub snapshot_ids: Vec<String>,
+    /// Whether its volumes are encrypted.
+    pub encrypted: bool,
+    /// The bake that made it (`bakery:bake-id`).
+    pub bake_id: String,
+    /// The template's file name (`bakery:template`).
+    pub template: Option<String>,
+    /// The template's SHA-256 as baked (`bakery:template-hash`).
+    pub template_hash: Option<String>,
+    /// The build (`bakery:build`).
+    pub build: Option<String>,
+    /// The image the bake started from (`bakery:source-ami`).
+    pub source_ami: Option<String>,
+}
+
+/// The account's own images in `ec2`'s region that a bake made (tagged `bakery:bake-id`).
+pub async fn tagged_images(ec2: &Ec2) -> Result<Vec<TaggedImage>, EngineError> {
+    use crate::resources::{
+        BAKE_ID_TAG, BUILD_TAG, SOURCE_AMI_TAG, TEMPLATE_HASH_TAG, TEMPLATE_TAG,
+    };
+    let described = ec2
+        .client
+        .describe_images()
+        .owners("self")
+        .filters(
+            Filter::builder()
+                .name("tag-key")
+                .values(BAKE_ID_TAG)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeImages", &ec2.region, e))?;
+    let mut out = Vec::new();
+    for image in described.images() {
+        let tag = |key: &str| {
+            image
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some(key))
+                .and_then(|t| t.value())
+                .map(str::to_string)
+        };
+        let Some(bake_id) = tag(BAKE_ID_TAG) else {
+            continue;
+        };
+        let volumes = image.block_device_mappings().iter().filter_map(|m| m.ebs());
+        out.push(TaggedImage {
+            region: ec2.region.clone(),
+            image_id: image.image_id().unwrap_or_default().to_string(),
+            owner_id: image.owner_id().map(str::to_string),
+            created: image.creation_date().unwrap_or_default().to_string(),
+            snapshot_ids: volumes
+                .clone()
+                .filter_map(|v| v.snapshot_id().map(str::to_string))
+                .collect(),
+            encrypted: volumes.clone().any(|v| v.encrypted() == Some(true)),
+            bake_id,
+            template: tag(TEMPLATE_TAG),
+            template_hash: tag(TEMPLATE_HASH_TAG),
+            build: tag(BUILD_TAG),
+            source_ami: tag(SOURCE_AMI_TAG),
+        });
+    }
+    Ok(out)
+}
+
 /// The image `id`, when the region has it.
 pub async fn image(ec2: &Ec2, id: &str) -> Result<Option<ImageChoice>, EngineError> {
     Ok(ec2.image(id).await?.as_ref().map(choice))

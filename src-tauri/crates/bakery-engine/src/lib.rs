@@ -135,7 +135,7 @@ pub async fn bake(
     if let Some(session) = bake.state.ssh.take() {
         session.close().await;
     }
-    let artifacts = std::mem::take(&mut bake.state.artifacts);
+    let mut artifacts = std::mem::take(&mut bake.state.artifacts);
 
     // Cleanup runs even when the bake was cancelled: it has its own cancel token.
     let cleanup_ctx = BakeContext {
@@ -204,13 +204,12 @@ pub async fn bake(
             .chain(&spec.ami_groups)
             .cloned()
             .collect();
-        for artifact in &artifacts {
-            let artifact = bakery_history::Artifact {
-                encrypted: Some(encrypted),
-                shared_with: shared_with.clone(),
-                ..artifact.clone()
-            };
-            ctx.history.record_artifact(&ctx.bake_id, &artifact)?;
+        for artifact in &mut artifacts {
+            // A copy is encrypted also when its region has a KMS key of its own.
+            artifact.encrypted =
+                Some(encrypted || spec.region_kms_key_ids.contains_key(&artifact.region));
+            artifact.shared_with = shared_with.clone();
+            ctx.history.record_artifact(&ctx.bake_id, artifact)?;
         }
         keep_artifacts(ctx, "the bake's output")?;
     }

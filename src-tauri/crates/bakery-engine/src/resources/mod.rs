@@ -29,6 +29,44 @@ use crate::spec::Polling;
 
 /// The tag every bake resource carries, so a sweep can find it.
 pub const BAKE_ID_TAG: &str = "bakery:bake-id";
+/// On a bake's images: the template's file name (`bakery history import --from-account`
+/// rebuilds the bake's summary and lineage from these).
+pub const TEMPLATE_TAG: &str = "bakery:template";
+/// On a bake's images: the SHA-256 of the template as baked (the history's key for it).
+pub const TEMPLATE_HASH_TAG: &str = "bakery:template-hash";
+/// On a bake's images: the build's name.
+pub const BUILD_TAG: &str = "bakery:build";
+/// On a bake's images: the image the bake started from.
+pub const SOURCE_AMI_TAG: &str = "bakery:source-ami";
+
+/// The user's `tags` plus the lineage tags of a bake's image: template, its hash, build and
+/// source image (those known).
+pub fn image_tags(
+    ctx: &BakeContext,
+    build: &str,
+    source_ami: Option<&str>,
+    tags: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut out = tags.clone();
+    if let Some(name) = ctx
+        .template_path
+        .as_deref()
+        .and_then(|p| std::path::Path::new(p).file_name())
+    {
+        out.insert(TEMPLATE_TAG.into(), name.to_string_lossy().into_owned());
+    }
+    if let Some(text) = &ctx.template_text {
+        out.insert(
+            TEMPLATE_HASH_TAG.into(),
+            bakery_history::template_hash(text),
+        );
+    }
+    out.insert(BUILD_TAG.into(), build.into());
+    if let Some(source) = source_ami {
+        out.insert(SOURCE_AMI_TAG.into(), source.into());
+    }
+    out
+}
 
 /// One kind of cloud resource: found by the bake's tag and deleted.
 pub(crate) trait CloudResource {

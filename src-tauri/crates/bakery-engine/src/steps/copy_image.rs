@@ -32,9 +32,11 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     if targets.is_empty() {
         return Ok(());
     }
+    let source_ami = bake.state.source_image.as_ref().map(|s| s.id.clone());
     let copies = targets.iter().map(|target| {
         let ec2 = bake.ec2_in(target);
         let ctx = bake.ctx;
+        let source_ami = source_ami.clone();
         // A copy's name, description and tags see its own region as `{{ .BuildRegion }}`.
         let spec = match &bake.state.source_image {
             Some(image) if bake.written.uses_build_variables() => Cow::Owned(
@@ -69,7 +71,13 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                     .map_err(|e| aws_error("CopyImage", &region, e))?;
             let image_id = copied.image_id().unwrap_or_default().to_string();
             ctx.created(entry, &region, ResourceKind::Image, &image_id)?;
-            tag_resources(ctx, &ec2, std::slice::from_ref(&image_id), &spec.tags).await?;
+            let image_tags = crate::resources::image_tags(
+                ctx,
+                &spec.build_name,
+                source_ami.as_deref(),
+                &spec.tags,
+            );
+            tag_resources(ctx, &ec2, std::slice::from_ref(&image_id), &image_tags).await?;
             let snapshots = wait_available(ctx, &ec2, &image_id, spec, StepName::CopyImage).await?;
             record_snapshots(ctx, &region, &snapshots)?;
             let mut snapshot_tags = spec.tags.clone();

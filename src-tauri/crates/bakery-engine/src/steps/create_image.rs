@@ -43,6 +43,12 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             .into_iter()
             .filter(|(k, _)| !bake.spec.snapshot_tags.contains_key(k)),
     );
+    let image_tags = crate::resources::image_tags(
+        bake.ctx,
+        &bake.spec.build_name,
+        bake.state.source_image.as_ref().map(|s| s.id.as_str()),
+        &bake.spec.tags,
+    );
     let encrypt = bake.spec.encrypt_boot;
     let first_name = if encrypt {
         intermediate_name(&bake.ctx.bake_id)
@@ -66,7 +72,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                 .map(crate::ec2::block_device)
                 .collect()
         }))
-        .tag_specifications(Image::tags(&bake.ctx.bake_id, &bake.spec.tags))
+        .tag_specifications(Image::tags(&bake.ctx.bake_id, &image_tags))
         .send()
         .await
         .map_err(|e| aws_error("CreateImage", &region, e))?;
@@ -108,7 +114,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             bake.ctx,
             &bake.ec2,
             std::slice::from_ref(&encrypted_id),
-            &bake.spec.tags,
+            &image_tags,
         )
         .await?;
         let encrypted_snapshots = wait_available(
