@@ -188,8 +188,8 @@ impl History {
         let mut rows = stmt.query(params_from_iter(values.iter()))?;
         // Lanes are few: a row finds its lane's number by comparing, allocating nothing.
         let mut lane_names: Vec<String> = Vec::new();
-        // (lane number, bucket) → (first start, last start, count, failed, running).
-        let mut counted: std::collections::HashMap<(usize, i64), (i64, i64, u32, u32, u32)> =
+        // (lane number, bucket) → its count.
+        let mut counted: std::collections::HashMap<(usize, i64), Count> =
             std::collections::HashMap::new();
         while let Some(row) = rows.next()? {
             let text = |i: usize| -> Result<&str, HistoryError> {
@@ -207,12 +207,16 @@ impl History {
             };
             let at = epoch_ms(started)?;
             let bucket = (at - from) * buckets / span;
-            let entry = counted.entry((lane, bucket)).or_insert((at, at, 0, 0, 0));
-            entry.0 = entry.0.min(at);
-            entry.1 = entry.1.max(at);
-            entry.2 += 1;
-            entry.3 += u32::from(matches!(status, "failed" | "aborted"));
-            entry.4 += u32::from(status == "running");
+            let entry = counted.entry((lane, bucket)).or_insert(Count {
+                first: at,
+                last: at,
+                ..Count::default()
+            });
+            entry.first = entry.first.min(at);
+            entry.last = entry.last.max(at);
+            entry.bakes += 1;
+            entry.failed += u32::from(matches!(status, "failed" | "aborted"));
+            entry.running += u32::from(status == "running");
         }
         drop(rows);
         let mut clusters: Vec<TimelineCluster> = counted
@@ -440,6 +444,18 @@ fn epoch_ms(at: &str) -> Result<i64, HistoryError> {
         Ok(after) => i64::try_from(after.as_millis()).unwrap_or(i64::MAX),
         Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
     })
+}
+
+/// One lane's bakes in one time bucket, as they are counted.
+#[derive(Default)]
+struct Count {
+    /// The first start (ms since the epoch).
+    first: i64,
+    /// The last start.
+    last: i64,
+    bakes: u32,
+    failed: u32,
+    running: u32,
 }
 
 /// An RFC 3339 UTC time with milliseconds, as the history writes them.
