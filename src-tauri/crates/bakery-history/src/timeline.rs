@@ -221,16 +221,14 @@ impl History {
         drop(rows);
         let mut clusters: Vec<TimelineCluster> = counted
             .into_iter()
-            .map(
-                |((lane, _), (first, last, count, failed, running))| TimelineCluster {
-                    lane: lane_names[lane].clone(),
-                    from: rfc3339_ms(first),
-                    to: rfc3339_ms(last),
-                    count,
-                    failed,
-                    running,
-                },
-            )
+            .map(|((lane, _), count)| TimelineCluster {
+                lane: lane_names[lane].clone(),
+                from: rfc3339_ms(count.first),
+                to: rfc3339_ms(count.last),
+                count: count.bakes,
+                failed: count.failed,
+                running: count.running,
+            })
             .collect();
         clusters.sort_by(|a, b| a.lane.cmp(&b.lane).then_with(|| a.from.cmp(&b.from)));
         let total: u32 = clusters.iter().map(|c| c.count).sum();
