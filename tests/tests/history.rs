@@ -318,3 +318,46 @@ fn every_bake_is_recorded_and_compared_with_the_one_before_and_linked_to_what_it
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("no bake with id nope-nope"), "{stderr}");
 }
+
+#[test]
+fn logs_follow_a_running_bake_to_its_end() {
+    let sandbox = sandbox();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    std::fs::write(
+        home.join("slow.json"),
+        article_template(&sandbox, &["echo first", "sleep 2", "echo last"]),
+    )
+    .unwrap();
+    let mut bake = sandbox_bakery(&sandbox, home)
+        .args(["bake", "slow.json"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the bake to be recorded, then follow it from another process.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let id = loop {
+        let list = stdout(&run(&sandbox, home, &["history", "list", "--json"]));
+        if let Some(line) = list.lines().next() {
+            let bake: serde_json::Value = serde_json::from_str(line).unwrap();
+            break bake["id"].as_str().unwrap().to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bake never showed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let followed = stdout(&run(&sandbox, home, &["history", "logs", &id, "--follow"]));
+    assert!(bake.wait().unwrap().success());
+    assert!(followed.contains("amazon-ebs: first"), "{followed}");
+    assert!(followed.contains("amazon-ebs: last"), "{followed}");
+    assert!(
+        followed
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .contains("finished after"),
+        "followed to the bake's end: {followed}"
+    );
+}

@@ -174,7 +174,7 @@ fn list(args: &ListArgs) -> Result<(), CliError> {
     let bakery = bakery()?;
     let from = match &args.since {
         Some(since) => parse_when(since, "--since")?,
-        None => "0000-01-01T00:00:00Z".to_string(),
+        None => "1970-01-01T00:00:00.000Z".to_string(),
     };
     let timeline = bakery.timeline(&TimelineQuery {
         from,

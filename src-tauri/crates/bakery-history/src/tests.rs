@@ -371,6 +371,11 @@ fn the_timeline_returns_the_bakes_of_its_window_and_filters_them() {
     assert_eq!(all.lanes, ["a.json", "b.json"]);
     assert_eq!(all.total, 3);
     assert_eq!(all.newest.as_deref(), Some("2026-12-01T12:00:00.000Z"));
+    // The widest window `history list` asks for: every bake.
+    let ever = history
+        .timeline(&window("1970-01-01T00:00:00.000Z", "9999-12-31T23:59:59Z"))
+        .unwrap();
+    assert_eq!(ever.total, 5);
 
     let failed = history
         .timeline(&TimelineQuery {
