@@ -1,6 +1,6 @@
 //! Embedded, timestamped migrations; each runs once, in its own transaction, in order.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::HistoryError;
 
@@ -30,16 +30,23 @@ pub(crate) fn run_these(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
     )?;
     for &(version, sql) in migrations {
-        let applied: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
-            params![version],
-            |row| row.get(0),
-        )?;
+        let migration_err = |source| HistoryError::Migration { version, source };
+        // IMMEDIATE: the write lock first, then the check. Two processes opening a new
+        // history at once (a bake and `history list`) take turns; the second finds the
+        // migration applied instead of running it again.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(migration_err)?;
+        let applied: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                params![version],
+                |row| row.get(0),
+            )
+            .map_err(migration_err)?;
         if applied {
             continue;
         }
-        let migration_err = |source| HistoryError::Migration { version, source };
-        let tx = conn.transaction().map_err(migration_err)?;
         tx.execute_batch(sql).map_err(migration_err)?;
         tx.execute(
             "INSERT INTO schema_migrations (version) VALUES (?1)",

@@ -618,3 +618,32 @@ fn a_short_id_finds_its_bake() {
         Err(HistoryError::AmbiguousId { .. })
     ));
 }
+
+/// A bake and `history list` opening a new history at the same moment: each migration runs
+/// once, and every opener gets a migrated store.
+#[test]
+fn several_processes_opening_a_new_history_at_once_all_get_it_migrated() {
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    History::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap();
+        }
+        let history = History::open(&path).unwrap();
+        let versions: i64 = history
+            .conn()
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(versions, migrations::MIGRATIONS.len() as i64);
+    }
+}
