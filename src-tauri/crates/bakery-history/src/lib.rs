@@ -406,17 +406,10 @@ impl History {
     pub fn begin_bake(&self, bake: &NewBake<'_>) -> Result<(), HistoryError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let hash = match bake.template_text {
-            Some(text) => {
-                let hash = template_hash(text);
-                tx.execute(
-                    "INSERT OR IGNORE INTO templates (hash, text) VALUES (?1, ?2)",
-                    params![hash, text],
-                )?;
-                Some(hash)
-            }
-            None => None,
-        };
+        let hash = bake
+            .template_text
+            .map(|text| store_template(&tx, text))
+            .transpose()?;
         let regions = if bake.regions.is_empty() {
             json_text(&[bake.region])?
         } else {
@@ -812,6 +805,16 @@ pub fn template_hash(text: &str) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+/// Stores a template's text once (keyed by its SHA-256) and returns its key.
+fn store_template(tx: &rusqlite::Transaction<'_>, text: &str) -> Result<String, HistoryError> {
+    let hash = template_hash(text);
+    tx.execute(
+        "INSERT OR IGNORE INTO templates (hash, text) VALUES (?1, ?2)",
+        params![hash, text],
+    )?;
+    Ok(hash)
 }
 
 fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, HistoryError> {

@@ -6,7 +6,7 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BakeDetail, History, HistoryError, LedgerState, StoredEvent, json_text, template_hash,
+    BakeDetail, History, HistoryError, LedgerState, StoredEvent, json_text, store_template,
 };
 
 /// One line of an export: a finished bake whole, with its events.
@@ -85,17 +85,11 @@ impl History {
         if exists {
             return Ok(false);
         }
-        let hash = match &detail.template_text {
-            Some(text) => {
-                let hash = template_hash(text);
-                tx.execute(
-                    "INSERT OR IGNORE INTO templates (hash, text) VALUES (?1, ?2)",
-                    params![hash, text],
-                )?;
-                Some(hash)
-            }
-            None => None,
-        };
+        let hash = detail
+            .template_text
+            .as_deref()
+            .map(|text| store_template(&tx, text))
+            .transpose()?;
         let source = detail.source_image.as_ref();
         tx.execute(
             "INSERT INTO bakes (id, template_path, template_hash, build_name, profile, region, regions,
