@@ -189,6 +189,11 @@ fn a_template_is_baked_followed_cancelled_and_recovered_from_the_window() {
     assert_eq!(image.texts("imageState"), vec!["available".to_string()]);
     assert_eq!(leftovers(&sandbox), Vec::<String>::new());
     screenshot(&session, "bake-succeeded");
+    // The log, scrolled into view inside the page: its rows and its own scrollbar.
+    session.script(
+        "const el = document.querySelector('[data-testid=log-view]'); const main = document.querySelector('main'); main.scrollTop += el.getBoundingClientRect().top - main.getBoundingClientRect().top - 20; return true;",
+    );
+    screenshot(&session, "bake-log");
 
     // 2. A failing provisioner: its step is open with the error; nothing is left.
     back(&session);

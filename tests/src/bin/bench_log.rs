@@ -88,12 +88,37 @@ fn main() {
     session.wait_text("[data-testid=log-viewport]", wait, |t| t.contains(&last));
     let tail_secs = started.elapsed().as_secs_f64();
 
+    // The rest of the bake (stop, image, clean-up) with the million lines on the page: every
+    // frame's length until the page says the bake ended. The scrolling below starts after.
+    session.script(
+        "window.__finish = []; let last = performance.now();
+         function tick(now) {
+           window.__finish.push(now - last); last = now;
+           const badge = document.querySelector('[data-testid=bake-status]');
+           if (badge !== null && badge.dataset.status !== 'running') window.__finishDone = true;
+           else requestAnimationFrame(tick);
+         }
+         requestAnimationFrame(tick); return true;",
+    );
+    while session.script("return window.__finishDone === true;") != serde_json::json!(true) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let ended_secs = started.elapsed().as_secs_f64();
+    let finishing: Vec<f64> = session
+        .script("return window.__finish.slice(1);")
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+
     // Idle frames first (the webview's own frame interval, the floor of any frame below).
-    // Then scroll through every line: 240 frames, each a jump to the next 1/240th. Each frame
+    // Then scroll through every line: 240 frames, each a jump of the scrollbar to the next
+    // 1/240th. Each frame
     // also times its script (the scroll handler and Svelte's update, which runs in a
     // microtask) and the style and layout it forces; the rest of the frame is paint.
     session.script(
-        "const el = document.querySelector('[data-testid=log-viewport]');
+        "const el = document.querySelector('[data-testid=log-scrollbar]');
          window.__idle = []; window.__frames = []; window.__script = []; window.__layout = [];
          let last = performance.now(); let n = 0; let idle = 0;
          function still(now) {
@@ -129,6 +154,27 @@ fn main() {
             .filter_map(|v| v.as_f64())
             .collect()
     };
+    // The same-run floor of a frame that changes anything: 120 frames that each change one
+    // number in a small box of their own (what the webview pays to repaint and present at all).
+    session.script(
+        "const box = document.createElement('div');
+         box.style.cssText = 'position:fixed;left:4px;bottom:4px;font:12px monospace';
+         document.body.appendChild(box);
+         window.__tiny = []; let last = performance.now(); let n = 0;
+         function tick(now) {
+           window.__tiny.push(now - last); last = now; n += 1; box.textContent = String(n);
+           if (n < 121) requestAnimationFrame(tick); else { box.remove(); window.__tinyDone = true; }
+         }
+         requestAnimationFrame(tick); return true;",
+    );
+    while session.script("return window.__tinyDone === true;") != serde_json::json!(true) {
+        assert!(
+            Instant::now() < deadline,
+            "the floor's frames did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let tiny = numbers("__tiny.slice(1)");
     let idle = numbers("__idle.slice(1)");
     let frames = numbers("__frames.slice(1)");
     let script_ms = numbers("__script");
@@ -137,7 +183,7 @@ fn main() {
     let median = median_of(&frames);
     let middle = format!("line {} of", lines / 2);
     session.script(
-        "const el = document.querySelector('[data-testid=log-viewport]');
+        "const el = document.querySelector('[data-testid=log-scrollbar]');
          el.scrollTop = (el.scrollHeight - el.clientHeight) / 2;
          el.dispatchEvent(new Event('scroll')); return true;",
     );
@@ -158,7 +204,33 @@ fn main() {
         println!("window: Bake -> tail visible: {tail_secs:.1} s (CLI baseline skipped)");
     }
     println!(
+        "the rest of the bake, to its end at {ended_secs:.1} s: {} frames, longest {:.1} ms, median {:.1} ms",
+        finishing.len(),
+        finishing.iter().copied().fold(0.0, f64::max),
+        median_of(&finishing)
+    );
+    println!(
         "scrolling through all lines, 240 frames: longest frame {longest:.1} ms, median {median:.1} ms"
+    );
+    let mut by_length: Vec<(usize, f64)> = frames.iter().copied().enumerate().collect();
+    by_length.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut sorted = frames.clone();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "  90th percentile {:.1} ms; the longest three: {}",
+        sorted[sorted.len() * 9 / 10],
+        by_length
+            .iter()
+            .take(3)
+            .map(|(i, ms)| format!("frame {} {ms:.0} ms", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  the same run's floor, a frame that changes one number elsewhere: median {:.1} ms, longest {:.1} ms (scrolling frames are {:.2}x this)",
+        median_of(&tiny),
+        tiny.iter().copied().fold(0.0, f64::max),
+        median / median_of(&tiny).max(0.001)
     );
     println!(
         "  per frame, median: script (scroll handler + Svelte update) {:.1} ms, style and layout {:.1} ms; idle frame interval {:.1} ms; longest script {:.1} ms",

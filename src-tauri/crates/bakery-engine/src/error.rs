@@ -45,9 +45,9 @@ pub enum EngineError {
         hint: Option<String>,
     },
     /// A provisioner's command exited with a non-zero status.
-    #[error("the provisioner `{command}` exited with status {status}; last lines:\n{}", .last_lines.join("\n"))]
+    #[error("the {command} exited with status {status}; its last lines:\n{}", .last_lines.join("\n"))]
     Provisioner {
-        /// The command, or the provisioner's description.
+        /// Which provisioner (and which of its scripts) it was.
         command: String,
         /// Its exit status.
         status: u32,

@@ -142,7 +142,7 @@ async fn run_script(
         .replace("{{.Script}}", &script_text)
         .replace("{{ .Script }}", &script_text);
     let failed = |status: u32, last_lines: Vec<String>| EngineError::Provisioner {
-        command: format!("{shown} (on this machine)"),
+        command: format!("shell-local provisioner (`{shown}`, on this machine)"),
         status,
         last_lines,
     };

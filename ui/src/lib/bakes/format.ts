@@ -28,6 +28,26 @@ export function formatTime(ms: number): string {
   });
 }
 
+/** A short local date and time for a list: the time alone today, the day without the year
+ * this year, all of it before. */
+export function formatWhen(ms: number, now: number = Date.now()): string {
+  const at = new Date(ms);
+  const today = new Date(now);
+  const time = at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  if (at.toDateString() === today.toDateString()) return `Today ${time}`;
+  if (at.getFullYear() === today.getFullYear()) {
+    return `${at.toLocaleDateString(undefined, { month: "short", day: "numeric" })}, ${time}`;
+  }
+  return `${at.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })}, ${time}`;
+}
+
+/** The folder of a template path ("" when there is none). */
+export function templateFolder(path: string | null): string {
+  if (path === null || path === "") return "";
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return cut < 0 ? "" : cut === 0 ? "/" : path.slice(0, cut);
+}
+
 /** The EC2 console's page of an image. */
 export function consoleImageUrl(region: string, imageId: string): string {
   const r = encodeURIComponent(region);

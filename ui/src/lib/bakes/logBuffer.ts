@@ -201,36 +201,80 @@ class Column {
 
 export type LogListener = (version: number) => void;
 
+/** A chunk takes appended lines until it holds this many; then a new one starts. */
+const CHUNK_LINES = 8192;
+
 /**
  * The log lines of one bake. Not reactive itself: read `version` (or `subscribe`) to know
  * when it grew. Line `i` knows its stream and provisioner group.
+ *
+ * The lines' text lives in a few large strings (chunks of up to 8,192 lines joined by
+ * newlines) with an offset per line, not one string per line: a million lines are about a
+ * hundred strings for the garbage collector to trace, not a million, so a collection during
+ * scrolling is short, and a search is one regular expression run over each chunk.
  */
 export class LogBuffer {
-  private readonly plain: string[] = [];
+  /** The closed chunks: lines joined by "\n" (a line never holds one). */
+  private readonly chunks: string[] = [];
+  /** The lines of the chunk being filled (joined when it closes or is read). */
+  private open: string[] = [];
+  /** `open` joined, while no line was added since. */
+  private openJoined: string | null = null;
+  /** Each line's start in its chunk's text. */
+  private readonly starts = new Column();
+  private count = 0;
   /** The raw text of the lines that carry escape sequences (for their colours). */
   private readonly raw = new Map<number, string>();
   private readonly streams = new Column();
   private readonly groups = new Column();
   private readonly spanCache = new Map<number, Span[]>();
   private readonly listeners = new Set<LogListener>();
+  /** Where the next line of the open chunk starts. */
+  private openLength = 0;
   version = 0;
 
   get length(): number {
-    return this.plain.length;
+    return this.count;
   }
 
   append(lines: readonly LogLineInput[]): void {
     if (lines.length === 0) return;
     for (const input of lines) {
-      const index = this.plain.length;
-      const text = plainText(input.line);
-      this.plain.push(text);
+      const index = this.count;
+      if (this.open.length === CHUNK_LINES) this.closeChunk();
+      // A row shows one line: a newline inside one is shown as a space.
+      const text = plainText(input.line).replace(/\n/g, " ");
+      this.starts.push(this.openLength);
+      this.open.push(text);
+      this.openLength += text.length + 1;
+      this.count += 1;
       if (input.line.includes(ESC)) this.raw.set(index, input.line);
       this.streams.push(STREAM_CODES[input.stream]);
       this.groups.push(input.group);
     }
+    this.openJoined = null;
     this.version += 1;
     for (const listener of this.listeners) listener(this.version);
+  }
+
+  private closeChunk(): void {
+    this.chunks.push(this.open.join("\n"));
+    this.open = [];
+    this.openJoined = null;
+    this.openLength = 0;
+  }
+
+  /** Chunk `k`'s text. */
+  private chunkText(k: number): string {
+    if (k < this.chunks.length) return this.chunks[k];
+    this.openJoined ??= this.open.join("\n");
+    return this.openJoined;
+  }
+
+  /** The end (exclusive) of line `index` in its chunk's text. */
+  private lineEnd(index: number, chunk: string): number {
+    const next = index + 1;
+    return next < this.count && next % CHUNK_LINES !== 0 ? this.starts.at(next) - 1 : chunk.length;
   }
 
   /** Calls `listener` after each append; returns the function that stops it. */
@@ -242,7 +286,11 @@ export class LogBuffer {
   }
 
   text(index: number): string {
-    return this.plain[index] ?? "";
+    if (index < 0 || index >= this.count) return "";
+    const k = Math.floor(index / CHUNK_LINES);
+    if (k >= this.chunks.length) return this.open[index - k * CHUNK_LINES];
+    const chunk = this.chunks[k];
+    return chunk.slice(this.starts.at(index), this.lineEnd(index, chunk));
   }
 
   stream(index: number): LogStream {
@@ -269,18 +317,44 @@ export class LogBuffer {
   /** Lines `from..=to` joined by newlines, as shown (without escape sequences). */
   copyText(from: number, to: number): string {
     const start = Math.max(0, Math.min(from, to));
-    const end = Math.min(this.length - 1, Math.max(from, to));
-    return this.plain.slice(start, end + 1).join("\n");
+    const end = Math.min(this.count - 1, Math.max(from, to));
+    const parts: string[] = [];
+    for (let k = Math.floor(start / CHUNK_LINES); k * CHUNK_LINES <= end; k += 1) {
+      const chunk = this.chunkText(k);
+      const first = Math.max(start, k * CHUNK_LINES);
+      const last = Math.min(end, (k + 1) * CHUNK_LINES - 1);
+      parts.push(chunk.slice(this.starts.at(first), this.lineEnd(last, chunk)));
+    }
+    return parts.join("\n");
   }
 
   /** Every line containing `query` (case-insensitive), from line `from` on, in order. */
   search(query: string, from = 0): number[] {
-    if (query === "") return [];
-    const pattern = new RegExp(escapeRegExp(query), "i");
+    // A line holds no newline, so neither does a hit.
+    if (query === "" || query.includes("\n")) return [];
+    const pattern = new RegExp(escapeRegExp(query), "gi");
     const hits: number[] = [];
-    const lines = this.plain;
-    for (let index = Math.max(0, from); index < lines.length; index += 1) {
-      if (pattern.test(lines[index])) hits.push(index);
+    const begin = Math.max(0, from);
+    for (let k = Math.floor(begin / CHUNK_LINES); k * CHUNK_LINES < this.count; k += 1) {
+      const chunk = this.chunkText(k);
+      const base = k * CHUNK_LINES;
+      const lines = Math.min(CHUNK_LINES, this.count - base);
+      pattern.lastIndex = begin > base ? this.starts.at(begin) : 0;
+      // The line of a hit: found by bisecting the chunk's starts, then the search goes on
+      // from the next line (one hit per line).
+      let lo = Math.max(0, begin - base);
+      for (let match = pattern.exec(chunk); match !== null; match = pattern.exec(chunk)) {
+        let hi = lines;
+        while (hi - lo > 1) {
+          const mid = (lo + hi) >> 1;
+          if (this.starts.at(base + mid) <= match.index) lo = mid;
+          else hi = mid;
+        }
+        hits.push(base + lo);
+        if (lo + 1 >= lines) break;
+        pattern.lastIndex = this.starts.at(base + lo + 1);
+        lo += 1;
+      }
     }
     return hits;
   }

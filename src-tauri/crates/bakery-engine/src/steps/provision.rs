@@ -108,7 +108,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                     let mut scripts: Vec<(String, Vec<u8>)> = Vec::new();
                     if !shell.inline.is_empty() {
                         scripts.push((
-                            format!("inline commands of provisioner {}", index + 1),
+                            "inline commands".to_string(),
                             inline_script(shell).into_bytes(),
                         ));
                     }
@@ -118,11 +118,20 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                                 path: path.clone(),
                                 source,
                             })?;
-                        scripts.push((path.display().to_string(), bytes));
+                        scripts.push((format!("script {}", path.display()), bytes));
                     }
                     for (n, (label, bytes)) in scripts.iter().enumerate() {
-                        bake.ctx.note(format!("Provisioning with shell: {label}"));
-                        run_script(bake, session(), shell, index, n, &bytes[..]).await?;
+                        bake.ctx.note(format!(
+                            "Provisioning with shell: {label} of provisioner {}",
+                            index + 1
+                        ));
+                        let script = Script {
+                            label,
+                            index,
+                            n,
+                            bytes: &bytes[..],
+                        };
+                        run_script(bake, session(), shell, &script).await?;
                     }
                 }
                 Provisioner::File {
@@ -169,14 +178,27 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// One script of a shell provisioner: what it is called in messages, which provisioner and
+/// which of its scripts it is, and its text.
+struct Script<'a> {
+    label: &'a str,
+    index: usize,
+    n: usize,
+    bytes: &'a [u8],
+}
+
 async fn run_script(
     bake: &Bake<'_>,
     session: &SshSession,
     shell: &ShellProvisioner,
-    index: usize,
-    n: usize,
-    bytes: &[u8],
+    script: &Script<'_>,
 ) -> Result<(), EngineError> {
+    let Script {
+        label,
+        index,
+        n,
+        bytes,
+    } = *script;
     let folder = shell.remote_folder.as_deref().unwrap_or("/tmp");
     let path = format!("{folder}/bakery-script-{}-{index}-{n}.sh", bake.ctx.bake_id);
     let vars = env_assignments(&bake.spec.build_name, shell);
@@ -211,7 +233,8 @@ async fn run_script(
             Ok(())
         }
         status => Err(EngineError::Provisioner {
-            command: template.replace("{{.Path}}", &path),
+            // Named, not the command line: `{{.Vars}}` may hold sensitive values.
+            command: format!("shell provisioner {} ({label})", index + 1),
             status: status.unwrap_or(255),
             last_lines: result.last_lines,
         }),
