@@ -74,6 +74,26 @@ describe("log view", () => {
     expect(screen.queryByTestId("log-jump-end")).toBeNull();
   });
 
+  it("shows the lines at the scrollbar's position, scaled over a million lines", async () => {
+    const log = new LogBuffer();
+    for (let from = 0; from < 1_000_000; from += 100_000) log.append(batch(from, 100_000));
+    render(LogView, { log, fallbackHeight: 400, overscan: 0 });
+    flushSync();
+    const bar = screen.getByTestId("log-scrollbar");
+    // The scrollbar's content is capped (the webview's tallest element), so its middle is
+    // the log's middle, not line 4,000,000 / 2 / 20.
+    const spacer = bar.firstElementChild as HTMLElement;
+    const height = Number.parseFloat(spacer.style.height);
+    expect(height).toBeLessThan(1_000_000 * ROW_HEIGHT);
+    bar.scrollTop = (height - 400) / 2;
+    await fireEvent.scroll(bar);
+    const lines = shownLines();
+    expect(lines[0]).toBeGreaterThan(499_000);
+    expect(lines[0]).toBeLessThan(501_000);
+    expect(lines.at(-1)! - lines[0]).toBe(400 / ROW_HEIGHT - 1);
+    expect(screen.getByTestId("log-jump-end")).toBeInTheDocument();
+  });
+
   it("finds every hit, steps through them and highlights them", async () => {
     const user = userEvent.setup();
     const log = new LogBuffer();
