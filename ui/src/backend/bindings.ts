@@ -2092,6 +2092,11 @@ export type TimelineQuery_Deserialize = {
 	text?: string | null,
 	/**  At most this many bakes one by one; more and the window comes back as clusters. */
 	max_bakes: number,
+	/**
+	 *  Only the newest this many bakes, one by one, however many the window holds (what
+	 *  `bakery history list` prints); `max_bakes` is not looked at then.
+	 */
+	newest_only?: number | null,
 	/**  How many time buckets a clustered window has. */
 	buckets: number,
 };
@@ -2119,6 +2124,11 @@ export type TimelineQuery_Serialize = {
 	text: string | null,
 	/**  At most this many bakes one by one; more and the window comes back as clusters. */
 	max_bakes: number,
+	/**
+	 *  Only the newest this many bakes, one by one, however many the window holds (what
+	 *  `bakery history list` prints); `max_bakes` is not looked at then.
+	 */
+	newest_only: number | null,
 	/**  How many time buckets a clustered window has. */
 	buckets: number,
 };

@@ -185,6 +185,7 @@ fn list(args: &ListArgs) -> Result<(), CliError> {
             std::path::absolute(t).map_or_else(|_| t.clone(), |p| p.display().to_string())
         }),
         max_bakes: u32::MAX,
+        newest_only: Some(u32::try_from(args.limit).unwrap_or(u32::MAX)),
         buckets: 1,
         ..TimelineQuery::default()
     })?;

@@ -13,6 +13,7 @@ mod lock;
 mod migrations;
 mod timeline;
 mod transfer;
+mod window;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -375,13 +376,34 @@ impl History {
             source,
         };
         let mut conn = Connection::open(path).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
+        // First: another opener may be migrating (holding the write lock) this moment.
+        conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
+        // Turning WAL on takes the file's exclusive lock without waiting for it (SQLite
+        // calls no busy handler there): try again while another opener holds the file.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                done => break done.map_err(open_err)?,
+            }
+        }
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
+        // A row an INSERT OR REPLACE replaces fires its delete triggers: the timeline's
+        // rollup and search text (kept by triggers) then see it go.
+        conn.pragma_update(None, "recursive_triggers", "ON")
+            .map_err(open_err)?;
+        // 32 MiB of pages (SQLite's default is 2): a year's window of 100,000 bakes reads
+        // about 30 MiB of rows and index, which then stay in memory between questions.
+        conn.pragma_update(None, "cache_size", "-32768")
             .map_err(open_err)?;
         migrations::run(&mut conn)?;
         Ok(Self {

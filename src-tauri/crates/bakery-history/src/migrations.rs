@@ -14,6 +14,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "20261203000000_timeline",
         include_str!("../migrations/20261203000000_timeline.sql"),
     ),
+    (
+        "20261207000000_timeline_rollup",
+        include_str!("../migrations/20261207000000_timeline_rollup.sql"),
+    ),
 ];
 
 /// Runs the migrations not yet applied, each in its own transaction.

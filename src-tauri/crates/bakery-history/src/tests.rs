@@ -205,6 +205,104 @@ fn the_timeline_migration_upgrades_a_first_schema_history() {
     assert_eq!(applied, migrations::MIGRATIONS.len() as i64);
 }
 
+/// A history written by the first release (and upgraded by the second migration): the
+/// rollup migration counts its bakes per day and indexes their text, and its triggers keep
+/// both right from then on.
+#[test]
+fn the_rollup_migration_counts_and_indexes_a_first_schema_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DATABASE_FILE);
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        migrations::run_these(&mut conn, &migrations::MIGRATIONS[..1]).unwrap();
+        for i in 0..60 {
+            let start = format!("2026-11-{:02}T{:02}:00:00.000Z", 10 + i / 4, i % 24);
+            let (status, end) = match i % 5 {
+                0 => ("running", None),
+                1 => ("failed", Some(start.replace(":00:00.000Z", ":09:00.000Z"))),
+                _ => (
+                    "succeeded",
+                    Some(start.replace(":00:00.000Z", ":09:00.000Z")),
+                ),
+            };
+            conn.execute(
+                "INSERT INTO bakes (id, template_path, build_name, profile, region, status, started_at, finished_at, error)
+                 VALUES (?1, ?2, 'web', ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    format!("old-{i:02}"),
+                    ["a.json", "b.json", "c.json"][i % 3],
+                    ["dev", "prod"][i % 2],
+                    ["eu-west-1", "us-east-1"][i % 2],
+                    status,
+                    start,
+                    end,
+                    (status == "failed").then_some("Provisioner exited 2"),
+                ],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO artifacts (bake_id, region, image_id) VALUES (?1, 'eu-west-1', ?2)",
+                rusqlite::params![format!("old-{i:02}"), format!("ami-0old{i:02}")],
+            )
+            .unwrap();
+        }
+    }
+    let history = History::open(&path).unwrap();
+    let (days, counted): (i64, i64) = history
+        .conn()
+        .query_row("SELECT COUNT(*), SUM(bakes) FROM timeline_days", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(counted, 60);
+    assert!(days > 15, "rows per day and lane ({days})");
+    let same = |history: &History| {
+        for buckets in [1, 3, 15] {
+            for max_bakes in [0, 100] {
+                let query = TimelineQuery {
+                    buckets,
+                    max_bakes,
+                    ..window("2026-11-09T12:00:00.000Z", "2026-11-30T00:00:00.000Z")
+                };
+                let timeline = history.timeline(&query).unwrap();
+                assert_eq!(timeline.total, 60);
+                assert_eq!(timeline, history.timeline_scanned(&query).unwrap());
+            }
+        }
+    };
+    same(&history);
+    let found = history
+        .timeline(&TimelineQuery {
+            text: Some("AMI-0OLD42".into()),
+            ..window("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z")
+        })
+        .unwrap();
+    assert_eq!(
+        found
+            .bakes
+            .iter()
+            .map(|b| b.bake.id.as_str())
+            .collect::<Vec<_>>(),
+        ["old-42"]
+    );
+    // The old running bakes end: the migrated history's triggers follow.
+    for id in history.running_bakes().unwrap() {
+        history
+            .finish_bake(&id, BakeStatus::Cancelled, "2026-11-30T00:00:00.000Z", None)
+            .unwrap();
+    }
+    same(&history);
+    let running: i64 = history
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM timeline_days WHERE status = 'running'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(running, 0);
+}
+
 fn bake_at(
     history: &History,
     id: &str,

@@ -2,18 +2,18 @@
 //! too many to draw), one bake whole, the bake before it, the lineage links between
 //! images, and the step times of recent bakes (trends and ETAs).
 
-use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, params, params_from_iter};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use crate::window::{self, Finding, Split};
 use crate::{
-    Artifact, BAKE_FIELDS, BakeRecord, BakeStatus, History, HistoryError, LedgerEntry, SourceImage,
-    StepRecord, bake_from_row, from_json_text,
+    Artifact, BakeRecord, BakeStatus, History, HistoryError, LedgerEntry, SourceImage, StepRecord,
+    from_json_text,
 };
 
 /// A finished bake longer than this is not looked for before a window's start (running
 /// bakes always are): it keeps the window query on the `started_at` index.
-const LONGEST_BAKE_DAYS: i64 = 7;
+pub(crate) const LONGEST_BAKE_DAYS: i64 = 7;
 
 /// What the timeline's lanes are.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -32,7 +32,8 @@ pub enum LaneBy {
 }
 
 impl LaneBy {
-    fn column(self) -> &'static str {
+    /// The lane of a row of `bakes` (or of `timeline_days`, whose columns are named alike).
+    pub(crate) fn column(self) -> &'static str {
         match self {
             Self::Template => "COALESCE(template_path, '(no file)')",
             Self::Profile => "COALESCE(profile, '(default credentials)')",
@@ -71,6 +72,10 @@ pub struct TimelineQuery {
     pub text: Option<String>,
     /// At most this many bakes one by one; more and the window comes back as clusters.
     pub max_bakes: u32,
+    /// Only the newest this many bakes, one by one, however many the window holds (what
+    /// `bakery history list` prints); `max_bakes` is not looked at then.
+    #[serde(default)]
+    pub newest_only: Option<u32>,
     /// How many time buckets a clustered window has.
     pub buckets: u32,
 }
@@ -173,64 +178,26 @@ impl History {
     /// The bakes of a window of time matching the query: one by one when there are at most
     /// `max_bakes`, else counted per lane and time bucket.
     pub fn timeline(&self, query: &TimelineQuery) -> Result<Timeline, HistoryError> {
-        let (condition, values) = window_condition(query);
-        let lane = query.lane_by.column();
+        self.timeline_found(query, Finding::Indexed)
+    }
+
+    /// [`History::timeline`] with every row of the window read and matched: what the
+    /// rollup and the text index must agree with.
+    #[cfg(test)]
+    pub(crate) fn timeline_scanned(&self, query: &TimelineQuery) -> Result<Timeline, HistoryError> {
+        self.timeline_found(query, Finding::Scan)
+    }
+
+    fn timeline_found(
+        &self,
+        query: &TimelineQuery,
+        finding: Finding,
+    ) -> Result<Timeline, HistoryError> {
         let conn = self.conn();
-        // One pass counts the window per lane and time bucket: the clusters, and from them
-        // the lanes and the total. Counted here rather than by SQL's GROUP BY, which sorts
-        // every row of the window (5× slower over a year of 100,000 bakes).
-        let from = epoch_ms(&query.from)?;
-        let span = (epoch_ms(&query.to)? - from).max(1);
-        let buckets = i64::from(query.buckets.max(1));
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {lane}, started_at, status FROM bakes WHERE {condition}"
-        ))?;
-        let mut rows = stmt.query(params_from_iter(values.iter()))?;
-        // Lanes are few: a row finds its lane's number by comparing, allocating nothing.
-        let mut lane_names: Vec<String> = Vec::new();
-        // (lane number, bucket) → its count.
-        let mut counted: std::collections::HashMap<(usize, i64), Count> =
-            std::collections::HashMap::new();
-        while let Some(row) = rows.next()? {
-            let text = |i: usize| -> Result<&str, HistoryError> {
-                row.get_ref(i)?
-                    .as_str()
-                    .map_err(|e| HistoryError::Corrupt(e.to_string()))
-            };
-            let (lane, started, status) = (text(0)?, text(1)?, text(2)?);
-            let lane = match lane_names.iter().position(|l| l == lane) {
-                Some(i) => i,
-                None => {
-                    lane_names.push(lane.to_string());
-                    lane_names.len() - 1
-                }
-            };
-            let at = epoch_ms(started)?;
-            let bucket = (at - from) * buckets / span;
-            let entry = counted.entry((lane, bucket)).or_insert(Count {
-                first: at,
-                last: at,
-                ..Count::default()
-            });
-            entry.first = entry.first.min(at);
-            entry.last = entry.last.max(at);
-            entry.bakes += 1;
-            entry.failed += u32::from(matches!(status, "failed" | "aborted"));
-            entry.running += u32::from(status == "running");
-        }
-        drop(rows);
-        let mut clusters: Vec<TimelineCluster> = counted
-            .into_iter()
-            .map(|((lane, _), count)| TimelineCluster {
-                lane: lane_names[lane].clone(),
-                from: rfc3339_ms(count.first),
-                to: rfc3339_ms(count.last),
-                count: count.bakes,
-                failed: count.failed,
-                running: count.running,
-            })
-            .collect();
-        clusters.sort_by(|a, b| a.lane.cmp(&b.lane).then_with(|| a.from.cmp(&b.from)));
+        // The window counted per lane and time bucket: the clusters, and from them the
+        // lanes and the total.
+        let split = Split::of(&conn, query, finding)?;
+        let clusters = window::count(&conn, query, split.as_ref())?.clusters();
         let total: u32 = clusters.iter().map(|c| c.count).sum();
         let mut lanes: Vec<String> = clusters.iter().map(|c| c.lane.clone()).collect();
         lanes.dedup();
@@ -242,23 +209,10 @@ impl History {
             newest,
             ..Timeline::default()
         };
-        if total > query.max_bakes {
+        if query.newest_only.is_none() && total > query.max_bakes {
             timeline.clusters = clusters;
-            return Ok(timeline);
-        }
-        let mut stmt = conn.prepare(&format!(
-            "{BAKE_FIELDS}, {lane} FROM bakes WHERE {condition} ORDER BY started_at, id"
-        ))?;
-        let rows = stmt.query_map(params_from_iter(values.iter()), |row| {
-            Ok((bake_from_row(row)?, row.get::<_, String>(9)?))
-        })?;
-        for row in rows {
-            let (bake, lane) = row?;
-            timeline.bakes.push(TimelineBake {
-                bake: bake?,
-                lane,
-                interrupted: false,
-            });
+        } else {
+            timeline.bakes = window::read(&conn, query, split.as_ref())?;
         }
         Ok(timeline)
     }
@@ -432,113 +386,4 @@ impl History {
         }
         Ok(out)
     }
-}
-
-/// Milliseconds since the epoch of an RFC 3339 time as the history writes them.
-fn epoch_ms(at: &str) -> Result<i64, HistoryError> {
-    let time = humantime::parse_rfc3339_weak(at)
-        .map_err(|e| HistoryError::Corrupt(format!("time {at:?}: {e}")))?;
-    Ok(match time.duration_since(std::time::UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_millis()).unwrap_or(i64::MAX),
-        Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
-    })
-}
-
-/// One lane's bakes in one time bucket, as they are counted.
-#[derive(Default)]
-struct Count {
-    /// The first start (ms since the epoch).
-    first: i64,
-    /// The last start.
-    last: i64,
-    bakes: u32,
-    failed: u32,
-    running: u32,
-}
-
-/// An RFC 3339 UTC time with milliseconds, as the history writes them.
-fn rfc3339_ms(ms: i64) -> String {
-    let time = if ms >= 0 {
-        std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.unsigned_abs())
-    } else {
-        std::time::UNIX_EPOCH - std::time::Duration::from_millis(ms.unsigned_abs())
-    };
-    humantime::format_rfc3339_millis(time).to_string()
-}
-
-/// The WHERE clause of a window query and its values (numbered ?1…).
-fn window_condition(query: &TimelineQuery) -> (String, Vec<Value>) {
-    let mut values = vec![
-        Value::Text(query.to.clone()),
-        Value::Text(query.from.clone()),
-        Value::Text(format!("-{LONGEST_BAKE_DAYS} days")),
-    ];
-    // Started before the end, and still going at the start: finished ones started at most
-    // LONGEST_BAKE_DAYS before it (the `started_at` index), or running (the `status` index).
-    let mut clauses = vec![
-        "((started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', ?2, ?3) AND started_at < ?1
-           AND (finished_at >= ?2 OR finished_at IS NULL))
-          OR (status = 'running' AND started_at < ?1))"
-            .to_string(),
-    ];
-    // A clause with one parameter (`?`, maybe used twice), numbered after the ones before.
-    fn push(clauses: &mut Vec<String>, clause: &str, value: Value, values: &mut Vec<Value>) {
-        values.push(value);
-        clauses.push(clause.replace('?', &format!("?{}", values.len())));
-    }
-    if !query.status.is_empty() {
-        let list = query
-            .status
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        clauses.push(format!("status IN ({list})"));
-    }
-    if let Some(template) = &query.template {
-        push(
-            &mut clauses,
-            "template_path = ?",
-            Value::Text(template.clone()),
-            &mut values,
-        );
-    }
-    if let Some(profile) = &query.profile {
-        push(
-            &mut clauses,
-            "profile = ?",
-            Value::Text(profile.clone()),
-            &mut values,
-        );
-    }
-    if let Some(region) = &query.region {
-        push(
-            &mut clauses,
-            "region = ?",
-            Value::Text(region.clone()),
-            &mut values,
-        );
-    }
-    if let Some(text) = query
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        push(
-            &mut clauses,
-            "(id || ' ' || COALESCE(template_path, '') || ' ' || COALESCE(build_name, '') || ' '
-              || COALESCE(profile, '') || ' ' || COALESCE(account_id, '') || ' ' || region || ' '
-              || COALESCE(error, '') || ' ' || COALESCE(source_image_id, '') || ' '
-              || COALESCE(source_image_name, '') LIKE ? ESCAPE '\\'
-              OR id IN (SELECT bake_id FROM artifacts WHERE image_id LIKE ? ESCAPE '\\'))",
-            Value::Text(format!("%{escaped}%")),
-            &mut values,
-        );
-    }
-    (clauses.join(" AND "), values)
 }

@@ -117,41 +117,45 @@ impl History {
                 source.and_then(|s| s.created.as_ref()),
             ],
         )?;
+        // Cached statements: a bake brings a hundred log lines or more, each one insert.
+        let mut insert_step = tx.prepare_cached(
+            "INSERT INTO bake_steps (bake_id, step, started_at, finished_at, status, duration_ms, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
         for step in &detail.steps {
-            tx.execute(
-                "INSERT INTO bake_steps (bake_id, step, started_at, finished_at, status, duration_ms, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    record.id,
-                    step.step,
-                    step.started_at,
-                    step.finished_at,
-                    step.status.as_str(),
-                    step.duration_ms,
-                    step.error
-                ],
-            )?;
+            insert_step.execute(params![
+                record.id,
+                step.step,
+                step.started_at,
+                step.finished_at,
+                step.status.as_str(),
+                step.duration_ms,
+                step.error
+            ])?;
         }
+        drop(insert_step);
+        let mut insert_event = tx.prepare_cached(
+            "INSERT INTO bake_events (bake_id, seq, at, event) VALUES (?1, ?2, ?3, ?4)",
+        )?;
         for event in &bake.events {
-            tx.execute(
-                "INSERT INTO bake_events (bake_id, seq, at, event) VALUES (?1, ?2, ?3, ?4)",
-                params![record.id, event.seq, event.at, event.event],
-            )?;
+            insert_event.execute(params![record.id, event.seq, event.at, event.event])?;
         }
+        drop(insert_event);
+        let mut insert_artifact = tx.prepare_cached(
+            "INSERT INTO artifacts (bake_id, region, image_id, snapshot_ids, encrypted, shared_with)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
         for artifact in &detail.artifacts {
-            tx.execute(
-                "INSERT INTO artifacts (bake_id, region, image_id, snapshot_ids, encrypted, shared_with)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    record.id,
-                    artifact.region,
-                    artifact.image_id,
-                    json_text(&artifact.snapshot_ids)?,
-                    artifact.encrypted,
-                    json_text(&artifact.shared_with)?
-                ],
-            )?;
+            insert_artifact.execute(params![
+                record.id,
+                artifact.region,
+                artifact.image_id,
+                json_text(&artifact.snapshot_ids)?,
+                artifact.encrypted,
+                json_text(&artifact.shared_with)?
+            ])?;
         }
+        drop(insert_artifact);
         let at = record.finished_at.as_deref().unwrap_or(&record.started_at);
         for entry in &detail.ledger {
             let open = matches!(
