@@ -268,8 +268,13 @@ impl Session {
             .unwrap_or_default()
     }
 
-    /// A PNG screenshot of the window.
+    /// A PNG screenshot of the window, taken after two animation frames: a window just
+    /// started (or just changed) otherwise may be captured as its previous frame.
     pub fn screenshot(&self) -> Vec<u8> {
+        self.script_async(
+            "await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))); return true;",
+            json!([]),
+        );
         let value = self.call("GET", "/screenshot", None).expect("a screenshot");
         base64::engine::general_purpose::STANDARD
             .decode(value.as_str().expect("base64 text"))

@@ -219,9 +219,22 @@ fn a_template_is_baked_followed_cancelled_and_recovered_from_the_window() {
 
     // 3. Cancel during provisioning (asked first): the cleanup shows, then "cancelled".
     back(&session);
-    std::fs::write(&path, template(&sandbox, &["echo waiting", "sleep 60"])).unwrap();
+    // 3,000 lines first: the log box grows to its full height and the tail stays in view
+    // (only the visible rows are in the DOM, so "waiting" is seen only if it follows).
+    std::fs::write(
+        &path,
+        template(
+            &sandbox,
+            &["seq -f 'row %.0f' 1 3000", "echo waiting", "sleep 60"],
+        ),
+    )
+    .unwrap();
     bake(&session, &path, false);
     session.wait_text("[data-testid=log-view]", WAIT, |t| t.contains("waiting"));
+    assert_eq!(
+        session.find("[data-testid=log-line-count]", WAIT).text(),
+        "3,001 lines"
+    );
     session.find("[data-testid=bake-cancel]", WAIT).click();
     session
         .find("[data-testid=bake-cancel-confirm]", WAIT)

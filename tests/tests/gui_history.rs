@@ -379,10 +379,18 @@ fn thousands_of_bakes_are_clusters_until_zoomed_in() {
         .split_whitespace()
         .next()
         .unwrap()
+        .replace(',', "")
         .parse()
         .unwrap();
     assert_eq!(total, in_window);
     assert_eq!(in_window, 5000);
+    assert!(
+        session
+            .find("[data-testid=history-count]", WAIT)
+            .text()
+            .starts_with("5,000 bakes"),
+        "counts are written with thousands separators"
+    );
     assert_eq!(count(&session, "[data-testid=timeline-lane]"), 4);
     session.save_screenshot("history-clusters");
     // Click a cluster: zoomed into it, its bakes one by one.

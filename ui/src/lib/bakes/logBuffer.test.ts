@@ -120,7 +120,11 @@ describe("log buffer", () => {
     let pending: LogLineInput[] = [];
     for (let i = 0; i < 3 * 8192 + 77; i += 1) {
       const text =
-        i % 97 === 0 ? "" : i % 8192 === 8191 || i % 8192 === 0 ? `edge ${i} ab ab` : `line ${i} cd`;
+        i % 97 === 0
+          ? ""
+          : i % 8192 === 8191 || i % 8192 === 0
+            ? `edge ${i} ab ab`
+            : `line ${i} cd`;
       pending.push({ stream: "stdout", line: i === 5 ? "two\nrows" : text, group: 0 });
       expected.push(i === 5 ? "two rows" : text);
       if (pending.length === 1000 || i % 8192 === 8190) {
