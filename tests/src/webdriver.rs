@@ -188,6 +188,26 @@ impl Session {
         }
     }
 
+    /// Clicks the element matching `css` once it can be clicked: found, drawn and not
+    /// covered (a list being redrawn, a dialog closing), waiting up to `timeout`.
+    pub fn click_when_ready(&self, css: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let element = self.find(css, timeout);
+            match self.call(
+                "POST",
+                &format!("/element/{}/click", element.id),
+                Some(json!({})),
+            ) {
+                Ok(_) => return,
+                Err(err) if Instant::now() > deadline => {
+                    panic!("`{css}` could not be clicked after {timeout:?}: {err}")
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
     /// Waits until the element's text satisfies `check`, returning the text.
     pub fn wait_text(&self, css: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + timeout;
@@ -288,6 +308,51 @@ impl Session {
         std::fs::write(dir.join(format!("{name}.png")), self.screenshot()).expect("a screenshot");
     }
 
+    /// Drags with the mouse as a person does (WebDriver pointer actions): presses on the
+    /// middle of `from`, moves in steps to the point `fraction` of the way down `to`,
+    /// releases. Both must be in view together (pointer actions don't scroll).
+    pub fn drag(&self, from: &Element<'_>, to: &Element<'_>, fraction: f64) {
+        let measured = self
+            .call(
+                "POST",
+                "/execute/sync",
+                Some(json!({
+                    "script": "const [from, to] = arguments; \
+                               to.scrollIntoView({block: 'nearest'}); \
+                               from.scrollIntoView({block: 'nearest'}); \
+                               const f = from.getBoundingClientRect(); \
+                               const t = to.getBoundingClientRect(); \
+                               return [f.left + f.width / 2, f.top, f.height, t.top, t.height];",
+                    "args": [{ELEMENT_KEY: from.id}, {ELEMENT_KEY: to.id}],
+                })),
+            )
+            .unwrap_or_else(|err| panic!("measuring failed: {err}"));
+        let n = |i: usize| measured[i].as_f64().expect("a number");
+        let (x, from_top, from_height, to_top, to_height) = (n(0), n(1), n(2), n(3), n(4));
+        let x = x.round() as i64;
+        let y0 = (from_top + from_height / 2.0).round() as i64;
+        let y1 = (to_top + to_height * fraction).round() as i64;
+        let at = |y: i64, ms: u64| json!({"type": "pointerMove", "origin": "viewport", "x": x, "y": y, "duration": ms});
+        let actions = json!({"actions": [{
+            "type": "pointer",
+            "id": "mouse",
+            "parameters": {"pointerType": "mouse"},
+            "actions": [
+                at(y0, 0),
+                {"type": "pointerDown", "button": 0},
+                at(y0 + (y1 - y0).signum() * 6, 50),
+                at(y0 + (y1 - y0).signum() * 12, 50),
+                at((y0 + y1) / 2, 100),
+                at(y1, 100),
+                {"type": "pause", "duration": 100},
+                {"type": "pointerUp", "button": 0},
+            ],
+        }]});
+        self.call("POST", "/actions", Some(actions))
+            .unwrap_or_else(|err| panic!("drag failed: {err}"));
+        let _ = self.call("DELETE", "/actions", None);
+    }
+
     /// Closes the session (and the app).
     pub fn close(self) {
         let _ = self.call("DELETE", "", None);
@@ -333,4 +398,52 @@ impl Element<'_> {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
     }
+}
+
+/// Answers the app's native GTK file dialog titled `title` as a person would with the
+/// keyboard: waits for its window (xdotool), focuses it, types `path` into its location bar
+/// (Ctrl+L; in a Save dialog, over the name it proposes) and presses Enter. Runs in the
+/// background: call it before the click that opens the dialog; join the handle to see it
+/// succeeded.
+pub fn answer_file_dialog(title: &str, path: &Path, save: bool) -> std::thread::JoinHandle<()> {
+    let title = title.to_string();
+    let path = path.display().to_string();
+    std::thread::spawn(move || {
+        let found = Command::new("timeout")
+            .args([
+                "30",
+                "xdotool",
+                "search",
+                "--sync",
+                "--onlyvisible",
+                "--name",
+            ])
+            .arg(format!("^{title}$"))
+            .output()
+            .expect("xdotool (apt: xdotool) runs");
+        let window = String::from_utf8_lossy(&found.stdout)
+            .lines()
+            .next()
+            .unwrap_or_else(|| panic!("no window titled {title:?} within 30 s"))
+            .to_string();
+        // The dialog takes keys only once it is drawn and focused.
+        std::thread::sleep(Duration::from_millis(700));
+        let xdotool = |args: &[&str]| {
+            let status = Command::new("xdotool")
+                .args(args)
+                .status()
+                .expect("xdotool");
+            assert!(status.success(), "xdotool {args:?} failed");
+        };
+        xdotool(&["windowfocus", "--sync", &window]);
+        xdotool(&[
+            "key",
+            "--clearmodifiers",
+            if save { "ctrl+a" } else { "ctrl+l" },
+        ]);
+        std::thread::sleep(Duration::from_millis(300));
+        xdotool(&["type", "--delay", "15", &path]);
+        std::thread::sleep(Duration::from_millis(300));
+        xdotool(&["key", "Return"]);
+    })
 }

@@ -4,7 +4,10 @@
 //! list; a misspelt key typed in the code view shown at its line and in the form, fixed by
 //! its did-you-mean in one click; Save writing exactly the bytes expected; and corpus
 //! templates of both dialects edited in the form, one field each, saved with only that
-//! value changed. Screenshots land in target/screenshots.
+//! value changed. A second test covers the rest of the form: the KMS-key picker, options
+//! added from Advanced's schema list, the tags table, provisioners reordered by dragging,
+//! script files and Save As through the native GTK dialogs (answered with xdotool), the
+//! recent files and a folder of `.pkr.hcl` files. Screenshots land in target/screenshots.
 
 use std::time::Duration;
 
@@ -333,4 +336,303 @@ fn open_by_path(session: &bakery_tests::webdriver::Session, path: &std::path::Pa
     session
         .find("[data-testid=templates-path-open]", WAIT)
         .click();
+}
+
+/// A KMS JSON-protocol call to the sandbox (moto routes it by the signature's service).
+fn kms(endpoint: &str, target: &str, body: serde_json::Value) -> serde_json::Value {
+    let mut response = ureq::post(endpoint)
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .header("X-Amz-Target", &format!("TrentService.{target}"))
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .send(body.to_string())
+        .unwrap_or_else(|e| panic!("KMS {target}: {e}"));
+    serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+const FORM_TEMPLATE: &str = r#"{
+  "_comment": "kept as written",
+  "builders": [
+    {
+      "type": "amazon-ebs",
+      "region": "us-east-1",
+      "source_ami_filter": {
+        "filters": { "name": "al2023-ami-2023.*-x86_64" },
+        "owners": ["amazon"],
+        "most_recent": true
+      },
+      "instance_type": "t3.micro",
+      "ssh_username": "ec2-user",
+      "ami_name": "golden {{timestamp}}",
+      "tags": {
+        "Name": "golden",
+        "Team": "platform"
+      }
+    }
+  ],
+  "provisioners": [
+    { "type": "shell", "inline": ["echo one"] },
+    { "type": "shell", "inline": ["echo two"] },
+    { "type": "shell", "inline": ["echo three"] }
+  ]
+}
+"#;
+
+/// Everything in the form beyond the first test's fields: a KMS key from the account's list
+/// (which turns encryption on), options added from Advanced's schema list (a boolean and a
+/// map, edited as a table), the tags table, provisioners reordered by dragging, script
+/// files picked in the native file dialog, Save As of an untitled template through the
+/// native dialog, the recent files and a folder of `.pkr.hcl` files.
+#[test]
+fn the_form_picks_keys_adds_options_and_scripts_and_reorders_by_dragging() {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no X display: run the GUI tests under `xvfb-run -a` (scripts/test does)"
+    );
+    let sandbox = Sandbox::start(&SandboxOptions::default()).unwrap();
+    let key = kms(
+        sandbox.endpoint(),
+        "CreateKey",
+        serde_json::json!({"Description": "golden images"}),
+    )["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    kms(
+        sandbox.endpoint(),
+        "CreateAlias",
+        serde_json::json!({"AliasName": "alias/golden-images", "TargetKeyId": key}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut env: Vec<(&str, String)> = sandbox.env_vars();
+    env.push(("HOME", home.display().to_string()));
+    env.push((
+        "BAKERY_HOME",
+        dir.path().join("bakery-home").display().to_string(),
+    ));
+    env.push(("BAKERY_NO_BROWSER", "1".into()));
+    let driver = TauriDriver::start(&env);
+    let session = driver.session(&workspace_binary("ami-bakery"));
+
+    let path = dir.path().join("golden.json");
+    std::fs::write(&path, FORM_TEMPLATE).unwrap();
+    std::fs::create_dir_all(dir.path().join("scripts")).unwrap();
+    std::fs::write(dir.path().join("scripts/setup.sh"), "echo setup\n").unwrap();
+    session.find("[data-testid=templates-path-input]", WAIT);
+    open_by_path(&session, &path);
+    session.wait_text("[data-testid=editor-problems]", WAIT, |t| {
+        t.contains("No problems")
+    });
+    let code = || session.find("[data-testid=code-view]", WAIT).text();
+
+    // The KMS key from the account's list: the default EBS key first, the account's key by
+    // its alias; picking it turns encryption on.
+    session.find("[data-testid=kms-picker]", WAIT).click();
+    session.wait_text("[data-testid=kms-list]", WAIT, |t| {
+        t.contains("alias/golden-images")
+    });
+    session.save_screenshot("templates-kms");
+    let list = session
+        .script("return document.querySelector('[data-testid=kms-list]').textContent;")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        list.find("alias/aws/ebs").unwrap() < list.find("alias/golden-images").unwrap(),
+        "{list}"
+    );
+    assert!(list.contains("golden images"), "{list}");
+    session
+        .find("[data-testid=\"kms-choice-alias/golden-images\"]", WAIT)
+        .click();
+    session.wait_text("[data-testid=code-view]", WAIT, |t| {
+        t.contains("\"kms_key_id\": \"alias/golden-images\"")
+            && t.contains("\"encrypt_boot\": true")
+    });
+    session.wait_text("[data-testid=editor-problems]", WAIT, |t| {
+        t.contains("No problems")
+    });
+
+    // Advanced: any option of the schema, found by what it does.
+    let add = session.find("[data-testid=advanced-add-input]", WAIT);
+    add.click();
+    add.send_keys("deregister an existing");
+    session.find("[data-testid=advanced-add-force_deregister]", WAIT);
+    session.save_screenshot("templates-advanced-add");
+    add.send_keys(ENTER);
+    session.wait_text("[data-testid=code-view]", WAIT, |t| {
+        t.contains("\"force_deregister\": true")
+    });
+    // A map option waits for its first entry, then is edited as a table.
+    let add = session.find("[data-testid=advanced-add-input]", WAIT);
+    add.click();
+    add.send_keys("run_tags");
+    session
+        .find("[data-testid=advanced-add-run_tags]", WAIT)
+        .click();
+    assert!(
+        !code().contains("run_tags"),
+        "nothing written before a value"
+    );
+    session
+        .find("[data-testid=\"field-builders[0].run_tags-new-key\"]", WAIT)
+        .send_keys("Owner");
+    session
+        .find(
+            "[data-testid=\"field-builders[0].run_tags-new-value\"]",
+            WAIT,
+        )
+        .send_keys(&format!("images{ENTER}"));
+    session.wait_text("[data-testid=code-view]", WAIT, |t| {
+        t.contains("\"run_tags\"")
+    });
+
+    // The tags table: one value edited on its own.
+    let team = session.find("[data-testid=\"field-builders[0].tags-Team\"]", WAIT);
+    team.click();
+    team.send_keys(&format!("{CONTROL}a{CONTROL}images{ENTER}"));
+    session.wait_text("[data-testid=code-view]", WAIT, |t| {
+        t.contains("\"Team\": \"images\"")
+    });
+    session.save_screenshot("templates-advanced");
+
+    // Drag the last provisioner by its handle to the top of the first.
+    let handle = session.find("[data-testid=provisioner-2-handle]", WAIT);
+    let first = session.find("[data-testid=provisioner-0]", WAIT);
+    session.drag(&handle, &first, 0.15);
+    session.wait_text("[data-testid=provisioner-0]", WAIT, |t| {
+        t.contains("echo three")
+    });
+    session.wait_text("[data-testid=provisioner-1]", WAIT, |t| {
+        t.contains("echo one")
+    });
+
+    // Script files from disk, through the native dialog: referred to beside the template.
+    let answered = bakery_tests::webdriver::answer_file_dialog(
+        "Add script files",
+        &dir.path().join("scripts/setup.sh"),
+        false,
+    );
+    session.click_when_ready("[data-testid=provisioner-add-scripts]", WAIT);
+    answered.join().expect("the file dialog was answered");
+    session.wait_text("[data-testid=code-view]", WAIT, |t| {
+        t.contains("{{template_dir}}/scripts/setup.sh")
+    });
+    session.wait_text("[data-testid=editor-problems]", WAIT, |t| {
+        t.contains("No problems")
+    });
+    session.save_screenshot("templates-provisioners-dragged");
+
+    // Ctrl+S in a field still being typed in (no Enter, no leaving it) saves what it holds
+    // too; what the form did is what the file holds, the rest as written.
+    let description = session.find("[data-testid=\"field-builders[0].ami_description\"]", WAIT);
+    description.click();
+    description.send_keys(&format!("golden image{CONTROL}s{CONTROL}"));
+    session.wait_gone("[data-testid=templates-dirty]", WAIT);
+    let saved = std::fs::read_to_string(&path).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let builder = &value["builders"][0];
+    assert_eq!(builder["ami_description"], "golden image");
+    assert_eq!(builder["kms_key_id"], "alias/golden-images");
+    assert_eq!(builder["encrypt_boot"], true);
+    assert_eq!(builder["force_deregister"], true);
+    assert_eq!(builder["run_tags"], serde_json::json!({"Owner": "images"}));
+    assert_eq!(
+        builder["tags"],
+        serde_json::json!({"Name": "golden", "Team": "images"})
+    );
+    let inline: Vec<&str> = value["provisioners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["inline"][0].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(inline, ["echo three", "echo one", "echo two", ""]);
+    assert_eq!(
+        value["provisioners"][3]["scripts"],
+        serde_json::json!(["{{template_dir}}/scripts/setup.sh"])
+    );
+    // The lines nobody edited are as written.
+    for line in FORM_TEMPLATE.lines().take(14) {
+        assert!(saved.contains(line), "{line:?} lost:\n{saved}");
+    }
+    assert!(
+        saved.contains("    { \"type\": \"shell\", \"inline\": [\"echo one\"] },"),
+        "{saved}"
+    );
+
+    // New from a starter (the start page lists them), saved through the native Save dialog.
+    session.find("[data-testid=templates-close]", WAIT).click();
+    session
+        .find("[data-testid=templates-starter-debian-12]", WAIT)
+        .click();
+    session.wait_text("[data-testid=templates-title]", WAIT, |t| {
+        t.starts_with("debian-12")
+    });
+    let new_path = dir.path().join("debian.pkr.hcl");
+    let answered =
+        bakery_tests::webdriver::answer_file_dialog("Save the template", &new_path, true);
+    session.find("[data-testid=templates-save]", WAIT).click();
+    answered.join().expect("the save dialog was answered");
+    session.wait_text("[data-testid=templates-title]", WAIT, |t| {
+        t.starts_with("debian.pkr.hcl")
+    });
+    session.wait_gone("[data-testid=templates-dirty]", WAIT);
+    let written = std::fs::read_to_string(&new_path).unwrap();
+    assert!(written.contains("source \"amazon-ebs\""), "{written}");
+
+    // The recent files: the last saved first, and a click opens it again.
+    session.find("[data-testid=templates-close]", WAIT).click();
+    let recent = session.wait_text("[data-testid=templates-recent-0]", WAIT, |t| {
+        t.contains("debian.pkr.hcl")
+    });
+    assert!(!recent.is_empty());
+    session.wait_text("[data-testid=templates-recent-1]", WAIT, |t| {
+        t.contains("golden.json")
+    });
+    session.save_screenshot("templates-recent");
+    session
+        .find("[data-testid=templates-recent-1]", WAIT)
+        .click();
+    session.wait_text("[data-testid=templates-title]", WAIT, |t| {
+        t.starts_with("golden.json")
+    });
+    session.find("[data-testid=templates-close]", WAIT).click();
+
+    // A folder of .pkr.hcl files: one tab per file, the form over all of them.
+    let folder = dir.path().join("web");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("variables.pkr.hcl"),
+        "variable \"region\" {\n  default = \"us-east-1\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("web.pkr.hcl"),
+        "source \"amazon-ebs\" \"web\" {\n  region        = var.region\n  source_ami    = \"ami-0123456789abcdef0\"\n  instance_type = \"t3.micro\"\n  ssh_username  = \"ec2-user\"\n  ami_name      = \"web-{{timestamp}}\"\n}\n\nbuild {\n  sources = [\"source.amazon-ebs.web\"]\n}\n",
+    )
+    .unwrap();
+    open_by_path(&session, &folder);
+    session.wait_text("[data-testid=templates-file-0]", WAIT, |t| {
+        t.contains("variables.pkr.hcl")
+    });
+    session.wait_text("[data-testid=templates-file-1]", WAIT, |t| {
+        t.contains("web.pkr.hcl")
+    });
+    wait_value(
+        &session,
+        "[data-testid=\"field-source.amazon-ebs.web.instance_type\"]",
+        "t3.micro",
+    );
+    wait_value(
+        &session,
+        "[data-testid=\"field-variable.region.default\"]",
+        "us-east-1",
+    );
+    session.save_screenshot("templates-folder");
+    session.close();
 }

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use bakery_app::VariableValues;
 use bakery_app::catalog::{ImageQuery, SourceResolution};
 use bakery_app::editor::{
-    self, EditResult, EditorCheck, EditorFile, FormChange, OpenedTemplate, Starter,
+    self, BuilderOption, EditResult, EditorCheck, EditorFile, FormChange, OpenedTemplate, Starter,
 };
-use bakery_engine::catalog::{ImageChoice, InstanceTypeChoice, NetworkChoices};
+use bakery_engine::catalog::{ImageChoice, InstanceTypeChoice, KmsKeyChoice, NetworkChoices};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -75,6 +75,37 @@ pub async fn pick_save_path(app: AppHandle, suggested: String) -> Result<Option<
     Ok(picked
         .and_then(|p| p.into_path().ok())
         .map(|p| p.display().to_string()))
+}
+
+/// The native dialog to pick script files for a shell provisioner of `template`, starting in
+/// its folder: each as the template refers to it (beside it, relative to its folder); empty
+/// when the person closed the dialog.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_script_files(app: AppHandle, template: String) -> Result<Vec<String>, IpcError> {
+    let template = PathBuf::from(template);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut dialog = app.dialog().file().set_title("Add script files");
+    let folder = if template.is_dir() {
+        Some(template.as_path())
+    } else {
+        template.parent()
+    };
+    if let Some(dir) = folder.filter(|d| d.is_dir()) {
+        dialog = dialog.set_directory(dir);
+    }
+    dialog.pick_files(move |paths| {
+        let _ = tx.send(paths);
+    });
+    let picked = rx
+        .await
+        .map_err(|err| IpcError::internal(format!("the file dialog went away: {err}")))?;
+    Ok(picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .map(|p| editor::file_reference(&template, &p))
+        .collect())
 }
 
 /// Reads a template (a file or an HCL2 folder) for the editor.
@@ -202,6 +233,28 @@ pub async fn list_network(
         .catalog
         .network(&state.bakery, profile.as_deref(), &region, refresh)
         .await?)
+}
+
+/// The KMS keys of `region` that can encrypt the image: the default EBS key first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_kms_keys(
+    state: State<'_, AppState>,
+    region: String,
+    refresh: bool,
+) -> Result<Vec<KmsKeyChoice>, IpcError> {
+    let profile = state.target().profile;
+    Ok(state
+        .catalog
+        .kms_keys(&state.bakery, profile.as_deref(), &region, refresh)
+        .await?)
+}
+
+/// Every amazon-ebs option Advanced can add, typed, from the template schema.
+#[tauri::command]
+#[specta::specta]
+pub fn builder_options() -> Result<Vec<BuilderOption>, IpcError> {
+    Ok(editor::builder_options())
 }
 
 /// What each build's source image resolves to in its region, from the editor's text.

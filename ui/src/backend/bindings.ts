@@ -119,6 +119,16 @@ export const commands = {
 	listInstanceTypes: (region: string, refresh: boolean) => typedError<InstanceTypeChoice[], IpcError_Serialize>(__TAURI_INVOKE("list_instance_types", { region, refresh })),
 	/**  The VPCs, subnets and security groups of `region`. */
 	listNetwork: (region: string, refresh: boolean) => typedError<NetworkChoices_Serialize, IpcError_Serialize>(__TAURI_INVOKE("list_network", { region, refresh })),
+	/**  The KMS keys of `region` that can encrypt the image: the default EBS key first. */
+	listKmsKeys: (region: string, refresh: boolean) => typedError<KmsKeyChoice_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_kms_keys", { region, refresh })),
+	/**  Every amazon-ebs option Advanced can add, typed, from the template schema. */
+	builderOptions: () => typedError<BuilderOption[], IpcError_Serialize>(__TAURI_INVOKE("builder_options")),
+	/**
+	 *  The native dialog to pick script files for a shell provisioner of `template`, starting in
+	 *  its folder: each as the template refers to it (beside it, relative to its folder); empty
+	 *  when the person closed the dialog.
+	 */
+	pickScriptFiles: (template: string) => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("pick_script_files", { template })),
 	/**  The regions the active profile's account can use. */
 	listRegions: (region: string, refresh: boolean) => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("list_regions", { region, refresh })),
 	/**  What each build's source image resolves to in its region, from the editor's text. */
@@ -654,6 +664,16 @@ export type BakeSummary_Serialize = {
 	error: string | null,
 };
 
+/**  An option of the amazon-ebs builder the form's Advanced section can add. */
+export type BuilderOption = {
+	/**  Its key (`force_deregister`). */
+	name: string,
+	/**  The value it takes. */
+	kind: OptionKind,
+	/**  What it does (the schema's description). */
+	description: string,
+};
+
 /**  What STS says the profile's credentials are. */
 export type CallerIdentityView = {
 	/**  The profile tested. */
@@ -1152,6 +1172,50 @@ export type IpcError_Serialize = {
 	field: string | null,
 };
 
+/**
+ *  A KMS key an encryption picker can offer (`kms_key_id`): symmetric encryption keys only,
+ *  as EBS takes no other.
+ */
+export type KmsKeyChoice = KmsKeyChoice_Serialize | KmsKeyChoice_Deserialize;
+
+/**
+ *  A KMS key an encryption picker can offer (`kms_key_id`): symmetric encryption keys only,
+ *  as EBS takes no other.
+ */
+export type KmsKeyChoice_Deserialize = {
+	/**  What `kms_key_id` is set to when picked: the key's first alias (`alias/…`), else its id. */
+	value: string,
+	/**  The key id (a UUID), or `None` for an AWS-managed alias AWS has not made a key for yet. */
+	keyId?: string | null,
+	/**  Every alias of the key, sorted. */
+	aliases: string[],
+	/**  The key's description, when it has one. */
+	description?: string | null,
+	/**  `AWS` for an AWS-managed key (`alias/aws/ebs`), `CUSTOMER` for the account's own. */
+	manager: string,
+	/**  `Enabled`, `Disabled`, `PendingDeletion`…: only an enabled key can encrypt. */
+	state: string,
+};
+
+/**
+ *  A KMS key an encryption picker can offer (`kms_key_id`): symmetric encryption keys only,
+ *  as EBS takes no other.
+ */
+export type KmsKeyChoice_Serialize = {
+	/**  What `kms_key_id` is set to when picked: the key's first alias (`alias/…`), else its id. */
+	value: string,
+	/**  The key id (a UUID), or `None` for an AWS-managed alias AWS has not made a key for yet. */
+	keyId: string | null,
+	/**  Every alias of the key, sorted. */
+	aliases: string[],
+	/**  The key's description, when it has one. */
+	description: string | null,
+	/**  `AWS` for an AWS-managed key (`alias/aws/ebs`), `CUSTOMER` for the account's own. */
+	manager: string,
+	/**  `Enabled`, `Disabled`, `PendingDeletion`…: only an enabled key can encrypt. */
+	state: string,
+};
+
 /**  What the timeline's lanes are. */
 export type LaneBy = 
 /**  One lane per template file. */
@@ -1463,6 +1527,21 @@ export type OpenedTemplate = {
 	/**  Its files: one, or a folder's `.pkr.hcl` files in the order Packer reads them. */
 	files: EditorFile[],
 };
+
+/**  What kind of value an option takes, for the input the form gives it. */
+export type OptionKind = 
+/**  Text (an id, a name, a duration). */
+"string" | 
+/**  A number. */
+"number" | 
+/**  `true` or `false`. */
+"boolean" | 
+/**  A list of strings. */
+"list" | 
+/**  A map of names to strings (tags). */
+"map" | 
+/**  A nested settings object, or a list of them (block devices): edited in the code. */
+"object";
 
 /**  Which output of a command a line came from. */
 export type OutputStream = 

@@ -45,6 +45,8 @@ import type {
   EditResult_Serialize,
   FormChange,
   NetworkChoices_Serialize,
+  KmsKeyChoice_Serialize,
+  BuilderOption,
   Timeline_Serialize,
   TimelineQuery_Deserialize,
   BakeDetail_Serialize,
@@ -401,6 +403,24 @@ export function listRegions(region: string, refresh: boolean): Promise<string[]>
 /** The VPCs, subnets and security groups of `region` (cached unless `refresh`). */
 export function listNetwork(region: string, refresh: boolean): Promise<NetworkChoices> {
   return call(() => commands.listNetwork(region, refresh));
+}
+
+export type KmsKeyChoice = KmsKeyChoice_Serialize;
+export type { BuilderOption };
+
+/** The KMS keys of `region` that can encrypt the image: the default EBS key first. */
+export function listKmsKeys(region: string, refresh: boolean): Promise<KmsKeyChoice[]> {
+  return call(() => commands.listKmsKeys(region, refresh));
+}
+
+/** Every amazon-ebs option the form's Advanced section can add, typed, from the schema. */
+export function builderOptions(): Promise<BuilderOption[]> {
+  return call(() => commands.builderOptions());
+}
+
+/** The native dialog to pick script files for `template`: each as the template refers to it. */
+export function pickScriptFiles(template: string): Promise<string[]> {
+  return call(() => commands.pickScriptFiles(template));
 }
 
 /** What each build's source image resolves to in its region, from the editor's text. */

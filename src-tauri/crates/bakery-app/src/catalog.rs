@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use bakery_engine::SourceImage;
-use bakery_engine::catalog::{self, ImageChoice, InstanceTypeChoice, NetworkChoices};
+use bakery_engine::catalog::{self, ImageChoice, InstanceTypeChoice, KmsKeyChoice, NetworkChoices};
 use bakery_engine::ec2::Ec2;
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +78,7 @@ enum Cached {
     Images(Vec<ImageChoice>),
     Types(Vec<InstanceTypeChoice>),
     Network(NetworkChoices),
+    KmsKeys(Vec<KmsKeyChoice>),
 }
 
 /// The pickers' lookups, cached per profile, region and question.
@@ -246,6 +247,30 @@ impl Catalog {
         let ec2 = Self::ec2(bakery, profile, region).await?;
         let found = catalog::network(&ec2).await?;
         self.store(key, Cached::Network(found.clone()));
+        Ok(found)
+    }
+
+    /// The KMS keys of `region` that can encrypt the image (`kms_key_id`): the default EBS
+    /// key first, then the account's own symmetric keys.
+    pub async fn kms_keys(
+        &self,
+        bakery: &Bakery,
+        profile: Option<&str>,
+        region: &str,
+        refresh: bool,
+    ) -> Result<Vec<KmsKeyChoice>, AppError> {
+        let key = format!("{profile:?}|{region}|kms");
+        if !refresh
+            && let Some(hit) = self.cached(&key, |c| match c {
+                Cached::KmsKeys(v) => Some(v.clone()),
+                _ => None,
+            })
+        {
+            return Ok(hit);
+        }
+        let sdk = sdk_config(&bakery.resolver()?, profile, region, bakery.environment()).await?;
+        let found = catalog::kms_keys(&sdk, region).await?;
+        self.store(key, Cached::KmsKeys(found.clone()));
         Ok(found)
     }
 

@@ -682,6 +682,89 @@ pub struct Starter {
     pub text: String,
 }
 
+/// What kind of value an option takes, for the input the form gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum OptionKind {
+    /// Text (an id, a name, a duration).
+    String,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// A list of strings.
+    List,
+    /// A map of names to strings (tags).
+    Map,
+    /// A nested settings object, or a list of them (block devices): edited in the code.
+    Object,
+}
+
+/// An option of the amazon-ebs builder the form's Advanced section can add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BuilderOption {
+    /// Its key (`force_deregister`).
+    pub name: String,
+    /// The value it takes.
+    pub kind: OptionKind,
+    /// What it does (the schema's description).
+    pub description: String,
+}
+
+/// Keys Advanced does not offer to add: credentials written into a template end up in
+/// version control (a profile holds them instead), and `type` is the builder itself.
+const NOT_OFFERED: &[&str] = &["access_key", "secret_key", "token", "type"];
+
+/// Every option of the amazon-ebs builder, by name, from the template schema (so the list
+/// can't drift from what the checker accepts).
+pub fn builder_options() -> Vec<BuilderOption> {
+    let schema = bakery_template::schema::json_schema();
+    let Some(properties) = schema
+        .pointer("/definitions/AmazonEbs/properties")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return Vec::new();
+    };
+    let mut options: Vec<BuilderOption> = properties
+        .iter()
+        .filter(|(name, _)| !NOT_OFFERED.contains(&name.as_str()))
+        .map(|(name, property)| BuilderOption {
+            name: name.clone(),
+            kind: option_kind(property),
+            description: property
+                .get("description")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .replace('\n', " "),
+        })
+        .collect();
+    options.sort_by(|a, b| a.name.cmp(&b.name));
+    options
+}
+
+fn option_kind(property: &serde_json::Value) -> OptionKind {
+    if property.get("anyOf").is_some() || property.get("$ref").is_some() {
+        return OptionKind::Object;
+    }
+    let types: Vec<&str> = match property.get("type") {
+        Some(serde_json::Value::String(t)) => vec![t.as_str()],
+        Some(serde_json::Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    match types.iter().find(|t| **t != "null").copied() {
+        Some("boolean") => OptionKind::Boolean,
+        Some("integer" | "number") => OptionKind::Number,
+        Some("array") => match property.pointer("/items/type") {
+            Some(serde_json::Value::String(t)) if t == "string" => OptionKind::List,
+            _ => OptionKind::Object,
+        },
+        Some("object") => OptionKind::Map,
+        _ => OptionKind::String,
+    }
+}
+
 /// The starters "New" offers; with the sandbox's SSH stand-in known
 /// (`BAKERY_SANDBOX_SSH_PORT`), one that bakes in the sandbox as it is.
 pub fn starters(env: &Environment) -> Vec<Starter> {
@@ -745,9 +828,61 @@ pub fn untitled_path(env: &Environment, file_name: &str) -> PathBuf {
     env.working_dir.join(file_name)
 }
 
+/// How a template refers to a local file (a script picked from disk): beside the template,
+/// relative to its folder as Packer writes it (`{{template_dir}}/scripts/a.sh` in JSON,
+/// `${path.root}/scripts/a.sh` in HCL2), so the bake finds it whatever its working directory;
+/// elsewhere, by its absolute path.
+pub fn file_reference(template: &Path, file: &Path) -> String {
+    let folder = if template.is_dir() {
+        template
+    } else {
+        template.parent().unwrap_or(Path::new(""))
+    };
+    let Ok(inside) = file.strip_prefix(folder) else {
+        return file.display().to_string();
+    };
+    let relative = inside
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    if folder.as_os_str().is_empty() || relative.is_empty() {
+        return file.display().to_string();
+    }
+    match Dialect::of(template) {
+        Dialect::Json => format!("{{{{template_dir}}}}/{relative}"),
+        Dialect::Hcl2 => format!("${{path.root}}/{relative}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_beside_the_template_is_referred_to_from_its_folder() {
+        let json = Path::new("/work/t/packer.json");
+        assert_eq!(
+            file_reference(json, Path::new("/work/t/scripts/a b.sh")),
+            "{{template_dir}}/scripts/a b.sh"
+        );
+        assert_eq!(
+            file_reference(
+                Path::new("/work/t/web.pkr.hcl"),
+                Path::new("/work/t/setup.sh")
+            ),
+            "${path.root}/setup.sh"
+        );
+        assert_eq!(
+            file_reference(json, Path::new("/elsewhere/setup.sh")),
+            "/elsewhere/setup.sh"
+        );
+        // "/work/tt" is not inside "/work/t".
+        assert_eq!(
+            file_reference(json, Path::new("/work/tt/setup.sh")),
+            "/work/tt/setup.sh"
+        );
+    }
 
     #[test]
     fn offsets_count_utf16_units_and_words_stop_at_punctuation() {

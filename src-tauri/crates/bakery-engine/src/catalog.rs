@@ -379,3 +379,146 @@ pub async fn regions(ec2: &Ec2) -> Result<Vec<String>, EngineError> {
     names.sort();
     Ok(names)
 }
+
+/// A KMS key an encryption picker can offer (`kms_key_id`): symmetric encryption keys only,
+/// as EBS takes no other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct KmsKeyChoice {
+    /// What `kms_key_id` is set to when picked: the key's first alias (`alias/…`), else its id.
+    pub value: String,
+    /// The key id (a UUID), or `None` for an AWS-managed alias AWS has not made a key for yet.
+    pub key_id: Option<String>,
+    /// Every alias of the key, sorted.
+    pub aliases: Vec<String>,
+    /// The key's description, when it has one.
+    pub description: Option<String>,
+    /// `AWS` for an AWS-managed key (`alias/aws/ebs`), `CUSTOMER` for the account's own.
+    pub manager: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`…: only an enabled key can encrypt.
+    pub state: String,
+}
+
+/// The most keys described one by one (DescribeKey): a picker shows no more.
+const KMS_KEYS_DESCRIBED: usize = 100;
+
+/// The KMS keys of `region` that can encrypt EBS volumes: the account's default EBS key
+/// (`alias/aws/ebs`, first, even before AWS has made it) and every symmetric encryption key,
+/// customer keys by alias then id.
+pub async fn kms_keys(
+    sdk: &aws_config::SdkConfig,
+    region: &str,
+) -> Result<Vec<KmsKeyChoice>, EngineError> {
+    let config = aws_sdk_kms::config::Builder::from(sdk)
+        .region(aws_config::Region::new(region.to_string()))
+        .build();
+    let kms = aws_sdk_kms::Client::from_conf(config);
+    let (keys, aliases) = tokio::try_join!(
+        async {
+            kms.list_keys()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| aws_error("ListKeys", region, e))
+        },
+        async {
+            kms.list_aliases()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| aws_error("ListAliases", region, e))
+        },
+    )?;
+    let mut aliases_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for alias in &aliases {
+        let Some(name) = alias.alias_name() else {
+            continue;
+        };
+        if let Some(key) = alias.target_key_id() {
+            aliases_of
+                .entry(key.to_string())
+                .or_default()
+                .push(name.to_string());
+        }
+    }
+    let described = futures::future::join_all(
+        keys.iter()
+            .take(KMS_KEYS_DESCRIBED)
+            .filter_map(|k| k.key_id())
+            .map(|id| {
+                let kms = kms.clone();
+                async move {
+                    kms.describe_key()
+                        .key_id(id)
+                        .send()
+                        .await
+                        .map_err(|e| aws_error("DescribeKey", region, e))
+                }
+            }),
+    )
+    .await;
+    let mut choices = Vec::new();
+    for answer in described {
+        let Some(meta) = answer?.key_metadata else {
+            continue;
+        };
+        let symmetric = meta
+            .key_spec()
+            .is_none_or(|s| s.as_str() == "SYMMETRIC_DEFAULT")
+            && meta
+                .key_usage()
+                .is_none_or(|u| u.as_str() == "ENCRYPT_DECRYPT");
+        if !symmetric {
+            continue;
+        }
+        let id = meta.key_id().to_string();
+        let mut names = aliases_of.remove(&id).unwrap_or_default();
+        names.sort();
+        choices.push(KmsKeyChoice {
+            value: names.first().cloned().unwrap_or_else(|| id.clone()),
+            key_id: Some(id),
+            aliases: names,
+            description: meta
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            manager: meta
+                .key_manager()
+                .map_or("CUSTOMER", |m| m.as_str())
+                .to_string(),
+            state: meta
+                .key_state()
+                .map_or("Enabled", |s| s.as_str())
+                .to_string(),
+        });
+    }
+    if !choices
+        .iter()
+        .any(|c| c.aliases.iter().any(|a| a == DEFAULT_EBS_KEY))
+    {
+        choices.push(KmsKeyChoice {
+            value: DEFAULT_EBS_KEY.to_string(),
+            key_id: None,
+            aliases: vec![DEFAULT_EBS_KEY.to_string()],
+            description: Some(
+                "The account's default EBS key (AWS makes it on first use)".to_string(),
+            ),
+            manager: "AWS".to_string(),
+            state: "Enabled".to_string(),
+        });
+    }
+    // The default EBS key first, then customer keys (by their value), then other AWS keys.
+    choices.sort_by_key(|c| {
+        let default = c.aliases.iter().any(|a| a == DEFAULT_EBS_KEY);
+        (!default, c.manager != "CUSTOMER", c.value.clone())
+    });
+    Ok(choices)
+}
+
+/// The alias of the account's AWS-managed EBS key.
+const DEFAULT_EBS_KEY: &str = "alias/aws/ebs";

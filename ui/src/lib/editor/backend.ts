@@ -8,8 +8,10 @@ import type {
   EditorCheck,
   EditorFile,
   EditResult,
+  BuilderOption,
   ImageChoice,
   InstanceTypeChoice,
+  KmsKeyChoice,
   NetworkChoices,
   OpenedTemplate,
   SourceResolution,
@@ -26,6 +28,8 @@ export interface PickerBackend {
   instanceTypes(region: string, refresh: boolean): Promise<InstanceTypeChoice[]>;
   network(region: string, refresh: boolean): Promise<NetworkChoices>;
   regions(region: string, refresh: boolean): Promise<string[]>;
+  /** The KMS keys that can encrypt the image: the default EBS key first. */
+  kmsKeys(region: string, refresh: boolean): Promise<KmsKeyChoice[]>;
   /** What each build's source image resolves to, from the editor's text as it is now. */
   resolveSources(): Promise<SourceResolution[]>;
 }
@@ -40,6 +44,14 @@ export interface EditorBackend {
   instanceTypes: PickerBackend["instanceTypes"];
   network: PickerBackend["network"];
   regions: PickerBackend["regions"];
+  kmsKeys: PickerBackend["kmsKeys"];
+  /** Every amazon-ebs option Advanced can add, typed. */
+  builderOptions(): Promise<BuilderOption[]>;
+  /**
+   * The native dialog to pick script files for `template`'s shell provisioner: each as the
+   * template refers to it; empty when closed.
+   */
+  pickScripts(template: string): Promise<string[]>;
   resolveSources(path: string, files: EditorFile[]): Promise<SourceResolution[]>;
   /** The native open dialog (a file, or a folder of `.pkr.hcl` files); null when closed. */
   pick(what: "file" | "folder"): Promise<string | null>;
@@ -68,6 +80,15 @@ export const appEditorBackend: EditorBackend = {
   },
   regions(region, refresh) {
     return backend.listRegions(region, refresh);
+  },
+  kmsKeys(region, refresh) {
+    return backend.listKmsKeys(region, refresh);
+  },
+  builderOptions() {
+    return backend.builderOptions();
+  },
+  pickScripts(template) {
+    return backend.pickScriptFiles(template);
   },
   resolveSources(path, files) {
     return backend.resolveSourceImages(path, files);

@@ -166,3 +166,25 @@ export interface NetworkChoices {
   subnets: NetworkChoice[];
   securityGroups: NetworkChoice[];
 }
+
+/** A KMS key that can encrypt the image; `value` is what `kms_key_id` is set to. */
+export interface KmsKeyChoice {
+  value: string;
+  keyId: string | null;
+  aliases: string[];
+  description: string | null;
+  /** `AWS` (AWS-managed) or `CUSTOMER`. */
+  manager: string;
+  /** `Enabled`, `Disabled`, `PendingDeletion`… */
+  state: string;
+}
+
+/** The input an amazon-ebs option takes. */
+export type OptionKind = "string" | "number" | "boolean" | "list" | "map" | "object";
+
+/** An amazon-ebs option Advanced can add (from the template schema). */
+export interface BuilderOption {
+  name: string;
+  kind: OptionKind;
+  description: string;
+}

@@ -31,6 +31,21 @@ pub use settings::{Section, Settings, settings};
 /// Applying them with [`apply`] gives the changed template.
 pub fn patches(source: &str, dialect: Dialect, change: &Change) -> Result<Vec<Patch>, EditError> {
     let segments = path::parse(change.path())?;
+    // Giving a setting the value it already has changes nothing, not even how it is spelled
+    // (`"caf\u00e9"`, `1.50`, a heredoc): the bytes stay as written.
+    let unchanged = match change {
+        Change::Set { path, value } => {
+            matches!(get(source, dialect, path), Ok(Some(FieldValue::Literal(v))) if v == *value)
+        }
+        Change::SetExpression { path, expression } => matches!(
+            get(source, dialect, path),
+            Ok(Some(FieldValue::Expression(e))) if e == *expression
+        ),
+        _ => false,
+    };
+    if unchanged {
+        return Ok(Vec::new());
+    }
     let mut out = match dialect {
         Dialect::Json => json_text::patches(source, change, &segments)?,
         Dialect::Hcl2 => hcl_text::patches(source, change, &segments)?,

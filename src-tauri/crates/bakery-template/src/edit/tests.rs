@@ -396,3 +396,33 @@ fn new_lines_end_like_the_files_lines() {
         crlf
     );
 }
+
+#[test]
+fn setting_the_value_a_setting_has_keeps_how_it_is_spelled() {
+    let json = "{\"builders\": [{\"type\": \"amazon-ebs\", \"ami_description\": \"caf\\u00e9\", \"spot_price\": 1.50}]}";
+    for change in [
+        set("builders[0].ami_description", json!("café")),
+        set("builders[0].spot_price", json!(1.5)),
+    ] {
+        assert_eq!(patches(json, Dialect::Json, &change).unwrap(), Vec::new());
+    }
+    // A different value is written (in the file's own style).
+    let out = run(json, Dialect::Json, set("builders[0].spot_price", json!(2)));
+    assert!(out.contains("\"spot_price\": 2}"), "{out}");
+
+    let hcl = "source \"amazon-ebs\" \"web\" {\n  region = var.region\n  ami_description = \"caf\\u00e9\"\n}\n";
+    let same = [
+        set("source.amazon-ebs.web.ami_description", json!("café")),
+        Change::SetExpression {
+            path: "source.amazon-ebs.web.region".into(),
+            expression: "var.region".into(),
+        },
+    ];
+    for change in same {
+        assert_eq!(
+            patches(hcl, Dialect::Hcl2, &change).unwrap(),
+            Vec::new(),
+            "{change:?}"
+        );
+    }
+}
