@@ -188,5 +188,19 @@ fn a_dark_gtk_theme_gives_the_window_its_dark_palette() {
         t.contains("bogus")
     });
     screenshot(&session, "dark-templates");
+
+    // Advanced's option list and the provisioners' handles, then the KMS-key picker.
+    let add = session.find("[data-testid=advanced-add-input]", WAIT);
+    add.click();
+    add.send_keys("tags");
+    session.find("[data-testid=advanced-add-list]", WAIT);
+    screenshot(&session, "dark-templates-advanced");
+    add.send_keys("\u{E00C}"); // Escape closes the list
+    session.wait_gone("[data-testid=advanced-add-list]", WAIT);
+    session.click_when_ready("[data-testid=kms-picker]", WAIT);
+    session.wait_text("[data-testid=kms-list]", WAIT, |t| {
+        t.contains("alias/aws/ebs")
+    });
+    screenshot(&session, "dark-templates-kms");
     session.close();
 }

@@ -83,6 +83,17 @@ pub fn check_hcl(
     let mut checked = check_tree(file, text, &root, &tree_options, ctx);
     for d in &mut checked.diagnostics {
         d.field = hcl_field(&d.field, &reader.fields, &reader.builder_names);
+        // The checker's advice is written for JSON's {{template_dir}}; HCL2 says path.root.
+        if d.code == Code::LocalFile
+            && d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("{{template_dir}}"))
+        {
+            d.help = Some(
+                "paths are relative to the current directory; use \"${path.root}/…\" for files beside the template"
+                    .to_string(),
+            );
+        }
     }
     checked
         .diagnostics

@@ -680,3 +680,32 @@ fn a_panic_inside_an_evaluation_leaves_the_next_one_unaffected() {
     );
     assert!(!functions::evaluating());
 }
+
+#[test]
+fn a_missing_script_is_explained_in_hcl2_terms() {
+    let text = r#"
+source "amazon-ebs" "x" {
+  region        = "us-east-1"
+  source_ami    = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+  ssh_username  = "ec2-user"
+  ami_name      = "web-image"
+}
+build {
+  sources = ["source.amazon-ebs.x"]
+  provisioner "shell" { script = "setup.sh" }
+}
+"#;
+    let options = CheckOptions {
+        local_file_exists: Some(|_| false),
+        ..CheckOptions::default()
+    };
+    let checked = check_hcl("t.pkr.hcl", text, &options, &mut RenderContext::fixed());
+    let errors: Vec<_> = checked.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = errors[0];
+    assert_eq!(error.code, Code::LocalFile);
+    let help = error.help.as_deref().unwrap();
+    assert!(help.contains("${path.root}/"), "{help}");
+    assert!(!help.contains("template_dir"), "{help}");
+}
