@@ -155,9 +155,7 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
         .find("[data-testid=provisioner-add-file]", WAIT)
         .click();
     session.wait_text("[data-testid=provisioner-1]", WAIT, |t| t.contains("file"));
-    session
-        .find("[aria-label=\"Move provisioner 2 up\"]", WAIT)
-        .click();
+    session.click_when_ready("[aria-label=\"Move provisioner 2 up\"]", WAIT);
     session.wait_text("[data-testid=provisioner-0]", WAIT, |t| t.contains("file"));
     session.wait_text("[data-testid=provisioner-1]", WAIT, |t| t.contains("shell"));
     session.save_screenshot("templates-provisioners");
@@ -492,8 +490,8 @@ fn the_form_picks_keys_adds_options_and_scripts_and_reorders_by_dragging() {
     });
 
     // The tags table: one value edited on its own.
+    session.click_when_ready("[data-testid=\"field-builders[0].tags-Team\"]", WAIT);
     let team = session.find("[data-testid=\"field-builders[0].tags-Team\"]", WAIT);
-    team.click();
     team.send_keys(&format!("{CONTROL}a{CONTROL}images{ENTER}"));
     session.wait_text("[data-testid=code-view]", WAIT, |t| {
         t.contains("\"Team\": \"images\"")
@@ -633,6 +631,18 @@ fn the_form_picks_keys_adds_options_and_scripts_and_reorders_by_dragging() {
         "[data-testid=\"field-variable.region.default\"]",
         "us-east-1",
     );
+    // A value for this bake (not written to the template) goes with Bake to the Bakes view.
+    session
+        .find("[data-testid=variable-bake-region]", WAIT)
+        .send_keys("eu-west-1");
     session.save_screenshot("templates-folder");
+    session.click_when_ready("[data-testid=templates-bake]", WAIT);
+    wait_value(&session, "[data-testid=start-bake-var-region]", "eu-west-1");
+    assert!(
+        !std::fs::read_to_string(folder.join("variables.pkr.hcl"))
+            .unwrap()
+            .contains("eu-west-1"),
+        "a value for one bake is not written to the template"
+    );
     session.close();
 }

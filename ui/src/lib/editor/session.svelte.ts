@@ -21,9 +21,15 @@ export interface EditorDocument {
   active: number;
 }
 
-export const session = $state<{ document: EditorDocument | null; check: EditorCheck | null }>({
+export const session = $state<{
+  document: EditorDocument | null;
+  check: EditorCheck | null;
+  /** Values typed for the next bake, by variable (kept in memory only, never in the file). */
+  bakeValues: Record<string, string>;
+}>({
   document: null,
   check: null,
+  bakeValues: {},
 });
 
 export function isDirty(document: EditorDocument | null): boolean {
