@@ -203,7 +203,15 @@ impl Session {
                 Err(err) if Instant::now() > deadline => {
                     panic!("`{css}` could not be clicked after {timeout:?}: {err}")
                 }
-                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+                // WebKitWebDriver hit-tests the last frame drawn: a click right after the
+                // element was scrolled to or moved can miss it until two frames have been.
+                Err(_) => {
+                    self.script_async(
+                        "await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))); return true;",
+                        json!([]),
+                    );
+                    std::thread::sleep(Duration::from_millis(100));
+                }
             }
         }
     }

@@ -455,6 +455,36 @@ fn the_form_picks_keys_adds_options_and_scripts_and_reorders_by_dragging() {
         t.contains("No problems")
     });
 
+    // The pickers ask the build's region: where the account can't answer, the picker says
+    // why and the editing goes on.
+    let region = "[data-testid=\"field-builders[0].region\"]";
+    session.click_when_ready(region, WAIT);
+    session
+        .find(region, WAIT)
+        .send_keys(&format!("{CONTROL}a{CONTROL}xx-nowhere-1{ENTER}"));
+    session.wait_text("[data-testid=code-view]", WAIT, |t| {
+        t.contains("xx-nowhere-1")
+    });
+    session.click_when_ready("[data-testid=kms-picker]", WAIT);
+    let error = session.wait_text("[data-testid=kms-error]", Duration::from_secs(90), |t| {
+        !t.is_empty()
+    });
+    assert!(
+        (error.contains("ListKeys") || error.contains("ListAliases"))
+            && error.contains("HTTP 500")
+            && error.contains("check the region (xx-nowhere-1)"),
+        "{error}"
+    );
+    session.save_screenshot("templates-picker-error");
+    session.find("[data-testid=kms-cancel]", WAIT).click();
+    session.click_when_ready(region, WAIT);
+    session
+        .find(region, WAIT)
+        .send_keys(&format!("{CONTROL}a{CONTROL}us-east-1{ENTER}"));
+    session.wait_text("[data-testid=code-view]", WAIT, |t| {
+        t.contains("\"region\": \"us-east-1\"")
+    });
+
     // Advanced: any option of the schema, found by what it does.
     let add = session.find("[data-testid=advanced-add-input]", WAIT);
     add.click();

@@ -123,11 +123,21 @@ impl EngineError {
     }
 }
 
+/// The IAM service prefix of an operation the engine calls.
+fn service_of(action: &str) -> &'static str {
+    match action {
+        "ListKeys" | "ListAliases" | "DescribeKey" => "kms",
+        "GetCallerIdentity" | "AssumeRole" => "sts",
+        _ => "ec2",
+    }
+}
+
 /// What to do about an AWS error code, in the user's words.
 pub fn hint_for(action: &str, code: &str, region: &str) -> Option<String> {
     Some(match code {
         "UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException" => format!(
-            "the credentials lack the IAM permission `ec2:{action}`: add it to the user's or role's policy"
+            "the credentials lack the IAM permission `{}:{action}`: add it to the user's or role's policy",
+            service_of(action)
         ),
         "InvalidAMIID.NotFound" | "InvalidAMIID.Unavailable" | "InvalidAMIID.Malformed" => format!(
             "AMIs are regional: check that this AMI exists in {region} (wrong region?) and that the account may use it"
@@ -172,7 +182,15 @@ where
         SdkError::ServiceError(service) => {
             let inner = service.err();
             let code = inner.code().unwrap_or("Unknown").to_string();
-            let message = inner.message().unwrap_or_default().to_string();
+            let mut message = inner.message().unwrap_or_default().to_string();
+            if inner.code().is_none() && message.is_empty() {
+                // Not an AWS error answer (a proxy's page, an endpoint that is not AWS's,
+                // a region the endpoint does not serve): say what came back.
+                message = format!(
+                    "the endpoint answered HTTP {} with no AWS error in it: check the region ({region}) and the endpoint URL",
+                    service.raw().status().as_u16()
+                );
+            }
             EngineError::Aws {
                 action,
                 hint: hint_for(action, &code, region),
@@ -224,6 +242,9 @@ mod tests {
         let expired = hint_for("DescribeImages", "ExpiredToken", "eu-west-1").unwrap();
         assert!(expired.contains("re-authenticate"), "{expired}");
         assert!(hint_for("DescribeImages", "SomethingNew", "eu-west-1").is_none());
+        // The permission is named in its own service.
+        let kms = hint_for("ListKeys", "AccessDeniedException", "eu-west-1").unwrap();
+        assert!(kms.contains("`kms:ListKeys`"), "{kms}");
     }
 
     #[test]
