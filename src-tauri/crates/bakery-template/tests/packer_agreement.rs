@@ -37,10 +37,6 @@ const DISAGREEMENTS: &[(&str, &str)] = &[
         "ssh_interface session_manager is a real feature we do not bake yet",
     ),
     (
-        "42-undeclared-variable-in-ami-users.json",
-        "Packer renders an undeclared {{user `x`}} as empty (the AMI is silently shared with nobody); we report the undeclared variable",
-    ),
-    (
         "48-source-ami-in-ami-name.json",
         "Packer 1.6.6 does not render build-time variables in ami_name and rejects the braces; we keep {{ .SourceAMI }} and fill it at bake time",
     ),

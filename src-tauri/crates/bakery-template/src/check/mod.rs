@@ -172,10 +172,20 @@ struct BuildScope<'a> {
     build: Option<(String, String)>,
     /// Set when a required variable without a value was used (it renders as its name).
     used_unset: bool,
+    /// Undeclared variables used by the string being rendered: each rendered empty, as
+    /// Packer does, and reported as a warning at the string.
+    undeclared: Vec<RenderError>,
 }
 
 impl Scope for BuildScope<'_> {
     fn user(&mut self, name: &str, ctx: &mut RenderContext) -> Result<String, RenderError> {
+        if self.vars.get(name).is_none() {
+            // Packer renders an undeclared `{{user `x`}}` as "" and goes on; so do we, saying so.
+            if let Err(err) = self.vars.value(name, ctx) {
+                self.undeclared.push(err);
+            }
+            return Ok(String::new());
+        }
         if self.vars.get(name).is_some_and(|v| v.raw.is_none()) {
             self.used_unset = true;
         }
@@ -538,6 +548,7 @@ impl Checker<'_> {
             vars: &mut self.vars,
             build,
             used_unset: false,
+            undeclared: Vec::new(),
         };
         let mut problems = Vec::new();
         let mut unsettled = Vec::new();
@@ -794,9 +805,20 @@ fn render_tree(
                 );
             }
             scope.used_unset = false;
+            scope.undeclared.clear();
             let rendered = render::render(s, ctx, scope);
             if scope.used_unset {
                 unsettled.push(path.to_string());
+            }
+            for err in scope.undeclared.drain(..) {
+                let mut d = Diagnostic::warning(
+                    Code::Variable,
+                    node.at,
+                    path,
+                    format!("{} in {s:?}: it renders as empty, as in Packer", err.message),
+                );
+                d.help = err.help;
+                out.push(d);
             }
             match rendered {
                 Ok(rendered) => serde_json::Value::String(rendered),

@@ -1161,8 +1161,35 @@ fn a_filter_or_value_that_failed_is_not_judged_again() {
         r#""encrypt_boot": true, "kms_key_id": "arn:aws:kms:eu-west-1:123456789012:key/{{ keyid }}""#,
     );
     assert_eq!(d.code, Code::Render);
-    let d = only_error(r#""ami_users": "{{user `nobody`}}""#);
-    assert_eq!(d.code, Code::Variable);
+}
+
+#[test]
+fn an_undeclared_user_variable_renders_empty_with_a_warning_as_in_packer() {
+    let checked = run(&ebs(r#""ami_users": "{{user `nobody`}}", "ami_description": "by {{user `team`}}""#));
+    assert_eq!(messages(&checked), Vec::<String>::new(), "{:#?}", checked.diagnostics);
+    let warnings: Vec<&Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::Variable)
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings[0].message.contains("variable nobody is not declared")
+            && warnings[0].message.contains("renders as empty"),
+        "{warnings:#?}"
+    );
+    assert!(warnings[0].help.as_deref().unwrap().contains("declare it"));
+    let template = checked.template.unwrap();
+    let Builder::AmazonEbs(b) = &template.builders[0];
+    assert_eq!(b.ami_description.as_deref(), Some("by "));
+    assert!(
+        b.ami_users.as_ref().is_none_or(|u| u.is_empty()),
+        "shared with nobody: {:?}",
+        b.ami_users
+    );
+    // A required setting that renders empty is still required.
+    let d = only_error(r#""ssh_username": "{{user `who`}}""#);
+    assert_eq!(d.field, "builders[0].ssh_username");
 }
 
 #[test]
