@@ -1,5 +1,6 @@
 //! Packer's weak decoding of settings: `"true"` is a boolean, `"22"` a port, `8` a string, and
-//! one string a one-element list, because `{{user `x`}}` always renders to a string.
+//! one string a list split at its commas (Packer's `StringToSliceHookFunc(",")`: `"111,222"` is
+//! two accounts, `"us-east-1"` one region), because `{{user `x`}}` always renders to a string.
 //!
 //! Used through `#[serde(deserialize_with = "…")]` on the model's optional fields.
 
@@ -87,6 +88,8 @@ pub fn to_strings(value: &Value) -> Result<Option<Vec<String>>, String> {
         Value::Object(_) => Err("expected a list of strings, got an object".to_string()),
         // `"ami_users": "{{user `users`}}"` with an empty variable means no users.
         Value::String(s) if s.is_empty() => Ok(Some(Vec::new())),
+        // As Packer's decoder: split at every comma, nothing trimmed.
+        Value::String(s) => Ok(Some(s.split(',').map(str::to_string).collect())),
         single => to_string(single).map(|s| s.map(|s| vec![s])),
     }
 }
@@ -202,6 +205,16 @@ mod tests {
             Ok(Some(vec!["a".into(), "1".into()]))
         );
         assert!(to_strings(&json!({"a": 1})).is_err());
+        // One string with commas is a list, split as Packer splits it (nothing trimmed).
+        assert_eq!(
+            to_strings(&json!("111111111111,222222222222")),
+            Ok(Some(vec!["111111111111".into(), "222222222222".into()]))
+        );
+        assert_eq!(
+            to_strings(&json!("a, b")),
+            Ok(Some(vec!["a".into(), " b".into()]))
+        );
+        assert_eq!(to_strings(&json!(7)), Ok(Some(vec!["7".into()])));
         assert_eq!(
             to_map(&json!({"Name": "x", "N": 1})).unwrap().unwrap()["N"],
             "1"

@@ -1423,3 +1423,21 @@ fn options_the_engine_does_not_bake_yet_say_so_at_their_line() {
         checked.diagnostics
     );
 }
+
+#[test]
+fn a_comma_separated_string_is_a_list_as_packer_decodes_it() {
+    let checked = run(&ebs(
+        r#""ami_users": "111111111111,222222222222", "ami_regions": "us-west-2,eu-west-1""#,
+    ));
+    assert_eq!(messages(&checked), Vec::<String>::new(), "{:#?}", checked.diagnostics);
+    let template = checked.template.unwrap();
+    let Builder::AmazonEbs(b) = &template.builders[0];
+    assert_eq!(
+        b.ami_users.as_deref(),
+        Some(&["111111111111".to_string(), "222222222222".to_string()][..])
+    );
+    assert_eq!(b.ami_regions.as_ref().map(Vec::len), Some(2));
+    // Each item is judged on its own: a bad one is named.
+    let d = only_error(r#""ami_users": "111111111111,12345""#);
+    assert!(d.message.contains("12345"), "{d:?}");
+}
