@@ -151,6 +151,7 @@ pub fn check_text(
         local_file_exists: Some(|path| Path::new(path).exists()),
         // HCL2's file() and templatefile(), relative to path.root (resolved by the checker).
         read_local_file: Some(|path| std::fs::read_to_string(path)),
+        default_region: default_region(env),
     };
     let name = file.display().to_string();
     let mut ctx = render_context(file, env);
@@ -163,4 +164,17 @@ pub fn check_text(
         }
         TemplateText::File(text) => bakery_template::check(&name, text, &options, &mut ctx),
     })
+}
+
+/// Where a build that names no region bakes, as Packer falls back: `AWS_REGION`, then
+/// `AWS_DEFAULT_REGION`. (A profile's own region is not consulted here yet.)
+fn default_region(env: &Environment) -> Option<bakery_template::DefaultRegion> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|name| {
+            env.var(name).map(|region| bakery_template::DefaultRegion {
+                region: region.to_string(),
+                from: (*name).to_string(),
+            })
+        })
 }

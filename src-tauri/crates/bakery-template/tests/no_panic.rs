@@ -111,6 +111,10 @@ fn check_all_ways(text: &str) {
             },
             local_file_exists: Some(|_| false),
             read_local_file: Some(|_| Ok("#!/bin/sh\n${oops}\n%{ if }".to_string())),
+            default_region: Some(bakery_template::DefaultRegion {
+                region: "eu-west-1".into(),
+                from: "AWS_REGION".into(),
+            }),
         };
         let _ = check("f.json", text, &options, &mut RenderContext::fixed());
         let _ =

@@ -86,6 +86,8 @@ fn bakery_accepts(dir: &Path, template: &str, var_file: Option<&str>, syntax_onl
         inputs,
         local_file_exists: Some(|file| Path::new(file).exists()),
         read_local_file: None,
+        // Packer runs here with no AWS_REGION and no profile: nothing to fall back to.
+        default_region: None,
     };
     let mut ctx = RenderContext::fixed();
     ctx.template_dir = dir.display().to_string();

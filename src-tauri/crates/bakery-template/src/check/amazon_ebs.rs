@@ -121,7 +121,27 @@ impl Checker<'_> {
             path,
             Some((name.to_string(), "amazon-ebs".to_string())),
         );
-        let ebs: AmazonEbs = self.decode(node, value, path);
+        let mut ebs: AmazonEbs = self.decode(node, value, path);
+        // (Also when it renders empty: Packer's `region = ""` falls back the same way.)
+        if ebs.region.as_deref().is_none_or(str::is_empty)
+            && !self.unsettled.iter().any(|u| u == &join(path, "region"))
+            && let Some(default) = self.default_region.clone()
+        {
+            // Packer's fallback to the AWS configuration, said where it came from.
+            self.out.push(
+                Diagnostic::warning(
+                    Code::Missing,
+                    node.at,
+                    join(path, "region"),
+                    format!(
+                        "region is not set: baking in {}, taken from {}",
+                        default.region, default.from
+                    ),
+                )
+                .help("set \"region\" to bake in the same region wherever the template runs"),
+            );
+            ebs.region = Some(default.region);
+        }
         self.amazon_ebs_rules(&ebs, node, path);
         self.aws_value_rules(&ebs, node, path);
         ebs
@@ -138,9 +158,9 @@ impl Checker<'_> {
                 Code::Missing,
                 at("region"),
                 field("region"),
-                "region must be specified: AMI Bakery does not take it from the AWS configuration",
+                "region must be specified",
             )
-            .set_help("Packer falls back to AWS_REGION, AWS_DEFAULT_REGION or the profile's region; AMI Bakery bakes only in a region the template names: set \"region\": \"eu-west-1\", or \"{{user `aws_region`}}\" with the variable's default \"{{env `AWS_REGION`}}\"");
+            .set_help("set \"region\": \"eu-west-1\" (or a variable), or give one outside the template as Packer takes it: AWS_REGION or AWS_DEFAULT_REGION");
         }
         let has_secret = ebs
             .secret_key

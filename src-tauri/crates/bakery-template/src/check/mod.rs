@@ -48,6 +48,19 @@ pub struct CheckOptions {
     /// already resolved against `path.root`, like Packer); `None` makes those functions errors
     /// saying the file can't be read here. JSON templates never read files.
     pub read_local_file: Option<fn(&str) -> std::io::Result<String>>,
+    /// The region a build that names none bakes in, as Packer falls back to the AWS
+    /// configuration (`AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's region), with where it
+    /// came from; `None`: a build must name its region.
+    pub default_region: Option<DefaultRegion>,
+}
+
+/// A region from outside the template, and where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultRegion {
+    /// The region, e.g. `eu-west-1`.
+    pub region: String,
+    /// Where it was found, for the warning: `AWS_REGION`, `the profile work`.
+    pub from: String,
 }
 
 /// What checking found: the model (as far as it could be read) and every problem.
@@ -155,6 +168,7 @@ struct Checker<'a> {
     ctx: &'a mut RenderContext,
     vars: Variables,
     local_file_exists: Option<fn(&str) -> bool>,
+    default_region: Option<DefaultRegion>,
     /// Fields whose value uses a required variable that has no value: that is reported once,
     /// at the variable, so their values are not judged (no cascade of errors).
     unsettled: Vec<String>,
@@ -216,6 +230,7 @@ impl<'a> Checker<'a> {
             ctx,
             vars: Variables::default(),
             local_file_exists: options.local_file_exists,
+            default_region: options.default_region.clone(),
             unsettled: Vec::new(),
             discarded: Vec::new(),
             inner_paths: false,
@@ -815,7 +830,10 @@ fn render_tree(
                     Code::Variable,
                     node.at,
                     path,
-                    format!("{} in {s:?}: it renders as empty, as in Packer", err.message),
+                    format!(
+                        "{} in {s:?}: it renders as empty, as in Packer",
+                        err.message
+                    ),
                 );
                 d.help = err.help;
                 out.push(d);

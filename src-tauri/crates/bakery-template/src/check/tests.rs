@@ -1165,8 +1165,15 @@ fn a_filter_or_value_that_failed_is_not_judged_again() {
 
 #[test]
 fn an_undeclared_user_variable_renders_empty_with_a_warning_as_in_packer() {
-    let checked = run(&ebs(r#""ami_users": "{{user `nobody`}}", "ami_description": "by {{user `team`}}""#));
-    assert_eq!(messages(&checked), Vec::<String>::new(), "{:#?}", checked.diagnostics);
+    let checked = run(&ebs(
+        r#""ami_users": "{{user `nobody`}}", "ami_description": "by {{user `team`}}""#,
+    ));
+    assert_eq!(
+        messages(&checked),
+        Vec::<String>::new(),
+        "{:#?}",
+        checked.diagnostics
+    );
     let warnings: Vec<&Diagnostic> = checked
         .diagnostics
         .iter()
@@ -1174,7 +1181,9 @@ fn an_undeclared_user_variable_renders_empty_with_a_warning_as_in_packer() {
         .collect();
     assert_eq!(warnings.len(), 2, "{warnings:#?}");
     assert!(
-        warnings[0].message.contains("variable nobody is not declared")
+        warnings[0]
+            .message
+            .contains("variable nobody is not declared")
             && warnings[0].message.contains("renders as empty"),
         "{warnings:#?}"
     );
@@ -1347,14 +1356,38 @@ fn a_fractional_volume_size_is_truncated_like_packer_with_a_warning() {
 }
 
 #[test]
-fn a_missing_region_says_it_is_not_taken_from_the_aws_configuration() {
+fn a_missing_region_falls_back_to_the_aws_configuration_as_in_packer() {
+    // Nothing outside the template names one: the build must.
     let d = only_error(r#""region": """#);
     assert_eq!(d.field, "builders[0].region");
-    assert!(
-        d.message
-            .contains("does not take it from the AWS configuration")
-    );
+    assert_eq!(d.message, "region must be specified");
     assert!(d.help.as_deref().unwrap().contains("AWS_REGION"));
+
+    // The environment or the profile names one: the bake goes there, and says so.
+    let options = CheckOptions {
+        default_region: Some(crate::DefaultRegion {
+            region: "eu-west-1".into(),
+            from: "AWS_DEFAULT_REGION".into(),
+        }),
+        ..CheckOptions::default()
+    };
+    let without = ebs("").replace(r#""region": "eu-west-1", "#, "");
+    assert!(!without.contains("region"), "{without}");
+    for text in [without.clone(), ebs(r#""region": """#)] {
+        let checked = check("t.json", &text, &options, &mut RenderContext::fixed());
+        assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+        let warning = checked.warnings().next().expect("a warning");
+        assert_eq!(warning.field, "builders[0].region");
+        assert_eq!(
+            warning.message,
+            "region is not set: baking in eu-west-1, taken from AWS_DEFAULT_REGION"
+        );
+        let Builder::AmazonEbs(b) = &checked.template.unwrap().builders[0];
+        assert_eq!(b.region.as_deref(), Some("eu-west-1"));
+    }
+    // A region the template names wins.
+    let checked = check("t.json", &ebs(""), &options, &mut RenderContext::fixed());
+    assert_eq!(checked.warnings().count(), 0, "{:#?}", checked.diagnostics);
 }
 
 #[test]
@@ -1429,7 +1462,12 @@ fn a_comma_separated_string_is_a_list_as_packer_decodes_it() {
     let checked = run(&ebs(
         r#""ami_users": "111111111111,222222222222", "ami_regions": "us-west-2,eu-west-1""#,
     ));
-    assert_eq!(messages(&checked), Vec::<String>::new(), "{:#?}", checked.diagnostics);
+    assert_eq!(
+        messages(&checked),
+        Vec::<String>::new(),
+        "{:#?}",
+        checked.diagnostics
+    );
     let template = checked.template.unwrap();
     let Builder::AmazonEbs(b) = &template.builders[0];
     assert_eq!(
