@@ -90,6 +90,7 @@ fn bakery_accepts(dir: &Path, template: &str, var_file: Option<&str>, syntax_onl
         inputs,
         local_file_exists: Some(|file| Path::new(file).exists()),
         read_local_file: None,
+        list_local_files: None,
     };
     let mut ctx = RenderContext::fixed();
     ctx.template_dir = dir.display().to_string();

@@ -29,6 +29,7 @@ mod expressions;
 mod field_paths;
 mod functions;
 mod reader;
+mod stdlib;
 mod top_level;
 mod values;
 mod variables;
