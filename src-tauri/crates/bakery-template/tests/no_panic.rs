@@ -111,6 +111,7 @@ fn check_all_ways(text: &str) {
             },
             local_file_exists: Some(|_| false),
             read_local_file: Some(|_| Ok("#!/bin/sh\n${oops}\n%{ if }".to_string())),
+            list_local_files: Some(|_| Ok(vec!["a.sh".to_string(), "x/[b].txt".to_string()])),
         };
         let _ = check("f.json", text, &options, &mut RenderContext::fixed());
         let _ =

@@ -52,8 +52,11 @@ pub struct CheckOptions {
     /// between folders, for HCL2's `fileset()` (given the folder already resolved against
     /// `path.root`); [`local_files_under`] does it on the local disk. `None` makes
     /// `fileset()` an error saying the files can't be listed here.
-    pub list_local_files: Option<fn(&str) -> std::io::Result<Vec<String>>>,
+    pub list_local_files: Option<ListLocalFiles>,
 }
+
+/// Lists the files under a local folder: see [`CheckOptions::list_local_files`].
+pub type ListLocalFiles = fn(&str) -> std::io::Result<Vec<String>>;
 
 /// The files under `folder` on the local disk (recursively, not following links to
 /// folders), as paths relative to it with `/` between folders: what

@@ -33,6 +33,15 @@ impl Reader<'_> {
     }
 
     pub(super) fn eval_error(&mut self, at: Position, field: &str, err: &hcl::eval::Error) {
+        // A use of a local that failed (reported where it is set) is not another error.
+        if let hcl::eval::ErrorKind::NoSuchKey(key) = err.kind()
+            && self.failed_locals.contains(key)
+            && err
+                .expr()
+                .is_some_and(|e| e.to_string().contains(&format!("local.{key}")))
+        {
+            return;
+        }
         if let hcl::eval::ErrorKind::UndefinedFunc(name) = err.kind() {
             let name = name.to_string();
             if function(&name).is_some_and(|f| matches!(f.support, Support::NotYet)) {

@@ -28,11 +28,8 @@ struct EvalWorld {
     /// [`CheckOptions::local_file_exists`].
     file_exists: Option<fn(&str) -> bool>,
     /// [`CheckOptions::list_local_files`].
-    list_files: Option<ListFiles>,
+    list_files: Option<crate::check::ListLocalFiles>,
 }
-
-/// Lists the files under a folder (see [`CheckOptions::list_local_files`]).
-type ListFiles = fn(&str) -> std::io::Result<Vec<String>>;
 
 /// How this version treats one of Packer's HCL2 functions.
 #[derive(Clone, Copy)]
@@ -101,14 +98,14 @@ pub(super) const FUNCTIONS: &[Function] = &[
     }),
     evaluated("lower", || {
         FuncDef::new(
-            |a| Ok(plain_text(&a[0]).to_lowercase().into()),
-            [ParamType::String],
+            |a| Ok(stdlib::text("lower", &a[0])?.to_lowercase().into()),
+            [ParamType::Any],
         )
     }),
     evaluated("upper", || {
         FuncDef::new(
-            |a| Ok(plain_text(&a[0]).to_uppercase().into()),
-            [ParamType::String],
+            |a| Ok(stdlib::text("upper", &a[0])?.to_uppercase().into()),
+            [ParamType::Any],
         )
     }),
     evaluated("replace", || {

@@ -153,4 +153,6 @@ pub fn check_hcl_files(
 }
 
 #[cfg(test)]
+mod function_tests;
+#[cfg(test)]
 mod tests;

@@ -768,7 +768,7 @@ pub(super) fn tomap(a: FuncArgs) -> Returned {
 pub(super) fn tonumber(a: FuncArgs) -> Returned {
     match &a[0] {
         Value::Null => Ok(Value::Null),
-        Value::Number(n) => Ok(Value::Number(n.clone())),
+        Value::Number(n) => Ok(Value::Number(*n)),
         Value::String(s) => s
             .trim()
             .parse::<f64>()

@@ -271,13 +271,22 @@ impl Reader<'_> {
                 break;
             }
             if !progressed {
-                for (name, at, expr, err) in next {
+                // One error per cause: a local that fails only because it uses another
+                // failing local is not reported (unless they all use each other).
+                let names: Vec<String> = next.iter().map(|(n, ..)| n.clone()).collect();
+                let uses_failing = |err: &hcl::eval::Error| matches!(err.kind(), hcl::eval::ErrorKind::NoSuchKey(key) if names.contains(key));
+                let all_dependent = next.iter().all(|(.., err)| uses_failing(err));
+                for (name, at, expr, err) in &next {
+                    if uses_failing(err) && !all_dependent {
+                        continue;
+                    }
                     let at = match expr.span() {
-                        Some(_) => self.error_at(&expr, &with_locals),
-                        None => at,
+                        Some(_) => self.error_at(expr, &with_locals),
+                        None => *at,
                     };
-                    self.eval_error(at, &format!("locals.{name}"), &err);
+                    self.eval_error(at, &format!("locals.{name}"), err);
                 }
+                self.failed_locals.extend(names);
                 break;
             }
             pending = next.into_iter().map(|(n, a, e, _)| (n, a, e)).collect();
