@@ -771,7 +771,7 @@ fn fn_split(args: FuncArgs) -> Result<hcl::Value, String> {
 fn fn_join(args: FuncArgs) -> Result<hcl::Value, String> {
     let sep = plain_text(&args[0]);
     let hcl::Value::Array(items) = &args[1] else {
-        return Err("join takes a list".to_string());
+        return Err("join: the second argument must be a list".to_string());
     };
     Ok(items
         .iter()
@@ -834,7 +834,7 @@ fn fn_length(args: FuncArgs) -> Result<hcl::Value, String> {
 
 fn fn_contains(args: FuncArgs) -> Result<hcl::Value, String> {
     let hcl::Value::Array(items) = &args[0] else {
-        return Err("contains takes a list".to_string());
+        return Err("contains: the first argument must be a list".to_string());
     };
     Ok(items.contains(&args[1]).into())
 }
