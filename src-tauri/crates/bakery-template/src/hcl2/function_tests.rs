@@ -508,3 +508,41 @@ fn functions_evaluate_in_a_template() {
     let crate::model::Builder::AmazonEbs(ebs) = &checked.template.unwrap().builders[0];
     assert_eq!(ebs.ami_description.as_deref(), Some("A-B-003"));
 }
+
+#[test]
+fn the_functions_corpus_template_bakes_what_its_functions_compute() {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus-hcl");
+    let text = std::fs::read_to_string(format!("{folder}/h11-functions.pkr.hcl")).unwrap();
+    let fixed = text.replace("lowr(", "lower(");
+    let options = CheckOptions {
+        local_file_exists: Some(|file| std::path::Path::new(file).exists()),
+        read_local_file: Some(|file| std::fs::read_to_string(file)),
+        list_local_files: Some(crate::local_files_under),
+        ..CheckOptions::default()
+    };
+    let mut ctx = RenderContext::fixed();
+    ctx.template_dir = folder.to_string();
+    let checked = check_hcl("h11.pkr.hcl", &fixed, &options, &mut ctx);
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let template = checked.template.unwrap();
+    let crate::model::Builder::AmazonEbs(ebs) = &template.builders[0];
+    assert_eq!(ebs.ami_name.as_deref(), Some("web-Dev-002-1741064767"));
+    assert_eq!(
+        ebs.ami_description.as_deref(),
+        Some(r#"["dev","prod","stage"] until 2025-04-03T05:06:07Z by platform"#)
+    );
+    let tags = ebs.tags.as_ref().unwrap();
+    assert_eq!(tags["prod"], "PROD");
+    assert_eq!(tags["Scripts"], "setup.sh,user-data.sh");
+    assert_eq!(tags["Id"].len(), 36);
+    let crate::model::Provisioner::Shell(shell) = &template.provisioners[0] else {
+        panic!("a shell step")
+    };
+    assert_eq!(
+        shell.scripts.as_ref().unwrap(),
+        &[
+            format!("{folder}/scripts/setup.sh"),
+            format!("{folder}/scripts/user-data.sh")
+        ]
+    );
+}
