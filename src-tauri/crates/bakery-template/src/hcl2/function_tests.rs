@@ -204,9 +204,29 @@ fn collection_functions() {
     assert_eq!(ok(r#"setunion(["b"], ["a", "b"])"#), r#"["a","b"]"#);
     assert_eq!(ok(r#"setunion([1], ["a"])"#), r#"["1","a"]"#);
     assert_eq!(
+        ok(r#"setproduct(["a", "b"], [1, 2])"#),
+        r#"[["a",1],["a",2],["b",1],["b",2]]"#
+    );
+    assert_eq!(ok(r#"setproduct(["a"], [])"#), "[]");
+    assert_eq!(
         ok(r#"setintersection(["b", "a", "c"], ["c", "b"])"#),
         r#"["b","c"]"#
     );
+}
+
+#[test]
+fn number_functions() {
+    assert_eq!(ok("abs(-2.5)"), "2.5");
+    assert_eq!(ok("ceil(1.2)"), "2");
+    assert_eq!(ok("floor(-1.2)"), "-2");
+    assert_eq!(ok("log(16, 2)"), "4");
+    assert!(err("log(-1, 2)").contains("use a positive number"));
+    assert_eq!(ok("pow(3, 2)"), "9");
+    assert_eq!(ok("signum(-7)"), "-1");
+    assert_eq!(ok(r#"parseint("FF", 16)"#), "255");
+    assert_eq!(ok(r#"parseint("-1010", 2)"#), "-10");
+    assert!(err(r#"parseint("12", 1)"#).contains("not between 2 and 62"));
+    assert!(err(r#"parseint("9", 8)"#).contains("not a number in base 8"));
 }
 
 #[test]
@@ -385,6 +405,18 @@ fn regex_patterns_are_read_as_re2() {
     );
     assert!(err(r#"regex("\\pL+", "héllo")"#).contains("Unicode class \\pL"));
     assert!(err(r#"regex("[a", "a")"#).contains("not closed"));
+    assert_eq!(ok(r#"regex("(a)?b", "b")"#), r#"[""]"#);
+    assert!(err(r#"regex("(?P<x>a)(b)", "ab")"#).contains("name all of them or none"));
+    assert_eq!(
+        ok(r#"regexall("[a-z]+([0-9])", "ab1 cd2 ef")"#),
+        r#"[["1"],["2"]]"#
+    );
+    assert_eq!(ok(r#"regexall("[0-9]+", "a1b22")"#), r#"["1","22"]"#);
+    assert_eq!(ok(r#"length(regexall("x", "abc"))"#), "0");
+    // Packer's replace is literal, also for a /substring/ (Packer 1.6.6 and later).
+    assert_eq!(ok(r#"replace("a1b22", "/[0-9]+/", "_")"#), "a1b22");
+    assert_eq!(ok(r#"replace("a/1/b", "/1/", "_")"#), "a_b");
+    assert_eq!(ok(r#"replace("a.b", ".", "-")"#), "a-b");
     assert_eq!(translate_re2("[^]a]").unwrap(), "[^\\]a]");
     assert_eq!(translate_re2("[[:digit:][]").unwrap(), "[[:digit:]\\[]");
 }

@@ -246,6 +246,17 @@ pub(super) const FUNCTIONS: &[Function] = &[
         support: Support::ReadsFiles(|| FuncDef::new(fn_fileset, [ParamType::Any, ParamType::Any])),
     },
     pure!("timeadd", stdlib::timeadd, 2),
+    pure!("abs", stdlib::abs, 1),
+    pure!("ceil", stdlib::ceil, 1),
+    pure!("floor", stdlib::floor, 1),
+    pure!("log", stdlib::log, 2),
+    pure!("pow", stdlib::pow, 2),
+    pure!("signum", stdlib::signum, 1),
+    pure!("parseint", stdlib::parseint, 2),
+    not_yet("cidrsubnets"),
+    not_yet("rsadecrypt"),
+    not_yet("textdecodebase64"),
+    not_yet("textencodebase64"),
     not_yet("bcrypt"),
     not_yet("cidrhost"),
     not_yet("cidrnetmask"),
@@ -253,8 +264,10 @@ pub(super) const FUNCTIONS: &[Function] = &[
     not_yet("consul_key"),
     not_yet("convert"),
     not_yet("legacy_strftime"),
-    not_yet("regexall"),
-    not_yet("setproduct"),
+    evaluated("regexall", || {
+        FuncDef::new(fn_regexall, [ParamType::String, ParamType::String])
+    }),
+    variadic!("setproduct", stdlib::setproduct, 1),
     not_yet("vault"),
     not_yet("aws_secretsmanager"),
 ];
@@ -652,10 +665,30 @@ fn fn_regex(args: FuncArgs) -> Result<hcl::Value, String> {
     let caps = re
         .captures(&subject)
         .ok_or_else(|| format!("regex: \"{pattern}\" does not match \"{subject}\""))?;
+    captures_value(&re, &caps)
+}
+
+/// `regexall(pattern, string)`: every match, each as `regex` gives it (a list of none when
+/// nothing matches).
+fn fn_regexall(args: FuncArgs) -> Result<hcl::Value, String> {
+    let re = compile(&plain_text(&args[0]))?;
+    let subject = plain_text(&args[1]);
+    re.captures_iter(&subject)
+        .map(|caps| captures_value(&re, &caps))
+        .collect::<Result<_, _>>()
+        .map(hcl::Value::Array)
+}
+
+/// One match as Packer's `regex` gives it: the match without groups, else its groups as a
+/// list, or as an object when they are all named (a group that took no part is "").
+fn captures_value(
+    re: &regex_lite::Regex,
+    caps: &regex_lite::Captures<'_>,
+) -> Result<hcl::Value, String> {
     if caps.len() == 1 {
         return Ok(caps.get(0).map_or("", |m| m.as_str()).into());
     }
-    let group = |i: usize| caps.get(i).map_or(hcl::Value::Null, |m| m.as_str().into());
+    let group = |i: usize| hcl::Value::from(caps.get(i).map_or("", |m| m.as_str()));
     let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
     if names.iter().all(Option::is_some) {
         let mut map = hcl::Map::new();
@@ -663,6 +696,12 @@ fn fn_regex(args: FuncArgs) -> Result<hcl::Value, String> {
             map.insert(name.unwrap_or_default().to_string(), group(i + 1));
         }
         return Ok(hcl::Value::Object(map));
+    }
+    if names.iter().any(Option::is_some) {
+        return Err(
+            "regex: the pattern mixes named and unnamed groups; name all of them or none (use (?:...) for a group that captures nothing)"
+                .to_string(),
+        );
     }
     Ok(hcl::Value::Array((1..caps.len()).map(group).collect()))
 }
@@ -755,9 +794,8 @@ fn fn_replace(args: FuncArgs) -> Result<hcl::Value, String> {
         plain_text(&args[1]),
         plain_text(&args[2]),
     );
-    if old.len() > 1 && old.starts_with('/') && old.ends_with('/') {
-        return Err("replace with a /regular expression/ is not supported yet".to_string());
-    }
+    // Packer's replace is go-cty's: the substring is literal, also when written /like this/
+    // (Terraform's regular-expression form is Terraform's own); regex_replace takes patterns.
     Ok(s.replace(&old, &new).into())
 }
 

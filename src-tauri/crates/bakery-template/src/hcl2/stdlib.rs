@@ -895,6 +895,105 @@ pub(super) fn setintersection(a: FuncArgs) -> Returned {
     ))
 }
 
+/// `setproduct(sets...)`: every combination of one element of each, in order.
+pub(super) fn setproduct(a: FuncArgs) -> Returned {
+    let mut out: Vec<Vec<Value>> = vec![Vec::new()];
+    for v in a.iter() {
+        let items = list("setproduct", v)?;
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                items.iter().map(move |item| {
+                    let mut row = prefix.clone();
+                    row.push(item.clone());
+                    row
+                })
+            })
+            .collect();
+    }
+    Ok(Value::Array(out.into_iter().map(Value::Array).collect()))
+}
+
+// ---- Numbers ----------------------------------------------------------------------------
+
+pub(super) fn abs(a: FuncArgs) -> Returned {
+    Ok(number_value(number("abs", &a[0])?.abs()))
+}
+
+pub(super) fn ceil(a: FuncArgs) -> Returned {
+    Ok(number_value(number("ceil", &a[0])?.ceil()))
+}
+
+pub(super) fn floor(a: FuncArgs) -> Returned {
+    Ok(number_value(number("floor", &a[0])?.floor()))
+}
+
+pub(super) fn log(a: FuncArgs) -> Returned {
+    let (n, base) = (number("log", &a[0])?, number("log", &a[1])?);
+    let value = n.ln() / base.ln();
+    if !value.is_finite() {
+        return Err(format!(
+            "log: the logarithm of {n} in base {base} is not a number; use a positive number and a base other than 1"
+        ));
+    }
+    Ok(number_value(value))
+}
+
+pub(super) fn pow(a: FuncArgs) -> Returned {
+    let value = number("pow", &a[0])?.powf(number("pow", &a[1])?);
+    if !value.is_finite() {
+        return Err("pow: the result is not a finite number".to_string());
+    }
+    Ok(number_value(value))
+}
+
+pub(super) fn signum(a: FuncArgs) -> Returned {
+    let n = number("signum", &a[0])?;
+    Ok(Value::from(if n > 0.0 {
+        1
+    } else if n < 0.0 {
+        -1
+    } else {
+        0
+    }))
+}
+
+/// `parseint(string, base)`: a whole number written in base 2 to 62.
+pub(super) fn parseint(a: FuncArgs) -> Returned {
+    let s = text("parseint", &a[0])?;
+    let base = integer("parseint", &a[1])?;
+    if !(2..=62).contains(&base) {
+        return Err(format!("parseint: base {base} is not between 2 and 62"));
+    }
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(&s)),
+    };
+    if digits.is_empty() {
+        return Err(format!("parseint: \"{s}\" has no digits"));
+    }
+    let mut n: i128 = 0;
+    for c in digits.chars() {
+        // Go's big.Int: 0-9, then a-z, then A-Z (case-insensitive up to base 36).
+        let d = match c {
+            '0'..='9' => c as i128 - '0' as i128,
+            'a'..='z' => c as i128 - 'a' as i128 + 10,
+            'A'..='Z' if base <= 36 => c as i128 - 'A' as i128 + 10,
+            'A'..='Z' => c as i128 - 'A' as i128 + 36,
+            _ => base as i128,
+        };
+        if d >= base as i128 {
+            return Err(format!("parseint: \"{s}\" is not a number in base {base}"));
+        }
+        n = n
+            .checked_mul(base as i128)
+            .and_then(|n| n.checked_add(d))
+            .filter(|n| *n <= i64::MAX as i128)
+            .ok_or_else(|| format!("parseint: \"{s}\" is too large"))?;
+    }
+    Ok(Value::from(if negative { -(n as i64) } else { n as i64 }))
+}
+
 // ---- Encodings and hashes ----------------------------------------------------------------
 
 pub(super) fn base64encode(a: FuncArgs) -> Returned {
