@@ -578,3 +578,38 @@ fn the_functions_corpus_template_bakes_what_its_functions_compute() {
         ]
     );
 }
+
+#[test]
+fn locals_that_use_each_other_in_a_cycle_are_each_reported() {
+    let text = source("locals {\n  name = local.other\n  other = local.name\n}\n");
+    let checked = check_hcl(
+        "t.pkr.hcl",
+        &text,
+        &CheckOptions::default(),
+        &mut RenderContext::fixed(),
+    );
+    let lines: Vec<u32> = checked.errors().map(|d| d.line).collect();
+    assert_eq!(lines, [2, 3], "{:#?}", checked.diagnostics);
+}
+
+#[test]
+fn a_failing_variable_default_is_one_error() {
+    let text =
+        source("variable \"v\" {\n  default = lowr(\"A\")\n}\nlocals {\n  name = var.v\n}\n");
+    let checked = check_hcl(
+        "t.pkr.hcl",
+        &text,
+        &CheckOptions::default(),
+        &mut RenderContext::fixed(),
+    );
+    let errors: Vec<(u32, u32, String)> = checked
+        .errors()
+        .map(|d| (d.line, d.column, d.message.clone()))
+        .collect();
+    assert_eq!(
+        errors,
+        [(2, 13, "function lowr() is not defined".to_string())],
+        "{:#?}",
+        checked.diagnostics
+    );
+}
