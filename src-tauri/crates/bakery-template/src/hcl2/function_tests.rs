@@ -119,6 +119,10 @@ fn format_has_terraforms_verbs() {
     assert_eq!(ok(r#"format("%q", "é\n\"")"#), "\"é\\n\\\"\"");
     assert_eq!(ok(r#"format("Hello, %s!", "Ander")"#), "Hello, Ander!");
     assert_eq!(ok(r#"format("%6.2f%%", 12.3456)"#), " 12.35%");
+    assert_eq!(
+        ok(r#"format("%10.4v|%.2s", "abcdefgh", "abc")"#),
+        "  abcdefgh|ab"
+    );
     assert!(err(r#"format("%s %s", "a")"#).contains("needs argument 2"));
     assert!(err(r#"format("%s", "a", "b")"#).contains("argument 3 is not used"));
     assert!(err(r#"format("%d", 1.5)"#).contains("needs a whole number"));
@@ -254,7 +258,15 @@ fn encoding_and_hash_functions() {
         "\"a\": |-\n  multi\n  line\n\"b\": 1.5\n\"c\": null\n"
     );
     assert_eq!(ok(r#"yamlencode("x")"#), "\"x\"\n");
+    assert_eq!(
+        ok(r#"yamlencode({a = "trail\n", b = "trail\n\n"})"#),
+        "\"a\": |\n  trail\n\"b\": |+\n  trail\n\n"
+    );
     assert_eq!(ok("yamlencode([])"), "[]\n");
+    assert_eq!(
+        ok(r#"yamlencode({c = "x\r\ny", d = ["m\nl"], e = { f = "g\nh" }})"#),
+        "\"c\": \"x\\r\\ny\"\n\"d\":\n- |-\n  m\n  l\n\"e\":\n  \"f\": |-\n    g\n    h\n"
+    );
     assert_eq!(
         ok(r#"yamlencode([{a = 1, b = 2}, [3]])"#),
         "- \"a\": 1\n  \"b\": 2\n- - 3\n"

@@ -507,7 +507,7 @@ pub(super) fn format_values(spec: &str, args: &[Value]) -> Result<String, String
                 };
                 let s = if verb == 'q' { go_quote(&s) } else { s };
                 let s = match precision {
-                    Some(p) if verb != 'q' => s.chars().take(p).collect(),
+                    Some(p) if verb == 's' => s.chars().take(p).collect(),
                     _ => s,
                 };
                 (String::new(), s, false)
@@ -1109,7 +1109,7 @@ pub(super) fn yaml_text(v: &Value) -> String {
                 let pad = " ".repeat(indent + 2);
                 let (body, chomp) = match s.strip_suffix('\n') {
                     Some(body) if !body.ends_with('\n') => (body, "|"),
-                    Some(_) => (s.as_str(), "|+"),
+                    Some(body) => (body, "|+"),
                     None => (s.as_str(), "|-"),
                 };
                 let mut out = chomp.to_string();
