@@ -85,6 +85,11 @@ fn string_functions() {
     // Past the end is empty, as in Packer.
     assert_eq!(ok(r#"substr("abcd", 9, 1)"#), "");
     assert!(err(r#"substr("abcd", 0, -2)"#).contains("use -1 for the rest"));
+    assert_eq!(ok(r#"substr("abcd", 1, 9223372036854775807)"#), "bcd");
+    assert!(err(r#"indent(1e18, "a\nb")"#).contains("not between 0 and 1000000"));
+    assert!(err(r#"format("%999999999d", 1)"#).contains("is over 1000000"));
+    assert!(err("setproduct(range(1000), range(1000), range(1000))").contains("more than"));
+    assert!(err(r#"timeadd("2017-11-22T00:00:00Z", "9999999999h")"#).contains("292 years"));
     assert_eq!(ok(r#"strrev("héllo")"#), "olléh");
     assert_eq!(ok(r#"indent(2, "a\nb\n")"#), "a\n  b\n  ");
     assert_eq!(ok(r#"urlencode("a b&c/d~é")"#), "a+b%26c%2Fd~%C3%A9");

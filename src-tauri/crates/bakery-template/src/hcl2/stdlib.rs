@@ -11,6 +11,10 @@ use super::values::plain_text;
 
 pub(super) type Returned = Result<Value, String>;
 
+/// The largest width, precision, indentation or result size the functions make (Go refuses
+/// widths past a million too): a template asking for more is a mistake, not a bake.
+const LIMIT: usize = 1_000_000;
+
 // ---- Arguments ---------------------------------------------------------------------------
 
 /// What kind of value `v` is, as Packer's messages say it.
@@ -213,7 +217,7 @@ pub(super) fn substr(a: FuncArgs) -> Returned {
     let end = if length == -1 {
         total
     } else {
-        (start + length).min(total)
+        start.saturating_add(length).min(total)
     };
     Ok(chars[start as usize..end as usize]
         .iter()
@@ -232,8 +236,8 @@ pub(super) fn strrev(a: FuncArgs) -> Returned {
 /// `indent(spaces, string)`: every line but the first indented.
 pub(super) fn indent(a: FuncArgs) -> Returned {
     let n = integer("indent", &a[0])?;
-    if n < 0 {
-        return Err(format!("indent: {n} spaces is negative"));
+    if !(0..=LIMIT as i64).contains(&n) {
+        return Err(format!("indent: {n} spaces is not between 0 and {LIMIT}"));
     }
     let pad = " ".repeat(n as usize);
     Ok(text("indent", &a[1])?
@@ -445,6 +449,11 @@ pub(super) fn format_values(spec: &str, args: &[Value]) -> Result<String, String
         } else {
             None
         };
+        if width.max(precision).is_some_and(|n| n > LIMIT) {
+            return Err(format!(
+                "format: the width or precision at offset {start} is over {LIMIT}"
+            ));
+        }
         let Some(&verb) = chars.get(i) else {
             return Err(format!(
                 "format: \"{spec}\" ends in the middle of a verb; write %% for a percent sign"
@@ -900,6 +909,11 @@ pub(super) fn setproduct(a: FuncArgs) -> Returned {
     let mut out: Vec<Vec<Value>> = vec![Vec::new()];
     for v in a.iter() {
         let items = list("setproduct", v)?;
+        if out.len().saturating_mul(items.len()) > LIMIT {
+            return Err(format!(
+                "setproduct: more than {LIMIT} combinations; use smaller sets"
+            ));
+        }
         out = out
             .into_iter()
             .flat_map(|prefix| {
@@ -1489,6 +1503,12 @@ pub(super) fn parse_duration(s: &str) -> Result<i128, String> {
             }
         };
         total += value * scale;
+    }
+    // Go's durations are at most about 292 years.
+    if total.abs() > i64::MAX as f64 {
+        return Err(format!(
+            "timeadd: \"{s}\" is longer than a duration can be (about 292 years)"
+        ));
     }
     let nanos = total.round() as i128;
     Ok(if negative { -nanos } else { nanos })
