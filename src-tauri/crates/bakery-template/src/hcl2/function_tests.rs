@@ -423,6 +423,8 @@ fn regex_patterns_are_read_as_re2() {
     assert!(err(r#"regex("\\pL+", "héllo")"#).contains("Unicode class \\pL"));
     assert!(err(r#"regex("[a", "a")"#).contains("not closed"));
     assert_eq!(ok(r#"regex("(a)?b", "b")"#), r#"[""]"#);
+    assert_eq!(ok(r#"regex("\\101[\\102]", "xAB")"#), "AB", "octal escapes");
+    assert!(err(r#"regex("(a)\\1", "aa")"#).contains("backreference"));
     assert!(err(r#"regex("(?P<x>a)(b)", "ab")"#).contains("name all of them or none"));
     assert_eq!(
         ok(r#"regexall("[a-z]+([0-9])", "ab1 cd2 ef")"#),

@@ -1576,9 +1576,35 @@ pub(super) fn translate_re2(pattern: &str) -> Result<String, String> {
             chars[i..end].iter().collect::<String>()
         )
     };
+    // Go's octal escapes: \0, \0NN, \NN, \NNN (a lone \1 would be a backreference, which RE2
+    // does not have); `i` is at the backslash. The character as regex-lite reads it, and
+    // where the escape ends.
+    let octal = |i: usize| -> Option<Result<(String, usize), String>> {
+        let first = *chars.get(i + 1)?;
+        if !('0'..='7').contains(&first) {
+            return None;
+        }
+        let mut j = i + 1;
+        let mut value = 0u32;
+        while j < chars.len() && j < i + 4 && ('0'..='7').contains(&chars[j]) {
+            value = value * 8 + (chars[j] as u32 - '0' as u32);
+            j += 1;
+        }
+        if first != '0' && j == i + 2 {
+            return Some(Err(format!(
+                "\\{first} in \"{pattern}\" is a backreference, which Go's regular expressions do not have; match the text again instead"
+            )));
+        }
+        Some(Ok((format!("\\x{{{value:x}}}"), j)))
+    };
     while i < chars.len() {
         let c = chars[i];
         match c {
+            '\\' if let Some(escape) = octal(i) => {
+                let (text, end) = escape?;
+                out.push_str(&text);
+                i = end;
+            }
             '\\' => {
                 let Some(&next) = chars.get(i + 1) else {
                     return Err(format!("\"{pattern}\" ends with a lone \\"));
@@ -1672,6 +1698,11 @@ pub(super) fn translate_re2(pattern: &str) -> Result<String, String> {
                         '-' if chars.get(i + 1) == Some(&'-') => {
                             out.push_str("\\-");
                             i += 1;
+                        }
+                        '\\' if let Some(escape) = octal(i) => {
+                            let (text, end) = escape?;
+                            out.push_str(&text);
+                            i = end;
                         }
                         '\\' => {
                             match chars.get(i + 1) {
