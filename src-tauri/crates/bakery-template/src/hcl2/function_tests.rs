@@ -239,6 +239,37 @@ fn number_functions() {
 }
 
 #[test]
+fn network_functions() {
+    assert_eq!(ok(r#"cidrnetmask("10.0.0.0/16")"#), "255.255.0.0");
+    assert_eq!(ok(r#"cidrnetmask("10.1.2.3/7")"#), "254.0.0.0");
+    assert_eq!(ok(r#"cidrnetmask("fd00::/8")"#), "ff00::");
+    assert_eq!(ok(r#"cidrhost("10.12.112.0/20", 268)"#), "10.12.113.12");
+    assert_eq!(ok(r#"cidrhost("10.12.112.0/20", -2)"#), "10.12.127.254");
+    assert_eq!(ok(r#"cidrhost("10.0.0.0/8", -1)"#), "10.255.255.255");
+    assert_eq!(
+        ok(r#"cidrhost("fd00:fd12:3456:7890::/56", 16)"#),
+        "fd00:fd12:3456:7800::10"
+    );
+    assert!(
+        err(r#"cidrhost("10.12.112.0/20", 5000)"#)
+            .contains("a /20 network has 4096 addresses; host 5000 is not one of them")
+    );
+    assert_eq!(ok(r#"cidrsubnet("172.16.0.0/12", 4, 2)"#), "172.18.0.0/16");
+    assert_eq!(ok(r#"cidrsubnet("10.1.2.0/24", 4, 15)"#), "10.1.2.240/28");
+    assert_eq!(ok(r#"cidrsubnet("10.1.2.3/24", 0, 0)"#), "10.1.2.0/24");
+    assert_eq!(
+        ok(r#"cidrsubnet("fd00:fd12:3456:7890::/56", 16, 162)"#),
+        "fd00:fd12:3456:7800:a200::/72"
+    );
+    assert_eq!(ok(r#"cidrsubnet("::/0", 0, 0)"#), "::/0");
+    assert!(err(r#"cidrsubnet("10.1.2.0/24", 4, 16)"#).contains("make 16 subnets (0 to 15)"));
+    assert!(err(r#"cidrsubnet("10.1.2.0/24", 9, 0)"#).contains("at most /32"));
+    assert!(err(r#"cidrsubnet("10.1.2.0/24", 4, -1)"#).contains("is negative"));
+    assert!(err(r#"cidrnetmask("bad")"#).contains("is not a CIDR prefix"));
+    assert!(err(r#"cidrnetmask("10.0.0.0/33")"#).contains("is not a CIDR prefix"));
+}
+
+#[test]
 fn encoding_and_hash_functions() {
     assert_eq!(ok(r#"base64encode("Hello World")"#), "SGVsbG8gV29ybGQ=");
     assert_eq!(ok(r#"base64decode("aGk=")"#), "hi");

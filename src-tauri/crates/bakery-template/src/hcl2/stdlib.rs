@@ -1368,6 +1368,118 @@ pub(super) fn dirname(a: FuncArgs) -> Returned {
     Ok(clean(dir).into())
 }
 
+// ---- Networks -----------------------------------------------------------------------------
+
+/// A CIDR prefix: its network address (host bits cleared, like Go's `net.ParseCIDR`), the
+/// address's width (32 or 128) and the prefix length.
+fn cidr(f: &str, v: &Value) -> Result<(u128, u32, u32), String> {
+    let s = text(f, v)?;
+    let invalid = || {
+        format!("{f}: \"{s}\" is not a CIDR prefix; write it like \"10.0.0.0/16\" or \"fd00::/8\"")
+    };
+    let (addr, prefix) = s.split_once('/').ok_or_else(invalid)?;
+    let addr: std::net::IpAddr = addr.parse().map_err(|_| invalid())?;
+    let prefix: u32 = prefix
+        .parse()
+        .ok()
+        .filter(|p: &u32| prefix.bytes().all(|b| b.is_ascii_digit()) && *p <= 128)
+        .ok_or_else(invalid)?;
+    let (value, bits) = match addr {
+        std::net::IpAddr::V4(a) => (u32::from(a) as u128, 32),
+        std::net::IpAddr::V6(a) => (u128::from(a), 128),
+    };
+    if prefix > bits {
+        return Err(invalid());
+    }
+    Ok((value & netmask(bits, prefix), bits, prefix))
+}
+
+/// The mask of a prefix of `prefix` bits in an address of `bits`.
+fn netmask(bits: u32, prefix: u32) -> u128 {
+    let full = if bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << bits) - 1
+    };
+    full & !host_mask(bits, prefix)
+}
+
+fn host_mask(bits: u32, prefix: u32) -> u128 {
+    match bits - prefix {
+        128 => u128::MAX,
+        n => (1u128 << n) - 1,
+    }
+}
+
+fn address(value: u128, bits: u32) -> String {
+    if bits == 32 {
+        std::net::Ipv4Addr::from(value as u32).to_string()
+    } else {
+        std::net::Ipv6Addr::from(value).to_string()
+    }
+}
+
+/// `cidrnetmask(prefix)`: the prefix's mask as an address.
+pub(super) fn cidrnetmask(a: FuncArgs) -> Returned {
+    let (_, bits, prefix) = cidr("cidrnetmask", &a[0])?;
+    Ok(address(netmask(bits, prefix), bits).into())
+}
+
+/// `cidrhost(prefix, hostnum)`: the address of host `hostnum` in the network (negative
+/// numbers count from its end).
+pub(super) fn cidrhost(a: FuncArgs) -> Returned {
+    let (network, bits, prefix) = cidr("cidrhost", &a[0])?;
+    let host = integer("cidrhost", &a[1])?;
+    let hosts = host_mask(bits, prefix); // the number of addresses, less one
+    let magnitude = host.unsigned_abs() as u128;
+    let offset = if host >= 0 && magnitude <= hosts {
+        Some(magnitude)
+    } else if host < 0 && magnitude - 1 <= hosts {
+        Some(hosts - (magnitude - 1))
+    } else {
+        None
+    };
+    let offset = offset.ok_or_else(|| {
+        format!(
+            "cidrhost: a /{prefix} network has {} addresses; host {host} is not one of them",
+            hosts.saturating_add(1)
+        )
+    })?;
+    Ok(address(network | offset, bits).into())
+}
+
+/// `cidrsubnet(prefix, newbits, netnum)`: subnet `netnum` of the prefix made `newbits` longer.
+pub(super) fn cidrsubnet(a: FuncArgs) -> Returned {
+    let (network, bits, prefix) = cidr("cidrsubnet", &a[0])?;
+    let newbits = integer("cidrsubnet", &a[1])?;
+    let netnum = integer("cidrsubnet", &a[2])?;
+    if newbits < 0 || prefix as i64 + newbits > bits as i64 {
+        return Err(format!(
+            "cidrsubnet: a /{prefix} can't be extended by {newbits} bits (a prefix is at most /{bits})"
+        ));
+    }
+    let new_prefix = prefix + newbits as u32;
+    if netnum < 0 {
+        return Err(format!("cidrsubnet: subnet number {netnum} is negative"));
+    }
+    let count = if newbits >= 64 {
+        u128::MAX
+    } else {
+        1u128 << newbits
+    };
+    if netnum as u128 >= count {
+        return Err(format!(
+            "cidrsubnet: {newbits} new bits make {count} subnets (0 to {}); {netnum} is not one of them",
+            count - 1
+        ));
+    }
+    let shifted = (netnum as u128)
+        .checked_shl(bits - new_prefix)
+        .filter(|_| netnum == 0 || bits - new_prefix < 128)
+        .unwrap_or(0);
+    Ok(format!("{}/{new_prefix}", address(network | shifted, bits)).into())
+}
+
 // ---- Time --------------------------------------------------------------------------------
 
 /// Days since 1970-01-01 of a civil date.
