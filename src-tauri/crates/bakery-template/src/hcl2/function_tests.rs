@@ -265,6 +265,28 @@ fn network_functions() {
     assert!(err(r#"cidrsubnet("10.1.2.0/24", 4, 16)"#).contains("make 16 subnets (0 to 15)"));
     assert!(err(r#"cidrsubnet("10.1.2.0/24", 9, 0)"#).contains("at most /32"));
     assert!(err(r#"cidrsubnet("10.1.2.0/24", 4, -1)"#).contains("is negative"));
+    assert_eq!(
+        ok(r#"cidrsubnets("10.1.0.0/16", 4, 4, 8, 4)"#),
+        r#"["10.1.0.0/20","10.1.16.0/20","10.1.32.0/24","10.1.48.0/20"]"#
+    );
+    assert_eq!(
+        ok(r#"cidrsubnets("fd00:fd12:3456:7890::/56", 16, 16, 16, 32)"#),
+        r#"["fd00:fd12:3456:7800::/72","fd00:fd12:3456:7800:100::/72","fd00:fd12:3456:7800:200::/72","fd00:fd12:3456:7800:300::/88"]"#
+    );
+    assert_eq!(
+        ok(r#"cidrsubnets("10.0.0.0/16", 8, 4, 8, 4, 8)"#),
+        r#"["10.0.0.0/24","10.0.16.0/20","10.0.32.0/24","10.0.48.0/20","10.0.64.0/24"]"#
+    );
+    assert_eq!(ok(r#"cidrsubnets("10.0.0.0/8")"#), "[]");
+    // Packer starts after the subnet before the prefix: at address 0 there is none.
+    assert!(err(r#"cidrsubnets("0.0.0.0/0", 1)"#).contains("no room left"));
+    assert!(err(r#"cidrsubnets("fd00::/8", 33)"#).contains("at most 32 bits"));
+    assert!(
+        err(r#"cidrsubnets("10.0.0.0/30", 1, 1, 1)"#)
+            .contains("no room left in /30 for a /31 after 10.0.0.2/31")
+    );
+    assert!(err(r#"cidrsubnets("0.0.0.0/0", 1, 1, 1)"#).contains("no room left"));
+    assert!(err(r#"cidrsubnets("10.0.0.0/8", 0)"#).contains("at least one bit"));
     assert!(err(r#"cidrnetmask("bad")"#).contains("is not a CIDR prefix"));
     assert!(err(r#"cidrnetmask("10.0.0.0/33")"#).contains("is not a CIDR prefix"));
 }

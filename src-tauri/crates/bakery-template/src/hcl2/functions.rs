@@ -253,7 +253,7 @@ pub(super) const FUNCTIONS: &[Function] = &[
     pure!("pow", stdlib::pow, 2),
     pure!("signum", stdlib::signum, 1),
     pure!("parseint", stdlib::parseint, 2),
-    not_yet("cidrsubnets"),
+    variadic!("cidrsubnets", stdlib::cidrsubnets, 1),
     not_yet("rsadecrypt"),
     not_yet("textdecodebase64"),
     not_yet("textencodebase64"),

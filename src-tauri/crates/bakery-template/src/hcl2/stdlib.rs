@@ -1480,6 +1480,61 @@ pub(super) fn cidrsubnet(a: FuncArgs) -> Returned {
     Ok(format!("{}/{new_prefix}", address(network | shifted, bits)).into())
 }
 
+/// `cidrsubnets(prefix, newbits...)`: consecutive subnets of the prefix, each `newbits`
+/// longer, packed after one another like Terraform's (go-cidr's `NextSubnet`).
+pub(super) fn cidrsubnets(a: FuncArgs) -> Returned {
+    let (network, bits, start) = cidr("cidrsubnets", &a[0])?;
+    let modulus_mask = if bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << bits) - 1
+    };
+    // The subnet before the prefix, at the first subnet's length: the first one comes after
+    // it (so a prefix starting at address 0 has no room, as in Packer).
+    let first = match a.get(1) {
+        Some(v) => integer("cidrsubnets", v)?,
+        None => return Ok(Value::Array(Vec::new())),
+    };
+    let mut current_prefix = (start as i64 + first).clamp(start as i64, bits as i64) as u32;
+    let mut current = network.wrapping_sub(1) & modulus_mask & netmask(bits, current_prefix);
+    let mut out = Vec::new();
+    for arg in &a[1..] {
+        let length = integer("cidrsubnets", arg)?;
+        if length < 1 {
+            return Err(format!(
+                "cidrsubnets: each new subnet must extend the prefix by at least one bit, not {length}"
+            ));
+        }
+        if length > 32 {
+            return Err(format!(
+                "cidrsubnets: a subnet may extend the prefix by at most 32 bits, not {length}"
+            ));
+        }
+        if start as i64 + length > bits as i64 {
+            return Err(format!(
+                "cidrsubnets: extending /{start} by {length} bits is longer than /{bits}"
+            ));
+        }
+        let new_prefix = start + length as u32;
+        let current_last = current | host_mask(bits, current_prefix);
+        let last = (current_last & netmask(bits, new_prefix)) | host_mask(bits, new_prefix);
+        let next = last.wrapping_add(1) & modulus_mask;
+        if next == 0 || next & netmask(bits, start) != network {
+            return Err(format!(
+                "cidrsubnets: no room left in /{start} for a /{new_prefix} after {}/{current_prefix}",
+                address(current, bits)
+            ));
+        }
+        current = next & netmask(bits, new_prefix);
+        current_prefix = new_prefix;
+        out.push(Value::from(format!(
+            "{}/{new_prefix}",
+            address(current, bits)
+        )));
+    }
+    Ok(Value::Array(out))
+}
+
 // ---- Time --------------------------------------------------------------------------------
 
 /// Days since 1970-01-01 of a civil date.
