@@ -298,6 +298,19 @@ fn encoding_and_hash_functions() {
     assert!(err(r#"base64decode("!!")"#).contains("\"!!\" is not base64"));
     assert!(err(r#"base64decode("/w==")"#).contains("not UTF-8"));
     assert_eq!(
+        ok(r#"textencodebase64("Hello World", "UTF-16LE")"#),
+        "SABlAGwAbABvACAAVwBvAHIAbABkAA=="
+    );
+    assert_eq!(
+        ok(r#"textdecodebase64("SABlAGwAbABvACAAVwBvAHIAbABkAA==", "utf-16le")"#),
+        "Hello World"
+    );
+    assert_eq!(ok(r#"textencodebase64("é", "ISO-8859-1")"#), "6Q==");
+    assert_eq!(ok(r#"textdecodebase64("6Q==", "latin1")"#), "é");
+    assert!(err(r#"textencodebase64("é", "US-ASCII")"#).contains("can't represent"));
+    assert!(err(r#"textencodebase64("x", "EBCDIC")"#).contains("not supported yet; use UTF-8"));
+    assert!(err(r#"textdecodebase64("AA==", "UTF-16BE")"#).contains("not valid UTF-16BE"));
+    assert_eq!(
         ok(r#"jsonencode({b = "<a&>", a = [1, 2.5, true, null]})"#),
         r#"{"a":[1,2.5,true,null],"b":"\u003ca\u0026\u003e"}"#
     );

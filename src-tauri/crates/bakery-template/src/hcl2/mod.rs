@@ -9,7 +9,8 @@
 //! expressions, the functions [`functions::FUNCTIONS`] marks evaluated (Packer's library with
 //! go-cty's semantics: strings such as format, substr, trimspace, title; collections such as
 //! keys, values, flatten, distinct, element, range, slice, sort, toset, zipmap; encodings and
-//! hashes such as jsonencode, yamldecode, csvdecode, base64encode, sha256, uuidv5; paths;
+//! hashes such as jsonencode, yamldecode, csvdecode, base64encode, textencodebase64, sha256,
+//! uuidv5; paths;
 //! numbers; cidrhost, cidrnetmask, cidrsubnet, cidrsubnets;
 //! timestamp, formatdate, timeadd, legacy_isotime; regex and regex_replace with RE2 patterns;
 //! can and try; and file, fileexists, templatefile, fileset: local files read through

@@ -1028,6 +1028,96 @@ pub(super) fn base64decode(a: FuncArgs) -> Returned {
         .map_err(|_| format!("base64decode: \"{s}\" decodes to bytes that are not UTF-8 text"))
 }
 
+/// The encodings `textencodebase64`/`textdecodebase64` read, by IANA name or alias.
+#[derive(Clone, Copy)]
+enum TextEncoding {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Latin1,
+    Ascii,
+}
+
+fn text_encoding(f: &str, name: &str) -> Result<(TextEncoding, &'static str), String> {
+    Ok(match name.to_ascii_uppercase().as_str() {
+        "UTF-8" | "UTF8" | "CSUTF8" => (TextEncoding::Utf8, "UTF-8"),
+        "UTF-16LE" | "CSUTF16LE" => (TextEncoding::Utf16Le, "UTF-16LE"),
+        "UTF-16BE" | "CSUTF16BE" => (TextEncoding::Utf16Be, "UTF-16BE"),
+        "ISO-8859-1" | "ISO_8859-1" | "LATIN1" | "L1" | "IBM819" | "CP819" | "CSISOLATIN1" => {
+            (TextEncoding::Latin1, "ISO-8859-1")
+        }
+        "US-ASCII" | "ASCII" | "US" | "ANSI_X3.4-1968" | "CSASCII" => {
+            (TextEncoding::Ascii, "US-ASCII")
+        }
+        _ => {
+            return Err(format!(
+                "{f}: the encoding \"{name}\" is not supported yet; use UTF-8, UTF-16LE, UTF-16BE, ISO-8859-1 or US-ASCII"
+            ));
+        }
+    })
+}
+
+/// `textencodebase64(string, encoding)`: the string in that encoding, as base64 (UTF-16LE
+/// for PowerShell's `-EncodedCommand`).
+pub(super) fn textencodebase64(a: FuncArgs) -> Returned {
+    use base64::Engine;
+    let f = "textencodebase64";
+    let s = text(f, &a[0])?;
+    let (encoding, name) = text_encoding(f, &text(f, &a[1])?)?;
+    let narrow = |limit: u32| -> Result<Vec<u8>, String> {
+        s.chars()
+            .map(|c| u8::try_from(c as u32).ok().filter(|b| (*b as u32) <= limit))
+            .collect::<Option<Vec<u8>>>()
+            .ok_or_else(|| format!("{f}: the string has characters that {name} can't represent"))
+    };
+    let bytes: Vec<u8> = match encoding {
+        TextEncoding::Utf8 => s.as_bytes().to_vec(),
+        TextEncoding::Utf16Le => s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        TextEncoding::Utf16Be => s.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        TextEncoding::Latin1 => narrow(0xff)?,
+        TextEncoding::Ascii => narrow(0x7f)?,
+    };
+    Ok(base64::engine::general_purpose::STANDARD
+        .encode(bytes)
+        .into())
+}
+
+/// `textdecodebase64(base64, encoding)`: base64 of text in that encoding, as a string.
+pub(super) fn textdecodebase64(a: FuncArgs) -> Returned {
+    use base64::Engine;
+    let f = "textdecodebase64";
+    let source = text(f, &a[0])?;
+    let (encoding, name) = text_encoding(f, &text(f, &a[1])?)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(source.trim())
+        .map_err(|err| format!("{f}: \"{source}\" is not base64 ({err})"))?;
+    let invalid = || format!("{f}: the bytes are not valid {name} text");
+    let units = |be: bool| -> Result<Vec<u16>, String> {
+        if bytes.len() % 2 != 0 {
+            return Err(invalid());
+        }
+        Ok(bytes
+            .chunks(2)
+            .map(|p| {
+                if be {
+                    u16::from_be_bytes([p[0], p[1]])
+                } else {
+                    u16::from_le_bytes([p[0], p[1]])
+                }
+            })
+            .collect())
+    };
+    let decoded = match encoding {
+        TextEncoding::Utf8 => String::from_utf8(bytes.clone()).map_err(|_| invalid())?,
+        TextEncoding::Utf16Le => String::from_utf16(&units(false)?).map_err(|_| invalid())?,
+        TextEncoding::Utf16Be => String::from_utf16(&units(true)?).map_err(|_| invalid())?,
+        TextEncoding::Latin1 => bytes.iter().map(|&b| b as char).collect(),
+        TextEncoding::Ascii if bytes.is_ascii() => bytes.iter().map(|&b| b as char).collect(),
+        TextEncoding::Ascii => return Err(invalid()),
+    };
+    Ok(decoded.into())
+}
+
 /// JSON as Packer writes it: keys sorted, `<`, `>` and `&` escaped like Go.
 pub(super) fn json_text(v: &Value) -> String {
     fn string(s: &str, out: &mut String) {
