@@ -471,6 +471,27 @@ fn timeadd_takes_go_durations() {
 }
 
 #[test]
+fn legacy_strftime_formats_the_time_of_the_run() {
+    // RenderContext::fixed(): 2025-03-04T05:06:07Z, a Tuesday.
+    assert_eq!(
+        ok(r#"legacy_strftime("%Y-%m-%d %H:%M:%S")"#),
+        "2025-03-04 05:06:07"
+    );
+    assert_eq!(
+        ok(r#"legacy_strftime("%a %A %b %B %e|%j|%I %p|%k|%l|%y %C|%Z %z|%F %T|%%Y")"#),
+        "Tue Tuesday Mar March  4|063|05 AM| 5| 5|25 20|UTC +0000|2025-03-04 05:06:07|%Y"
+    );
+    assert_eq!(
+        ok(r#"legacy_strftime("2006 Jan")"#),
+        "2006 Jan",
+        "literal text stays"
+    );
+    assert!(err(r#"legacy_strftime("%U")"#).contains("not supported yet"));
+    assert!(err(r#"legacy_strftime("%Q")"#).contains("not a strftime directive"));
+    assert!(err(r#"legacy_strftime("50%")"#).contains("write %% for a percent sign"));
+}
+
+#[test]
 fn regex_patterns_are_read_as_re2() {
     assert_eq!(ok(r#"regex_replace("a[b", "[[]", "x")"#), "axb");
     assert_eq!(ok(r#"regex_replace("a]b", "[]]", "x")"#), "axb");

@@ -263,7 +263,7 @@ pub(super) const FUNCTIONS: &[Function] = &[
     pure!("cidrsubnet", stdlib::cidrsubnet, 3),
     not_yet("consul_key"),
     not_yet("convert"),
-    not_yet("legacy_strftime"),
+    pure!("legacy_strftime", fn_legacy_strftime, 1),
     evaluated("regexall", || {
         FuncDef::new(fn_regexall, [ParamType::String, ParamType::String])
     }),
@@ -480,6 +480,74 @@ fn fn_legacy_isotime(args: FuncArgs) -> Result<hcl::Value, String> {
         .with(|e| e.borrow().as_ref().map(|w| w.now))
         .unwrap_or(UNIX_EPOCH);
     Ok(crate::isotime::format(now, &plain_text(&args[0])).into())
+}
+
+/// `legacy_strftime("format")`: the time of this run in a C `strftime` format (what
+/// Packer's lestrrat-go/strftime reads), each directive formatted as its Go layout.
+fn fn_legacy_strftime(args: FuncArgs) -> Result<hcl::Value, String> {
+    let spec = stdlib::text("legacy_strftime", &args[0])?;
+    let now = EVAL
+        .with(|e| e.borrow().as_ref().map(|w| w.now))
+        .unwrap_or(UNIX_EPOCH);
+    let go = |layout: &str| crate::isotime::format(now, layout);
+    let mut out = String::new();
+    let mut chars = spec.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let Some(d) = chars.next() else {
+            return Err(
+                "legacy_strftime: the format ends with a lone %; write %% for a percent sign"
+                    .to_string(),
+            );
+        };
+        let piece = match d {
+            'A' => go("Monday"),
+            'a' => go("Mon"),
+            'B' => go("January"),
+            'b' | 'h' => go("Jan"),
+            'C' => format!("{:02}", go("2006").parse::<u32>().unwrap_or(0) / 100),
+            'c' => go("Mon Jan _2 15:04:05 2006"),
+            'D' | 'x' => go("01/02/06"),
+            'd' => go("02"),
+            'e' => go("_2"),
+            'F' => go("2006-01-02"),
+            'H' => go("15"),
+            'I' => go("03"),
+            'j' => go("002"),
+            'k' => format!("{:>2}", go("15").trim_start_matches('0').max("0")),
+            'l' => format!("{:>2}", go("3")),
+            'M' => go("04"),
+            'm' => go("01"),
+            'n' => "\n".to_string(),
+            'p' => go("PM"),
+            'R' => go("15:04"),
+            'r' => go("03:04:05 PM"),
+            'S' => go("05"),
+            'T' | 'X' => go("15:04:05"),
+            't' => "\t".to_string(),
+            'v' => go("_2-Jan-2006"),
+            'Y' => go("2006"),
+            'y' => go("06"),
+            'Z' => go("MST"),
+            'z' => go("-0700"),
+            '%' => "%".to_string(),
+            'U' | 'u' | 'V' | 'W' | 'w' => {
+                return Err(format!(
+                    "legacy_strftime: %{d} (week numbers and days) is not supported yet; use legacy_isotime with a Go layout or formatdate"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "legacy_strftime: %{other} is not a strftime directive; write %% for a percent sign"
+                ));
+            }
+        };
+        out.push_str(&piece);
+    }
+    Ok(out.into())
 }
 
 /// A Go (RE2) regular expression, translated where regex-lite reads it differently.

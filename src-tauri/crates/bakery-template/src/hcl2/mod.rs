@@ -10,9 +10,9 @@
 //! go-cty's semantics: strings such as format, substr, trimspace, title; collections such as
 //! keys, values, flatten, distinct, element, range, slice, sort, toset, zipmap; encodings and
 //! hashes such as jsonencode, yamldecode, csvdecode, base64encode, textencodebase64, sha256,
-//! uuidv5; paths;
-//! numbers; cidrhost, cidrnetmask, cidrsubnet, cidrsubnets;
-//! timestamp, formatdate, timeadd, legacy_isotime; regex and regex_replace with RE2 patterns;
+//! uuidv5; paths; numbers; cidrhost, cidrnetmask, cidrsubnet, cidrsubnets; timestamp,
+//! formatdate, timeadd, legacy_isotime, legacy_strftime; regex, regexall and regex_replace
+//! with RE2 patterns;
 //! can and try; and file, fileexists, templatefile, fileset: local files read through
 //! [`CheckOptions::read_local_file`] / `local_file_exists` / `list_local_files`, relative to
 //! `path.root` like Packer), and `var.`, `local.`, `path.root`, `path.cwd`,
