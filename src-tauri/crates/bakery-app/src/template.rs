@@ -152,6 +152,8 @@ pub fn check_text(
         // HCL2's file() and templatefile(), relative to path.root (resolved by the checker).
         read_local_file: Some(|path| std::fs::read_to_string(path)),
         default_region: default_region(env),
+        // HCL2's fileset(), under a folder resolved the same way.
+        list_local_files: Some(bakery_template::local_files_under),
     };
     let name = file.display().to_string();
     let mut ctx = render_context(file, env);

@@ -33,8 +33,8 @@ pub mod variables;
 mod weak;
 
 pub use check::{
-    CheckOptions, Checked, DefaultRegion, check, go_duration, valid_cidr, valid_duration,
-    valid_kms_key, valid_region, valid_resource_id,
+    CheckOptions, Checked, DefaultRegion, ListLocalFiles, check, go_duration, local_files_under,
+    valid_cidr, valid_duration, valid_kms_key, valid_region, valid_resource_id,
 };
 pub use convert::{format_hcl, hcl_to_json, json_to_hcl};
 pub use diagnostic::{Code, Diagnostic, Severity};

@@ -115,6 +115,7 @@ fn check_all_ways(text: &str) {
                 region: "eu-west-1".into(),
                 from: "AWS_REGION".into(),
             }),
+            list_local_files: Some(|_| Ok(vec!["a.sh".to_string(), "x/[b].txt".to_string()])),
         };
         let _ = check("f.json", text, &options, &mut RenderContext::fixed());
         let _ =

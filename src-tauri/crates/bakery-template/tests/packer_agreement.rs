@@ -88,6 +88,7 @@ fn bakery_accepts(dir: &Path, template: &str, var_file: Option<&str>, syntax_onl
         read_local_file: None,
         // Packer runs here with no AWS_REGION and no profile: nothing to fall back to.
         default_region: None,
+        list_local_files: None,
     };
     let mut ctx = RenderContext::fixed();
     ctx.template_dir = dir.display().to_string();

@@ -259,6 +259,7 @@ fn the_hcl2_corpus_checks_as_expected() {
         let mut options = CheckOptions {
             local_file_exists: Some(|file| Path::new(file).exists()),
             read_local_file: Some(|file| std::fs::read_to_string(file)),
+            list_local_files: Some(bakery_template::local_files_under),
             ..CheckOptions::default()
         };
         if vars.exists() {

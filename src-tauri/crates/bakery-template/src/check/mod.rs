@@ -52,6 +52,11 @@ pub struct CheckOptions {
     /// configuration (`AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's region), with where it
     /// came from; `None`: a build must name its region.
     pub default_region: Option<DefaultRegion>,
+    /// Lists the files under a local folder (recursively), as paths relative to it with `/`
+    /// between folders, for HCL2's `fileset()` (given the folder already resolved against
+    /// `path.root`); [`local_files_under`] does it on the local disk. `None` makes
+    /// `fileset()` an error saying the files can't be listed here.
+    pub list_local_files: Option<ListLocalFiles>,
 }
 
 /// A region from outside the template, and where it was found.
@@ -61,6 +66,37 @@ pub struct DefaultRegion {
     pub region: String,
     /// Where it was found, for the warning: `AWS_REGION`, `the profile work`.
     pub from: String,
+}
+
+/// Lists the files under a local folder: see [`CheckOptions::list_local_files`].
+pub type ListLocalFiles = fn(&str) -> std::io::Result<Vec<String>>;
+
+/// The files under `folder` on the local disk (recursively, not following links to
+/// folders), as paths relative to it with `/` between folders: what
+/// [`CheckOptions::list_local_files`] expects.
+pub fn local_files_under(folder: &str) -> std::io::Result<Vec<String>> {
+    fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let relative = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                walk(&entry.path(), &relative, out)?;
+            } else if entry.path().is_file() {
+                out.push(relative);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(std::path::Path::new(folder), "", &mut out)?;
+    out.sort();
+    Ok(out)
 }
 
 /// What checking found: the model (as far as it could be read) and every problem.

@@ -33,6 +33,15 @@ impl Reader<'_> {
     }
 
     pub(super) fn eval_error(&mut self, at: Position, field: &str, err: &hcl::eval::Error) {
+        // A use of a local that failed (reported where it is set) is not another error.
+        if let hcl::eval::ErrorKind::NoSuchKey(key) = err.kind()
+            && self.failed_locals.contains(key)
+            && err
+                .expr()
+                .is_some_and(|e| e.to_string().contains(&format!("local.{key}")))
+        {
+            return;
+        }
         if let hcl::eval::ErrorKind::UndefinedFunc(name) = err.kind() {
             let name = name.to_string();
             if function(&name).is_some_and(|f| matches!(f.support, Support::NotYet)) {
@@ -73,8 +82,43 @@ impl Reader<'_> {
             }
             return;
         }
+        if let hcl::eval::ErrorKind::FuncCall(name, message) = err.kind() {
+            let (message, help) = call_error(&name.to_string(), message);
+            let d = self.error(Code::Render, at, field, message);
+            if let Some(help) = help {
+                d.set_help(help);
+            }
+            return;
+        }
         self.error(Code::Render, at, field, err.to_string().replace('\n', " "));
     }
+}
+
+/// A function's error as said to the user: its own message (which names it), or the
+/// evaluator's arity and type errors in the function's terms, with what to do.
+fn call_error(name: &str, message: &str) -> (String, Option<String>) {
+    let message = message.replace('\n', " ");
+    if message.starts_with(&format!("{name}:")) {
+        return (message, None);
+    }
+    // hcl-rs: "expected N positional arguments, got M".
+    if let Some(rest) = message.strip_prefix("expected ")
+        && let Some((expected, got)) = rest.split_once(" positional arguments, got ")
+        && let (Ok(expected), Ok(got)) = (expected.parse::<usize>(), got.parse::<usize>())
+    {
+        let text = if got > expected {
+            format!("{name}() takes {expected} argument(s), got {got}")
+        } else {
+            format!("{name}() needs {expected} argument(s), got {got}")
+        };
+        let help = if got > expected {
+            format!("remove the extra argument(s) of {name}()")
+        } else {
+            format!("give {name}() its {expected} argument(s)")
+        };
+        return (text, Some(help));
+    }
+    (format!("{name}(): {message}"), None)
 }
 
 /// Evaluates an expression, with `can()` and `try()` (which must see their arguments fail)

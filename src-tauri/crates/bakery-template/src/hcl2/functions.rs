@@ -8,6 +8,7 @@ use std::time::UNIX_EPOCH;
 
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 
+use super::stdlib;
 use super::values::plain_text;
 use crate::check::CheckOptions;
 use crate::render::RenderContext;
@@ -26,6 +27,8 @@ struct EvalWorld {
     read_file: Option<fn(&str) -> std::io::Result<String>>,
     /// [`CheckOptions::local_file_exists`].
     file_exists: Option<fn(&str) -> bool>,
+    /// [`CheckOptions::list_local_files`].
+    list_files: Option<crate::check::ListLocalFiles>,
 }
 
 /// How this version treats one of Packer's HCL2 functions.
@@ -57,6 +60,27 @@ const fn evaluated(name: &'static str, define: fn() -> FuncDef) -> Function {
     }
 }
 
+/// A function of `params` arguments of any type (it checks their types itself).
+macro_rules! pure {
+    ($name:literal, $f:path, $params:literal) => {
+        evaluated($name, || {
+            FuncDef::new($f, std::iter::repeat_n(ParamType::Any, $params))
+        })
+    };
+}
+
+/// A function of at least `params` arguments of any type.
+macro_rules! variadic {
+    ($name:literal, $f:path, $params:literal) => {
+        evaluated($name, || {
+            FuncDef::builder()
+                .params(std::iter::repeat_n(ParamType::Any, $params))
+                .variadic_param(ParamType::Any)
+                .build($f)
+        })
+    };
+}
+
 const fn not_yet(name: &'static str) -> Function {
     Function {
         name,
@@ -74,14 +98,14 @@ pub(super) const FUNCTIONS: &[Function] = &[
     }),
     evaluated("lower", || {
         FuncDef::new(
-            |a| Ok(plain_text(&a[0]).to_lowercase().into()),
-            [ParamType::String],
+            |a| Ok(stdlib::text("lower", &a[0])?.to_lowercase().into()),
+            [ParamType::Any],
         )
     }),
     evaluated("upper", || {
         FuncDef::new(
-            |a| Ok(plain_text(&a[0]).to_uppercase().into()),
-            [ParamType::String],
+            |a| Ok(stdlib::text("upper", &a[0])?.to_uppercase().into()),
+            [ParamType::Any],
         )
     }),
     evaluated("replace", || {
@@ -165,69 +189,87 @@ pub(super) const FUNCTIONS: &[Function] = &[
             )
         }),
     },
-    not_yet("abspath"),
-    not_yet("base64decode"),
-    not_yet("base64encode"),
-    not_yet("basename"),
+    pure!("trimspace", stdlib::trimspace, 1),
+    pure!("trim", stdlib::trim, 2),
+    pure!("trimprefix", stdlib::trimprefix, 2),
+    pure!("trimsuffix", stdlib::trimsuffix, 2),
+    pure!("chomp", stdlib::chomp, 1),
+    pure!("title", stdlib::title, 1),
+    pure!("substr", stdlib::substr, 3),
+    pure!("strrev", stdlib::strrev, 1),
+    pure!("indent", stdlib::indent, 2),
+    variadic!("format", stdlib::format, 1),
+    variadic!("formatlist", stdlib::formatlist, 1),
+    pure!("urlencode", stdlib::urlencode, 1),
+    pure!("distinct", stdlib::distinct, 1),
+    pure!("element", stdlib::element, 2),
+    pure!("flatten", stdlib::flatten, 1),
+    pure!("keys", stdlib::keys, 1),
+    pure!("values", stdlib::values, 1),
+    variadic!("max", stdlib::max, 0),
+    variadic!("min", stdlib::min, 0),
+    variadic!("range", stdlib::range, 1),
+    pure!("reverse", stdlib::reverse, 1),
+    pure!("slice", stdlib::slice, 3),
+    pure!("sort", stdlib::sort, 1),
+    pure!("toset", stdlib::toset, 1),
+    pure!("tolist", stdlib::tolist, 1),
+    pure!("tomap", stdlib::tomap, 1),
+    pure!("tonumber", stdlib::tonumber, 1),
+    pure!("tostring", stdlib::tostring, 1),
+    pure!("tobool", stdlib::tobool, 1),
+    pure!("zipmap", stdlib::zipmap, 2),
+    pure!("compact", stdlib::compact, 1),
+    pure!("index", stdlib::index, 2),
+    variadic!("coalescelist", stdlib::coalescelist, 0),
+    pure!("chunklist", stdlib::chunklist, 2),
+    variadic!("setunion", stdlib::setunion, 1),
+    variadic!("setintersection", stdlib::setintersection, 1),
+    pure!("base64encode", stdlib::base64encode, 1),
+    pure!("base64decode", stdlib::base64decode, 1),
+    pure!("jsonencode", stdlib::jsonencode, 1),
+    pure!("jsondecode", stdlib::jsondecode, 1),
+    pure!("yamlencode", stdlib::yamlencode, 1),
+    pure!("yamldecode", stdlib::yamldecode, 1),
+    pure!("csvdecode", stdlib::csvdecode, 1),
+    pure!("md5", stdlib::md5, 1),
+    pure!("sha1", stdlib::sha1, 1),
+    pure!("sha256", stdlib::sha256, 1),
+    pure!("sha512", stdlib::sha512, 1),
+    pure!("uuidv5", stdlib::uuidv5, 2),
+    pure!("abspath", fn_abspath, 1),
+    pure!("basename", stdlib::basename, 1),
+    pure!("dirname", stdlib::dirname, 1),
+    pure!("pathexpand", fn_pathexpand, 1),
+    Function {
+        name: "fileset",
+        support: Support::ReadsFiles(|| FuncDef::new(fn_fileset, [ParamType::Any, ParamType::Any])),
+    },
+    pure!("timeadd", stdlib::timeadd, 2),
+    pure!("abs", stdlib::abs, 1),
+    pure!("ceil", stdlib::ceil, 1),
+    pure!("floor", stdlib::floor, 1),
+    pure!("log", stdlib::log, 2),
+    pure!("pow", stdlib::pow, 2),
+    pure!("signum", stdlib::signum, 1),
+    pure!("parseint", stdlib::parseint, 2),
+    variadic!("cidrsubnets", stdlib::cidrsubnets, 1),
+    not_yet("rsadecrypt"),
+    pure!("textencodebase64", stdlib::textencodebase64, 2),
+    pure!("textdecodebase64", stdlib::textdecodebase64, 2),
     not_yet("bcrypt"),
-    not_yet("chomp"),
-    not_yet("chunklist"),
-    not_yet("cidrhost"),
-    not_yet("cidrnetmask"),
-    not_yet("cidrsubnet"),
-    not_yet("coalescelist"),
-    not_yet("compact"),
+    pure!("cidrhost", stdlib::cidrhost, 2),
+    pure!("cidrnetmask", stdlib::cidrnetmask, 1),
+    pure!("cidrsubnet", stdlib::cidrsubnet, 3),
     not_yet("consul_key"),
     not_yet("convert"),
-    not_yet("csvdecode"),
-    not_yet("dirname"),
-    not_yet("distinct"),
-    not_yet("element"),
-    not_yet("fileset"),
-    not_yet("flatten"),
-    not_yet("format"),
-    not_yet("formatlist"),
-    not_yet("index"),
-    not_yet("indent"),
-    not_yet("jsondecode"),
-    not_yet("jsonencode"),
-    not_yet("keys"),
-    not_yet("legacy_strftime"),
-    not_yet("max"),
-    not_yet("md5"),
-    not_yet("min"),
-    not_yet("pathexpand"),
-    not_yet("regexall"),
-    not_yet("reverse"),
-    not_yet("setintersection"),
-    not_yet("setproduct"),
-    not_yet("setunion"),
-    not_yet("sha1"),
-    not_yet("sha256"),
-    not_yet("sha512"),
-    not_yet("slice"),
-    not_yet("sort"),
-    not_yet("strrev"),
-    not_yet("substr"),
-    not_yet("title"),
-    not_yet("tobool"),
-    not_yet("tolist"),
-    not_yet("tomap"),
-    not_yet("tonumber"),
-    not_yet("toset"),
-    not_yet("tostring"),
-    not_yet("trim"),
-    not_yet("trimprefix"),
-    not_yet("trimspace"),
-    not_yet("trimsuffix"),
-    not_yet("urlencode"),
-    not_yet("uuidv5"),
-    not_yet("values"),
+    pure!("legacy_strftime", fn_legacy_strftime, 1),
+    evaluated("regexall", || {
+        FuncDef::new(fn_regexall, [ParamType::String, ParamType::String])
+    }),
+    variadic!("setproduct", stdlib::setproduct, 1),
     not_yet("vault"),
     not_yet("aws_secretsmanager"),
-    not_yet("yamldecode"),
-    not_yet("yamlencode"),
-    not_yet("zipmap"),
 ];
 
 /// The function called `name`, if Packer has one.
@@ -265,6 +307,7 @@ impl<'a> Evaluation<'a> {
             paths: (ctx.template_dir.clone(), ctx.working_dir.clone()),
             read_file: options.read_local_file,
             file_exists: options.local_file_exists,
+            list_files: options.list_local_files,
         };
         let previous = EVAL.with(|e| e.borrow_mut().replace(world));
         Evaluation { ctx, previous }
@@ -439,9 +482,237 @@ fn fn_legacy_isotime(args: FuncArgs) -> Result<hcl::Value, String> {
     Ok(crate::isotime::format(now, &plain_text(&args[0])).into())
 }
 
+/// `legacy_strftime("format")`: the time of this run in a C `strftime` format (what
+/// Packer's lestrrat-go/strftime reads), each directive formatted as its Go layout.
+fn fn_legacy_strftime(args: FuncArgs) -> Result<hcl::Value, String> {
+    let spec = stdlib::text("legacy_strftime", &args[0])?;
+    let now = EVAL
+        .with(|e| e.borrow().as_ref().map(|w| w.now))
+        .unwrap_or(UNIX_EPOCH);
+    let go = |layout: &str| crate::isotime::format(now, layout);
+    let mut out = String::new();
+    let mut chars = spec.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let Some(d) = chars.next() else {
+            return Err(
+                "legacy_strftime: the format ends with a lone %; write %% for a percent sign"
+                    .to_string(),
+            );
+        };
+        let piece = match d {
+            'A' => go("Monday"),
+            'a' => go("Mon"),
+            'B' => go("January"),
+            'b' | 'h' => go("Jan"),
+            'C' => format!("{:02}", go("2006").parse::<u32>().unwrap_or(0) / 100),
+            'c' => go("Mon Jan _2 15:04:05 2006"),
+            'D' | 'x' => go("01/02/06"),
+            'd' => go("02"),
+            'e' => go("_2"),
+            'F' => go("2006-01-02"),
+            'H' => go("15"),
+            'I' => go("03"),
+            'j' => go("002"),
+            'k' => format!("{:>2}", go("15").trim_start_matches('0').max("0")),
+            'l' => format!("{:>2}", go("3")),
+            'M' => go("04"),
+            'm' => go("01"),
+            'n' => "\n".to_string(),
+            'p' => go("PM"),
+            'R' => go("15:04"),
+            'r' => go("03:04:05 PM"),
+            'S' => go("05"),
+            'T' | 'X' => go("15:04:05"),
+            't' => "\t".to_string(),
+            'v' => go("_2-Jan-2006"),
+            'Y' => go("2006"),
+            'y' => go("06"),
+            'Z' => go("MST"),
+            'z' => go("-0700"),
+            '%' => "%".to_string(),
+            'U' | 'u' | 'V' | 'W' | 'w' => {
+                return Err(format!(
+                    "legacy_strftime: %{d} (week numbers and days) is not supported yet; use legacy_isotime with a Go layout or formatdate"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "legacy_strftime: %{other} is not a strftime directive; write %% for a percent sign"
+                ));
+            }
+        };
+        out.push_str(&piece);
+    }
+    Ok(out.into())
+}
+
+/// A Go (RE2) regular expression, translated where regex-lite reads it differently.
 fn compile(pattern: &str) -> Result<regex_lite::Regex, String> {
-    regex_lite::Regex::new(pattern)
+    let translated = stdlib::translate_re2(pattern)
+        .map_err(|err| format!("invalid regular expression: {err}"))?;
+    regex_lite::Regex::new(&translated)
         .map_err(|err| format!("invalid regular expression \"{pattern}\": {err}"))
+}
+
+/// The environment's `HOME` during an evaluation.
+fn home() -> Option<String> {
+    EVAL.with(|e| e.borrow().as_ref().and_then(|w| w.env.get("HOME").cloned()))
+}
+
+/// `abspath(path)`: relative to `path.cwd`, cleaned.
+fn fn_abspath(args: FuncArgs) -> Result<hcl::Value, String> {
+    let path = stdlib::text("abspath", &args[0])?;
+    if path.starts_with('/') {
+        return Ok(stdlib::clean(&path).into());
+    }
+    let cwd = EVAL
+        .with(|e| e.borrow().as_ref().map(|w| w.paths.1.clone()))
+        .filter(|cwd| cwd.starts_with('/'))
+        .or_else(|| {
+            std::env::current_dir()
+                .ok()
+                .map(|d| d.display().to_string())
+        })
+        .unwrap_or_else(|| "/".to_string());
+    Ok(stdlib::clean(&format!("{cwd}/{path}")).into())
+}
+
+/// `pathexpand(path)`: a leading `~` is the home folder (`HOME`).
+fn fn_pathexpand(args: FuncArgs) -> Result<hcl::Value, String> {
+    let path = stdlib::text("pathexpand", &args[0])?;
+    let Some(rest) = path.strip_prefix('~') else {
+        return Ok(path.into());
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return Err(format!(
+            "pathexpand: \"{path}\": only ~ (your own home folder) can be expanded, not another user's"
+        ));
+    }
+    let home =
+        home().ok_or_else(|| format!("pathexpand: \"{path}\" needs HOME, which is not set"))?;
+    Ok(format!("{}{rest}", home.trim_end_matches('/')).into())
+}
+
+/// `fileset(path, pattern)`: the files under `path` (relative to `path.root`) whose path
+/// relative to it matches the glob `pattern` (`*`, `**`, `?`, `{a,b}`, `[...]`), sorted.
+fn fn_fileset(args: FuncArgs) -> Result<hcl::Value, String> {
+    let written = stdlib::text("fileset", &args[0])?;
+    let pattern = stdlib::text("fileset", &args[1])?;
+    let matcher = glob_regex(&pattern)?;
+    let (resolved, list) = EVAL.with(|e| match e.borrow().as_ref() {
+        Some(w) => (
+            resolve_path(&written, &w.paths.0, w.env.get("HOME").map(String::as_str)),
+            w.list_files,
+        ),
+        None => (written.clone(), None),
+    });
+    let Some(list) = list else {
+        return Err(format!(
+            "fileset(\"{written}\", \"{pattern}\") can't list local files here"
+        ));
+    };
+    let looked = if resolved == written {
+        String::new()
+    } else {
+        format!(" (looked in {resolved})")
+    };
+    let files = match list(&resolved) {
+        Ok(files) => files,
+        // Packer's fileset of a folder that is not there is empty.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(err) => {
+            return Err(format!(
+                "fileset: the folder \"{written}\" can't be listed{looked}: {err}"
+            ));
+        }
+    };
+    let mut matched: Vec<String> = files.into_iter().filter(|f| matcher.is_match(f)).collect();
+    matched.sort();
+    matched.dedup();
+    Ok(hcl::Value::Array(
+        matched.into_iter().map(hcl::Value::from).collect(),
+    ))
+}
+
+/// A glob (`*` within a folder, `**` across folders, `?`, `{a,b}`, `[...]` with `!` or `^`
+/// to negate) as an anchored regular expression over `/`-separated relative paths.
+pub(super) fn glob_regex(pattern: &str) -> Result<regex_lite::Regex, String> {
+    let chars: Vec<char> = pattern.trim_start_matches("./").chars().collect();
+    let mut re = String::from("^");
+    let mut braces = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '*' if chars.get(i + 1) == Some(&'*') => {
+                let at_start = i == 0 || chars[i - 1] == '/';
+                if at_start && chars.get(i + 2) == Some(&'/') {
+                    re.push_str("(?:[^/]*/)*");
+                    i += 3;
+                } else {
+                    re.push_str(".*");
+                    i += 2;
+                }
+                continue;
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            '{' => {
+                braces += 1;
+                re.push_str("(?:");
+            }
+            '}' if braces > 0 => {
+                braces -= 1;
+                re.push(')');
+            }
+            ',' if braces > 0 => re.push('|'),
+            '[' => {
+                let close = chars[i + 1..]
+                    .iter()
+                    .skip(1)
+                    .position(|&c| c == ']')
+                    .map(|p| i + 2 + p);
+                let Some(close) = close else {
+                    return Err(format!(
+                        "fileset: the [ in \"{pattern}\" is not closed; add a ]"
+                    ));
+                };
+                re.push('[');
+                let mut body = &chars[i + 1..close];
+                if let Some(('!' | '^', rest)) = body.split_first().map(|(c, r)| (*c, r)) {
+                    re.push('^');
+                    body = rest;
+                }
+                for &b in body {
+                    if matches!(b, '[' | ']' | '\\' | '&' | '~' | '^') {
+                        re.push('\\');
+                    }
+                    re.push(b);
+                }
+                re.push(']');
+                i = close + 1;
+                continue;
+            }
+            '\\' if i + 1 < chars.len() => {
+                i += 1;
+                re.push_str(&regex_lite::escape(&chars[i].to_string()));
+            }
+            c => re.push_str(&regex_lite::escape(&c.to_string())),
+        }
+        i += 1;
+    }
+    if braces > 0 {
+        return Err(format!(
+            "fileset: the {{ in \"{pattern}\" is not closed; add a }}"
+        ));
+    }
+    re.push('$');
+    regex_lite::Regex::new(&re)
+        .map_err(|err| format!("fileset: the pattern \"{pattern}\" is not a glob: {err}"))
 }
 
 /// `regex_replace(string, pattern, replacement)`: every match replaced (`$1` for groups).
@@ -462,10 +733,30 @@ fn fn_regex(args: FuncArgs) -> Result<hcl::Value, String> {
     let caps = re
         .captures(&subject)
         .ok_or_else(|| format!("regex: \"{pattern}\" does not match \"{subject}\""))?;
+    captures_value(&re, &caps)
+}
+
+/// `regexall(pattern, string)`: every match, each as `regex` gives it (a list of none when
+/// nothing matches).
+fn fn_regexall(args: FuncArgs) -> Result<hcl::Value, String> {
+    let re = compile(&plain_text(&args[0]))?;
+    let subject = plain_text(&args[1]);
+    re.captures_iter(&subject)
+        .map(|caps| captures_value(&re, &caps))
+        .collect::<Result<_, _>>()
+        .map(hcl::Value::Array)
+}
+
+/// One match as Packer's `regex` gives it: the match without groups, else its groups as a
+/// list, or as an object when they are all named (a group that took no part is "").
+fn captures_value(
+    re: &regex_lite::Regex,
+    caps: &regex_lite::Captures<'_>,
+) -> Result<hcl::Value, String> {
     if caps.len() == 1 {
         return Ok(caps.get(0).map_or("", |m| m.as_str()).into());
     }
-    let group = |i: usize| caps.get(i).map_or(hcl::Value::Null, |m| m.as_str().into());
+    let group = |i: usize| hcl::Value::from(caps.get(i).map_or("", |m| m.as_str()));
     let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
     if names.iter().all(Option::is_some) {
         let mut map = hcl::Map::new();
@@ -473,6 +764,12 @@ fn fn_regex(args: FuncArgs) -> Result<hcl::Value, String> {
             map.insert(name.unwrap_or_default().to_string(), group(i + 1));
         }
         return Ok(hcl::Value::Object(map));
+    }
+    if names.iter().any(Option::is_some) {
+        return Err(
+            "regex: the pattern mixes named and unnamed groups; name all of them or none (use (?:...) for a group that captures nothing)"
+                .to_string(),
+        );
     }
     Ok(hcl::Value::Array((1..caps.len()).map(group).collect()))
 }
@@ -565,9 +862,8 @@ fn fn_replace(args: FuncArgs) -> Result<hcl::Value, String> {
         plain_text(&args[1]),
         plain_text(&args[2]),
     );
-    if old.len() > 1 && old.starts_with('/') && old.ends_with('/') {
-        return Err("replace with a /regular expression/ is not supported yet".to_string());
-    }
+    // Packer's replace is go-cty's: the substring is literal, also when written /like this/
+    // (Terraform's regular-expression form is Terraform's own); regex_replace takes patterns.
     Ok(s.replace(&old, &new).into())
 }
 
@@ -581,7 +877,7 @@ fn fn_split(args: FuncArgs) -> Result<hcl::Value, String> {
 fn fn_join(args: FuncArgs) -> Result<hcl::Value, String> {
     let sep = plain_text(&args[0]);
     let hcl::Value::Array(items) = &args[1] else {
-        return Err("join takes a list".to_string());
+        return Err("join: the second argument must be a list".to_string());
     };
     Ok(items
         .iter()
@@ -644,7 +940,7 @@ fn fn_length(args: FuncArgs) -> Result<hcl::Value, String> {
 
 fn fn_contains(args: FuncArgs) -> Result<hcl::Value, String> {
     let hcl::Value::Array(items) = &args[0] else {
-        return Err("contains takes a list".to_string());
+        return Err("contains: the first argument must be a list".to_string());
     };
     Ok(items.contains(&args[1]).into())
 }

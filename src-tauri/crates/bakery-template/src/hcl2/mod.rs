@@ -6,12 +6,16 @@
 //! (later wins, like Packer), `source "amazon-ebs" "name"`, `build` with `sources` and `source`
 //! blocks, `provisioner`, `post-processor`, `post-processors`, `packer {}` (accepted, nothing to
 //! install), `dynamic` blocks (`for_each` over a list or map, `iterator`, `content`), `for`
-//! expressions, the functions [`functions::FUNCTIONS`] marks evaluated (timestamp, formatdate,
-//! legacy_isotime, uuidv4, lower, upper, replace, regex, regex_replace, split, join, concat,
-//! merge, lookup, coalesce, length, contains, env, can, try, and file, fileexists,
-//! templatefile: local files read through
-//! [`CheckOptions::read_local_file`] / `local_file_exists`, relative to `path.root` like
-//! Packer), and `var.`, `local.`, `path.root`, `path.cwd`,
+//! expressions, the functions [`functions::FUNCTIONS`] marks evaluated (Packer's library with
+//! go-cty's semantics: strings such as format, substr, trimspace, title; collections such as
+//! keys, values, flatten, distinct, element, range, slice, sort, toset, zipmap; encodings and
+//! hashes such as jsonencode, yamldecode, csvdecode, base64encode, textencodebase64, sha256,
+//! uuidv5; paths; numbers; cidrhost, cidrnetmask, cidrsubnet, cidrsubnets; timestamp,
+//! formatdate, timeadd, legacy_isotime, legacy_strftime; regex, regexall and regex_replace
+//! with RE2 patterns;
+//! can and try; and file, fileexists, templatefile, fileset: local files read through
+//! [`CheckOptions::read_local_file`] / `local_file_exists` / `list_local_files`, relative to
+//! `path.root` like Packer), and `var.`, `local.`, `path.root`, `path.cwd`,
 //! `source.name`/`type`, `build.X` in steps (kept as the build-time `{{ build `X` }}`).
 //! `data "amazon-ami"` is read as the `source_ami_filter` of the sources whose `source_ami` is
 //! its `.id`; its `.id`/`.name` elsewhere are the build-time `{{ .SourceAMI }}` /
@@ -21,7 +25,7 @@
 //! directive, the argument of a function), and the checker's fields are
 //! named in HCL2 terms (`source.amazon-ebs.web.ami_name`, `build.provisioner[0].inline`).
 //! Real features this version does not read yet (other data sources, the functions that
-//! table marks not yet, such as `fileset()`) are "not supported yet" errors at their line.
+//! table marks not yet, such as `bcrypt()`) are "not supported yet" errors at their line.
 
 mod blocks;
 mod dynamic;
@@ -29,6 +33,7 @@ mod expressions;
 mod field_paths;
 mod functions;
 mod reader;
+mod stdlib;
 mod top_level;
 mod values;
 mod variables;
@@ -151,5 +156,7 @@ pub fn check_hcl_files(
     checked
 }
 
+#[cfg(test)]
+mod function_tests;
 #[cfg(test)]
 mod tests;

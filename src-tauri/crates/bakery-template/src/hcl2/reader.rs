@@ -37,6 +37,9 @@ pub(super) struct Reader<'a> {
     pub(super) build_label: String,
     /// Fields whose value could not be evaluated (already reported): not "missing" too.
     pub(super) failed: Vec<String>,
+    /// Locals whose value could not be evaluated (already reported): their uses are not
+    /// reported again.
+    pub(super) failed_locals: Vec<String>,
 }
 
 /// A block's `i`th label, as written.
@@ -62,6 +65,7 @@ impl<'a> Reader<'a> {
             builder_names: Vec::new(),
             build_label: String::new(),
             failed: Vec::new(),
+            failed_locals: Vec::new(),
         }
     }
 

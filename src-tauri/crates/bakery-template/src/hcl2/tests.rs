@@ -543,7 +543,7 @@ fn errors_inside_template_directives_point_inside_them() {
         (r#""%{ for d in var.disk }${d}%{ endfor }""#, 34),
         // inside a for's body, with the loop variable bound
         (
-            r#""%{ for i, d in var.disks }${d}-${upper(i)}%{ endfor }""#,
+            r#""%{ for i, d in var.disks }${d}-${keys(d)}%{ endfor }""#,
             55,
         ),
         // a condition that is not true or false

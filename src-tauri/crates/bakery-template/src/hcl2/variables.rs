@@ -24,6 +24,8 @@ struct Declared {
     default: Option<hcl::Value>,
     sensitive: bool,
     value: Option<hcl::Value>,
+    /// Its default could not be evaluated (already reported): not "required" as well.
+    default_failed: bool,
 }
 
 /// A `validation` block: the variable, where its condition is, the condition, the message.
@@ -69,10 +71,10 @@ impl Reader<'_> {
             );
             return;
         };
-        let default = block
-            .body
-            .get_attribute("default")
-            .and_then(|a| self.constant(&a.value, &format!("variable.{name}.default")));
+        let default_attr = block.body.get_attribute("default");
+        let default =
+            default_attr.and_then(|a| self.constant(&a.value, &format!("variable.{name}.default")));
+        let default_failed = default_attr.is_some() && default.is_none();
         let sensitive = block
             .body
             .get_attribute("sensitive")
@@ -121,6 +123,7 @@ impl Reader<'_> {
                 default,
                 sensitive,
                 value: None,
+                default_failed,
             },
         );
     }
@@ -133,6 +136,7 @@ impl Reader<'_> {
         for attr in block.body.attributes() {
             let name = attr.key.as_str().to_string();
             let default = self.constant(&attr.value, &format!("variables.{name}"));
+            let default_failed = default.is_none();
             order.push(name.clone());
             let at = self.at(attr.key.span());
             declared.insert(
@@ -142,6 +146,7 @@ impl Reader<'_> {
                     default,
                     sensitive: false,
                     value: None,
+                    default_failed,
                 },
             );
         }
@@ -175,6 +180,10 @@ impl Reader<'_> {
                         sensitive_values.push(Secret::new(s.clone()));
                     }
                     variables_object.insert(name.clone(), value.clone());
+                }
+                None if var.default_failed => {
+                    // Its default's error is reported; it stands for its own name meanwhile.
+                    variables_object.insert(name.clone(), hcl::Value::String(name.clone()));
                 }
                 None => {
                     self.error(Code::Variable, var.at, format!("variables.{name}"), format!("required variable not set: {name}"))
@@ -210,7 +219,7 @@ impl Reader<'_> {
                 .get(&name)
                 .is_some_and(|v| v.value.is_none() && v.default.is_none());
             if unset {
-                continue; // reported as required
+                continue; // reported as required, or its default's error is
             }
             match eval(&condition, context) {
                 Ok(hcl::Value::Bool(true)) => {}
@@ -271,13 +280,22 @@ impl Reader<'_> {
                 break;
             }
             if !progressed {
-                for (name, at, expr, err) in next {
+                // One error per cause: a local that fails only because it uses another
+                // failing local is not reported (unless they all use each other).
+                let names: Vec<String> = next.iter().map(|(n, ..)| n.clone()).collect();
+                let uses_failing = |err: &hcl::eval::Error| matches!(err.kind(), hcl::eval::ErrorKind::NoSuchKey(key) if names.contains(key));
+                let all_dependent = next.iter().all(|(.., err)| uses_failing(err));
+                for (name, at, expr, err) in &next {
+                    if uses_failing(err) && !all_dependent {
+                        continue;
+                    }
                     let at = match expr.span() {
-                        Some(_) => self.error_at(&expr, &with_locals),
-                        None => at,
+                        Some(_) => self.error_at(expr, &with_locals),
+                        None => *at,
                     };
-                    self.eval_error(at, &format!("locals.{name}"), &err);
+                    self.eval_error(at, &format!("locals.{name}"), err);
                 }
+                self.failed_locals.extend(names);
                 break;
             }
             pending = next.into_iter().map(|(n, a, e, _)| (n, a, e)).collect();
