@@ -458,7 +458,6 @@ fn the_form_picks_keys_adds_options_and_scripts_and_reorders_by_dragging() {
     // The pickers ask the build's region: where the account can't answer, the picker says
     // why and the editing goes on.
     let region = "[data-testid=\"field-builders[0].region\"]";
-    session.click_when_ready(region, WAIT);
     session
         .find(region, WAIT)
         .send_keys(&format!("{CONTROL}a{CONTROL}xx-nowhere-1{ENTER}"));
@@ -477,7 +476,6 @@ fn the_form_picks_keys_adds_options_and_scripts_and_reorders_by_dragging() {
     );
     session.save_screenshot("templates-picker-error");
     session.find("[data-testid=kms-cancel]", WAIT).click();
-    session.click_when_ready(region, WAIT);
     session
         .find(region, WAIT)
         .send_keys(&format!("{CONTROL}a{CONTROL}us-east-1{ENTER}"));
@@ -520,7 +518,8 @@ fn the_form_picks_keys_adds_options_and_scripts_and_reorders_by_dragging() {
     });
 
     // The tags table: one value edited on its own.
-    session.click_when_ready("[data-testid=\"field-builders[0].tags-Team\"]", WAIT);
+    // (Typed into as WebDriver focuses it: no pointer hit-test, which WebKitWebDriver can
+    // miss right after the form was redrawn.)
     let team = session.find("[data-testid=\"field-builders[0].tags-Team\"]", WAIT);
     team.send_keys(&format!("{CONTROL}a{CONTROL}images{ENTER}"));
     session.wait_text("[data-testid=code-view]", WAIT, |t| {
