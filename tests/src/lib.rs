@@ -51,6 +51,18 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// `ansible-playbook` of the set-up command's `.venv-ansible` (ansible-core, pinned in
+/// `tests/ansible-requirements.txt`).
+pub fn ansible_playbook() -> PathBuf {
+    let path = workspace_root().join(".venv-ansible/bin/ansible-playbook");
+    assert!(
+        path.exists(),
+        "no {}: run scripts/setup (it installs ansible-core into .venv-ansible)",
+        path.display()
+    );
+    path
+}
+
 /// The workspace's target directory (`target/`), where the app and `bakery` are built.
 pub fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {

@@ -212,6 +212,10 @@ pub async fn recover_dead_bakes(
         let ctx = BakeContext::new(&bake_id, history.clone(), data_dir.to_path_buf());
         ctx.note("Cleaning up after a bake whose process stopped");
         let left = cleanup_bake(&ctx, sdk, Polling::default(), false).await?;
+        // A killed Ansible step's key and inventory folder, on this machine.
+        if crate::ansible::remove_left_behind(&bake_id) > 0 {
+            ctx.note("Removed the Ansible step's key and inventory it left on this computer");
+        }
         if let Ok(record) = history.bake(&bake_id)
             && record.status == BakeStatus::Running
         {

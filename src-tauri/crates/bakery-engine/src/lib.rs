@@ -7,6 +7,7 @@
 //! next start finds it dead and [`cleanup::recover_dead_bakes`] cleans up.
 #![warn(missing_docs)]
 
+pub mod ansible;
 pub mod build_variables;
 pub mod catalog;
 pub mod cleanup;
@@ -34,9 +35,10 @@ pub use event::{
     BakeEvent, BakeOutcome, BakeStatus, ManifestBuild, OutputStream, StampedEvent, StepName,
 };
 pub use spec::{
-    BakeSpec, BastionSpec, Communicator, LocalShell, Polling, PostProcessor, Provisioner, RoleSpec,
-    ShellProvisioner, ShutdownBehavior, SourceImage, SpotSpec, SshInterface, SshSpec, StaticKeys,
-    SubnetFilterSpec, SubnetPick, TemplateCredentials, TemporaryVpcSpec,
+    AnsibleSpec, BakeSpec, BastionSpec, Communicator, GalaxySpec, LocalShell, Polling,
+    PostProcessor, Provisioner, RoleSpec, ShellProvisioner, ShutdownBehavior, SourceImage,
+    SpotSpec, SshInterface, SshSpec, StaticKeys, SubnetFilterSpec, SubnetPick, TemplateCredentials,
+    TemporaryVpcSpec,
 };
 
 use crate::ec2::Ec2;

@@ -156,14 +156,35 @@ async fn run_script(
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| failed(127, vec![format!("cannot run {}: {e}", argv[0])]))?;
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
     let mut last: Vec<String> = Vec::new();
-    let mut emit = |stream: OutputStream, line: String| {
-        last.push(line.clone());
+    let status = stream_output(ctx, &mut child, step, |_, line| {
+        last.push(line.to_string());
         if last.len() > 20 {
             last.remove(0);
         }
+    })
+    .await?
+    .map_err(|e| failed(255, vec![e.to_string()]))?;
+    if status.success() {
+        return Ok(());
+    }
+    let code = status.code().map(|c| c as u32).unwrap_or(255);
+    Err(failed(code, last))
+}
+
+/// Emits every line `child` prints (its stdout and stderr piped) as an event, shows each to
+/// `on_line`, and waits for it to end; on cancel it is killed and the step ends
+/// `Cancelled`. The inner error is waiting's own.
+pub(crate) async fn stream_output(
+    ctx: &BakeContext,
+    child: &mut tokio::process::Child,
+    step: StepName,
+    mut on_line: impl FnMut(OutputStream, &str),
+) -> Result<std::io::Result<std::process::ExitStatus>, EngineError> {
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let mut emit = |stream: OutputStream, line: String| {
+        on_line(stream, &line);
         ctx.emit(BakeEvent::Output { stream, line });
     };
     let (mut out_open, mut err_open) = (true, true);
@@ -183,18 +204,13 @@ async fn run_script(
             }
         }
     }
-    let status = tokio::select! {
-        status = child.wait() => status.map_err(|e| failed(255, vec![e.to_string()]))?,
+    tokio::select! {
+        status = child.wait() => Ok(status),
         _ = ctx.cancel.cancelled() => {
             let _ = child.kill().await;
-            return Err(EngineError::Cancelled(step));
+            Err(EngineError::Cancelled(step))
         }
-    };
-    if status.success() {
-        return Ok(());
     }
-    let code = status.code().map(|c| c as u32).unwrap_or(255);
-    Err(failed(code, last))
 }
 
 #[cfg(test)]

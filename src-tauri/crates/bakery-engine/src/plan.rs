@@ -13,9 +13,10 @@ use bakery_template::{Template, go_duration};
 use crate::EngineError;
 pub use crate::build_variables::fill_build_variables;
 use crate::spec::{
-    BakeSpec, BastionSpec, Communicator, LocalShell, Polling, PostProcessor as PostProcessorSpec,
-    Provisioner, RoleSpec, ShellProvisioner, ShutdownBehavior, SourceImage, SpotSpec, SshInterface,
-    SshSpec, StaticKeys, SubnetFilterSpec, SubnetPick, TemplateCredentials, TemporaryVpcSpec,
+    AnsibleSpec, BakeSpec, BastionSpec, Communicator, GalaxySpec, LocalShell, Polling,
+    PostProcessor as PostProcessorSpec, Provisioner, RoleSpec, ShellProvisioner, ShutdownBehavior,
+    SourceImage, SpotSpec, SshInterface, SshSpec, StaticKeys, SubnetFilterSpec, SubnetPick,
+    TemplateCredentials, TemporaryVpcSpec,
 };
 
 /// Whether the builder asks to log in through the SSH agent (`ssh_agent_auth`).
@@ -157,6 +158,58 @@ fn local_shell(settings: &model::ShellLocal, pause_before: Option<&str>, dir: &P
     }
 }
 
+/// An `ansible` step as it runs: Packer's defaults, paths against the template's folder.
+fn ansible(settings: &model::AnsibleProvisioner, dir: &Path) -> AnsibleSpec {
+    let path = |p: &Option<String>| {
+        p.as_deref()
+            .filter(|p| !p.is_empty())
+            .map(|p| local(dir, p))
+    };
+    AnsibleSpec {
+        playbook_file: local(dir, settings.playbook_file.as_deref().unwrap_or_default()),
+        command: settings.command.clone().filter(|c| !c.is_empty()),
+        extra_arguments: settings.extra_arguments.clone().unwrap_or_default(),
+        env_vars: env_pairs(settings.ansible_env_vars.as_ref()),
+        ssh_extra_args: settings.ansible_ssh_extra_args.clone().unwrap_or_default(),
+        groups: settings.groups.clone().unwrap_or_default(),
+        empty_groups: settings.empty_groups.clone().unwrap_or_default(),
+        host_alias: settings.host_alias.clone().filter(|h| !h.is_empty()),
+        user: settings.user.clone().filter(|u| !u.is_empty()),
+        local_port: settings.local_port.filter(|p| *p != 0),
+        ssh_host_key_file: path(&settings.ssh_host_key_file),
+        ssh_authorized_key_file: path(&settings.ssh_authorized_key_file),
+        rsa_adapter_keys: settings
+            .ansible_proxy_key_type
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case("rsa")),
+        sftp_command: settings.sftp_command.clone().filter(|c| !c.is_empty()),
+        skip_version_check: settings.skip_version_check.unwrap_or(false),
+        use_sftp: settings.use_sftp.unwrap_or(false),
+        inventory_directory: path(&settings.inventory_directory),
+        inventory_file_template: settings
+            .inventory_file_template
+            .clone()
+            .filter(|t| !t.is_empty()),
+        inventory_file: path(&settings.inventory_file),
+        keep_inventory_file: settings.keep_inventory_file.unwrap_or(false),
+        galaxy: path(&settings.galaxy_file).map(|file| GalaxySpec {
+            file,
+            command: settings.galaxy_command.clone().filter(|c| !c.is_empty()),
+            force: settings.galaxy_force_install.unwrap_or(false),
+            force_with_deps: settings.galaxy_force_with_deps.unwrap_or(false),
+            roles_path: path(&settings.roles_path),
+            collections_path: path(&settings.collections_path),
+        }),
+        use_proxy: settings.use_proxy.unwrap_or(true),
+        pause_before: settings
+            .pause_before
+            .as_deref()
+            .and_then(go_duration)
+            .unwrap_or_default(),
+        working_dir: dir.to_path_buf(),
+    }
+}
+
 /// Packer 1.6.6 fails such a build when it reaches the provisioner ("No communicator found
 /// for provisioners!"); the bake refuses it before anything is created.
 fn no_communicator(build: &str, kind: &str) -> EngineError {
@@ -277,6 +330,12 @@ fn spec_for(
                         }
                     });
                 }
+            }
+            model::Provisioner::Ansible(a) if applies(&a.only, &a.except, name) => {
+                if communicator_none {
+                    return Err(no_communicator(name, "ansible"));
+                }
+                provisioners.push(Provisioner::Ansible(ansible(a, dir)));
             }
             model::Provisioner::ShellLocal(l) if applies(&l.only, &l.except, name) => {
                 provisioners.push(Provisioner::ShellLocal(local_shell(

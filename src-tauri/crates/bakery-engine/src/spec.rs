@@ -165,6 +165,79 @@ pub enum Provisioner {
     /// A step's `pause_before` where the step has no pause of its own (the file
     /// provisioner): wait this long before the next step.
     Pause(Duration),
+    /// `ansible`: `ansible-playbook` runs on this machine against the instance.
+    Ansible(AnsibleSpec),
+}
+
+/// The `ansible` provisioner (Packer's remote Ansible), its paths resolved.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AnsibleSpec {
+    /// `playbook_file`.
+    pub playbook_file: PathBuf,
+    /// `command` (default `ansible-playbook`).
+    pub command: Option<String>,
+    /// `extra_arguments`, in order, before the inventory and the playbook.
+    pub extra_arguments: Vec<String>,
+    /// `ansible_env_vars`: `NAME=value` pairs set for Ansible.
+    pub env_vars: Vec<(String, String)>,
+    /// `ansible_ssh_extra_args` (default `-o IdentitiesOnly=yes`).
+    pub ssh_extra_args: Vec<String>,
+    /// `groups`: the inventory groups the instance is in.
+    pub groups: Vec<String>,
+    /// `empty_groups`: groups in the inventory with no host.
+    pub empty_groups: Vec<String>,
+    /// `host_alias` (default `default`).
+    pub host_alias: Option<String>,
+    /// `user`: the `ansible_user`.
+    pub user: Option<String>,
+    /// `local_port`: the first port the adapter tries.
+    pub local_port: Option<u16>,
+    /// `ssh_host_key_file`: the adapter's host key instead of a one-time one.
+    pub ssh_host_key_file: Option<PathBuf>,
+    /// `ssh_authorized_key_file`: the public key the adapter accepts instead of a one-time
+    /// key pair.
+    pub ssh_authorized_key_file: Option<PathBuf>,
+    /// `ansible_proxy_key_type` RSA (else ECDSA).
+    pub rsa_adapter_keys: bool,
+    /// `sftp_command`: run on the instance for Ansible's SFTP, instead of the subsystem.
+    pub sftp_command: Option<String>,
+    /// `skip_version_check`.
+    pub skip_version_check: bool,
+    /// `use_sftp`: else Ansible is asked for scp, as Packer does.
+    pub use_sftp: bool,
+    /// `inventory_directory`: where the generated inventory goes.
+    pub inventory_directory: Option<PathBuf>,
+    /// `inventory_file_template`: the generated inventory's host line.
+    pub inventory_file_template: Option<String>,
+    /// `inventory_file`: the user's own inventory.
+    pub inventory_file: Option<PathBuf>,
+    /// `keep_inventory_file`.
+    pub keep_inventory_file: bool,
+    /// `galaxy_file` and its settings.
+    pub galaxy: Option<GalaxySpec>,
+    /// `use_proxy` (default true): through the adapter; false connects Ansible directly.
+    pub use_proxy: bool,
+    /// `pause_before`.
+    pub pause_before: Duration,
+    /// Where Ansible runs (the folder relative paths are resolved against).
+    pub working_dir: PathBuf,
+}
+
+/// `galaxy_file`: roles and collections installed by `ansible-galaxy` before the playbook.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GalaxySpec {
+    /// The requirements file.
+    pub file: PathBuf,
+    /// `galaxy_command` (default `ansible-galaxy`).
+    pub command: Option<String>,
+    /// `galaxy_force_install`.
+    pub force: bool,
+    /// `galaxy_force_with_deps`.
+    pub force_with_deps: bool,
+    /// `roles_path`.
+    pub roles_path: Option<PathBuf>,
+    /// `collections_path`.
+    pub collections_path: Option<PathBuf>,
 }
 
 impl Provisioner {
@@ -175,6 +248,7 @@ impl Provisioner {
             Self::File { .. } | Self::Download { .. } => "file",
             Self::ShellLocal(_) => "shell-local",
             Self::Pause(_) => "pause",
+            Self::Ansible(_) => "ansible",
         }
     }
 
@@ -216,6 +290,14 @@ impl Provisioner {
             }
             Self::ShellLocal(local) => format!("shell-local: {} script(s)", local.scripts.len()),
             Self::Pause(duration) => format!("pause {}", humantime::format_duration(*duration)),
+            Self::Ansible(ansible) => format!(
+                "ansible: {}",
+                ansible
+                    .playbook_file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| ansible.playbook_file.display().to_string())
+            ),
         }
     }
 }
@@ -528,6 +610,11 @@ impl Provisioner {
                 destination: destination.clone(),
             },
             Provisioner::Pause(duration) => Provisioner::Pause(*duration),
+            Provisioner::Ansible(ansible) => Provisioner::Ansible(AnsibleSpec {
+                extra_arguments: ansible.extra_arguments.iter().map(fill).collect(),
+                env_vars: fill_env(&ansible.env_vars),
+                ..ansible.clone()
+            }),
             Provisioner::ShellLocal(local) => Provisioner::ShellLocal(LocalShell {
                 inline: local.inline.iter().map(fill).collect(),
                 environment_vars: fill_env(&local.environment_vars),

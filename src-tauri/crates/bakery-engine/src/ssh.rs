@@ -632,6 +632,15 @@ impl SshSession {
         Ok(())
     }
 
+    /// A new session channel on the instance's connection (the Ansible adapter carries each
+    /// of Ansible's sessions over one).
+    pub(crate) async fn open_channel(&self) -> Result<russh::Channel<client::Msg>, EngineError> {
+        self.handle
+            .channel_open_session()
+            .await
+            .map_err(|e| self.ssh_err(e))
+    }
+
     /// Disconnects from the instance, then from the bastion; errors are ignored (the bake is done
     /// with it).
     pub async fn close(self) {

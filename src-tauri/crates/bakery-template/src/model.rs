@@ -817,6 +817,10 @@ pub enum Provisioner {
     /// other provisioners.
     #[serde(rename = "shell-local")]
     ShellLocal(ShellLocal),
+    /// Run an Ansible playbook from this computer against the instance (Packer's remote
+    /// `ansible` provisioner).
+    #[serde(rename = "ansible")]
+    Ansible(AnsibleProvisioner),
 }
 
 impl Provisioner {
@@ -826,6 +830,7 @@ impl Provisioner {
             Provisioner::Shell(_) => "shell",
             Provisioner::File(_) => "file",
             Provisioner::ShellLocal(_) => "shell-local",
+            Provisioner::Ansible(_) => "ansible",
         }
     }
 
@@ -835,6 +840,17 @@ impl Provisioner {
             Provisioner::Shell(s) => (s.only.as_deref(), s.except.as_deref()),
             Provisioner::File(f) => (f.only.as_deref(), f.except.as_deref()),
             Provisioner::ShellLocal(l) => (l.only.as_deref(), l.except.as_deref()),
+            Provisioner::Ansible(a) => (a.only.as_deref(), a.except.as_deref()),
+        }
+    }
+
+    /// Its `only` and `except`, to change them (an HCL2 build qualifies the names).
+    pub fn only_except_mut(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>) {
+        match self {
+            Provisioner::Shell(s) => (&mut s.only, &mut s.except),
+            Provisioner::File(f) => (&mut f.only, &mut f.except),
+            Provisioner::ShellLocal(l) => (&mut l.only, &mut l.except),
+            Provisioner::Ansible(a) => (&mut a.only, &mut a.except),
         }
     }
 
@@ -1012,6 +1028,210 @@ pub struct FileProvisioner {
 impl FileProvisioner {
     /// This step's settings for the builder `name`, its `override` applied.
     pub fn for_builder(&self, name: &str) -> FileProvisioner {
+        with_override(self, self.overrides.as_ref().and_then(|o| o.get(name)))
+    }
+}
+
+/// The `ansible` provisioner's settings (Packer's remote Ansible: the playbook runs on this
+/// computer and reaches the instance over SSH).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct AnsibleProvisioner {
+    /// The playbook to run, on this computer. Required.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub playbook_file: Option<String>,
+    /// The command that runs the playbook (default `ansible-playbook`); a path to an executable, not a shell line.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub command: Option<String>,
+    /// More arguments for `ansible-playbook`, one per item, not passed through a shell (e.g. `--extra-vars`, `env=prod`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub extra_arguments: Option<Vec<String>>,
+    /// Environment variables for Ansible, each `KEY=value` (e.g. `ANSIBLE_NOCOLOR=True`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ansible_env_vars: Option<Vec<String>>,
+    /// What `--ssh-extra-args` gets (default `-o IdentitiesOnly=yes`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ansible_ssh_extra_args: Option<Vec<String>>,
+    /// Inventory groups the instance is put in.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub groups: Option<Vec<String>>,
+    /// Inventory groups that exist but stay empty.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub empty_groups: Option<Vec<String>>,
+    /// The instance's name in the inventory (default `default`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub host_alias: Option<String>,
+    /// The `ansible_user` (default: the user running the bake with the adapter; the SSH username without it).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user: Option<String>,
+    /// The first port the SSH adapter tries on 127.0.0.1 (it tries ten from there); any free port when unset.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u16",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub local_port: Option<u16>,
+    /// A private key the SSH adapter presents as its host key, instead of a one-time key (host key checking then stays on).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_host_key_file: Option<String>,
+    /// A public key the SSH adapter accepts, instead of a one-time key pair (its private key is then yours to give Ansible).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ssh_authorized_key_file: Option<String>,
+    /// The type of the adapter's one-time keys: `ECDSA` (default) or `RSA`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ansible_proxy_key_type: Option<String>,
+    /// The command run on the instance for Ansible's SFTP (default: the SSH server's own sftp subsystem).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sftp_command: Option<String>,
+    /// Don't run `ansible-playbook --version` before the bake (for an Ansible installed by an earlier step).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub skip_version_check: Option<bool>,
+    /// Let Ansible copy files over SFTP; else Packer asks it for scp (`ANSIBLE_SCP_IF_SSH=True`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub use_sftp: Option<bool>,
+    /// The folder the generated inventory is written to (for its `group_vars` and `host_vars`); default a temporary folder.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inventory_directory: Option<String>,
+    /// The generated inventory's host line (default `{{ .HostAlias }} ansible_host={{ .Host }} ansible_user={{ .User }} ansible_port={{ .Port }}`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inventory_file_template: Option<String>,
+    /// An inventory file of your own, instead of the generated one.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inventory_file: Option<String>,
+    /// Keep the generated inventory file after the step.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub keep_inventory_file: Option<bool>,
+    /// A requirements file of roles and collections installed with `ansible-galaxy` before the playbook runs.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub galaxy_file: Option<String>,
+    /// The command that installs the galaxy file (default `ansible-galaxy`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub galaxy_command: Option<String>,
+    /// Overwrite roles and collections already installed (`--force`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub galaxy_force_install: Option<bool>,
+    /// Overwrite them and their dependencies (`--force-with-deps`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub galaxy_force_with_deps: Option<bool>,
+    /// Where `ansible-galaxy` installs roles (`-p`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub roles_path: Option<String>,
+    /// Where `ansible-galaxy` installs collections (`-p`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub collections_path: Option<String>,
+    /// Carry Ansible's SSH over the bake's own session through an adapter on 127.0.0.1 (default `true`); `false` connects Ansible to the instance directly with the bake's key.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub use_proxy: Option<bool>,
+    /// WinRM over HTTP (Windows only: this version bakes over SSH).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ansible_winrm_use_http: Option<bool>,
+    /// Wait this long before running, as a duration (`10s`, `1m`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pause_before: Option<String>,
+    /// Run only for these builders (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub only: Option<Vec<String>>,
+    /// Run for every builder except these (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub except: Option<Vec<String>>,
+    /// Settings that replace this step's for one builder, by builder name. In a checked
+    /// template it is already applied: the step for that builder is a step of its own.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<BTreeMap<String, AnsibleProvisioner>>,
+}
+
+impl AnsibleProvisioner {
+    /// This step's settings for the builder `name`, its `override` applied.
+    pub fn for_builder(&self, name: &str) -> AnsibleProvisioner {
         with_override(self, self.overrides.as_ref().and_then(|o| o.get(name)))
     }
 }

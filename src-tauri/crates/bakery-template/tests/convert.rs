@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bakery_template::model::{Builder, Provisioner};
+use bakery_template::model::Builder;
 use bakery_template::{CheckOptions, Checked, RenderContext, VarFile, check, check_hcl};
 
 fn dir(name: &str) -> PathBuf {
@@ -101,18 +101,9 @@ fn json_to_hcl2_as_written_keeps_the_checked_model() {
             ebs.name = Some(qualified);
         }
         for provisioner in &mut expected.provisioners {
-            match provisioner {
-                Provisioner::Shell(s) => {
-                    qualify(&mut s.only);
-                    qualify(&mut s.except);
-                }
-                Provisioner::File(f) => {
-                    qualify(&mut f.only);
-                    qualify(&mut f.except);
-                }
-                #[allow(unreachable_patterns)]
-                _ => {}
-            }
+            let (only, except) = provisioner.only_except_mut();
+            qualify(only);
+            qualify(except);
         }
         let got = again.template.unwrap();
         assert_eq!(

@@ -1,7 +1,7 @@
 //! Property-style round trips on random models (deterministic generator, so failures
 //! reproduce): a model written as JSON (`to_json`) or HCL2 (`to_hcl`) reads back the same.
 
-use bakery_template::model::{Builder, PostProcessor, Provisioner};
+use bakery_template::model::{Builder, PostProcessor};
 use bakery_template::{CheckOptions, RenderContext, check, check_hcl, to_hcl, to_json};
 use serde_json::{Map, Value, json};
 
@@ -177,12 +177,8 @@ fn qualified(mut template: bakery_template::Template) -> bakery_template::Templa
         ebs.name = Some(name);
     }
     for provisioner in &mut template.provisioners {
-        let names = match provisioner {
-            Provisioner::Shell(s) => [&mut s.only, &mut s.except],
-            Provisioner::File(f) => [&mut f.only, &mut f.except],
-            Provisioner::ShellLocal(l) => [&mut l.only, &mut l.except],
-        };
-        for list in names {
+        let (only, except) = provisioner.only_except_mut();
+        for list in [only, except] {
             for name in list.iter_mut().flatten() {
                 *name = format!("amazon-ebs.{name}");
             }

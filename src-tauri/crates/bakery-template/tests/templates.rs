@@ -286,7 +286,7 @@ fn the_hcl2_corpus_checks_as_expected() {
 /// reads back into the same model, but for the builders' names, which HCL2 writes `TYPE.NAME`.
 #[test]
 fn json_to_hcl2_keeps_the_meaning() {
-    use bakery_template::model::{Builder, PostProcessor, Provisioner};
+    use bakery_template::model::{Builder, PostProcessor};
     let qualify = |names: &mut Option<Vec<String>>| {
         for name in names.iter_mut().flatten() {
             *name = format!("amazon-ebs.{name}");
@@ -337,20 +337,9 @@ fn json_to_hcl2_keeps_the_meaning() {
             ebs.name = Some(qualified);
         }
         for provisioner in &mut expected.provisioners {
-            match provisioner {
-                Provisioner::Shell(s) => {
-                    qualify(&mut s.only);
-                    qualify(&mut s.except);
-                }
-                Provisioner::File(f) => {
-                    qualify(&mut f.only);
-                    qualify(&mut f.except);
-                }
-                Provisioner::ShellLocal(l) => {
-                    qualify(&mut l.only);
-                    qualify(&mut l.except);
-                }
-            }
+            let (only, except) = provisioner.only_except_mut();
+            qualify(only);
+            qualify(except);
         }
         for post_processor in expected.post_processors.iter_mut().flatten() {
             if let PostProcessor::ShellLocal(l) = post_processor {

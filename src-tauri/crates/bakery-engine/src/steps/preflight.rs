@@ -34,6 +34,15 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
     bake.state.account_id = Some(account);
     bake.ctx.check_cancel(StepName::Preflight)?;
 
+    // Ansible runs on this machine: it must be there before anything is made for it.
+    for provisioner in &bake.spec.provisioners {
+        if let crate::spec::Provisioner::Ansible(ansible) = provisioner
+            && let Some(version) = crate::ansible::check_installed(ansible).await?
+        {
+            bake.ctx.note(format!("Ansible is here: {version}"));
+        }
+    }
+
     if bake.spec.ami_name.contains("{{") {
         bake.ctx.note(format!(
             "The AMI name `{}` uses build-time variables: it is checked once the source image is known",

@@ -1,7 +1,8 @@
 //! Run the provisioners in order over SSH: `shell` (inline commands or scripts, with
 //! environment_vars and execute_command, like Packer) and `file` (upload, or download with
 //! `direction: "download"`); `shell-local`
-//! runs on this machine, in its place in the order.
+//! runs on this machine, in its place in the order; `ansible` runs `ansible-playbook` here
+//! against the instance (see [`crate::ansible`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -153,6 +154,9 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                     bake.ctx.note(format!("Downloaded {files} file(s)"));
                 }
                 Provisioner::Pause(duration) => pause(bake, *duration).await?,
+                Provisioner::Ansible(ansible) => {
+                    crate::ansible::run(bake, session(), ansible, index).await?;
+                }
                 Provisioner::ShellLocal(local) => {
                     crate::local::run(
                         bake.ctx,

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::json::{self, Member, Node, Position, Value};
 use crate::model::{
-    AmazonEbs, AssumeRole, AwsPolling, BlockDevice, Builder, FileProvisioner,
+    AmazonEbs, AnsibleProvisioner, AssumeRole, AwsPolling, BlockDevice, Builder, FileProvisioner,
     ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner, SecurityGroupFilter,
     ShellLocal, ShellLocalStep, ShellProvisioner, SourceAmiFilter, SubnetFilter, Template,
     TemporaryVpc, Variable, VariableValue, VpcFilter, build_name, option_names,

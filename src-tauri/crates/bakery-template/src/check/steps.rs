@@ -4,7 +4,6 @@
 use super::*;
 
 pub(super) const OTHER_PROVISIONERS: &[&str] = &[
-    "ansible",
     "ansible-local",
     "chef-client",
     "chef-solo",
@@ -41,6 +40,9 @@ pub(super) const OTHER_POST_PROCESSORS: &[&str] = &[
     "exoscale-import",
     "alicloud-import",
 ];
+
+/// The provisioners this version bakes.
+const PROVISIONERS: &[&str] = &["shell", "file", "shell-local", "ansible"];
 
 /// Options every provisioner takes in Packer that this version does not run yet.
 pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &["timeout", "max_retries"];
@@ -125,13 +127,13 @@ impl Checker<'_> {
             if options.syntax_only {
                 continue;
             }
-            if !["shell", "file", "shell-local"].contains(&kind) {
+            if !PROVISIONERS.contains(&kind) {
                 self.unsupported_type(
                     at_of(node, "type"),
                     &path,
                     "provisioner",
                     kind,
-                    &["shell", "file", "shell-local"],
+                    PROVISIONERS,
                     OTHER_PROVISIONERS,
                 );
                 continue;
@@ -167,6 +169,39 @@ impl Checker<'_> {
                     builders,
                 );
                 vec![Provisioner::ShellLocal(local)]
+            } else if kind == "ansible" {
+                let mut known = option_names::<AnsibleProvisioner>().to_vec();
+                known.push("type");
+                self.check_keys(node, &path, &known, OTHER_PROVISIONER_OPTIONS);
+                let value = self.render_node(node, &path, build);
+                let ansible: AnsibleProvisioner = self.decode(node, value, &path);
+                self.ansible_rules(&ansible, node, &path);
+                self.overrides(
+                    node,
+                    &path,
+                    builders,
+                    &known,
+                    OTHER_PROVISIONER_OPTIONS,
+                    |checker, name| checker.ansible_rules(&ansible.for_builder(name), node, &path),
+                );
+                self.only_except_rules(
+                    ansible.only.as_deref(),
+                    ansible.except.as_deref(),
+                    node,
+                    &path,
+                    builders,
+                );
+                self.needs_communicator(
+                    node,
+                    &path,
+                    "ansible",
+                    (ansible.only.as_deref(), ansible.except.as_deref()),
+                    template,
+                );
+                with_overrides_applied(ansible, builders)
+                    .into_iter()
+                    .map(Provisioner::Ansible)
+                    .collect()
             } else if kind == "shell" {
                 let mut known = option_names::<ShellProvisioner>().to_vec();
                 known.push("type");
@@ -483,6 +518,65 @@ impl Checker<'_> {
                 at_of(node, "scripts"),
                 &format!("{path}.scripts[{i}]"),
                 "script",
+            );
+        }
+    }
+
+    /// The `ansible` provisioner's rules, as Packer's plugin checks them when it prepares:
+    /// the playbook (and a galaxy file, an inventory, the adapter's key files) must be files
+    /// on this computer, `inventory_directory` a folder, the key type ECDSA or RSA.
+    pub(super) fn ansible_rules(&mut self, ansible: &AnsibleProvisioner, node: &Node, path: &str) {
+        match ansible.playbook_file.as_deref() {
+            None | Some("") => {
+                self.error(
+                    Code::Missing,
+                    node.at,
+                    join(path, "playbook_file"),
+                    "playbook_file must be specified.",
+                )
+                .set_help("add \"playbook_file\": \"playbook.yml\" (a path on this computer)");
+            }
+            Some(file) => self.local_file(
+                Some(file),
+                at_of(node, "playbook_file"),
+                &join(path, "playbook_file"),
+                "playbook_file",
+            ),
+        }
+        for (key, value) in [
+            ("galaxy_file", &ansible.galaxy_file),
+            ("inventory_file", &ansible.inventory_file),
+            ("ssh_host_key_file", &ansible.ssh_host_key_file),
+            ("ssh_authorized_key_file", &ansible.ssh_authorized_key_file),
+            ("inventory_directory", &ansible.inventory_directory),
+        ] {
+            self.local_file(value.as_deref(), at_of(node, key), &join(path, key), key);
+        }
+        if let Some(kind) = &ansible.ansible_proxy_key_type
+            && !["RSA", "ECDSA"].contains(&kind.to_uppercase().as_str())
+        {
+            self.error(
+                Code::InvalidValue,
+                at_of(node, "ansible_proxy_key_type"),
+                join(path, "ansible_proxy_key_type"),
+                format!("Invalid value for ansible_proxy_key_type: {kind:?}. Supported values are ECDSA or RSA."),
+            )
+            .set_help("write \"ECDSA\" (the default) or \"RSA\"");
+        }
+        if ansible.ansible_winrm_use_http == Some(true) {
+            self.warn(
+                Code::NotSupported,
+                at_of(node, "ansible_winrm_use_http"),
+                join(path, "ansible_winrm_use_http"),
+                "ansible_winrm_use_http has no effect: this version bakes over SSH, not WinRM",
+            )
+            .set_help("remove it; Ansible connects over SSH");
+        }
+        if let Some(pause) = &ansible.pause_before {
+            self.pause_before(
+                pause,
+                at_of(node, "pause_before"),
+                &join(path, "pause_before"),
             );
         }
     }
@@ -817,6 +911,18 @@ impl Overridable for FileProvisioner {
     }
     fn for_builder(&self, name: &str) -> Self {
         FileProvisioner::for_builder(self, name)
+    }
+}
+
+impl Overridable for AnsibleProvisioner {
+    fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>) {
+        (&mut self.only, &mut self.except)
+    }
+    fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>> {
+        self.overrides.take()
+    }
+    fn for_builder(&self, name: &str) -> Self {
+        AnsibleProvisioner::for_builder(self, name)
     }
 }
 
