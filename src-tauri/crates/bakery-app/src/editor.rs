@@ -249,8 +249,8 @@ pub struct TemplateForm {
     pub provisioners_path: String,
 }
 
-/// The provisioners the engine bakes; others are kept as written and shown read-only.
-const BAKED_PROVISIONERS: &[&str] = &["shell", "file", "shell-local"];
+// The provisioners the engine bakes; others are kept as written and shown read-only.
+use bakery_template::model::BAKED_PROVISIONERS;
 
 /// The form of the template's files (the sections of every file that parses).
 pub fn form(dialect: Dialect, files: &[EditorFile]) -> Option<TemplateForm> {
@@ -903,6 +903,25 @@ mod tests {
         assert_eq!(difference("same", "same"), None);
         let patch = difference("ab", "aXb").unwrap();
         assert_eq!((patch.from, patch.to, patch.text.as_str()), (1, 1, "X"));
+    }
+
+    #[test]
+    fn ansible_is_edited_in_the_form_and_other_provisioners_are_read_only() {
+        let text = r#"{"builders": [{"type": "amazon-ebs"}], "provisioners": [{"type": "ansible", "playbook_file": "site.yml"}, {"type": "chef-solo"}]}"#;
+        let form = form(
+            Dialect::Json,
+            &[EditorFile {
+                path: "/work/t/packer.json".into(),
+                text: text.into(),
+            }],
+        )
+        .expect("parses");
+        let read_only: Vec<(&str, bool)> = form
+            .provisioners
+            .iter()
+            .map(|p| (p.kind.as_str(), p.read_only.is_some()))
+            .collect();
+        assert_eq!(read_only, [("ansible", false), ("chef-solo", true)]);
     }
 
     #[test]

@@ -141,6 +141,8 @@ pub struct BastionSpec {
 
 /// One provisioner, in order.
 #[derive(Debug, Clone, PartialEq)]
+// A bake has a handful of steps: their size doesn't matter, unboxed reads better.
+#[allow(clippy::large_enum_variant)]
 pub enum Provisioner {
     /// `shell`: commands or scripts run on the instance.
     Shell(ShellProvisioner),

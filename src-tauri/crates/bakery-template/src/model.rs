@@ -803,9 +803,15 @@ pub struct TemporaryVpc {
     pub subnet_cidr_block: Option<String>,
 }
 
+/// The provisioner types this version bakes (every other type is refused as not supported
+/// yet, and the editor shows it read-only).
+pub const BAKED_PROVISIONERS: &[&str] = &["shell", "file", "shell-local", "ansible"];
+
 /// A provisioner: a step that changes the instance before the image is taken.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
+// A template has a handful of steps: their size doesn't matter, unboxed reads better.
+#[allow(clippy::large_enum_variant)]
 pub enum Provisioner {
     /// Run shell commands or scripts on the instance.
     #[serde(rename = "shell")]

@@ -69,6 +69,13 @@ fn packer_accepts(dir: &Path, template: &str, var_file: Option<&str>, syntax_onl
         )
         .env("CHECKPOINT_DISABLE", "1")
         .env_remove("VAULT_TOKEN");
+    // Packer's ansible provisioner runs `ansible-playbook --version` when it validates: the
+    // set-up command's Ansible, as a user would have one installed.
+    let ansible = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../.venv-ansible/bin");
+    if ansible.exists() {
+        let path = std::env::var("PATH").unwrap_or_default();
+        command.env("PATH", format!("{}:{path}", ansible.display()));
+    }
     command.output().unwrap().status.success()
 }
 

@@ -2,6 +2,7 @@
 //! `shell-local`): their options and rules, and `only`/`except`.
 
 use super::*;
+use crate::model::BAKED_PROVISIONERS;
 
 pub(super) const OTHER_PROVISIONERS: &[&str] = &[
     "ansible-local",
@@ -40,9 +41,6 @@ pub(super) const OTHER_POST_PROCESSORS: &[&str] = &[
     "exoscale-import",
     "alicloud-import",
 ];
-
-/// The provisioners this version bakes.
-const PROVISIONERS: &[&str] = &["shell", "file", "shell-local", "ansible"];
 
 /// Options every provisioner takes in Packer that this version does not run yet.
 pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &["timeout", "max_retries"];
@@ -127,13 +125,13 @@ impl Checker<'_> {
             if options.syntax_only {
                 continue;
             }
-            if !PROVISIONERS.contains(&kind) {
+            if !BAKED_PROVISIONERS.contains(&kind) {
                 self.unsupported_type(
                     at_of(node, "type"),
                     &path,
                     "provisioner",
                     kind,
-                    PROVISIONERS,
+                    BAKED_PROVISIONERS,
                     OTHER_PROVISIONERS,
                 );
                 continue;
@@ -173,7 +171,7 @@ impl Checker<'_> {
                 let mut known = option_names::<AnsibleProvisioner>().to_vec();
                 known.push("type");
                 self.check_keys(node, &path, &known, OTHER_PROVISIONER_OPTIONS);
-                let value = self.render_node(node, &path, build);
+                let value = self.render_except(node, &path, build, "inventory_file_template");
                 let ansible: AnsibleProvisioner = self.decode(node, value, &path);
                 self.ansible_rules(&ansible, node, &path);
                 self.overrides(
@@ -271,6 +269,28 @@ impl Checker<'_> {
             };
             template.provisioners.extend(steps);
         }
+    }
+
+    /// Renders a step's options but `raw`, kept as written (Packer's plugin excludes it from
+    /// interpolation: the ansible provisioner fills `{{ .Host }}` and the rest itself).
+    fn render_except(
+        &mut self,
+        node: &Node,
+        path: &str,
+        build: Option<(String, String)>,
+        raw: &str,
+    ) -> serde_json::Value {
+        let mut rendered = node.clone();
+        if let Value::Object(members) = &mut rendered.value {
+            members.retain(|m| m.key != raw);
+        }
+        let mut value = self.render_node(&rendered, path, build);
+        if let (Some(member), serde_json::Value::Object(map)) = (node.get(raw), &mut value)
+            && let Some(text) = member.value.as_str()
+        {
+            map.insert(raw.to_string(), serde_json::Value::String(text.to_string()));
+        }
+        value
     }
 
     /// A provisioner's `override`: every name is a builder, every entry holds this

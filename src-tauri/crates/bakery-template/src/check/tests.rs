@@ -317,7 +317,7 @@ fn warnings_for_deprecated_and_no_op_options() {
 
 #[test]
 fn unsupported_builders_provisioners_and_post_processors_are_errors_at_their_line() {
-    let text = "{\"builders\": [{\"type\": \"amazon-chroot\"}, {\"type\": \"amazon-ebz\"}],\n\"provisioners\": [{\"type\": \"ansible\", \"playbook_file\": \"p.yml\"}],\n\"post-processors\": [\"compress\", [{\"type\": \"manifest\"}, {\"type\": \"checksum\"}]]}";
+    let text = "{\"builders\": [{\"type\": \"amazon-chroot\"}, {\"type\": \"amazon-ebz\"}],\n\"provisioners\": [{\"type\": \"ansible-local\", \"playbook_file\": \"p.yml\"}],\n\"post-processors\": [\"compress\", [{\"type\": \"manifest\"}, {\"type\": \"checksum\"}]]}";
     let checked = run(text);
     let d: Vec<(Code, u32, String)> = checked
         .errors()
@@ -1478,4 +1478,72 @@ fn a_comma_separated_string_is_a_list_as_packer_decodes_it() {
     // Each item is judged on its own: a bad one is named.
     let d = only_error(r#""ami_users": "111111111111,12345""#);
     assert!(d.message.contains("12345"), "{d:?}");
+}
+
+#[test]
+fn the_ansible_provisioner_is_checked_like_packers_plugin_prepares_it() {
+    let template = |provisioner: &str| {
+        let builders = ebs(r#""name": "web""#);
+        format!(
+            "{},\n\"provisioners\": [{provisioner}]}}",
+            builders.trim_end_matches('}')
+        )
+    };
+    // Every option of the plugin decodes; weak decoding as for the other steps.
+    let checked = run(&template(
+        r#"{"type": "ansible", "playbook_file": "site.yml", "command": "ansible-playbook", "extra_arguments": ["--extra-vars", "env=prod"], "ansible_env_vars": ["ANSIBLE_NOCOLOR=True"], "ansible_ssh_extra_args": ["-o ForwardAgent=yes"], "groups": "web,db", "empty_groups": ["spare"], "host_alias": "golden", "user": "ec2-user", "local_port": "40022", "ansible_proxy_key_type": "rsa", "sftp_command": "/usr/libexec/openssh/sftp-server -e", "skip_version_check": "true", "use_sftp": true, "inventory_file_template": "{{ .HostAlias }} ansible_host={{ .Host }}\n", "keep_inventory_file": false, "galaxy_command": "ansible-galaxy", "galaxy_force_install": true, "galaxy_force_with_deps": false, "use_proxy": false, "pause_before": "5s", "override": {"web": {"user": "admin"}}}"#,
+    ));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    let template_model = checked.template.as_ref().unwrap();
+    let Provisioner::Ansible(ansible) = &template_model.provisioners[0] else {
+        panic!("{:#?}", template_model.provisioners);
+    };
+    assert_eq!(
+        ansible.groups.as_deref(),
+        Some(&["web".to_string(), "db".to_string()][..])
+    );
+    assert_eq!(ansible.local_port, Some(40022));
+    let Some(Provisioner::Ansible(for_web)) = template_model.provisioners.last() else {
+        panic!("{:#?}", template_model.provisioners);
+    };
+    assert_eq!(
+        for_web.user.as_deref(),
+        Some("admin"),
+        "the override is applied"
+    );
+    assert_eq!(
+        for_web.inventory_file_template.as_deref(),
+        Some("{{ .HostAlias }} ansible_host={{ .Host }}\n"),
+        "kept as written, for the provisioner to fill"
+    );
+
+    // Packer's plugin: playbook_file is required, the key type is ECDSA or RSA.
+    let checked = run(&template(
+        r#"{"type": "ansible", "ansible_proxy_key_type": "ed25519", "ansible_winrm_use_http": true}"#,
+    ));
+    assert_eq!(
+        messages(&checked),
+        [
+            "playbook_file must be specified.",
+            "Invalid value for ansible_proxy_key_type: \"ed25519\". Supported values are ECDSA or RSA."
+        ]
+    );
+    assert_eq!(
+        checked
+            .warnings()
+            .map(|d| d.field.as_str())
+            .collect::<Vec<_>>(),
+        ["provisioners[0].ansible_winrm_use_http"]
+    );
+    // Options every provisioner has in current Packer and this version doesn't run yet.
+    let checked = run(&template(
+        r#"{"type": "ansible", "playbook_file": "site.yml", "max_retries": 3}"#,
+    ));
+    assert_eq!(checked.errors().count(), 1, "{:#?}", checked.diagnostics);
+    assert_eq!(
+        checked.errors().next().unwrap().code,
+        Code::NotSupported,
+        "{:#?}",
+        checked.diagnostics
+    );
 }
