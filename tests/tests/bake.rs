@@ -3,7 +3,7 @@
 //! behind once `bakery cleanup` (or the next start) has run.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use bakery_sandbox::Sandbox;
@@ -599,4 +599,135 @@ fn credentials_written_in_the_template_sign_the_bake_and_assume_its_role() {
     );
     assert_eq!(leftovers(&sandbox, false), Vec::<String>::new());
     sandbox.stop().unwrap();
+}
+
+/// The article's template with one `ansible` step (`use_proxy: false`, so the bake's own key
+/// is written for Ansible) whose playbook waits on the instance, for a signal to land in it.
+fn ansible_template(sandbox: &Sandbox, home: &Path) -> PathBuf {
+    let playbook = home.join("site.yml");
+    std::fs::write(
+        &playbook,
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Wait on the instance\n      ansible.builtin.wait_for:\n        path: /nonexistent/bakery-never\n        timeout: 10\n",
+    )
+    .unwrap();
+    let mut template: serde_json::Value =
+        serde_json::from_str(&article_template(sandbox, &[])).unwrap();
+    template["provisioners"] = serde_json::json!([{
+        "type": "ansible",
+        "playbook_file": playbook,
+        "command": bakery_tests::ansible_playbook(),
+        "extra_arguments": ["--extra-vars", "ansible_python_interpreter=/usr/bin/python3"],
+        "use_proxy": false
+    }]);
+    let path = home.join("ansible.json");
+    std::fs::write(&path, template.to_string()).unwrap();
+    path
+}
+
+/// The Ansible step's private folders (key and inventory) of this bake in the temporary folder.
+fn ansible_folders(bake_id: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("bakery-ansible-{bake_id}-"))
+        })
+        .collect()
+}
+
+/// Runs the ansible template and sends `signal` once Ansible is in its task; returns the
+/// exit code, the bake's id, and the step's folders with the files in them then.
+fn signal_during_ansible(
+    sandbox: &Sandbox,
+    home: &Path,
+    signal: Signal,
+) -> (Option<i32>, String, Vec<(PathBuf, Vec<String>)>) {
+    let template = ansible_template(sandbox, home);
+    let mut child = bakery(sandbox, home)
+        .args(["bake", "--json"])
+        .arg(&template)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (mut bake_id, mut folders) = (String::new(), Vec::new());
+    for line in stdout.lines() {
+        let Ok(line) = line else { break };
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if let Some(id) = event["bake_id"].as_str() {
+            bake_id = id.to_string();
+        }
+        if event["type"] == "output"
+            && event["line"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("TASK [Wait on the instance]"))
+        {
+            folders = ansible_folders(&bake_id)
+                .into_iter()
+                .map(|dir| {
+                    let mut files: Vec<String> = std::fs::read_dir(&dir)
+                        .unwrap()
+                        .flatten()
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect();
+                    files.sort();
+                    (dir, files)
+                })
+                .collect();
+            kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+            if signal == Signal::SIGKILL {
+                break;
+            }
+        }
+    }
+    (child.wait().unwrap().code(), bake_id, folders)
+}
+
+#[test]
+fn the_ansible_steps_key_file_goes_on_ctrl_c_and_after_kill_9() {
+    let sandbox = sandbox();
+    let home = tempfile::tempdir().unwrap();
+    let (code, bake_id, folders) = signal_during_ansible(&sandbox, home.path(), Signal::SIGINT);
+    assert_eq!(code, Some(130));
+    assert_eq!(folders.len(), 1, "the step had its folder: {folders:?}");
+    assert_eq!(
+        folders[0].1,
+        ["instance-key", "inventory"],
+        "the bake's key was written for Ansible, beside the inventory"
+    );
+    assert_eq!(
+        ansible_folders(&bake_id),
+        Vec::<PathBuf>::new(),
+        "Ctrl-C removed it"
+    );
+    assert_eq!(leftovers(&sandbox, true), Vec::<String>::new());
+    drop(sandbox);
+
+    let sandbox = self::sandbox();
+    let home = tempfile::tempdir().unwrap();
+    let (code, bake_id, folders) = signal_during_ansible(&sandbox, home.path(), Signal::SIGKILL);
+    assert_eq!(code, None);
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    assert_eq!(
+        ansible_folders(&bake_id),
+        [folders[0].0.clone()],
+        "a killed process can't remove it"
+    );
+    let cleanup = bakery(&sandbox, home.path())
+        .arg("cleanup")
+        .output()
+        .unwrap();
+    assert!(cleanup.status.success());
+    assert_eq!(
+        ansible_folders(&bake_id),
+        Vec::<PathBuf>::new(),
+        "the next start's recovery removed the key: {}",
+        String::from_utf8_lossy(&cleanup.stdout)
+    );
+    assert_eq!(leftovers(&sandbox, true), Vec::<String>::new());
 }
