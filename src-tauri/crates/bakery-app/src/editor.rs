@@ -906,8 +906,8 @@ mod tests {
     }
 
     #[test]
-    fn ansible_is_edited_in_the_form_and_other_provisioners_are_read_only() {
-        let text = r#"{"builders": [{"type": "amazon-ebs"}], "provisioners": [{"type": "ansible", "playbook_file": "site.yml"}, {"type": "chef-solo"}]}"#;
+    fn ansible_steps_are_edited_in_the_form_and_other_provisioners_are_read_only() {
+        let text = r#"{"builders": [{"type": "amazon-ebs"}], "provisioners": [{"type": "ansible", "playbook_file": "site.yml"}, {"type": "ansible-local", "playbook_file": "site.yml"}, {"type": "chef-solo"}]}"#;
         let form = form(
             Dialect::Json,
             &[EditorFile {
@@ -921,7 +921,14 @@ mod tests {
             .iter()
             .map(|p| (p.kind.as_str(), p.read_only.is_some()))
             .collect();
-        assert_eq!(read_only, [("ansible", false), ("chef-solo", true)]);
+        assert_eq!(
+            read_only,
+            [
+                ("ansible", false),
+                ("ansible-local", false),
+                ("chef-solo", true)
+            ]
+        );
     }
 
     #[test]

@@ -35,8 +35,8 @@ pub use event::{
     BakeEvent, BakeOutcome, BakeStatus, ManifestBuild, OutputStream, StampedEvent, StepName,
 };
 pub use spec::{
-    AnsibleSpec, BakeSpec, BastionSpec, Communicator, GalaxySpec, LocalShell, Polling,
-    PostProcessor, Provisioner, RoleSpec, ShellProvisioner, ShutdownBehavior, SourceImage,
+    AnsibleLocalSpec, AnsibleSpec, BakeSpec, BastionSpec, Communicator, GalaxySpec, LocalShell,
+    Polling, PostProcessor, Provisioner, RoleSpec, ShellProvisioner, ShutdownBehavior, SourceImage,
     SpotSpec, SshInterface, SshSpec, StaticKeys, SubnetFilterSpec, SubnetPick, TemplateCredentials,
     TemporaryVpcSpec,
 };

@@ -13,10 +13,10 @@ use bakery_template::{Template, go_duration};
 use crate::EngineError;
 pub use crate::build_variables::fill_build_variables;
 use crate::spec::{
-    AnsibleSpec, BakeSpec, BastionSpec, Communicator, GalaxySpec, LocalShell, Polling,
-    PostProcessor as PostProcessorSpec, Provisioner, RoleSpec, ShellProvisioner, ShutdownBehavior,
-    SourceImage, SpotSpec, SshInterface, SshSpec, StaticKeys, SubnetFilterSpec, SubnetPick,
-    TemplateCredentials, TemporaryVpcSpec,
+    AnsibleLocalSpec, AnsibleSpec, BakeSpec, BastionSpec, Communicator, GalaxySpec, LocalShell,
+    Polling, PostProcessor as PostProcessorSpec, Provisioner, RoleSpec, ShellProvisioner,
+    ShutdownBehavior, SourceImage, SpotSpec, SshInterface, SshSpec, StaticKeys, SubnetFilterSpec,
+    SubnetPick, TemplateCredentials, TemporaryVpcSpec,
 };
 
 /// Whether the builder asks to log in through the SSH agent (`ssh_agent_auth`).
@@ -210,6 +210,40 @@ fn ansible(settings: &model::AnsibleProvisioner, dir: &Path) -> AnsibleSpec {
     }
 }
 
+/// An `ansible-local` step as it runs: local paths against the template's folder.
+fn ansible_local(settings: &model::AnsibleLocalProvisioner, dir: &Path) -> AnsibleLocalSpec {
+    let path = |p: &Option<String>| {
+        p.as_deref()
+            .filter(|p| !p.is_empty())
+            .map(|p| local(dir, p))
+    };
+    let paths = |list: &Option<Vec<String>>| -> Vec<PathBuf> {
+        list.iter().flatten().map(|p| local(dir, p)).collect()
+    };
+    AnsibleLocalSpec {
+        playbook_file: path(&settings.playbook_file),
+        playbook_files: paths(&settings.playbook_files),
+        playbook_dir: path(&settings.playbook_dir),
+        playbook_paths: paths(&settings.playbook_paths),
+        role_paths: paths(&settings.role_paths),
+        group_vars: path(&settings.group_vars),
+        host_vars: path(&settings.host_vars),
+        staging_directory: settings.staging_directory.clone().filter(|s| !s.is_empty()),
+        clean_staging_directory: settings.clean_staging_directory.unwrap_or(true),
+        inventory_file: path(&settings.inventory_file),
+        inventory_groups: settings.inventory_groups.clone().unwrap_or_default(),
+        galaxy_file: path(&settings.galaxy_file),
+        galaxy_command: settings.galaxy_command.clone().filter(|c| !c.is_empty()),
+        command: settings.command.clone().filter(|c| !c.is_empty()),
+        extra_arguments: settings.extra_arguments.clone().unwrap_or_default(),
+        pause_before: settings
+            .pause_before
+            .as_deref()
+            .and_then(go_duration)
+            .unwrap_or_default(),
+    }
+}
+
 /// Packer 1.6.6 fails such a build when it reaches the provisioner ("No communicator found
 /// for provisioners!"); the bake refuses it before anything is created.
 fn no_communicator(build: &str, kind: &str) -> EngineError {
@@ -336,6 +370,12 @@ fn spec_for(
                     return Err(no_communicator(name, "ansible"));
                 }
                 provisioners.push(Provisioner::Ansible(ansible(a, dir)));
+            }
+            model::Provisioner::AnsibleLocal(a) if applies(&a.only, &a.except, name) => {
+                if communicator_none {
+                    return Err(no_communicator(name, "ansible-local"));
+                }
+                provisioners.push(Provisioner::AnsibleLocal(ansible_local(a, dir)));
             }
             model::Provisioner::ShellLocal(l) if applies(&l.only, &l.except, name) => {
                 provisioners.push(Provisioner::ShellLocal(local_shell(

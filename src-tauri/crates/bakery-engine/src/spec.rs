@@ -169,6 +169,45 @@ pub enum Provisioner {
     Pause(Duration),
     /// `ansible`: `ansible-playbook` runs on this machine against the instance.
     Ansible(AnsibleSpec),
+    /// `ansible-local`: the playbook is uploaded and Ansible runs on the instance.
+    AnsibleLocal(AnsibleLocalSpec),
+}
+
+/// The `ansible-local` provisioner: what is uploaded where, and how Ansible is run there.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AnsibleLocalSpec {
+    /// `playbook_file`: uploaded beside the inventory and run.
+    pub playbook_file: Option<PathBuf>,
+    /// `playbook_files`, run in order (those in `playbook_dir` are uploaded with it).
+    pub playbook_files: Vec<PathBuf>,
+    /// `playbook_dir`: uploaded as the staging directory first.
+    pub playbook_dir: Option<PathBuf>,
+    /// `playbook_paths`: uploaded under `playbooks/`.
+    pub playbook_paths: Vec<PathBuf>,
+    /// `role_paths`: uploaded under `roles/`.
+    pub role_paths: Vec<PathBuf>,
+    /// `group_vars`.
+    pub group_vars: Option<PathBuf>,
+    /// `host_vars`.
+    pub host_vars: Option<PathBuf>,
+    /// `staging_directory` (default `/tmp/packer-provisioner-ansible-local/<bake>-<step>`).
+    pub staging_directory: Option<String>,
+    /// `clean_staging_directory` (default true: the playbooks stay out of the image).
+    pub clean_staging_directory: bool,
+    /// `inventory_file`: the user's, uploaded.
+    pub inventory_file: Option<PathBuf>,
+    /// `inventory_groups`.
+    pub inventory_groups: Vec<String>,
+    /// `galaxy_file`, uploaded and installed into the staging directory's `roles/`.
+    pub galaxy_file: Option<PathBuf>,
+    /// `galaxy_command` (default `ansible-galaxy`).
+    pub galaxy_command: Option<String>,
+    /// `command`: a shell command line on the instance.
+    pub command: Option<String>,
+    /// `extra_arguments`, joined with spaces.
+    pub extra_arguments: Vec<String>,
+    /// `pause_before`.
+    pub pause_before: Duration,
 }
 
 /// The `ansible` provisioner (Packer's remote Ansible), its paths resolved.
@@ -251,6 +290,7 @@ impl Provisioner {
             Self::ShellLocal(_) => "shell-local",
             Self::Pause(_) => "pause",
             Self::Ansible(_) => "ansible",
+            Self::AnsibleLocal(_) => "ansible-local",
         }
     }
 
@@ -299,6 +339,19 @@ impl Provisioner {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| ansible.playbook_file.display().to_string())
+            ),
+            Self::AnsibleLocal(local) => format!(
+                "ansible-local: {}",
+                local
+                    .playbook_file
+                    .iter()
+                    .chain(&local.playbook_files)
+                    .map(|p| p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -616,6 +669,11 @@ impl Provisioner {
                 extra_arguments: ansible.extra_arguments.iter().map(fill).collect(),
                 env_vars: fill_env(&ansible.env_vars),
                 ..ansible.clone()
+            }),
+            Provisioner::AnsibleLocal(local) => Provisioner::AnsibleLocal(AnsibleLocalSpec {
+                extra_arguments: local.extra_arguments.iter().map(fill).collect(),
+                command: local.command.as_ref().map(fill),
+                ..local.clone()
             }),
             Provisioner::ShellLocal(local) => Provisioner::ShellLocal(LocalShell {
                 inline: local.inline.iter().map(fill).collect(),

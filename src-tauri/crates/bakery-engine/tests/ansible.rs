@@ -1,13 +1,15 @@
 //! The `ansible` provisioner with a real `ansible-playbook` (the set-up command's
 //! `.venv-ansible`) against the sandbox's SSH stand-in: through the adapter (by default, and
 //! through a bastion) and directly (`use_proxy: false`); a role from a roles path of its own;
-//! a failing task fails the bake naming it and leaves nothing; no key is left on disk.
+//! a failing task fails the bake naming it and leaves nothing; no key is left on disk. And
+//! `ansible-local`: the playbook, a role and `group_vars` uploaded, Ansible run on the
+//! instance (the stand-in, which has the venv's Ansible), the staging directory removed.
 
 mod support;
 
 use std::path::{Path, PathBuf};
 
-use bakery_engine::{AnsibleSpec, BakeEvent, BastionSpec, Provisioner};
+use bakery_engine::{AnsibleLocalSpec, AnsibleSpec, BakeEvent, BastionSpec, Provisioner};
 use bakery_sandbox::Sandbox;
 use support::{Harness, article_spec, drain, leftovers, sdk_for};
 
@@ -288,4 +290,86 @@ async fn through_a_bastion_ansible_rides_the_tunnelled_session() {
         "two logins: the bastion's and the instance's through it; none of Ansible's own"
     );
     assert!(left_on_disk("ansible-bastion").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ansible_local_runs_the_uploaded_playbook_on_the_instance_and_cleans_up() {
+    let sandbox = bakery_tests::sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = tempfile::tempdir().unwrap();
+    let role = dir.path().join("roles/greeter/tasks");
+    std::fs::create_dir_all(&role).unwrap();
+    std::fs::write(
+        role.join("main.yml"),
+        "- name: Greet\n  ansible.builtin.copy:\n    content: \"{{ greeting }} from {{ packer_builder_type }}\\n\"\n    dest: \"{{ marker_dir }}/greeting.txt\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("vars")).unwrap();
+    std::fs::write(dir.path().join("vars/all.yml"), "greeting: hello\n").unwrap();
+    let playbook = dir.path().join("local.yml");
+    std::fs::write(
+        &playbook,
+        "- hosts: all\n  gather_facts: false\n  roles:\n    - greeter\n",
+    )
+    .unwrap();
+    // The stand-in instance is this machine: the staging directory is a folder of the test's.
+    let staging_parent = tempfile::tempdir().unwrap();
+    let staging = staging_parent.path().join("staging");
+    let step = |clean: bool| AnsibleLocalSpec {
+        playbook_file: Some(playbook.clone()),
+        role_paths: vec![dir.path().join("roles/greeter")],
+        group_vars: Some(dir.path().join("vars")),
+        staging_directory: Some(staging.display().to_string()),
+        clean_staging_directory: clean,
+        command: Some(format!(
+            "ANSIBLE_FORCE_COLOR=1 PYTHONUNBUFFERED=1 {}",
+            bakery_tests::ansible_playbook().display()
+        )),
+        extra_arguments: vec![
+            "-e".into(),
+            "ansible_python_interpreter=/usr/bin/python3".into(),
+            "-e".into(),
+            format!("marker_dir={}", marker.path().display()),
+        ],
+        ..Default::default()
+    };
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    let (ctx, rx) = harness.context("ansible-local");
+    let mut spec = article_spec(&sandbox, "with ansible-local");
+    spec.provisioners = vec![Provisioner::AnsibleLocal(step(true))];
+    bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    assert_eq!(
+        std::fs::read_to_string(marker.path().join("greeting.txt")).unwrap(),
+        "hello from amazon-ebs\n",
+        "the uploaded role ran on the instance with the uploaded group_vars"
+    );
+    assert!(
+        output(&events)
+            .iter()
+            .any(|l| l.contains("TASK [greeter : Greet]")),
+        "{:#?}",
+        output(&events)
+    );
+    assert!(!staging.exists(), "the staging directory is removed");
+
+    let (ctx, rx) = harness.context("ansible-local-kept");
+    let mut spec = article_spec(&sandbox, "ansible-local, staging kept");
+    spec.provisioners = vec![Provisioner::AnsibleLocal(step(false))];
+    bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
+    drop(ctx);
+    let events = drain(rx).await;
+    assert!(
+        staging.join("local.yml").exists()
+            && staging.join("roles/greeter/tasks/main.yml").exists()
+            && staging.join("group_vars/all.yml").exists(),
+        "kept as asked, laid out like Packer's"
+    );
+    assert!(
+        events.iter().any(|e| matches!(e, BakeEvent::Note { text }
+            if text.contains("stays on the instance (clean_staging_directory is false)"))),
+        "{events:#?}"
+    );
 }

@@ -805,7 +805,8 @@ pub struct TemporaryVpc {
 
 /// The provisioner types this version bakes (every other type is refused as not supported
 /// yet, and the editor shows it read-only).
-pub const BAKED_PROVISIONERS: &[&str] = &["shell", "file", "shell-local", "ansible"];
+pub const BAKED_PROVISIONERS: &[&str] =
+    &["shell", "file", "shell-local", "ansible", "ansible-local"];
 
 /// A provisioner: a step that changes the instance before the image is taken.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -827,6 +828,9 @@ pub enum Provisioner {
     /// `ansible` provisioner).
     #[serde(rename = "ansible")]
     Ansible(AnsibleProvisioner),
+    /// Upload a playbook and run Ansible on the instance itself (Packer's `ansible-local`).
+    #[serde(rename = "ansible-local")]
+    AnsibleLocal(AnsibleLocalProvisioner),
 }
 
 impl Provisioner {
@@ -837,6 +841,7 @@ impl Provisioner {
             Provisioner::File(_) => "file",
             Provisioner::ShellLocal(_) => "shell-local",
             Provisioner::Ansible(_) => "ansible",
+            Provisioner::AnsibleLocal(_) => "ansible-local",
         }
     }
 
@@ -847,6 +852,7 @@ impl Provisioner {
             Provisioner::File(f) => (f.only.as_deref(), f.except.as_deref()),
             Provisioner::ShellLocal(l) => (l.only.as_deref(), l.except.as_deref()),
             Provisioner::Ansible(a) => (a.only.as_deref(), a.except.as_deref()),
+            Provisioner::AnsibleLocal(a) => (a.only.as_deref(), a.except.as_deref()),
         }
     }
 
@@ -857,6 +863,7 @@ impl Provisioner {
             Provisioner::File(f) => (&mut f.only, &mut f.except),
             Provisioner::ShellLocal(l) => (&mut l.only, &mut l.except),
             Provisioner::Ansible(a) => (&mut a.only, &mut a.except),
+            Provisioner::AnsibleLocal(a) => (&mut a.only, &mut a.except),
         }
     }
 
@@ -1238,6 +1245,132 @@ pub struct AnsibleProvisioner {
 impl AnsibleProvisioner {
     /// This step's settings for the builder `name`, its `override` applied.
     pub fn for_builder(&self, name: &str) -> AnsibleProvisioner {
+        with_override(self, self.overrides.as_ref().and_then(|o| o.get(name)))
+    }
+}
+
+/// The `ansible-local` provisioner's settings (Ansible installed on the instance runs the
+/// uploaded playbook there, `-c local`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct AnsibleLocalProvisioner {
+    /// The playbook to upload and run (instead of `playbook_files`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub playbook_file: Option<String>,
+    /// Playbooks to upload and run in order (instead of `playbook_file`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub playbook_files: Option<Vec<String>>,
+    /// A local folder uploaded as the staging directory first (the whole Ansible tree).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub playbook_dir: Option<String>,
+    /// Local folders of playbooks uploaded under the staging directory's `playbooks/`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub playbook_paths: Option<Vec<String>>,
+    /// Local role folders uploaded under the staging directory's `roles/`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub role_paths: Option<Vec<String>>,
+    /// A local `group_vars` folder uploaded beside the playbook.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub group_vars: Option<String>,
+    /// A local `host_vars` folder uploaded beside the playbook.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub host_vars: Option<String>,
+    /// Where on the instance everything is uploaded (default `/tmp/packer-provisioner-ansible-local/<unique id>`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub staging_directory: Option<String>,
+    /// Remove the staging directory once Ansible is done (default `true` here: the playbooks stay out of the image; `false` keeps them).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub clean_staging_directory: Option<bool>,
+    /// An inventory file of your own, uploaded (give `--limit` in `extra_arguments`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inventory_file: Option<String>,
+    /// Groups the instance (`127.0.0.1`) is put in, in the generated inventory.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inventory_groups: Option<Vec<String>>,
+    /// A requirements file uploaded and installed with `ansible-galaxy` on the instance before the playbook.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub galaxy_file: Option<String>,
+    /// The command that installs the galaxy file on the instance (default `ansible-galaxy`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub galaxy_command: Option<String>,
+    /// The command that runs the playbook on the instance (default `ANSIBLE_FORCE_COLOR=1 PYTHONUNBUFFERED=1 ansible-playbook`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub command: Option<String>,
+    /// More arguments for `ansible-playbook`, joined with spaces on its command line.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub extra_arguments: Option<Vec<String>>,
+    /// Wait this long before running, as a duration (`10s`, `1m`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pause_before: Option<String>,
+    /// Run only for these builders (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub only: Option<Vec<String>>,
+    /// Run for every builder except these (by name).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub except: Option<Vec<String>>,
+    /// Settings that replace this step's for one builder, by builder name. In a checked
+    /// template it is already applied: the step for that builder is a step of its own.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<BTreeMap<String, AnsibleLocalProvisioner>>,
+}
+
+impl AnsibleLocalProvisioner {
+    /// This step's settings for the builder `name`, its `override` applied.
+    pub fn for_builder(&self, name: &str) -> AnsibleLocalProvisioner {
         with_override(self, self.overrides.as_ref().and_then(|o| o.get(name)))
     }
 }

@@ -10,6 +10,7 @@
 //! same way (or the user's own `ssh_private_key_file`, or the SSH agent).
 
 pub mod adapter;
+pub mod on_instance;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

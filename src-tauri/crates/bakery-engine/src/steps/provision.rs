@@ -157,6 +157,9 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                 Provisioner::Ansible(ansible) => {
                     crate::ansible::run(bake, session(), ansible, index).await?;
                 }
+                Provisioner::AnsibleLocal(local) => {
+                    crate::ansible::on_instance::run(bake, session(), local, index).await?;
+                }
                 Provisioner::ShellLocal(local) => {
                     crate::local::run(
                         bake.ctx,

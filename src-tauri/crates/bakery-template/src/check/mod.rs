@@ -14,10 +14,11 @@ use serde::de::DeserializeOwned;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::json::{self, Member, Node, Position, Value};
 use crate::model::{
-    AmazonEbs, AnsibleProvisioner, AssumeRole, AwsPolling, BlockDevice, Builder, FileProvisioner,
-    ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner, SecurityGroupFilter,
-    ShellLocal, ShellLocalStep, ShellProvisioner, SourceAmiFilter, SubnetFilter, Template,
-    TemporaryVpc, Variable, VariableValue, VpcFilter, build_name, option_names,
+    AmazonEbs, AnsibleLocalProvisioner, AnsibleProvisioner, AssumeRole, AwsPolling, BlockDevice,
+    Builder, FileProvisioner, ManifestPostProcessor, MetadataOptions, PostProcessor, Provisioner,
+    SecurityGroupFilter, ShellLocal, ShellLocalStep, ShellProvisioner, SourceAmiFilter,
+    SubnetFilter, Template, TemporaryVpc, Variable, VariableValue, VpcFilter, build_name,
+    option_names,
 };
 use crate::render::{self, RenderContext, RenderError, Scope};
 use crate::suggest::did_you_mean;

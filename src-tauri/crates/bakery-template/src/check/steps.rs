@@ -5,7 +5,6 @@ use super::*;
 use crate::model::BAKED_PROVISIONERS;
 
 pub(super) const OTHER_PROVISIONERS: &[&str] = &[
-    "ansible-local",
     "chef-client",
     "chef-solo",
     "puppet-masterless",
@@ -199,6 +198,41 @@ impl Checker<'_> {
                 with_overrides_applied(ansible, builders)
                     .into_iter()
                     .map(Provisioner::Ansible)
+                    .collect()
+            } else if kind == "ansible-local" {
+                let mut known = option_names::<AnsibleLocalProvisioner>().to_vec();
+                known.push("type");
+                self.check_keys(node, &path, &known, OTHER_PROVISIONER_OPTIONS);
+                let value = self.render_node(node, &path, build);
+                let local: AnsibleLocalProvisioner = self.decode(node, value, &path);
+                self.ansible_local_rules(&local, node, &path);
+                self.overrides(
+                    node,
+                    &path,
+                    builders,
+                    &known,
+                    OTHER_PROVISIONER_OPTIONS,
+                    |checker, name| {
+                        checker.ansible_local_rules(&local.for_builder(name), node, &path)
+                    },
+                );
+                self.only_except_rules(
+                    local.only.as_deref(),
+                    local.except.as_deref(),
+                    node,
+                    &path,
+                    builders,
+                );
+                self.needs_communicator(
+                    node,
+                    &path,
+                    "ansible-local",
+                    (local.only.as_deref(), local.except.as_deref()),
+                    template,
+                );
+                with_overrides_applied(local, builders)
+                    .into_iter()
+                    .map(Provisioner::AnsibleLocal)
                     .collect()
             } else if kind == "shell" {
                 let mut known = option_names::<ShellProvisioner>().to_vec();
@@ -601,6 +635,74 @@ impl Checker<'_> {
         }
     }
 
+    /// The `ansible-local` provisioner's rules, as Packer's plugin checks them: one of
+    /// `playbook_file` and `playbook_files`, and every local file and folder there.
+    pub(super) fn ansible_local_rules(
+        &mut self,
+        local: &AnsibleLocalProvisioner,
+        node: &Node,
+        path: &str,
+    ) {
+        let file = local
+            .playbook_file
+            .as_deref()
+            .is_some_and(|f| !f.is_empty());
+        let files = local.playbook_files.as_ref().is_some_and(|f| !f.is_empty());
+        match (file, files) {
+            (false, false) => {
+                self.error(
+                    Code::Missing,
+                    node.at,
+                    join(path, "playbook_file"),
+                    "Either playbook_file or playbook_files must be specified",
+                )
+                .set_help("add \"playbook_file\": \"playbook.yml\" (a path on this computer; it is uploaded)");
+            }
+            (true, true) => {
+                self.error(
+                    Code::Conflict,
+                    at_of(node, "playbook_files"),
+                    join(path, "playbook_files"),
+                    "Either playbook_file or playbook_files can be specified, not both",
+                )
+                .set_help("put every playbook in playbook_files");
+            }
+            _ => {}
+        }
+        for (key, value) in [
+            ("playbook_file", &local.playbook_file),
+            ("playbook_dir", &local.playbook_dir),
+            ("group_vars", &local.group_vars),
+            ("host_vars", &local.host_vars),
+            ("inventory_file", &local.inventory_file),
+            ("galaxy_file", &local.galaxy_file),
+        ] {
+            self.local_file(value.as_deref(), at_of(node, key), &join(path, key), key);
+        }
+        for key in ["playbook_files", "playbook_paths", "role_paths"] {
+            let list = match key {
+                "playbook_files" => &local.playbook_files,
+                "playbook_paths" => &local.playbook_paths,
+                _ => &local.role_paths,
+            };
+            for (i, value) in list.iter().flatten().enumerate() {
+                self.local_file(
+                    Some(value),
+                    at_of(node, key),
+                    &format!("{path}.{key}[{i}]"),
+                    key,
+                );
+            }
+        }
+        if let Some(pause) = &local.pause_before {
+            self.pause_before(
+                pause,
+                at_of(node, "pause_before"),
+                &join(path, "pause_before"),
+            );
+        }
+    }
+
     pub(super) fn file_rules(&mut self, file: &FileProvisioner, node: &Node, path: &str) {
         let source = file.source.as_deref().is_some_and(|s| !s.is_empty());
         let sources = file.sources.as_ref().is_some_and(|s| !s.is_empty());
@@ -943,6 +1045,18 @@ impl Overridable for AnsibleProvisioner {
     }
     fn for_builder(&self, name: &str) -> Self {
         AnsibleProvisioner::for_builder(self, name)
+    }
+}
+
+impl Overridable for AnsibleLocalProvisioner {
+    fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>) {
+        (&mut self.only, &mut self.except)
+    }
+    fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>> {
+        self.overrides.take()
+    }
+    fn for_builder(&self, name: &str) -> Self {
+        AnsibleLocalProvisioner::for_builder(self, name)
     }
 }
 

@@ -317,7 +317,7 @@ fn warnings_for_deprecated_and_no_op_options() {
 
 #[test]
 fn unsupported_builders_provisioners_and_post_processors_are_errors_at_their_line() {
-    let text = "{\"builders\": [{\"type\": \"amazon-chroot\"}, {\"type\": \"amazon-ebz\"}],\n\"provisioners\": [{\"type\": \"ansible-local\", \"playbook_file\": \"p.yml\"}],\n\"post-processors\": [\"compress\", [{\"type\": \"manifest\"}, {\"type\": \"checksum\"}]]}";
+    let text = "{\"builders\": [{\"type\": \"amazon-chroot\"}, {\"type\": \"amazon-ebz\"}],\n\"provisioners\": [{\"type\": \"chef-solo\", \"cookbook_paths\": [\"cookbooks\"]}],\n\"post-processors\": [\"compress\", [{\"type\": \"manifest\"}, {\"type\": \"checksum\"}]]}";
     let checked = run(text);
     let d: Vec<(Code, u32, String)> = checked
         .errors()
