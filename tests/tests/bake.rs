@@ -639,13 +639,16 @@ fn ansible_folders(bake_id: &str) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The Ansible step's folders, each with the names of the files in it.
+type StepFolders = Vec<(PathBuf, Vec<String>)>;
+
 /// Runs the ansible template and sends `signal` once Ansible is in its task; returns the
 /// exit code, the bake's id, and the step's folders with the files in them then.
 fn signal_during_ansible(
     sandbox: &Sandbox,
     home: &Path,
     signal: Signal,
-) -> (Option<i32>, String, Vec<(PathBuf, Vec<String>)>) {
+) -> (Option<i32>, String, StepFolders) {
     let template = ansible_template(sandbox, home);
     let mut child = bakery(sandbox, home)
         .args(["bake", "--json"])
