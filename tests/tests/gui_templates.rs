@@ -4,7 +4,7 @@
 //! list; a misspelt key typed in the code view shown at its line and in the form, fixed by
 //! its did-you-mean in one click; Save writing exactly the bytes expected; and corpus
 //! templates of both dialects edited in the form, one field each, saved with only that
-//! value changed. A second test covers the rest of the form: the KMS-key picker, options
+//! value changed; an Ansible step added, its missing playbook shown at its field. A second test covers the rest of the form: the KMS-key picker, options
 //! added from Advanced's schema list, the tags table, provisioners reordered by dragging,
 //! script files and Save As through the native GTK dialogs (answered with xdotool), the
 //! recent files and a folder of `.pkr.hcl` files. Screenshots land in target/screenshots.
@@ -158,6 +158,13 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
     session.click_when_ready("[aria-label=\"Move provisioner 2 up\"]", WAIT);
     session.wait_text("[data-testid=provisioner-0]", WAIT, |t| t.contains("file"));
     session.wait_text("[data-testid=provisioner-1]", WAIT, |t| t.contains("shell"));
+    // An Ansible step gets its own fields; its playbook is checked like Packer's plugin does.
+    session
+        .find("[data-testid=provisioner-add-ansible]", WAIT)
+        .click();
+    session.wait_text("[data-testid=provisioner-2]", WAIT, |t| {
+        t.contains("ansible") && t.contains("Playbook") && t.contains("does not exist")
+    });
     session.save_screenshot("templates-provisioners");
 
     // Closing with unsaved changes asks first; "Don't save" drops them.

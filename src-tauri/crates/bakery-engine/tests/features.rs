@@ -982,6 +982,10 @@ async fn a_spot_bake_launches_through_a_fleet_and_leaves_nothing() {
         instance_types: vec!["t3.micro".into(), "t2.micro".into()],
         tags: [("Purpose".to_string(), "ci {{ .SourceAMIName }}".to_string())].into(),
     });
+    // What EC2 refuses on a one-time spot instance (real EC2; moto accepts both): stop as
+    // its shutdown behaviour, and ENA changed while it runs. Current Packer sends neither.
+    spec.shutdown_behavior = Some(bakery_engine::ShutdownBehavior::Stop);
+    spec.ena_support = Some(true);
     let result = bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
     drop(ctx);
     let events = drain(rx).await;
@@ -1005,6 +1009,15 @@ async fn a_spot_bake_launches_through_a_fleet_and_leaves_nothing() {
         .iter()
         .find(|c| c.action == "CreateLaunchTemplate")
         .expect("a launch template");
+    assert_eq!(
+        template.param("LaunchTemplateData.InstanceInitiatedShutdownBehavior"),
+        None,
+        "{template:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.action == "ModifyInstanceAttribute"),
+        "ENA is not changed on the running spot instance"
+    );
     let market = "LaunchTemplateData.InstanceMarketOptions";
     assert_eq!(
         template.param(&format!("{market}.MarketType")),

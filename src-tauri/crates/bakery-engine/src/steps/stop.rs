@@ -1,5 +1,5 @@
 //! Stop the instance (closing SSH first) and wait until it is stopped; a spot instance is
-//! not stopped (Packer skips the stop too).
+//! not stopped, nor its ENA / SR-IOV attributes changed (current Packer skips both).
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, AttributeValue, InstanceStateName};
 
@@ -29,7 +29,15 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         bake.ctx.note(format!(
             "Instance {id} is a spot instance: not stopped (EC2 can't stop a one-time spot instance)"
         ));
-        return set_image_features(bake, &id).await;
+        // Nor are ENA and SR-IOV set on it, as current Packer skips them for spot: EC2
+        // changes those attributes only on a stopped instance. The image keeps the source
+        // image's.
+        if bake.spec.ena_support.is_some() || bake.spec.sriov_support == Some(true) {
+            bake.ctx.note(
+                "ena_support / sriov_support are not set on a running spot instance: the image has the source image's",
+            );
+        }
+        return Ok(());
     }
     bake.ec2
         .client

@@ -304,6 +304,15 @@ impl Checker<'_> {
                 "shutdown_behavior only accepts 'stop' or 'terminate' values.",
             );
         }
+        if spot.is_some() && ebs.shutdown_behavior.as_deref() == Some("stop") {
+            self.warn(
+                Code::NotSupported,
+                at("shutdown_behavior"),
+                field("shutdown_behavior"),
+                "shutdown_behavior \"stop\" has no effect on a spot instance: EC2 refuses it for a one-time spot request, so it is not sent (as current Packer does) and the instance terminates",
+            )
+            .set_help("remove shutdown_behavior, or remove spot_price to bake on demand");
+        }
         if let Some(md) = &ebs.metadata_options {
             let base = field("metadata_options");
             let md_at = at("metadata_options");

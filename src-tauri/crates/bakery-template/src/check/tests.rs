@@ -1547,3 +1547,18 @@ fn the_ansible_provisioner_is_checked_like_packers_plugin_prepares_it() {
         checked.diagnostics
     );
 }
+
+#[test]
+fn a_spot_bake_warns_that_shutdown_behavior_stop_is_not_sent() {
+    let checked = run(&ebs(r#""spot_price": "auto", "shutdown_behavior": "stop""#));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    assert_eq!(
+        checked
+            .warnings()
+            .map(|d| d.field.as_str())
+            .collect::<Vec<_>>(),
+        ["builders[0].shutdown_behavior"]
+    );
+    let checked = run(&ebs(r#""shutdown_behavior": "stop""#));
+    assert_eq!(checked.warnings().count(), 0, "on demand it is baked");
+}

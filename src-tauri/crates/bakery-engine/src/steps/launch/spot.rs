@@ -14,7 +14,7 @@ use aws_sdk_ec2::types::{
     LaunchTemplateInstanceMetadataOptionsRequest, LaunchTemplateInstanceMetadataTagsState,
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
     LaunchTemplateSpotMarketOptionsRequest, MarketType, RequestLaunchTemplateData, ResourceType,
-    ShutdownBehavior, SpotInstanceType, Tag, TargetCapacitySpecificationRequest, VolumeType,
+    SpotInstanceType, Tag, TargetCapacitySpecificationRequest, VolumeType,
 };
 use bakery_history::ResourceKind;
 use base64::Engine;
@@ -70,11 +70,9 @@ pub async fn launch(
                 .iter()
                 .map(template_block_device)
                 .collect()
-        }))
-        .set_instance_initiated_shutdown_behavior(
-            spec.shutdown_behavior
-                .map(|b| ShutdownBehavior::from(b.as_str())),
-        );
+        }));
+    // No InstanceInitiatedShutdownBehavior, as current Packer sends none for spot: EC2
+    // refuses `stop` on a one-time spot request, and such an instance terminates anyway.
     // A subnet can only be named on a network interface in a launch template.
     data = if bake.state.subnet_id.is_some() || spec.associate_public_ip_address.is_some() {
         data.network_interfaces(
