@@ -45,11 +45,12 @@ pub(super) const OTHER_POST_PROCESSORS: &[&str] = &[
 pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &["timeout", "max_retries"];
 
 /// Real file provisioner options this version does not run yet (with the common ones).
-const OTHER_FILE_OPTIONS: &[&str] = &["timeout", "max_retries", "generated"];
+const OTHER_FILE_OPTIONS: &[&str] = &["timeout", "max_retries", "generated", "content"];
 
 /// Real shell provisioner options this version does not run yet.
 pub(super) const OTHER_SHELL_OPTIONS: &[&str] = &[
     "binary",
+    "env",
     "env_var_format",
     "environment_vars_file",
     "remote_file",
@@ -63,6 +64,7 @@ pub(super) const OTHER_SHELL_OPTIONS: &[&str] = &[
 
 /// Real shell-local options (provisioner and post-processor) this version does not run yet.
 pub(super) const OTHER_SHELL_LOCAL_OPTIONS: &[&str] = &[
+    "env",
     "env_var_format",
     "only_on",
     "tempfile_extension",

@@ -1562,3 +1562,19 @@ fn a_spot_bake_warns_that_shutdown_behavior_stop_is_not_sent() {
     let checked = run(&ebs(r#""shutdown_behavior": "stop""#));
     assert_eq!(checked.warnings().count(), 0, "on demand it is baked");
 }
+
+#[test]
+fn current_plugin_options_not_baked_yet_are_said_so_and_surrogate_ones_are_unknown() {
+    for extra in [
+        r#""deregistration_protection": {"enabled": true}"#,
+        r#""spot_allocation_strategy": "price-capacity-optimized""#,
+        r#""skip_ami_run_tags": true"#,
+        r#""ssh_interface": "ipv6""#,
+        r#""source_ami_filter": {"filters": {"name": "x-*"}, "owners": ["self"], "include_deprecated": true}"#,
+    ] {
+        assert_eq!(only_error(extra).code, Code::NotSupported, "{extra}");
+    }
+    for extra in [r#""boot_mode": "uefi""#, r#""tpm_support": "v2.0""#] {
+        assert_eq!(only_error(extra).code, Code::UnknownKey, "{extra}");
+    }
+}
