@@ -561,6 +561,16 @@ pub struct BakeSpec {
     pub ami_users: Vec<String>,
     /// `ami_groups`: groups the image is shared with (`all`: public).
     pub ami_groups: Vec<String>,
+    /// `ami_org_arns`: AWS Organizations the image is shared with.
+    pub ami_org_arns: Vec<String>,
+    /// `ami_ou_arns`: organizational units the image is shared with.
+    pub ami_ou_arns: Vec<String>,
+    /// `snapshot_groups`: groups that may create volumes from the snapshots (`all`).
+    pub snapshot_groups: Vec<String>,
+    /// `imds_support` (`v2.0`): set on the image and each copy.
+    pub imds_support: Option<String>,
+    /// `ebs_optimized`: the build instance is launched EBS-optimized.
+    pub ebs_optimized: bool,
     /// `encrypt_boot`: the image's boot volume is encrypted.
     pub encrypt_boot: bool,
     /// `kms_key_id`: the KMS key that encrypts it (the account's default key when unset).

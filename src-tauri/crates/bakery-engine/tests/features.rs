@@ -307,10 +307,46 @@ async fn launch_and_image_options_reach_ec2() {
     spec.associate_public_ip_address = Some(true);
     spec.ena_support = Some(true);
     spec.sriov_support = Some(true);
+    // Options of the current plugin: EBS-optimized, IMDSv2 required by the image, sharing
+    // with an organization and making the snapshots public.
+    spec.ebs_optimized = true;
+    spec.imds_support = Some("v2.0".into());
+    let org = "arn:aws:organizations::111122223333:organization/o-abcdefghij";
+    spec.ami_org_arns = vec![org.into()];
+    spec.snapshot_groups = vec!["all".into()];
     bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
 
     let calls = recorded_calls(&record).unwrap();
     let run = calls.iter().find(|c| c.action == "RunInstances").unwrap();
+    assert_eq!(run.param("EbsOptimized"), Some("true"), "{run:?}");
+    let image_attributes: Vec<_> = calls
+        .iter()
+        .filter(|c| c.action == "ModifyImageAttribute")
+        .collect();
+    assert!(
+        image_attributes
+            .iter()
+            .any(|c| c.param("ImdsSupport.Value") == Some("v2.0")),
+        "{image_attributes:?}"
+    );
+    assert!(
+        image_attributes.iter().any(|c| c
+            .params
+            .iter()
+            .any(|(k, v)| k.ends_with("OrganizationArn") && v == org)),
+        "{image_attributes:?}"
+    );
+    let snapshot_attributes: Vec<_> = calls
+        .iter()
+        .filter(|c| c.action == "ModifySnapshotAttribute")
+        .collect();
+    assert!(
+        snapshot_attributes.iter().any(|c| c
+            .params
+            .iter()
+            .any(|(k, v)| k.ends_with(".Group") && v == "all")),
+        "{snapshot_attributes:?}"
+    );
     assert_eq!(run.param("BlockDeviceMapping.1.Ebs.VolumeSize"), Some("20"));
     assert_eq!(
         run.param("BlockDeviceMapping.1.Ebs.VolumeType"),

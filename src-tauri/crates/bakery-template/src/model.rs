@@ -517,6 +517,54 @@ pub struct AmazonEbs {
         skip_serializing_if = "Option::is_none"
     )]
     pub ena_support: Option<bool>,
+    /// Launch the build instance EBS-optimized.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ebs_optimized: Option<bool>,
+    /// `v2.0`: instances launched from the AMI must use IMDSv2 (set on the AMI and each copy; it can't be unset).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub imds_support: Option<String>,
+    /// AWS Organizations (ARNs) the AMI is shared with.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ami_org_arns: Option<Vec<String>>,
+    /// Organizational units (ARNs) the AMI is shared with.
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ami_ou_arns: Option<Vec<String>>,
+    /// Groups that may create volumes from the AMI's snapshots (`all` makes them public).
+    #[serde(
+        deserialize_with = "crate::weak::opt_strings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub snapshot_groups: Option<Vec<String>>,
+    /// `hvm` or `paravirtual`: only checked (ENA and SR-IOV need `hvm`); the image takes the source's.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ami_virtualization_type: Option<String>,
+    /// Don't check that `region` and `ami_regions` are regions EC2 knows.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub skip_region_validation: Option<bool>,
+    /// Don't check that `iam_instance_profile` exists (this version doesn't check it anyway).
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub skip_profile_validation: Option<bool>,
     /// Enable enhanced networking (SR-IOV) on the AMI.
     #[serde(
         deserialize_with = "crate::weak::opt_bool",

@@ -129,7 +129,8 @@ async fn launch_on_demand(bake: &Bake<'_>, image_id: &str) -> Result<String, Eng
             bake.spec
                 .shutdown_behavior
                 .map(|b| ShutdownBehavior::from(b.as_str())),
-        );
+        )
+        .set_ebs_optimized(bake.spec.ebs_optimized.then_some(true));
     run = match bake.spec.associate_public_ip_address {
         // A public address is asked for on the network interface, which then carries the
         // subnet and the groups.

@@ -1,6 +1,10 @@
-//! Share every artifact: launch permissions (ami_users, ami_groups) on each image.
+//! Share every artifact: launch permissions (ami_users, ami_groups, ami_org_arns,
+//! ami_ou_arns) on each image, create-volume permissions (snapshot_users, snapshot_groups) on
+//! its snapshots, and `imds_support` on each image, as Packer's StepModifyAMIAttributes does.
 
-use aws_sdk_ec2::types::{LaunchPermission, LaunchPermissionModifications, PermissionGroup};
+use aws_sdk_ec2::types::{
+    AttributeValue, LaunchPermission, LaunchPermissionModifications, PermissionGroup,
+};
 
 use crate::EngineError;
 use crate::error::aws_error;
@@ -8,15 +12,45 @@ use crate::steps::Bake;
 
 /// Grants launch permission on every image the bake made to `ami_users` and `ami_groups`.
 pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
-    if !bake.spec.snapshot_users.is_empty() {
+    if let Some(imds) = bake.spec.imds_support.clone() {
+        for artifact in bake.state.artifacts.clone() {
+            bake.ec2_in(&artifact.region)
+                .client
+                .modify_image_attribute()
+                .image_id(&artifact.image_id)
+                .imds_support(AttributeValue::builder().value(&imds).build())
+                .send()
+                .await
+                .map_err(|e| aws_error("ModifyImageAttribute", &artifact.region, e))?;
+        }
+        bake.ctx.note(format!(
+            "Instances launched from the image must use IMDSv2 (imds_support {imds})"
+        ));
+    }
+    if !bake.spec.snapshot_users.is_empty() || !bake.spec.snapshot_groups.is_empty() {
         share_snapshots(bake).await?;
     }
-    if bake.spec.ami_users.is_empty() && bake.spec.ami_groups.is_empty() {
+    let spec = &bake.spec;
+    if spec.ami_users.is_empty()
+        && spec.ami_groups.is_empty()
+        && spec.ami_org_arns.is_empty()
+        && spec.ami_ou_arns.is_empty()
+    {
         return Ok(());
     }
     let mut add = LaunchPermissionModifications::builder();
     for user in &bake.spec.ami_users {
         add = add.add(LaunchPermission::builder().user_id(user).build());
+    }
+    for org in &bake.spec.ami_org_arns {
+        add = add.add(LaunchPermission::builder().organization_arn(org).build());
+    }
+    for ou in &bake.spec.ami_ou_arns {
+        add = add.add(
+            LaunchPermission::builder()
+                .organizational_unit_arn(ou)
+                .build(),
+        );
     }
     for group in &bake.spec.ami_groups {
         add = add.add(
@@ -36,8 +70,13 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             .await
             .map_err(|e| aws_error("ModifyImageAttribute", &artifact.region, e))?;
         bake.ctx.note(format!(
-            "Shared {} in {} with users {:?} groups {:?}",
-            artifact.image_id, artifact.region, bake.spec.ami_users, bake.spec.ami_groups
+            "Shared {} in {} with users {:?} groups {:?} organizations {:?} units {:?}",
+            artifact.image_id,
+            artifact.region,
+            bake.spec.ami_users,
+            bake.spec.ami_groups,
+            bake.spec.ami_org_arns,
+            bake.spec.ami_ou_arns
         ));
     }
     Ok(())
@@ -51,6 +90,13 @@ async fn share_snapshots(bake: &Bake<'_>) -> Result<(), EngineError> {
     let mut add = CreateVolumePermissionModifications::builder();
     for user in &bake.spec.snapshot_users {
         add = add.add(CreateVolumePermission::builder().user_id(user).build());
+    }
+    for group in &bake.spec.snapshot_groups {
+        add = add.add(
+            CreateVolumePermission::builder()
+                .group(PermissionGroup::from(group.as_str()))
+                .build(),
+        );
     }
     let add = add.build();
     for artifact in &bake.state.artifacts {
@@ -68,8 +114,8 @@ async fn share_snapshots(bake: &Bake<'_>) -> Result<(), EngineError> {
         }
     }
     bake.ctx.note(format!(
-        "Shared the snapshots with {:?}",
-        bake.spec.snapshot_users
+        "Shared the snapshots with users {:?} groups {:?}",
+        bake.spec.snapshot_users, bake.spec.snapshot_groups
     ));
     Ok(())
 }

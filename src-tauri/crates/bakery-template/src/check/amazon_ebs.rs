@@ -6,10 +6,7 @@ use super::*;
 /// (`boot_mode`, `tpm_support` and `uefi_data` are not among them: only amazon-ebssurrogate
 /// and amazon-chroot have those, and Packer calls them unknown here too).
 pub(super) const OTHER_EBS_OPTIONS: &[&str] = &[
-    "ami_org_arns",
-    "ami_ou_arns",
     "ami_product_codes",
-    "ami_virtualization_type",
     "availability_zone",
     "block_duration_minutes",
     "capacity_reservation_group_arn",
@@ -20,14 +17,12 @@ pub(super) const OTHER_EBS_OPTIONS: &[&str] = &[
     "deprecate_at",
     "deregistration_protection",
     "disable_stop_instance",
-    "ebs_optimized",
     "enable_nitro_enclave",
     "enable_t2_unlimited",
     "enable_unlimited_credits",
     "fast_launch",
     "fleet_tag",
     "fleet_tags",
-    "imds_support",
     "insecure_skip_tls_verify",
     "license_specifications",
     "max_retries",
@@ -44,11 +39,8 @@ pub(super) const OTHER_EBS_OPTIONS: &[&str] = &[
     "skip_create_ami",
     "skip_credential_validation",
     "skip_metadata_api_check",
-    "skip_profile_validation",
-    "skip_region_validation",
     "skip_save_build_region",
     "snapshot_copy_duration_minutes",
-    "snapshot_groups",
     "snapshot_tag",
     "spot_allocation_strategy",
     "spot_price_auto_product",
@@ -319,6 +311,60 @@ impl Checker<'_> {
                 field("shutdown_behavior"),
                 "shutdown_behavior only accepts 'stop' or 'terminate' values.",
             );
+        }
+        if let Some(v) = ebs
+            .imds_support
+            .as_deref()
+            .filter(|v| !v.is_empty() && *v != "v2.0")
+        {
+            self.error(
+                Code::InvalidValue,
+                at("imds_support"),
+                field("imds_support"),
+                format!("imds_support must be \"v2.0\" or empty (not \"{v}\")"),
+            )
+            .set_help("write \"v2.0\" to require IMDSv2 on instances launched from the image");
+        }
+        match ebs.ami_virtualization_type.as_deref().unwrap_or("") {
+            "" | "hvm" => {}
+            "paravirtual" => {
+                for (key, on) in [
+                    ("ena_support", ebs.ena_support == Some(true)),
+                    ("sriov_support", ebs.sriov_support == Some(true)),
+                ] {
+                    if on {
+                        self.error(
+                            Code::Conflict,
+                            at(key),
+                            field(key),
+                            format!(
+                                "{key} needs an hvm image: ami_virtualization_type is paravirtual"
+                            ),
+                        )
+                        .set_help("remove it, or bake from an hvm source image");
+                    }
+                }
+            }
+            other => {
+                self.error(
+                    Code::InvalidValue,
+                    at("ami_virtualization_type"),
+                    field("ami_virtualization_type"),
+                    format!("ami_virtualization_type must be hvm or paravirtual (not \"{other}\")"),
+                )
+                .set_help("write \"hvm\" (every current instance type)");
+            }
+        }
+        for (i, group) in ebs.snapshot_groups.iter().flatten().enumerate() {
+            if group != "all" {
+                self.error(
+                    Code::InvalidValue,
+                    at("snapshot_groups"),
+                    format!("{}[{i}]", field("snapshot_groups")),
+                    format!("snapshot_groups has only one group, \"all\" (not \"{group}\")"),
+                )
+                .set_help("write \"all\" to make the snapshots public, or share with accounts in snapshot_users");
+            }
         }
         if spot.is_some() && ebs.shutdown_behavior.as_deref() == Some("stop") {
             self.warn(

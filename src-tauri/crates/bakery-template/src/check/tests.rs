@@ -285,7 +285,7 @@ fn unknown_keys_get_a_suggestion_and_real_options_are_not_supported_yet() {
     let d = only_error(r#""regoin": "eu-west-1""#);
     assert_eq!(d.code, Code::UnknownKey);
     assert_eq!(d.help.as_deref(), Some("did you mean \"region\"?"));
-    let d = only_error(r#""ebs_optimized": true"#);
+    let d = only_error(r#""enable_nitro_enclave": true"#);
     assert_eq!(d.code, Code::NotSupported);
     let d = only_error(
         r#""source_ami_filter": {"filters": {}, "owner": ["amazon"]}, "source_ami": "ami-1234abcd""#,
@@ -1577,4 +1577,24 @@ fn current_plugin_options_not_baked_yet_are_said_so_and_surrogate_ones_are_unkno
     for extra in [r#""boot_mode": "uefi""#, r#""tpm_support": "v2.0""#] {
         assert_eq!(only_error(extra).code, Code::UnknownKey, "{extra}");
     }
+}
+
+#[test]
+fn image_attributes_of_the_current_plugin_are_checked() {
+    let checked = run(&ebs(
+        r#""ebs_optimized": true, "imds_support": "v2.0", "ami_org_arns": ["arn:aws:organizations::111122223333:organization/o-abc"], "ami_ou_arns": ["arn:aws:organizations::111122223333:ou/o-abc/ou-x"], "snapshot_groups": ["all"], "ami_virtualization_type": "hvm", "skip_region_validation": true, "skip_profile_validation": true"#,
+    ));
+    assert!(checked.is_valid(), "{:#?}", checked.diagnostics);
+    assert_eq!(
+        only_error(r#""imds_support": "v1.0""#).field,
+        "builders[0].imds_support"
+    );
+    assert_eq!(
+        only_error(r#""ami_virtualization_type": "paravirtual", "ena_support": true"#).field,
+        "builders[0].ena_support"
+    );
+    assert_eq!(
+        only_error(r#""snapshot_groups": ["everyone"]"#).field,
+        "builders[0].snapshot_groups[0]"
+    );
 }

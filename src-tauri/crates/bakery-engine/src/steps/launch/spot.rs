@@ -70,7 +70,8 @@ pub async fn launch(
                 .iter()
                 .map(template_block_device)
                 .collect()
-        }));
+        }))
+        .set_ebs_optimized(spec.ebs_optimized.then_some(true));
     // No InstanceInitiatedShutdownBehavior, as current Packer sends none for spot: EC2
     // refuses `stop` on a one-time spot request, and such an instance terminates anyway.
     // A subnet can only be named on a network interface in a launch template.
