@@ -54,6 +54,16 @@ pub enum EngineError {
         /// The last lines it printed, to show with the error.
         last_lines: Vec<String>,
     },
+    /// A provisioner ran longer than its `timeout` and was stopped.
+    #[error(
+        "{step} did not finish within its timeout of {after}: it was stopped; raise the provisioner's timeout if it needs longer"
+    )]
+    ProvisionerTimeout {
+        /// Which provisioner.
+        step: String,
+        /// Its timeout, as written.
+        after: String,
+    },
     /// An EC2 wait ran out of polls (`aws_polling`).
     #[error(
         "{what} did not finish within {after:?} (last state: {state}); raise aws_polling max_attempts or delay_seconds if this is expected"

@@ -307,6 +307,7 @@ fn spec_for(
 
     let mut provisioners = Vec::new();
     for provisioner in &template.provisioners {
+        let first = provisioners.len();
         match provisioner {
             model::Provisioner::Shell(shell) if applies(&shell.only, &shell.except, name) => {
                 if communicator_none {
@@ -385,6 +386,22 @@ fn spec_for(
                 )));
             }
             _ => {}
+        }
+        // max_retries and timeout wrap each step this one became (its pause excepted).
+        let (retries, timeout) = provisioner.retries_and_timeout();
+        let timeout = timeout.and_then(go_duration).filter(|t| !t.is_zero());
+        let max_retries = retries.unwrap_or(0);
+        if max_retries > 0 || timeout.is_some() {
+            for step in &mut provisioners[first..] {
+                if !matches!(step, Provisioner::Pause(_)) {
+                    let inner = std::mem::replace(step, Provisioner::Pause(Duration::ZERO));
+                    *step = Provisioner::Limited {
+                        step: Box::new(inner),
+                        max_retries,
+                        timeout,
+                    };
+                }
+            }
         }
     }
 
@@ -617,6 +634,32 @@ mod tests {
         assert_eq!(
             bastion.private_key_file.as_deref(),
             Some(Path::new("/work/t/key.pem"))
+        );
+    }
+
+    #[test]
+    fn max_retries_and_timeout_wrap_each_step_but_its_pause() {
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{BUILDER}}}], "provisioners": [
+                {{"type": "shell", "inline": ["make"], "max_retries": "2", "timeout": "5m"}},
+                {{"type": "file", "source": "a", "destination": "/tmp/", "pause_before": "3s", "max_retries": 1}},
+                {{"type": "shell", "inline": ["true"]}}]}}"#
+        ))[0];
+        let shapes: Vec<String> = spec
+            .provisioners
+            .iter()
+            .map(|p| match p {
+                Provisioner::Limited {
+                    step,
+                    max_retries,
+                    timeout,
+                } => format!("{} x{max_retries} {timeout:?}", step.kind()),
+                other => other.kind().to_string(),
+            })
+            .collect();
+        assert_eq!(
+            shapes,
+            ["shell x2 Some(300s)", "pause", "file x1 None", "shell"]
         );
     }
 

@@ -171,6 +171,16 @@ pub enum Provisioner {
     Ansible(AnsibleSpec),
     /// `ansible-local`: the playbook is uploaded and Ansible runs on the instance.
     AnsibleLocal(AnsibleLocalSpec),
+    /// A step with `max_retries` or `timeout`: run again up to `max_retries` times when it
+    /// fails (at once, as Packer does), each run stopped after `timeout`.
+    Limited {
+        /// The step.
+        step: Box<Provisioner>,
+        /// `max_retries`.
+        max_retries: u32,
+        /// `timeout`.
+        timeout: Option<Duration>,
+    },
 }
 
 /// The `ansible-local` provisioner: what is uploaded where, and how Ansible is run there.
@@ -282,6 +292,14 @@ pub struct GalaxySpec {
 }
 
 impl Provisioner {
+    /// The step itself, without its retries and timeout.
+    pub fn unlimited(&self) -> &Provisioner {
+        match self {
+            Self::Limited { step, .. } => step.unlimited(),
+            other => other,
+        }
+    }
+
     /// Its type as a template names it.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -291,6 +309,7 @@ impl Provisioner {
             Self::Pause(_) => "pause",
             Self::Ansible(_) => "ansible",
             Self::AnsibleLocal(_) => "ansible-local",
+            Self::Limited { step, .. } => step.kind(),
         }
     }
 
@@ -340,6 +359,7 @@ impl Provisioner {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| ansible.playbook_file.display().to_string())
             ),
+            Self::Limited { step, .. } => step.title(),
             Self::AnsibleLocal(local) => format!(
                 "ansible-local: {}",
                 local
@@ -680,6 +700,15 @@ impl Provisioner {
                 env_vars: fill_env(&ansible.env_vars),
                 ..ansible.clone()
             }),
+            Provisioner::Limited {
+                step,
+                max_retries,
+                timeout,
+            } => Provisioner::Limited {
+                step: Box::new(step.with_build_variables(vars)),
+                max_retries: *max_retries,
+                timeout: *timeout,
+            },
             Provisioner::AnsibleLocal(local) => Provisioner::AnsibleLocal(AnsibleLocalSpec {
                 extra_arguments: local.extra_arguments.iter().map(fill).collect(),
                 command: local.command.as_ref().map(fill),

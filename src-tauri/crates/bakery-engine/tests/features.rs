@@ -1337,3 +1337,96 @@ async fn ssh_pty_runs_the_shell_provisioner_under_a_terminal() {
     }
     assert!(leftovers(&sandbox, "us-east-1").instances.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_retries_runs_a_failing_step_again_and_timeout_stops_one_that_hangs() {
+    let sandbox = bakery_tests::sandbox();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    // The stand-in instance is this machine: the script counts its runs in a file of ours
+    // and succeeds on the third.
+    let dir = tempfile::tempdir().unwrap();
+    let counter = dir.path().join("runs");
+    let flaky = Provisioner::Shell(ShellProvisioner {
+        inline: vec![
+            format!(
+                "n=$(( $(cat {0} 2>/dev/null || echo 0) + 1 )); echo $n > {0}",
+                counter.display()
+            ),
+            "echo \"run $n\"; [ \"$n\" -ge 3 ]".into(),
+        ],
+        ..Default::default()
+    });
+    let (ctx, rx) = harness.context("retries");
+    let mut spec = article_spec(&sandbox, "with retries");
+    spec.provisioners = vec![Provisioner::Limited {
+        step: Box::new(flaky.clone()),
+        max_retries: 2,
+        timeout: None,
+    }];
+    let baked = bakery_engine::bake(&ctx, &sdk, &spec)
+        .await
+        .expect("the third run succeeds");
+    drop(ctx);
+    let events = drain(rx).await;
+    assert_eq!(std::fs::read_to_string(&counter).unwrap(), "3\n");
+    let only_the_image = || {
+        let left = leftovers(&sandbox, "us-east-1");
+        assert!(
+            left.instances.is_empty()
+                && left.security_groups.is_empty()
+                && left.key_pairs.is_empty()
+                && left.images == [baked.artifacts[0].image_id.clone()],
+            "{left:?}"
+        );
+    };
+    let retried = events
+        .iter()
+        .filter(
+            |e| matches!(e, BakeEvent::Note { text } if text.starts_with("Provisioner 1 failed")),
+        )
+        .count();
+    assert_eq!(retried, 2, "{events:#?}");
+
+    // One retry is not enough this time: the bake fails, and leaves nothing.
+    std::fs::remove_file(&counter).unwrap();
+    let (ctx, _rx) = harness.context("too-few-retries");
+    let mut spec = article_spec(&sandbox, "too few retries");
+    spec.provisioners = vec![Provisioner::Limited {
+        step: Box::new(flaky),
+        max_retries: 1,
+        timeout: None,
+    }];
+    let err = bakery_engine::bake(&ctx, &sdk, &spec).await.unwrap_err();
+    assert!(
+        matches!(err, bakery_engine::EngineError::Provisioner { .. }),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&counter).unwrap(), "2\n");
+    only_the_image();
+
+    // A step that hangs is stopped at its timeout.
+    let (ctx, _rx) = harness.context("timeout");
+    let mut spec = article_spec(&sandbox, "hangs");
+    spec.provisioners = vec![Provisioner::Limited {
+        step: Box::new(Provisioner::Shell(ShellProvisioner {
+            inline: vec!["sleep 60".into()],
+            ..Default::default()
+        })),
+        max_retries: 0,
+        timeout: Some(std::time::Duration::from_secs(2)),
+    }];
+    let started = std::time::Instant::now();
+    let err = bakery_engine::bake(&ctx, &sdk, &spec).await.unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "provisioner 1 (shell: inline (1 line)) did not finish within its timeout of 2s"
+        ),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(45),
+        "it did not wait for the sleep"
+    );
+    only_the_image();
+}

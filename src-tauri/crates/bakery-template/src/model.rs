@@ -915,6 +915,18 @@ impl Provisioner {
         }
     }
 
+    /// Its `max_retries` and `timeout`, which every provisioner has.
+    pub fn retries_and_timeout(&self) -> (Option<u32>, Option<&str>) {
+        let (retries, timeout) = match self {
+            Provisioner::Shell(s) => (s.max_retries, &s.timeout),
+            Provisioner::File(f) => (f.max_retries, &f.timeout),
+            Provisioner::ShellLocal(l) => (l.max_retries, &l.timeout),
+            Provisioner::Ansible(a) => (a.max_retries, &a.timeout),
+            Provisioner::AnsibleLocal(a) => (a.max_retries, &a.timeout),
+        };
+        (retries, timeout.as_deref())
+    }
+
     /// Whether this provisioner runs for the build named `build_name` (see [`runs_for`]).
     pub fn runs_for(&self, build_name: &str) -> bool {
         let (only, except) = self.only_except();
@@ -1008,6 +1020,18 @@ pub struct ShellProvisioner {
         skip_serializing_if = "Option::is_none"
     )]
     pub pause_before: Option<String>,
+    /// Run it again up to this many times when it fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_retries: Option<u32>,
+    /// Stop it when it runs longer than this duration (`5m`, `1h`): the bake then fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<String>,
     /// Run only for these builders (by name).
     #[serde(
         deserialize_with = "crate::weak::opt_strings",
@@ -1068,6 +1092,18 @@ pub struct FileProvisioner {
         skip_serializing_if = "Option::is_none"
     )]
     pub pause_before: Option<String>,
+    /// Run it again up to this many times when it fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_retries: Option<u32>,
+    /// Stop it when it runs longer than this duration (`5m`, `1h`): the bake then fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<String>,
     /// Run only for these builders (by name).
     #[serde(
         deserialize_with = "crate::weak::opt_strings",
@@ -1272,6 +1308,18 @@ pub struct AnsibleProvisioner {
         skip_serializing_if = "Option::is_none"
     )]
     pub pause_before: Option<String>,
+    /// Run it again up to this many times when it fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_retries: Option<u32>,
+    /// Stop it when it runs longer than this duration (`5m`, `1h`): the bake then fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<String>,
     /// Run only for these builders (by name).
     #[serde(
         deserialize_with = "crate::weak::opt_strings",
@@ -1398,6 +1446,18 @@ pub struct AnsibleLocalProvisioner {
         skip_serializing_if = "Option::is_none"
     )]
     pub pause_before: Option<String>,
+    /// Run it again up to this many times when it fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_retries: Option<u32>,
+    /// Stop it when it runs longer than this duration (`5m`, `1h`): the bake then fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<String>,
     /// Run only for these builders (by name).
     #[serde(
         deserialize_with = "crate::weak::opt_strings",
@@ -1555,6 +1615,18 @@ pub struct ShellLocal {
         skip_serializing_if = "Option::is_none"
     )]
     pub pause_before: Option<String>,
+    /// Run it again up to this many times when it fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_retries: Option<u32>,
+    /// Stop it when it runs longer than this duration (`5m`, `1h`): the bake then fails.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<String>,
     /// Run only for these builders (by name).
     #[serde(
         deserialize_with = "crate::weak::opt_strings",
@@ -1590,7 +1662,7 @@ impl ShellLocalStep {
     pub fn other_kinds_options(self) -> &'static [&'static str] {
         match self {
             ShellLocalStep::Provisioner => &["keep_input_artifact"],
-            ShellLocalStep::PostProcessor => &["pause_before"],
+            ShellLocalStep::PostProcessor => &["pause_before", "max_retries", "timeout"],
         }
     }
 
@@ -1718,14 +1790,22 @@ mod tests {
     }
 
     #[test]
-    fn each_shell_local_kind_takes_the_others_options_but_one() {
+    fn each_shell_local_kind_takes_the_others_options_but_its_own() {
         let all = option_names::<ShellLocal>();
         for step in [ShellLocalStep::Provisioner, ShellLocalStep::PostProcessor] {
             for name in step.other_kinds_options() {
                 assert!(all.contains(name), "{name} is a ShellLocal option");
             }
-            assert_eq!(step.option_names().len(), all.len() - 1);
+            assert_eq!(
+                step.option_names().len(),
+                all.len() - step.other_kinds_options().len()
+            );
         }
+        assert!(
+            !ShellLocalStep::PostProcessor
+                .option_names()
+                .contains(&"max_retries")
+        );
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
         .collect();
     for (index, provisioner) in provisioners.iter().enumerate() {
         bake.ctx.check_cancel(StepName::Provision)?;
-        let session = match (provisioner, bake.state.ssh.as_ref()) {
+        let session = match (provisioner.unlimited(), bake.state.ssh.as_ref()) {
             (Provisioner::ShellLocal(_) | Provisioner::Pause(_), _) => None,
             (_, Some(session)) => Some(session),
             // The plan refuses these for communicator "none"; a spec built by hand may not.
@@ -92,7 +92,6 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
                 )));
             }
         };
-        let session = || session.expect("checked above");
         let started = bake.ctx.clock.now();
         let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);
         bake.ctx.emit(BakeEvent::ProvisionerStarted {
@@ -100,80 +99,14 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             kind: provisioner.kind().to_string(),
             title: provisioner.title(),
         });
-        let result: Result<(), EngineError> = async {
-            match provisioner {
-                Provisioner::Shell(shell) => {
-                    if !shell.pause_before.is_zero() {
-                        pause(bake, shell.pause_before).await?;
-                    }
-                    let mut scripts: Vec<(String, Vec<u8>)> = Vec::new();
-                    if !shell.inline.is_empty() {
-                        scripts.push((
-                            "inline commands".to_string(),
-                            inline_script(shell).into_bytes(),
-                        ));
-                    }
-                    for path in &shell.scripts {
-                        let bytes =
-                            std::fs::read(path).map_err(|source| EngineError::ReadFile {
-                                path: path.clone(),
-                                source,
-                            })?;
-                        scripts.push((format!("script {}", path.display()), bytes));
-                    }
-                    for (n, (label, bytes)) in scripts.iter().enumerate() {
-                        bake.ctx.note(format!(
-                            "Provisioning with shell: {label} of provisioner {}",
-                            index + 1
-                        ));
-                        let script = Script {
-                            label,
-                            index,
-                            n,
-                            bytes: &bytes[..],
-                        };
-                        run_script(bake, session(), shell, &script).await?;
-                    }
-                }
-                Provisioner::File {
-                    source,
-                    destination,
-                } => {
-                    bake.ctx
-                        .note(format!("Uploading {} => {destination}", source.display()));
-                    let files = session().upload(source, destination).await?;
-                    bake.ctx.note(format!("Uploaded {files} file(s)"));
-                }
-                Provisioner::Download {
-                    source,
-                    destination,
-                } => {
-                    bake.ctx
-                        .note(format!("Downloading {source} => {}", destination.display()));
-                    let files = session().download(bake.ctx, source, destination).await?;
-                    bake.ctx.note(format!("Downloaded {files} file(s)"));
-                }
-                Provisioner::Pause(duration) => pause(bake, *duration).await?,
-                Provisioner::Ansible(ansible) => {
-                    crate::ansible::run(bake, session(), ansible, index).await?;
-                }
-                Provisioner::AnsibleLocal(local) => {
-                    crate::ansible::on_instance::run(bake, session(), local, index).await?;
-                }
-                Provisioner::ShellLocal(local) => {
-                    crate::local::run(
-                        bake.ctx,
-                        &bake.spec.build_name,
-                        local,
-                        StepName::Provision,
-                        &format!("provisioner {}", index + 1),
-                    )
-                    .await?;
-                }
-            }
-            Ok(())
-        }
-        .await;
+        let result = match provisioner {
+            Provisioner::Limited {
+                step,
+                max_retries,
+                timeout,
+            } => run_limited(bake, session, step, index, *max_retries, *timeout).await,
+            step => run_step(bake, session, step, index).await,
+        };
         bake.ctx.emit(BakeEvent::ProvisionerFinished {
             index: index_u32,
             duration_ms: u64::try_from(bake.ctx.elapsed_since(started).as_millis())
@@ -181,6 +114,136 @@ pub async fn run(bake: &mut Bake<'_>) -> Result<(), EngineError> {
             error: result.as_ref().err().map(ToString::to_string),
         });
         result?;
+    }
+    Ok(())
+}
+
+/// A step with `max_retries` / `timeout`, as Packer runs one: each attempt stopped after
+/// `timeout`, and a failed one run again at once while retries are left (a cancel is not
+/// retried).
+async fn run_limited(
+    bake: &Bake<'_>,
+    session: Option<&SshSession>,
+    step: &Provisioner,
+    index: usize,
+    max_retries: u32,
+    timeout: Option<Duration>,
+) -> Result<(), EngineError> {
+    if let Some(after) = timeout {
+        bake.ctx.note(format!(
+            "Setting a {} timeout for provisioner {}",
+            humantime::format_duration(after),
+            index + 1
+        ));
+    }
+    let mut left = max_retries;
+    loop {
+        let attempt = run_step(bake, session, step, index);
+        let result = match timeout {
+            Some(after) => match tokio::time::timeout(after, attempt).await {
+                Ok(result) => result,
+                Err(_) => Err(EngineError::ProvisionerTimeout {
+                    step: format!("provisioner {} ({})", index + 1, step.title()),
+                    after: humantime::format_duration(after).to_string(),
+                }),
+            },
+            None => attempt.await,
+        };
+        match result {
+            Err(err) if left > 0 && !matches!(err, EngineError::Cancelled(_)) => {
+                bake.ctx.note(format!(
+                    "Provisioner {} failed ({err}); retrying with {left} tr{} left",
+                    index + 1,
+                    if left == 1 { "y" } else { "ies" }
+                ));
+                left -= 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Runs one step (not a [`Provisioner::Limited`]) once.
+async fn run_step(
+    bake: &Bake<'_>,
+    connection: Option<&SshSession>,
+    provisioner: &Provisioner,
+    index: usize,
+) -> Result<(), EngineError> {
+    let session = || connection.expect("checked by run");
+    match provisioner {
+        Provisioner::Shell(shell) => {
+            if !shell.pause_before.is_zero() {
+                pause(bake, shell.pause_before).await?;
+            }
+            let mut scripts: Vec<(String, Vec<u8>)> = Vec::new();
+            if !shell.inline.is_empty() {
+                scripts.push((
+                    "inline commands".to_string(),
+                    inline_script(shell).into_bytes(),
+                ));
+            }
+            for path in &shell.scripts {
+                let bytes = std::fs::read(path).map_err(|source| EngineError::ReadFile {
+                    path: path.clone(),
+                    source,
+                })?;
+                scripts.push((format!("script {}", path.display()), bytes));
+            }
+            for (n, (label, bytes)) in scripts.iter().enumerate() {
+                bake.ctx.note(format!(
+                    "Provisioning with shell: {label} of provisioner {}",
+                    index + 1
+                ));
+                let script = Script {
+                    label,
+                    index,
+                    n,
+                    bytes: &bytes[..],
+                };
+                run_script(bake, session(), shell, &script).await?;
+            }
+        }
+        Provisioner::File {
+            source,
+            destination,
+        } => {
+            bake.ctx
+                .note(format!("Uploading {} => {destination}", source.display()));
+            let files = session().upload(source, destination).await?;
+            bake.ctx.note(format!("Uploaded {files} file(s)"));
+        }
+        Provisioner::Download {
+            source,
+            destination,
+        } => {
+            bake.ctx
+                .note(format!("Downloading {source} => {}", destination.display()));
+            let files = session().download(bake.ctx, source, destination).await?;
+            bake.ctx.note(format!("Downloaded {files} file(s)"));
+        }
+        Provisioner::Pause(duration) => pause(bake, *duration).await?,
+        Provisioner::Ansible(ansible) => {
+            crate::ansible::run(bake, session(), ansible, index).await?;
+        }
+        Provisioner::AnsibleLocal(local) => {
+            crate::ansible::on_instance::run(bake, session(), local, index).await?;
+        }
+        Provisioner::ShellLocal(local) => {
+            crate::local::run(
+                bake.ctx,
+                &bake.spec.build_name,
+                local,
+                StepName::Provision,
+                &format!("provisioner {}", index + 1),
+            )
+            .await?;
+        }
+
+        // `run` unwraps it; nested, the inner step runs once.
+        Provisioner::Limited { step, .. } => {
+            Box::pin(run_step(bake, connection, step, index)).await?;
+        }
     }
     Ok(())
 }

@@ -42,10 +42,10 @@ pub(super) const OTHER_POST_PROCESSORS: &[&str] = &[
 ];
 
 /// Options every provisioner takes in Packer that this version does not run yet.
-pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &["timeout", "max_retries"];
+pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &[];
 
 /// Real file provisioner options this version does not run yet (with the common ones).
-const OTHER_FILE_OPTIONS: &[&str] = &["timeout", "max_retries", "generated", "content"];
+const OTHER_FILE_OPTIONS: &[&str] = &["generated", "content"];
 
 /// Real shell provisioner options this version does not run yet.
 pub(super) const OTHER_SHELL_OPTIONS: &[&str] = &[
@@ -303,6 +303,10 @@ impl Checker<'_> {
                     .map(Provisioner::File)
                     .collect()
             };
+            if let Some((_, Some(timeout))) = steps.first().map(Provisioner::retries_and_timeout) {
+                let timeout = timeout.to_string();
+                self.duration(&timeout, at_of(node, "timeout"), &join(&path, "timeout"));
+            }
             template.provisioners.extend(steps);
         }
     }
