@@ -165,10 +165,15 @@ async fn run_script(
     })
     .await?
     .map_err(|e| failed(255, vec![e.to_string()]))?;
-    if status.success() {
+    let code = status.code().map(|c| c as u32).unwrap_or(255);
+    let valid = if local.valid_exit_codes.is_empty() {
+        status.success()
+    } else {
+        status.code().is_some() && local.valid_exit_codes.contains(&code)
+    };
+    if valid {
         return Ok(());
     }
-    let code = status.code().map(|c| c as u32).unwrap_or(255);
     Err(failed(code, last))
 }
 

@@ -140,6 +140,20 @@ fn env_pairs(vars: Option<&Vec<String>>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `environment_vars`, then the `env` map (sorted by name), a name in both taking `env`'s
+/// value, as Packer merges them.
+fn env_merged(
+    vars: Option<&Vec<String>>,
+    env: Option<&BTreeMap<String, String>>,
+) -> Vec<(String, String)> {
+    let mut pairs = env_pairs(vars);
+    if let Some(env) = env {
+        pairs.retain(|(k, _)| !env.contains_key(k));
+        pairs.extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    pairs
+}
+
 /// A `shell-local` step as it runs; `pause_before` is the provisioner's (a post-processor
 /// has none).
 fn local_shell(settings: &model::ShellLocal, pause_before: Option<&str>, dir: &Path) -> LocalShell {
@@ -150,11 +164,12 @@ fn local_shell(settings: &model::ShellLocal, pause_before: Option<&str>, dir: &P
     LocalShell {
         inline,
         scripts,
-        environment_vars: env_pairs(settings.environment_vars.as_ref()),
+        environment_vars: env_merged(settings.environment_vars.as_ref(), settings.env.as_ref()),
         execute_command: settings.execute_command.clone(),
         inline_shebang: settings.inline_shebang.clone(),
         pause_before: pause_before.and_then(go_duration).unwrap_or_default(),
         working_dir: dir.to_path_buf(),
+        valid_exit_codes: settings.valid_exit_codes.clone().unwrap_or_default(),
     }
 }
 
@@ -320,7 +335,8 @@ fn spec_for(
                 for script in shell.scripts.iter().flatten() {
                     scripts.push(local(dir, script));
                 }
-                let environment_vars = env_pairs(shell.environment_vars.as_ref());
+                let environment_vars =
+                    env_merged(shell.environment_vars.as_ref(), shell.env.as_ref());
                 provisioners.push(Provisioner::Shell(ShellProvisioner {
                     inline: shell.inline.clone().unwrap_or_default(),
                     scripts,
@@ -334,7 +350,20 @@ fn spec_for(
                         .as_deref()
                         .and_then(go_duration)
                         .unwrap_or_default(),
+                    remote_path: shell.remote_path.clone().filter(|p| !p.is_empty()),
+                    remote_file: shell.remote_file.clone().filter(|f| !f.is_empty()),
+                    skip_clean: shell.skip_clean.unwrap_or(false),
+                    valid_exit_codes: shell.valid_exit_codes.clone().unwrap_or_default(),
                 }));
+                // `pause_after`: a pause of its own, after the scripts (not retried with them).
+                if let Some(pause) = shell
+                    .pause_after
+                    .as_deref()
+                    .and_then(go_duration)
+                    .filter(|p| !p.is_zero())
+                {
+                    provisioners.push(Provisioner::Pause(pause));
+                }
             }
             model::Provisioner::File(file) if applies(&file.only, &file.except, name) => {
                 if communicator_none {
@@ -635,6 +664,25 @@ mod tests {
             bastion.private_key_file.as_deref(),
             Some(Path::new("/work/t/key.pem"))
         );
+    }
+
+    #[test]
+    fn env_wins_over_environment_vars_and_pause_after_follows_the_step() {
+        let spec = &specs(&format!(
+            r#"{{"builders": [{{{BUILDER}}}], "provisioners": [
+                {{"type": "shell", "inline": ["make"], "environment_vars": ["A=1", "B=2"], "env": {{"B": "3", "C": "4"}}, "pause_after": "10s", "valid_exit_codes": "0,3"}}]}}"#
+        ))[0];
+        let [Provisioner::Shell(shell), Provisioner::Pause(pause)] = &spec.provisioners[..] else {
+            panic!("{:#?}", spec.provisioners);
+        };
+        let vars: Vec<(&str, &str)> = shell
+            .environment_vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(vars, [("A", "1"), ("B", "3"), ("C", "4")]);
+        assert_eq!(shell.valid_exit_codes, [0, 3]);
+        assert_eq!(*pause, Duration::from_secs(10));
     }
 
     #[test]

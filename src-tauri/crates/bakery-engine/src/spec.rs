@@ -396,6 +396,8 @@ pub struct LocalShell {
     pub pause_before: Duration,
     /// Where the commands run (the template's folder).
     pub working_dir: PathBuf,
+    /// `valid_exit_codes` (empty: only 0).
+    pub valid_exit_codes: Vec<u32>,
 }
 
 /// One post-processor, in the order of the template's chains.
@@ -440,6 +442,15 @@ pub struct ShellProvisioner {
     pub expect_disconnect: bool,
     /// `pause_before`: how long to wait before it runs.
     pub pause_before: Duration,
+    /// `remote_path`, or `remote_folder` + `remote_file`: where the script goes (default a
+    /// name of the bake's in `/tmp`).
+    pub remote_path: Option<String>,
+    /// `remote_file`: the script's name in the folder.
+    pub remote_file: Option<String>,
+    /// `skip_clean`: the script stays on the instance.
+    pub skip_clean: bool,
+    /// `valid_exit_codes` (empty: only 0).
+    pub valid_exit_codes: Vec<u32>,
 }
 
 /// The address ranges of a temporary VPC.

@@ -1430,3 +1430,64 @@ async fn max_retries_runs_a_failing_step_again_and_timeout_stops_one_that_hangs(
     );
     only_the_image();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_steps_take_valid_exit_codes_env_remote_path_and_skip_clean() {
+    use bakery_engine::LocalShell;
+    let sandbox = bakery_tests::sandbox();
+    let sdk = sdk_for(sandbox.endpoint()).await;
+    let harness = Harness::new();
+    // The stand-in instance is this machine: the kept script lands in a folder of ours.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("kept.sh");
+    let (ctx, rx) = harness.context("shell-options");
+    let mut spec = article_spec(&sandbox, "shell options");
+    spec.provisioners = vec![
+        Provisioner::Shell(ShellProvisioner {
+            inline: vec!["echo \"greeting=$GREETING\"".into(), "exit 3".into()],
+            // environment_vars, then env (which wins for GREETING), as the plan merges them.
+            environment_vars: vec![("GREETING".into(), "hello".into())],
+            valid_exit_codes: vec![0, 3],
+            remote_path: Some(script.display().to_string()),
+            skip_clean: true,
+            ..Default::default()
+        }),
+        Provisioner::ShellLocal(LocalShell {
+            inline: vec!["exit 2".into()],
+            valid_exit_codes: vec![2],
+            working_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        }),
+    ];
+    bakery_engine::bake(&ctx, &sdk, &spec)
+        .await
+        .expect("exit 3 and exit 2 are valid here");
+    drop(ctx);
+    let events = drain(rx).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, BakeEvent::Output { line, .. } if line == "greeting=hello")),
+        "{events:#?}"
+    );
+    assert!(
+        std::fs::read_to_string(&script).unwrap().contains("exit 3"),
+        "skip_clean kept the script at remote_path"
+    );
+
+    // Without them, exit 3 fails the bake.
+    let (ctx, _rx) = harness.context("shell-exit-3");
+    let mut spec = article_spec(&sandbox, "exit 3");
+    spec.provisioners = vec![Provisioner::Shell(ShellProvisioner {
+        inline: vec!["exit 3".into()],
+        ..Default::default()
+    })];
+    let err = bakery_engine::bake(&ctx, &sdk, &spec).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            bakery_engine::EngineError::Provisioner { status: 3, .. }
+        ),
+        "{err}"
+    );
+}

@@ -1008,6 +1008,42 @@ pub struct ShellProvisioner {
         skip_serializing_if = "Option::is_none"
     )]
     pub remote_folder: Option<String>,
+    /// The script's file name in `remote_folder` (default a name of the bake's).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remote_file: Option<String>,
+    /// The script's whole path on the instance (instead of `remote_folder` + `remote_file`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remote_path: Option<String>,
+    /// Keep the uploaded script on the instance after it ran.
+    #[serde(
+        deserialize_with = "crate::weak::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub skip_clean: Option<bool>,
+    /// Exit codes that count as success (default `[0]`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32s",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub valid_exit_codes: Option<Vec<u32>>,
+    /// Environment variables as a map; a name also in `environment_vars` takes this value.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub env: Option<BTreeMap<String, String>>,
+    /// Wait this long after the scripts ran, as a duration (`10s`, `1m`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pause_after: Option<String>,
     /// The script may reboot the instance or drop the connection: not an error.
     #[serde(
         deserialize_with = "crate::weak::opt_bool",
@@ -1596,6 +1632,18 @@ pub struct ShellLocal {
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_vars: Option<Vec<String>>,
+    /// Environment variables as a map; a name also in `environment_vars` takes this value.
+    #[serde(
+        deserialize_with = "crate::weak::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub env: Option<BTreeMap<String, String>>,
+    /// Exit codes that count as success (default `[0]`).
+    #[serde(
+        deserialize_with = "crate::weak::opt_u32s",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub valid_exit_codes: Option<Vec<u32>>,
     /// The program and arguments that run each script; `{{.Vars}}` is the environment and
     /// `{{.Script}}` the script (default `["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]`).
     #[serde(

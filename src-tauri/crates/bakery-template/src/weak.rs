@@ -117,6 +117,30 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
     to_bool(&Value::deserialize(d)?).map_err(D::Error::custom)
 }
 
+/// A list of exit codes (`valid_exit_codes`): numbers, numeric strings, or one
+/// comma-separated string, as Packer's weak decoder reads them.
+pub fn opt_u32s<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u32>>, D::Error> {
+    let value = Value::deserialize(d)?;
+    let items: Vec<Value> = match value {
+        Value::Null => return Ok(None),
+        Value::Array(items) => items,
+        Value::String(s) if s.is_empty() => return Ok(Some(Vec::new())),
+        Value::String(s) => s.split(',').map(|p| Value::String(p.to_string())).collect(),
+        single => vec![single],
+    };
+    items
+        .iter()
+        .map(|item| match to_integer(item) {
+            Ok(Some(n)) => u32::try_from(n).map_err(|_| {
+                D::Error::custom(format!("expected an exit code (0 to 255), got {n}"))
+            }),
+            Ok(None) => Err(D::Error::custom("expected an exit code, got null")),
+            Err(e) => Err(D::Error::custom(format!("in the list: {e}"))),
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
 pub fn opt_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
     match to_integer(&Value::deserialize(d)?).map_err(D::Error::custom)? {
         None => Ok(None),

@@ -270,7 +270,16 @@ async fn run_script(
         bytes,
     } = *script;
     let folder = shell.remote_folder.as_deref().unwrap_or("/tmp");
-    let path = format!("{folder}/bakery-script-{}-{index}-{n}.sh", bake.ctx.bake_id);
+    let path = match (&shell.remote_path, &shell.remote_file) {
+        (Some(path), _) => path.clone(),
+        (None, Some(file)) => format!("{folder}/{file}"),
+        (None, None) => format!("{folder}/bakery-script-{}-{index}-{n}.sh", bake.ctx.bake_id),
+    };
+    let clean = if shell.skip_clean {
+        String::new()
+    } else {
+        format!(" rm -f {};", shell_quote(&path))
+    };
     let vars = env_assignments(&bake.spec.build_name, shell);
     let template = shell
         .execute_command
@@ -282,7 +291,7 @@ async fn run_script(
         // first; then it runs under the pseudo-terminal and is removed, whatever its status.
         session.write_file(bytes, &path).await?;
         let command = format!(
-            "{{ {}\n}}; status=$?; rm -f {quoted}; exit $status",
+            "{{ {}\n}}; status=$?;{clean} exit $status",
             execute_command(template, &vars, &path)
         );
         session.run_in(bake.ctx, &command, None, true).await?
@@ -290,13 +299,20 @@ async fn run_script(
         // One round trip: the script arrives on stdin, runs, and is removed, whatever its
         // status.
         let command = format!(
-            "cat > {quoted} && {{ {}\n}} </dev/null; status=$?; rm -f {quoted}; exit $status",
+            "cat > {quoted} && {{ {}\n}} </dev/null; status=$?;{clean} exit $status",
             execute_command(template, &vars, &path)
         );
         session.run(bake.ctx, &command, Some(bytes)).await?
     };
+    let valid = |code: u32| {
+        if shell.valid_exit_codes.is_empty() {
+            code == 0
+        } else {
+            shell.valid_exit_codes.contains(&code)
+        }
+    };
     match result.exit_status {
-        Some(0) => Ok(()),
+        Some(code) if valid(code) => Ok(()),
         None if shell.expect_disconnect => {
             bake.ctx
                 .note("The connection dropped, as expect_disconnect allows");

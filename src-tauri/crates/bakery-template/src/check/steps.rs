@@ -50,26 +50,18 @@ const OTHER_FILE_OPTIONS: &[&str] = &["generated", "content"];
 /// Real shell provisioner options this version does not run yet.
 pub(super) const OTHER_SHELL_OPTIONS: &[&str] = &[
     "binary",
-    "env",
     "env_var_format",
     "environment_vars_file",
-    "remote_file",
-    "remote_path",
-    "skip_clean",
     "start_retry_timeout",
     "use_env_var_file",
-    "valid_exit_codes",
-    "pause_after",
 ];
 
 /// Real shell-local options (provisioner and post-processor) this version does not run yet.
 pub(super) const OTHER_SHELL_LOCAL_OPTIONS: &[&str] = &[
-    "env",
     "env_var_format",
     "only_on",
     "tempfile_extension",
     "use_linux_pathing",
-    "valid_exit_codes",
 ];
 
 impl Checker<'_> {
@@ -248,6 +240,13 @@ impl Checker<'_> {
                 let value = self.render_node(node, &path, build);
                 let shell: ShellProvisioner = self.decode(node, value, &path);
                 self.shell_rules(&shell, node, &path);
+                if let Some(pause) = &shell.pause_after {
+                    self.duration(
+                        pause,
+                        at_of(node, "pause_after"),
+                        &join(&path, "pause_after"),
+                    );
+                }
                 self.overrides(node, &path, builders, &known, &other, |checker, name| {
                     checker.shell_rules(&shell.for_builder(name), node, &path)
                 });

@@ -377,7 +377,7 @@ fn shell_and_file_provisioner_rules() {
             "not a duration",
         ),
         (
-            r#"{"type": "shell", "inline": ["a"], "remote_path": "/tmp/x.sh"}"#,
+            r#"{"type": "shell", "inline": ["a"], "use_env_var_file": true}"#,
             "does not support yet",
         ),
         (
@@ -994,9 +994,9 @@ fn shell_local_rules_for_provisioners_and_post_processors() {
             "provisioners[0].except[0]",
         ),
         (
-            r#"{"type": "shell-local", "inline": ["a"], "valid_exit_codes": [0, 1]}"#,
-            "\"valid_exit_codes\" is a Packer option that AMI Bakery does not support yet",
-            "provisioners[0].valid_exit_codes",
+            r#"{"type": "shell-local", "inline": ["a"], "only_on": ["linux"]}"#,
+            "\"only_on\" is a Packer option that AMI Bakery does not support yet",
+            "provisioners[0].only_on",
         ),
     ];
     for (provisioner, message, field) in cases {
