@@ -378,6 +378,12 @@ fn spec_for(
                     provisioners.push(Provisioner::Pause(pause));
                 }
                 let destination = file.destination.clone().unwrap_or_default();
+                if let Some(content) = &file.content {
+                    provisioners.push(Provisioner::Content {
+                        content: content.clone(),
+                        destination: destination.clone(),
+                    });
+                }
                 let mut sources: Vec<String> = file.source.iter().cloned().collect();
                 sources.extend(file.sources.iter().flatten().cloned());
                 for source in sources {

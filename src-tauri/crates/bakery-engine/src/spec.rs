@@ -162,6 +162,13 @@ pub enum Provisioner {
         /// Where it goes on this machine.
         destination: PathBuf,
     },
+    /// `file` with `content`: the text written to `destination` on the instance.
+    Content {
+        /// The text.
+        content: String,
+        /// Where it goes (`pkr-file-content` in it when it ends with `/`).
+        destination: String,
+    },
     /// `shell-local`: runs on this machine.
     ShellLocal(LocalShell),
     /// A step's `pause_before` where the step has no pause of its own (the file
@@ -304,7 +311,7 @@ impl Provisioner {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Shell(_) => "shell",
-            Self::File { .. } | Self::Download { .. } => "file",
+            Self::File { .. } | Self::Download { .. } | Self::Content { .. } => "file",
             Self::ShellLocal(_) => "shell-local",
             Self::Pause(_) => "pause",
             Self::Ansible(_) => "ansible",
@@ -346,6 +353,7 @@ impl Provisioner {
                 source,
                 destination,
             } => format!("file: {source} → {} (download)", destination.display()),
+            Self::Content { destination, .. } => format!("file: content → {destination}"),
             Self::ShellLocal(local) if local.scripts.is_empty() => {
                 format!("shell-local: inline ({})", lines(local.inline.len()))
             }
@@ -704,6 +712,13 @@ impl Provisioner {
             } => Provisioner::Download {
                 source: fill(source),
                 destination: destination.clone(),
+            },
+            Provisioner::Content {
+                content,
+                destination,
+            } => Provisioner::Content {
+                content: fill(content),
+                destination: fill(destination),
             },
             Provisioner::Pause(duration) => Provisioner::Pause(*duration),
             Provisioner::Ansible(ansible) => Provisioner::Ansible(AnsibleSpec {

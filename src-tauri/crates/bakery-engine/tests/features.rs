@@ -220,6 +220,15 @@ async fn the_file_provisioner_uploads_a_folder_over_sftp() {
             inline: vec![format!("cat {destination}/site/conf/app.conf")],
             ..Default::default()
         }),
+        // `content`: a text written to a file, or into a folder as pkr-file-content.
+        Provisioner::Content {
+            content: "Welcome to the golden image\n".into(),
+            destination: format!("{destination}/motd"),
+        },
+        Provisioner::Content {
+            content: "into the folder\n".into(),
+            destination: format!("{destination}/"),
+        },
     ];
     bakery_engine::bake(&ctx, &sdk, &spec).await.expect("bakes");
     drop(ctx);
@@ -240,6 +249,14 @@ async fn the_file_provisioner_uploads_a_folder_over_sftp() {
         std::fs::read_to_string(uploaded.join("flat/conf/app.conf")).unwrap(),
         "port = 8080\n",
         "with a trailing slash its contents are"
+    );
+    assert_eq!(
+        std::fs::read_to_string(uploaded.join("motd")).unwrap(),
+        "Welcome to the golden image\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(uploaded.join("pkr-file-content")).unwrap(),
+        "into the folder\n"
     );
 }
 

@@ -1110,6 +1110,13 @@ pub struct FileProvisioner {
         skip_serializing_if = "Option::is_none"
     )]
     pub sources: Option<Vec<String>>,
+    /// A text written to `destination` on the instance (instead of `source`/`sources`); a
+    /// destination ending in `/` gets it as `pkr-file-content`.
+    #[serde(
+        deserialize_with = "crate::weak::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub content: Option<String>,
     /// Where on the instance (or, for a download, locally) the files go. Required.
     #[serde(
         deserialize_with = "crate::weak::opt_string",

@@ -222,6 +222,19 @@ async fn run_step(
             let files = session().download(bake.ctx, source, destination).await?;
             bake.ctx.note(format!("Downloaded {files} file(s)"));
         }
+        Provisioner::Content {
+            content,
+            destination,
+        } => {
+            let target = if destination.ends_with('/') {
+                format!("{destination}pkr-file-content")
+            } else {
+                destination.clone()
+            };
+            bake.ctx
+                .note(format!("Writing {} byte(s) => {target}", content.len()));
+            session().write_file(content.as_bytes(), &target).await?;
+        }
         Provisioner::Pause(duration) => pause(bake, *duration).await?,
         Provisioner::Ansible(ansible) => {
             crate::ansible::run(bake, session(), ansible, index).await?;

@@ -45,7 +45,7 @@ pub(super) const OTHER_POST_PROCESSORS: &[&str] = &[
 pub(super) const OTHER_PROVISIONER_OPTIONS: &[&str] = &[];
 
 /// Real file provisioner options this version does not run yet (with the common ones).
-const OTHER_FILE_OPTIONS: &[&str] = &["generated", "content"];
+const OTHER_FILE_OPTIONS: &[&str] = &["generated"];
 
 /// Real shell provisioner options this version does not run yet.
 pub(super) const OTHER_SHELL_OPTIONS: &[&str] = &[
@@ -711,7 +711,28 @@ impl Checker<'_> {
     pub(super) fn file_rules(&mut self, file: &FileProvisioner, node: &Node, path: &str) {
         let source = file.source.as_deref().is_some_and(|s| !s.is_empty());
         let sources = file.sources.as_ref().is_some_and(|s| !s.is_empty());
+        if file.content.is_some() {
+            if source || sources {
+                self.error(
+                    Code::Conflict,
+                    at_of(node, "content"),
+                    join(path, "content"),
+                    "Only one of source, sources, or content can be specified.",
+                )
+                .set_help("write the text in content, or upload files with source");
+            }
+            if file.direction.as_deref() == Some("download") {
+                self.error(
+                    Code::Conflict,
+                    at_of(node, "content"),
+                    join(path, "content"),
+                    "content is only for uploads",
+                )
+                .set_help("remove content, or \"direction\": \"download\"");
+            }
+        }
         match (source, sources) {
+            _ if file.content.is_some() => {}
             (false, false) => {
                 self.error(
                     Code::Missing,

@@ -405,6 +405,14 @@ fn shell_and_file_provisioner_rules() {
             "Destination must be specified",
         ),
         (
+            r#"{"type": "file", "source": "a", "content": "hello", "destination": "/tmp/x"}"#,
+            "Only one of source, sources, or content",
+        ),
+        (
+            r#"{"type": "file", "content": "hello"}"#,
+            "Destination must be specified",
+        ),
+        (
             r#"{"type": "file", "source": "a", "destination": "b", "direction": "sideways"}"#,
             "Direction must be one of",
         ),
