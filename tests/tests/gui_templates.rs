@@ -165,6 +165,13 @@ fn templates_are_started_opened_checked_fixed_and_saved_from_the_window() {
     session.wait_text("[data-testid=provisioner-2]", WAIT, |t| {
         t.contains("ansible") && t.contains("Playbook") && t.contains("does not exist")
     });
+    // (The screenshot shows the count too: a sticky header once kept "1 error" painted.)
+    session.wait_text("[data-testid=editor-error-count]", WAIT, |t| {
+        t == "2 errors"
+    });
+    session.script(
+        "document.querySelector('[data-testid=provisioner-2]').scrollIntoView({block: 'center'}); return true;",
+    );
     session.save_screenshot("templates-provisioners");
 
     // Closing with unsaved changes asks first; "Don't save" drops them.
