@@ -1551,6 +1551,8 @@ fn with_override<T: Serialize + serde::de::DeserializeOwned + Clone>(
 /// A post-processor: a step that runs after the image is taken.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
+// A template has a handful of post-processors: their size doesn't matter.
+#[allow(clippy::large_enum_variant)]
 pub enum PostProcessor {
     /// Write a JSON manifest of what was built (AMI ids per region).
     #[serde(rename = "manifest")]
