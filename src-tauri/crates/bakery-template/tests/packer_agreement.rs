@@ -29,6 +29,10 @@ const DISAGREEMENTS: &[(&str, &str)] = &[
         "winrm, powershell and windows-restart are real features we do not bake yet: errors at their lines",
     ),
     (
+        "113-file-content-option.json",
+        "the file provisioner's content was added to Packer after 1.6.6",
+    ),
+    (
         "13-sandbox-temporary-vpc.json",
         "temporary_vpc is our extension; temporary_security_group_source_public_ip was added to Packer after 1.6.6",
     ),

@@ -813,8 +813,13 @@ impl Checker<'_> {
         if file.is_empty() || file.contains("{{") || exists(file) {
             return;
         }
-        self.error(Code::LocalFile, at, field, format!("{what} {file:?} does not exist"))
-            .set_help("paths are relative to the current directory; use {{template_dir}}/… for files beside the template");
+        let d = self.error(Code::LocalFile, at, field, format!("{what} {file:?} does not exist"));
+        if std::path::Path::new(file).is_absolute() {
+            // Already beside the template (or anywhere named in full): the name is wrong.
+            d.set_help("check the file's name and folder");
+        } else {
+            d.set_help("paths are relative to the current directory; use {{template_dir}}/… for files beside the template");
+        }
     }
 
     fn duration(&mut self, text: &str, at: Position, field: &str) {
