@@ -151,14 +151,7 @@ pub async fn run(
 ) -> Result<(), EngineError> {
     let ctx = bake.ctx;
     if !spec.pause_before.is_zero() {
-        ctx.note(format!(
-            "Pausing {:?} before the next provisioner",
-            spec.pause_before
-        ));
-        tokio::select! {
-            _ = tokio::time::sleep(spec.pause_before) => {}
-            _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled(StepName::Provision)),
-        }
+        crate::steps::provision::pause(bake, spec.pause_before).await?;
     }
     let label = format!(
         "ansible provisioner {} ({})",
@@ -388,12 +381,11 @@ async fn run_playbook(
     label: &str,
 ) -> Result<(), EngineError> {
     let ctx = bake.ctx;
-    let generated;
     let inventory = match &spec.inventory_file {
         Some(file) => file.clone(),
         None => {
             let text = inventory(spec, &connection.host, connection.port, &connection.user);
-            generated = match (&spec.inventory_directory, spec.keep_inventory_file) {
+            match (&spec.inventory_directory, spec.keep_inventory_file) {
                 (None, false) => dir.write("inventory", &text)?,
                 (folder, _) => {
                     let folder = folder.clone().unwrap_or_else(std::env::temp_dir);
@@ -406,8 +398,7 @@ async fn run_playbook(
                         &text,
                     )?
                 }
-            };
-            generated.clone()
+            }
         }
     };
     // The inventory written outside the step's folder goes when the step ends, unless kept.
@@ -427,41 +418,52 @@ async fn run_playbook(
         "Executing Ansible: {}",
         shown_command(command, &args, &spec.extra_arguments)
     ));
+    run_here(ctx, command, &args, env, &spec.working_dir, label).await
+}
+
+/// Runs `command` on this machine in `dir` with `env` added, every output line an event; a
+/// failure is a provisioner error naming `what` and the Ansible task that failed, if any.
+async fn run_here(
+    ctx: &crate::context::BakeContext,
+    command: &str,
+    args: &[String],
+    env: &[(String, String)],
+    dir: &Path,
+    what: &str,
+) -> Result<(), EngineError> {
+    let failed =
+        |status: u32, last_lines: Vec<String>, task: Option<String>| EngineError::Provisioner {
+            command: match task {
+                Some(task) => format!("{what}, at the task \"{task}\","),
+                None => what.to_string(),
+            },
+            status,
+            last_lines,
+        };
     let mut child = tokio::process::Command::new(command)
-        .args(&args)
+        .args(args)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .current_dir(&spec.working_dir)
+        .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| EngineError::Provisioner {
-            command: label.to_string(),
-            status: 127,
-            last_lines: vec![format!("cannot run {command}: {e}")],
-        })?;
+        .map_err(|e| failed(127, vec![format!("cannot run {command}: {e}")], None))?;
     let mut tracker = TaskTracker::default();
     let status = stream_output(ctx, &mut child, StepName::Provision, |_, line| {
         tracker.line(line)
     })
     .await?
-    .map_err(|e| EngineError::Provisioner {
-        command: label.to_string(),
-        status: 255,
-        last_lines: vec![e.to_string()],
-    })?;
+    .map_err(|e| failed(255, vec![e.to_string()], None))?;
     if status.success() {
         return Ok(());
     }
-    Err(EngineError::Provisioner {
-        command: match &tracker.failed {
-            Some(task) => format!("{label}, at the task \"{task}\","),
-            None => label.to_string(),
-        },
-        status: status.code().map(|c| c as u32).unwrap_or(255),
-        last_lines: tracker.last,
-    })
+    Err(failed(
+        status.code().map(|c| c as u32).unwrap_or(255),
+        tracker.last,
+        tracker.failed,
+    ))
 }
 
 struct RemoveOnDrop(PathBuf);
@@ -526,33 +528,15 @@ async fn run_galaxy(
             "Executing Ansible Galaxy: {command} {}",
             args.join(" ")
         ));
-        let failed = |status: u32, last_lines: Vec<String>| EngineError::Provisioner {
-            command: format!("{label}'s {command}"),
-            status,
-            last_lines,
-        };
-        let mut child = tokio::process::Command::new(command)
-            .args(&args)
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .current_dir(&spec.working_dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| failed(127, vec![format!("cannot run {command}: {e}")]))?;
-        let mut tracker = TaskTracker::default();
-        let status = stream_output(bake.ctx, &mut child, StepName::Provision, |_, line| {
-            tracker.line(line)
-        })
-        .await?
-        .map_err(|e| failed(255, vec![e.to_string()]))?;
-        if !status.success() {
-            return Err(failed(
-                status.code().map(|c| c as u32).unwrap_or(255),
-                tracker.last,
-            ));
-        }
+        run_here(
+            bake.ctx,
+            command,
+            &args,
+            env,
+            &spec.working_dir,
+            &format!("{label}'s {command}"),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use super::TaskTracker;
 use crate::EngineError;
-use crate::event::StepName;
 use crate::shell_script::shell_quote;
 use crate::spec::AnsibleLocalSpec;
 use crate::ssh::SshSession;
@@ -67,14 +66,7 @@ pub async fn run(
 ) -> Result<(), EngineError> {
     let ctx = bake.ctx;
     if !spec.pause_before.is_zero() {
-        ctx.note(format!(
-            "Pausing {:?} before the next provisioner",
-            spec.pause_before
-        ));
-        tokio::select! {
-            _ = tokio::time::sleep(spec.pause_before) => {}
-            _ = ctx.cancel.cancelled() => return Err(EngineError::Cancelled(StepName::Provision)),
-        }
+        crate::steps::provision::pause(bake, spec.pause_before).await?;
     }
     let staging = spec
         .staging_directory

@@ -340,7 +340,8 @@ async fn run_script(
     }
 }
 
-async fn pause(bake: &Bake<'_>, duration: Duration) -> Result<(), EngineError> {
+/// Waits `duration` (a step's `pause_before`, a `pause_after`), or until the bake is cancelled.
+pub(crate) async fn pause(bake: &Bake<'_>, duration: Duration) -> Result<(), EngineError> {
     bake.ctx
         .note(format!("Pausing {duration:?} before the next provisioner"));
     tokio::select! {

@@ -813,7 +813,12 @@ impl Checker<'_> {
         if file.is_empty() || file.contains("{{") || exists(file) {
             return;
         }
-        let d = self.error(Code::LocalFile, at, field, format!("{what} {file:?} does not exist"));
+        let d = self.error(
+            Code::LocalFile,
+            at,
+            field,
+            format!("{what} {file:?} does not exist"),
+        );
         if std::path::Path::new(file).is_absolute() {
             // Already beside the template (or anywhere named in full): the name is wrong.
             d.set_help("check the file's name and folder");
