@@ -1610,3 +1610,32 @@ fn image_attributes_of_the_current_plugin_are_checked() {
         "builders[0].snapshot_groups[0]"
     );
 }
+
+#[test]
+fn the_readme_lists_everything_the_checker_refuses_as_not_supported_yet() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../README.md"),
+    )
+    .unwrap();
+    let start = readme
+        .find("**Not supported yet**")
+        .expect("the README's Not supported yet list");
+    let section = &readme[start..];
+    let section = &section[..section.find("\n\n").unwrap_or(section.len())];
+    let lists: [(&str, &[&str]); 6] = [
+        ("builders", super::OTHER_BUILDERS),
+        ("provisioners", steps::OTHER_PROVISIONERS),
+        ("post-processors", steps::OTHER_POST_PROCESSORS),
+        ("amazon-ebs options", amazon_ebs::OTHER_EBS_OPTIONS),
+        ("shell options", steps::OTHER_SHELL_OPTIONS),
+        ("shell-local options", steps::OTHER_SHELL_LOCAL_OPTIONS),
+    ];
+    for (what, names) in lists {
+        for name in names {
+            assert!(
+                section.contains(&format!("`{name}`")),
+                "the README's Not supported yet list lacks the {what} `{name}`"
+            );
+        }
+    }
+}

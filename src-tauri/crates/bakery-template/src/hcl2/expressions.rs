@@ -42,6 +42,15 @@ impl Reader<'_> {
         {
             return;
         }
+        // Nor is a use of a data source whose type was refused where it is declared.
+        if let hcl::eval::ErrorKind::NoSuchKey(key) = err.kind()
+            && self.unsupported_data.contains(key)
+            && err
+                .expr()
+                .is_some_and(|e| e.to_string().contains(&format!("data.{key}")))
+        {
+            return;
+        }
         if let hcl::eval::ErrorKind::UndefinedFunc(name) = err.kind() {
             let name = name.to_string();
             if function(&name).is_some_and(|f| matches!(f.support, Support::NotYet)) {

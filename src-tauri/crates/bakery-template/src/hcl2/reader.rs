@@ -40,6 +40,8 @@ pub(super) struct Reader<'a> {
     /// Locals whose value could not be evaluated (already reported): their uses are not
     /// reported again.
     pub(super) failed_locals: Vec<String>,
+    /// Data source types refused as not supported yet: their uses are not errors again.
+    pub(super) unsupported_data: Vec<String>,
 }
 
 /// A block's `i`th label, as written.
@@ -66,6 +68,7 @@ impl<'a> Reader<'a> {
             build_label: String::new(),
             failed: Vec::new(),
             failed_locals: Vec::new(),
+            unsupported_data: Vec::new(),
         }
     }
 

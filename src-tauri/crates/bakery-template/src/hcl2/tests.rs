@@ -709,3 +709,35 @@ build {
     assert!(help.contains("${path.root}/"), "{help}");
     assert!(!help.contains("template_dir"), "{help}");
 }
+
+#[test]
+fn an_unsupported_data_source_is_one_error_not_one_more_at_each_use() {
+    let text = r#"
+data "amazon-parameterstore" "ami" {
+  name = "/golden/base-ami"
+}
+
+source "amazon-ebs" "web" {
+  region        = "us-east-1"
+  source_ami    = data.amazon-parameterstore.ami.value
+  instance_type = "t3.micro"
+  ssh_username  = "ec2-user"
+  ami_name      = "web-{{timestamp}}"
+}
+
+build {
+  sources = ["source.amazon-ebs.web"]
+}
+"#;
+    let checked = run(text, &CheckOptions::default());
+    let errors: Vec<(Code, u32, &str)> = checked
+        .errors()
+        .map(|d| (d.code, d.line, d.field.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [(Code::NotSupported, 2, "data.amazon-parameterstore")],
+        "{:#?}",
+        checked.diagnostics
+    );
+}

@@ -118,6 +118,7 @@ impl Reader<'_> {
                                 (Some("amazon-ami"), Some(name)) => amis.push((name, block)),
                                 (kind, _) => {
                                     let kind = kind.unwrap_or("?");
+                                    self.unsupported_data.push(kind.to_string());
                                     self.error(
                                     Code::NotSupported,
                                     at,
