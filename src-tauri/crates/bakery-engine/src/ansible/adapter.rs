@@ -398,3 +398,22 @@ async fn proxy(down: Channel<Msg>, upstream: &SshSession, sftp_command: Option<&
     };
     tokio::join!(to_instance, to_ansible);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_time_keys_are_ecdsa_by_default_and_rsa_when_asked() {
+        let ecdsa = AdapterKeys::new(false, None, None).expect("ECDSA keys");
+        assert_eq!(
+            ecdsa.host.algorithm(),
+            Algorithm::Ecdsa {
+                curve: EcdsaCurve::NistP384
+            }
+        );
+        assert!(ecdsa.client.is_some());
+        let rsa = AdapterKeys::new(true, None, None).expect("RSA keys");
+        assert!(rsa.host.algorithm().is_rsa(), "{:?}", rsa.host.algorithm());
+    }
+}

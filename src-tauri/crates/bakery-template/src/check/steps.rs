@@ -64,6 +64,15 @@ pub(super) const OTHER_SHELL_LOCAL_OPTIONS: &[&str] = &[
     "use_linux_pathing",
 ];
 
+/// Where a provisioner is and what it runs for, for [`Checker::overridable_step`].
+struct StepContext<'a> {
+    node: &'a Node,
+    path: &'a str,
+    build: Option<(String, String)>,
+    builders: &'a [String],
+    template: &'a Template,
+}
+
 impl Checker<'_> {
     pub(super) fn only_except_rules(
         &mut self,
@@ -160,147 +169,44 @@ impl Checker<'_> {
                     builders,
                 );
                 vec![Provisioner::ShellLocal(local)]
-            } else if kind == "ansible" {
-                let mut known = option_names::<AnsibleProvisioner>().to_vec();
-                known.push("type");
-                self.check_keys(node, &path, &known, OTHER_PROVISIONER_OPTIONS);
-                let value = self.render_except(node, &path, build, "inventory_file_template");
-                let ansible: AnsibleProvisioner = self.decode(node, value, &path);
-                self.ansible_rules(&ansible, node, &path);
-                self.overrides(
-                    node,
-                    &path,
-                    builders,
-                    &known,
-                    OTHER_PROVISIONER_OPTIONS,
-                    |checker, name| checker.ansible_rules(&ansible.for_builder(name), node, &path),
-                );
-                self.only_except_rules(
-                    ansible.only.as_deref(),
-                    ansible.except.as_deref(),
-                    node,
-                    &path,
-                    builders,
-                );
-                self.needs_communicator(
-                    node,
-                    &path,
-                    "ansible",
-                    (ansible.only.as_deref(), ansible.except.as_deref()),
-                    template,
-                );
-                with_overrides_applied(ansible, builders)
-                    .into_iter()
-                    .map(Provisioner::Ansible)
-                    .collect()
-            } else if kind == "ansible-local" {
-                let mut known = option_names::<AnsibleLocalProvisioner>().to_vec();
-                known.push("type");
-                self.check_keys(node, &path, &known, OTHER_PROVISIONER_OPTIONS);
-                let value = self.render_node(node, &path, build);
-                let local: AnsibleLocalProvisioner = self.decode(node, value, &path);
-                self.ansible_local_rules(&local, node, &path);
-                self.overrides(
-                    node,
-                    &path,
-                    builders,
-                    &known,
-                    OTHER_PROVISIONER_OPTIONS,
-                    |checker, name| {
-                        checker.ansible_local_rules(&local.for_builder(name), node, &path)
-                    },
-                );
-                self.only_except_rules(
-                    local.only.as_deref(),
-                    local.except.as_deref(),
-                    node,
-                    &path,
-                    builders,
-                );
-                self.needs_communicator(
-                    node,
-                    &path,
-                    "ansible-local",
-                    (local.only.as_deref(), local.except.as_deref()),
-                    template,
-                );
-                with_overrides_applied(local, builders)
-                    .into_iter()
-                    .map(Provisioner::AnsibleLocal)
-                    .collect()
-            } else if kind == "shell" {
-                let mut known = option_names::<ShellProvisioner>().to_vec();
-                known.push("type");
-                let other: Vec<&str> = OTHER_PROVISIONER_OPTIONS
-                    .iter()
-                    .chain(OTHER_SHELL_OPTIONS)
-                    .copied()
-                    .collect();
-                self.check_keys(node, &path, &known, &other);
-                let value = self.render_node(node, &path, build);
-                let shell: ShellProvisioner = self.decode(node, value, &path);
-                self.shell_rules(&shell, node, &path);
-                if let Some(pause) = &shell.pause_after {
-                    self.duration(
-                        pause,
-                        at_of(node, "pause_after"),
-                        &join(&path, "pause_after"),
-                    );
-                }
-                self.overrides(node, &path, builders, &known, &other, |checker, name| {
-                    checker.shell_rules(&shell.for_builder(name), node, &path)
-                });
-                self.only_except_rules(
-                    shell.only.as_deref(),
-                    shell.except.as_deref(),
-                    node,
-                    &path,
-                    builders,
-                );
-                self.needs_communicator(
-                    node,
-                    &path,
-                    "shell",
-                    (shell.only.as_deref(), shell.except.as_deref()),
-                    template,
-                );
-                with_overrides_applied(shell, builders)
-                    .into_iter()
-                    .map(Provisioner::Shell)
-                    .collect()
             } else {
-                let mut known = option_names::<FileProvisioner>().to_vec();
-                known.push("type");
-                self.check_keys(node, &path, &known, OTHER_FILE_OPTIONS);
-                let value = self.render_node(node, &path, build);
-                let file: FileProvisioner = self.decode(node, value, &path);
-                self.file_rules(&file, node, &path);
-                self.overrides(
+                let step = StepContext {
                     node,
-                    &path,
+                    path: &path,
+                    build,
                     builders,
-                    &known,
-                    OTHER_FILE_OPTIONS,
-                    |checker, name| checker.file_rules(&file.for_builder(name), node, &path),
-                );
-                self.only_except_rules(
-                    file.only.as_deref(),
-                    file.except.as_deref(),
-                    node,
-                    &path,
-                    builders,
-                );
-                self.needs_communicator(
-                    node,
-                    &path,
-                    "file",
-                    (file.only.as_deref(), file.except.as_deref()),
                     template,
-                );
-                with_overrides_applied(file, builders)
-                    .into_iter()
-                    .map(Provisioner::File)
-                    .collect()
+                };
+                match kind {
+                    "ansible" => self.overridable_step(
+                        &step,
+                        OTHER_PROVISIONER_OPTIONS,
+                        Some("inventory_file_template"),
+                        Self::ansible_rules,
+                        Provisioner::Ansible,
+                    ),
+                    "ansible-local" => self.overridable_step(
+                        &step,
+                        OTHER_PROVISIONER_OPTIONS,
+                        None,
+                        Self::ansible_local_rules,
+                        Provisioner::AnsibleLocal,
+                    ),
+                    "shell" => self.overridable_step(
+                        &step,
+                        OTHER_SHELL_OPTIONS,
+                        None,
+                        Self::shell_rules,
+                        Provisioner::Shell,
+                    ),
+                    _ => self.overridable_step(
+                        &step,
+                        OTHER_FILE_OPTIONS,
+                        None,
+                        Self::file_rules,
+                        Provisioner::File,
+                    ),
+                }
             };
             if let Some((_, Some(timeout))) = steps.first().map(Provisioner::retries_and_timeout) {
                 let timeout = timeout.to_string();
@@ -308,6 +214,56 @@ impl Checker<'_> {
             }
             template.provisioners.extend(steps);
         }
+    }
+
+    /// A provisioner with `override`s (shell, file, ansible, ansible-local): its keys
+    /// (`other`: real options not baked yet), its values rendered (`raw` kept as written)
+    /// and decoded, its `rules` for itself and for each builder's override, `only`/`except`,
+    /// that it needs a communicator; then the step each builder runs (see
+    /// [`with_overrides_applied`]).
+    fn overridable_step<T: Overridable + DeserializeOwned + Default>(
+        &mut self,
+        step: &StepContext<'_>,
+        other: &[&str],
+        raw: Option<&str>,
+        rules: fn(&mut Self, &T, &Node, &str),
+        wrap: fn(T) -> Provisioner,
+    ) -> Vec<Provisioner> {
+        let StepContext {
+            node,
+            path,
+            builders,
+            template,
+            ..
+        } = *step;
+        let mut known = option_names::<T>().to_vec();
+        known.push("type");
+        let other: Vec<&str> = OTHER_PROVISIONER_OPTIONS
+            .iter()
+            .chain(other)
+            .copied()
+            .collect();
+        self.check_keys(node, path, &known, &other);
+        let value = match raw {
+            Some(raw) => self.render_except(node, path, step.build.clone(), raw),
+            None => self.render_node(node, path, step.build.clone()),
+        };
+        let settings: T = self.decode(node, value, path);
+        rules(self, &settings, node, path);
+        self.overrides(node, path, builders, &known, &other, |checker, name| {
+            rules(checker, &settings.for_builder(name), node, path)
+        });
+        let (only, except) = settings.limits();
+        self.only_except_rules(only, except, node, path, builders);
+        let kind = node
+            .get("type")
+            .and_then(|m| m.value.as_str())
+            .unwrap_or("provisioner");
+        self.needs_communicator(node, path, kind, (only, except), template);
+        with_overrides_applied(settings, builders)
+            .into_iter()
+            .map(wrap)
+            .collect()
     }
 
     /// Renders a step's options but `raw`, kept as written (Packer's plugin excludes it from
@@ -390,6 +346,13 @@ impl Checker<'_> {
     }
 
     pub(super) fn shell_rules(&mut self, shell: &ShellProvisioner, node: &Node, path: &str) {
+        if let Some(pause) = &shell.pause_after {
+            self.duration(
+                pause,
+                at_of(node, "pause_after"),
+                &join(path, "pause_after"),
+            );
+        }
         let given: Vec<&str> = [
             (
                 "inline",
@@ -1034,6 +997,8 @@ fn first_builder_for(node: &Node, builders: &[String]) -> Option<String> {
 /// What a provisioner's `override` needs of it.
 trait Overridable: Clone {
     fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>);
+    /// Its `only` and `except`, to read.
+    fn limits(&self) -> (Option<&[String]>, Option<&[String]>);
     fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>>;
     fn for_builder(&self, name: &str) -> Self;
 }
@@ -1041,6 +1006,9 @@ trait Overridable: Clone {
 impl Overridable for ShellProvisioner {
     fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>) {
         (&mut self.only, &mut self.except)
+    }
+    fn limits(&self) -> (Option<&[String]>, Option<&[String]>) {
+        (self.only.as_deref(), self.except.as_deref())
     }
     fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>> {
         self.overrides.take()
@@ -1054,6 +1022,9 @@ impl Overridable for FileProvisioner {
     fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>) {
         (&mut self.only, &mut self.except)
     }
+    fn limits(&self) -> (Option<&[String]>, Option<&[String]>) {
+        (self.only.as_deref(), self.except.as_deref())
+    }
     fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>> {
         self.overrides.take()
     }
@@ -1066,6 +1037,9 @@ impl Overridable for AnsibleProvisioner {
     fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>) {
         (&mut self.only, &mut self.except)
     }
+    fn limits(&self) -> (Option<&[String]>, Option<&[String]>) {
+        (self.only.as_deref(), self.except.as_deref())
+    }
     fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>> {
         self.overrides.take()
     }
@@ -1077,6 +1051,9 @@ impl Overridable for AnsibleProvisioner {
 impl Overridable for AnsibleLocalProvisioner {
     fn only_except(&mut self) -> (&mut Option<Vec<String>>, &mut Option<Vec<String>>) {
         (&mut self.only, &mut self.except)
+    }
+    fn limits(&self) -> (Option<&[String]>, Option<&[String]>) {
+        (self.only.as_deref(), self.except.as_deref())
     }
     fn take_overrides(&mut self) -> Option<BTreeMap<String, Self>> {
         self.overrides.take()

@@ -1,7 +1,7 @@
-# expect-errors: 17:30 20:3 28:23 32:1
+# expect-errors: 17:30 20:3 32:1
 # Mistakes inside expressions, each reported where it is written: an unknown variable inside a
 # string's interpolation, a dynamic block without content, a data source this version does
-# not read. Field names are HCL2's (source.amazon-ebs.web.x).
+# not read (one error at its block, none at its use). Field names are HCL2's (source.amazon-ebs.web.x).
 
 variable "env" {
   default = "dev"
